@@ -1,0 +1,142 @@
+/**
+ * The one API contract between the workbench UI and everything behind it.
+ *
+ * Types only (plus the static list of call names): no electron, no node, no zod. The
+ * Electron preload implements it with one function per call over IPC; the browser host
+ * serves the very same calls over HTTP + WebSocket; `window.api` takes its type from here.
+ * Calls are named `domain.verb` (style.md 15). Adding a call means: add it to
+ * `ApiContract`, to `API_CALLS` (the compiler refuses an incomplete list), give its
+ * arguments a zod schema in `schemas.ts`, and implement it in a feature handler.
+ */
+import type { Scenario } from '../../simulator/scenario'
+import type { Snapshot } from '../snapshot/schema'
+
+/** Static facts about the running backend. */
+export interface AppInfo {
+  name: 'headroom'
+  version: string
+  /** 'electron' in the desktop app, 'browser' when served by the browser host. */
+  host: 'electron' | 'browser'
+  platform: string
+  /** Worker threads in the simulation pool. */
+  simWorkers: number
+}
+
+/** One built-in demo (a field report), as listed. */
+export interface DemoSummary {
+  id: string
+  title: string
+  /** One paragraph: what situation this demo reproduces. */
+  summary: string
+}
+
+/** A demo opened: the snapshot it starts from and the scenario built from it. */
+export interface DemoBundle extends DemoSummary {
+  snapshot: Snapshot
+  /** The scenario derived from the snapshot plus the demo's recorded load curve. */
+  scenario: Scenario
+  /** What an operator observed, quoted from the field report (shown next to the result). */
+  observed: string[]
+}
+
+export interface SimRunRequest {
+  scenario: Scenario
+  seed?: number
+  /** A fast reduced/analytic run for slider dragging; marked as preview in its result. */
+  preview?: boolean
+}
+
+export interface SimRunStarted {
+  runId: string
+}
+
+/**
+ * A finished run. `buffer` is the simulator's columnar result (see simulator/result.ts):
+ * one ArrayBuffer with a small validated header, decoded in the renderer without reshaping.
+ */
+export interface SimResultMessage {
+  runId: string
+  preview: boolean
+  buffer: ArrayBuffer
+}
+
+export interface SimProgressEvent {
+  runId: string
+  /** 0..1 share of simulated time done. */
+  progress: number
+  simTimeS: number
+}
+
+export interface SimDoneEvent {
+  runId: string
+  preview: boolean
+  wallMs: number
+}
+
+export interface SimFailedEvent {
+  runId: string
+  /** 'cancelled' when a newer run or an explicit cancel stopped it. */
+  reason: 'cancelled' | 'error'
+  message: string
+}
+
+/** Every request/response call. Each returns a promise; arguments are validated at the boundary. */
+export interface ApiContract {
+  app: {
+    info(): Promise<AppInfo>
+  }
+  demo: {
+    list(): Promise<DemoSummary[]>
+    open(id: string): Promise<DemoBundle>
+  }
+  sim: {
+    run(req: SimRunRequest): Promise<SimRunStarted>
+    cancel(runId: string): Promise<{ cancelled: boolean }>
+    result(runId: string): Promise<SimResultMessage>
+  }
+}
+
+/** Every pushed event, by name. */
+export interface ApiEvents {
+  'sim.progress': SimProgressEvent
+  'sim.done': SimDoneEvent
+  'sim.failed': SimFailedEvent
+}
+
+export type Domain = keyof ApiContract
+export type CallName = { [D in Domain]: `${D}.${Extract<keyof ApiContract[D], string>}` }[Domain]
+export type EventName = keyof ApiEvents
+
+type CallOf<N extends CallName> = N extends `${infer D extends Domain}.${infer V}`
+  ? V extends keyof ApiContract[D]
+    ? ApiContract[D][V]
+    : never
+  : never
+export type CallArgs<N extends CallName> = CallOf<N> extends (...a: infer A) => unknown ? A : never
+export type CallResult<N extends CallName> = CallOf<N> extends (...a: never[]) => Promise<infer R> ? R : never
+
+/** What `window.api` is: the calls, plus a subscription to pushed events. */
+export type Api = ApiContract & {
+  on<E extends EventName>(event: E, handler: (payload: ApiEvents[E]) => void): () => void
+}
+
+/** The static list of calls. `satisfies` + the completeness check make a missing call a compile error. */
+export const API_CALLS = [
+  'app.info',
+  'demo.list',
+  'demo.open',
+  'sim.run',
+  'sim.cancel',
+  'sim.result'
+] as const satisfies readonly CallName[]
+
+/** Every event name, as a total record so a missing one fails to compile. */
+export const API_EVENTS: Record<EventName, true> = {
+  'sim.progress': true,
+  'sim.done': true,
+  'sim.failed': true
+}
+
+type Missing = Exclude<CallName, (typeof API_CALLS)[number]>
+/** Compile-time: `true` only when API_CALLS lists every call of ApiContract. */
+export const API_CALLS_COMPLETE: [Missing] extends [never] ? true : { missing: Missing } = true

@@ -1,0 +1,31 @@
+/**
+ * Boundary validation: one zod tuple per call, for its argument list. Every call coming over
+ * IPC or HTTP is parsed here before any simulation, SSH or file work (style.md 3). The
+ * record is total over CallName, so a call without a schema fails to compile.
+ */
+import { z } from 'zod'
+import type { CallName } from './contract'
+import { scenarioSchema } from '../sim/scenario-schema'
+
+const id = z
+  .string()
+  .min(1, 'an id is required')
+  .max(128, 'ids are at most 128 characters')
+  .regex(/^[A-Za-z0-9._-]+$/, 'ids use letters, digits, dot, dash and underscore only')
+
+export const simRunRequestSchema = z
+  .object({
+    scenario: scenarioSchema,
+    seed: z.number().int('seed must be an integer').min(0).max(2 ** 31 - 1).optional(),
+    preview: z.boolean().optional()
+  })
+  .strict()
+
+export const callArgSchemas = {
+  'app.info': z.tuple([]),
+  'demo.list': z.tuple([]),
+  'demo.open': z.tuple([id]),
+  'sim.run': z.tuple([simRunRequestSchema]),
+  'sim.cancel': z.tuple([id]),
+  'sim.result': z.tuple([id])
+} satisfies Record<CallName, z.ZodTuple>

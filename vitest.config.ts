@@ -1,0 +1,46 @@
+import { defineConfig } from 'vitest/config'
+
+// Test projects mirror the source layout (style.md 13): node for main and simulator,
+// jsdom for React components, real Chromium (playwright-core) for end-to-end.
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        test: {
+          name: 'simulator',
+          environment: 'node',
+          include: ['test/simulator/**/*.test.ts'],
+          testTimeout: 120_000
+        }
+      },
+      {
+        test: {
+          name: 'main',
+          environment: 'node',
+          include: ['test/main/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000
+        }
+      },
+      {
+        esbuild: { jsx: 'automatic' },
+        test: {
+          name: 'renderer',
+          environment: 'jsdom',
+          include: ['test/renderer/**/*.test.{ts,tsx}']
+        }
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          fileParallelism: false
+        }
+      }
+    ]
+  }
+})
