@@ -1,0 +1,568 @@
+/**
+ * Scenario: everything the simulator needs to know about one what-if run.
+ *
+ * The modelled path is  clients -> [client host kernel] -> network -> proxy host kernel
+ * (SYN queue, accept queue) -> HAProxy (maxconn, queues, fds, source ports) -> network ->
+ * backend host kernel -> backend (generic workers, nginx echo, or nginx + php-fpm).
+ * `haproxy: null` means clients talk to the backend directly (field report 2).
+ *
+ * Units (unless a field name says otherwise):
+ *   - times in **seconds** (`...S`), except fields ending in `Ms` (milliseconds, as the
+ *     kernel and HAProxy configs spell them: RTTs, tw_reuse_delay);
+ *   - rates in **new connections per second** (open loop) or **concurrent users** (closed);
+ *   - queue sizes and limits in **connections**; port ranges in **ports**; fds in **fds**.
+ *
+ * Kernel behaviour follows shared/semantics.md: kernel versions map to a profile
+ * ('3.10', '4.9-6.4', '6.5+') via `kernelTraits()`, which also knows the finer eras
+ * (<=4.3 power-of-two SYN table, <=4.8 "young" accept-overflow rule, 6.13+ B+1 SYN queue,
+ * tw_recycle on <=4.11). HAProxy versions map to '1.x' (maxconn default 2000) or '2.x+'
+ * (maxconn computed from the fd limit) via `haproxyEffectiveLimits()`.
+ */
+
+export const SCENARIO_FORMAT = 'headroom-scenario/1' as const
+
+/** Kernel profiles the UI offers; a full version string maps onto one (and onto finer traits). */
+export type KernelProfile = '3.10' | '4.9-6.4' | '6.5+'
+export const KERNEL_PROFILES: readonly KernelProfile[] = ['3.10', '4.9-6.4', '6.5+']
+
+/** HAProxy version profiles: '1.x' (<= 1.9) and '2.x+' (>= 2.0). */
+export type HaproxyProfile = '1.x' | '2.x+'
+export const HAPROXY_PROFILES: readonly HaproxyProfile[] = ['1.x', '2.x+']
+
+/** One point of the piecewise-linear load curve: at `tS` seconds the rate is `rate`. */
+export interface LoadPoint {
+  tS: number
+  /** New connections per second (open loop) or concurrent users (closed loop). */
+  rate: number
+}
+
+export interface ClientConfig {
+  /** 'open': new connections arrive per the load curve; 'closed': `concurrency` users loop (ab -c C -n R). */
+  mode: 'open' | 'closed'
+  /** Piecewise-linear curve; constant after the last point, linear between points. Open loop: conn/s. Closed loop: users (overrides `concurrency` when non-empty). */
+  loadCurve: LoadPoint[]
+  /** Arrival process inside the curve (open loop). */
+  arrivals: 'poisson' | 'even'
+  /** Closed loop: concurrent users (ab -c) used when `loadCurve` is empty. */
+  concurrency: number
+  /** Closed loop: total requests (ab -n); 0 = unlimited until `durationS`. */
+  totalRequests: number
+  /** Requests sent on each connection (>= 1). */
+  requestsPerConnection: number
+  /** true: the requests of a connection reuse it (HTTP keep-alive); false: requestsPerConnection is forced to 1 semantics per request. */
+  keepAlive: boolean
+  /** Pause between requests on one connection / between a closed-loop user's requests. */
+  thinkTimeS: number
+  /** Application connect timeout: give up connecting after this many seconds (null = only the kernel's SYN retries). */
+  connectTimeoutS: number | null
+  /** Per-request timeout (ab -s, callback sender timeout): counted as 'timeout'. null = none. */
+  requestTimeoutS: number | null
+  /** Share (0..1) of clients behind NAT (matters with tcp_tw_recycle on <= 4.11 servers). */
+  natShare: number
+  /** Distinct client source IPs (ports are limited per (src, dst, dport)). */
+  sourceIps: number
+  /** Who closes the client<->front connection first (holds TIME_WAIT): 'client' or 'server' (proxy / backend). */
+  closesFirst: 'client' | 'server'
+}
+
+export interface NetworkConfig {
+  /** RTT between clients and the front host (the proxy, or the backend when haproxy is null), ms. */
+  clientRttMs: number
+  /** RTT between the proxy host and the backend hosts, ms. */
+  backendRttMs: number
+  /** Uniform jitter added to each one-way delay, 0..jitterMs ms. */
+  jitterMs: number
+}
+
+/** Sysctls and limits of one host, with Linux defaults from semantics.md section 0. */
+export interface KernelConfig {
+  /** Kernel version string ('3.10.0-1160.el7', '6.1.0', ...) or a profile name. */
+  version: string
+  somaxconn: number
+  tcpMaxSynBacklog: number
+  syncookies: 0 | 1 | 2
+  abortOnOverflow: 0 | 1
+  synRetries: number
+  synackRetries: number
+  /** tcp_syn_linear_timeouts (6.5+ only; ignored before). */
+  synLinearTimeouts: number
+  twReuse: 0 | 1 | 2
+  twReuseDelayMs: number
+  timestamps: 0 | 1
+  /** tcp_tw_recycle (exists on <= 4.11 only; refused by the schema on newer kernels). */
+  twRecycle: 0 | 1
+  /** [low, high] inclusive. */
+  ipLocalPortRange: [number, number]
+  /** Count of ports in ip_local_reserved_ports inside the range. */
+  reservedPorts: number
+  maxTwBuckets: number
+  /** fs.file-max (system-wide open files; ENFILE beyond). */
+  fileMax: number
+}
+
+export interface HaproxyServer {
+  name: string
+  /** Server maxconn; 0 = unlimited. */
+  maxconn: number
+  /** Server maxqueue; 0 = unlimited. */
+  maxqueue: number
+  weight: number
+}
+
+export interface HaproxyConfig {
+  /** '1.x' | '2.x+' or a version string ('1.5.18', '2.6.12'). */
+  version: string
+  /** Global maxconn; null = version default (1.x: 2000; 2.x+: computed from the fd limit). */
+  globalMaxconn: number | null
+  /** Frontend maxconn; null = version default (1.x: 2000; 2.x+: global maxconn). */
+  frontendMaxconn: number | null
+  /** bind ... maxconn; null = unset. */
+  bindMaxconn: number | null
+  /** bind ... backlog; null = unset. */
+  bindBacklog: number | null
+  /** frontend backlog; null = unset. */
+  frontendBacklog: number | null
+  nbthread: number
+  /** RLIMIT_NOFILE of the shell that starts HAProxy. */
+  fdSoft: number
+  fdHard: number
+  /** Root can raise its fd limit (CAP_SYS_RESOURCE); otherwise capped by fdHard. */
+  startedAsRoot: boolean
+  /** Global `ulimit-n`; null = unset (HAProxy uses maxsock). */
+  ulimitN: number | null
+  /** `strict-limits`; null = version default (on since 2.3). */
+  strictLimits: boolean | null
+  /** tune.maxaccept; null = version default (64 <= 2.3, 4 >= 2.4). */
+  maxaccept: number | null
+  servers: HaproxyServer[]
+  balance: 'roundrobin' | 'leastconn'
+  /** timeout queue; null = timeout connect is used. */
+  timeoutQueueS: number | null
+  timeoutConnectS: number
+  timeoutServerS: number
+  timeoutClientS: number
+  retries: number
+  redispatch: boolean
+  mode: 'http' | 'tcp'
+  /** 'per-request': a new server connection per request; 'keep-alive': idle server connections are reused (http-reuse). */
+  serverConnections: 'per-request' | 'keep-alive'
+  /** Who closes proxy->server connections first: 'proxy' (TIME_WAIT and ports on the proxy), 'server', or 'reset' (RST, no TIME_WAIT). */
+  backendClosesFirst: 'proxy' | 'server' | 'reset'
+  /** Source IPs HAProxy connects from (port space is per (src, dst, dport)). */
+  sourceIps: number
+}
+
+export type ServiceTime =
+  | { kind: 'constant'; s: number }
+  | { kind: 'exponential'; meanS: number }
+  | { kind: 'lognormal'; p50S: number; p99S: number }
+
+export interface NginxConfig {
+  workers: number
+  workerConnections: number
+  /** nginx listen backlog (511 on Linux by default). */
+  listenBacklog: number
+  /** fastcgi_connect_timeout (60 s default): TCP to php-fpm -> 504 after it. */
+  fastcgiConnectTimeoutS: number
+}
+
+export interface PhpFpmConfig {
+  /** pm.max_children */
+  children: number
+  /** listen.backlog (clamped by somaxconn, unix sockets too). */
+  listenBacklog: number
+  socket: 'unix' | 'tcp'
+}
+
+export interface BackendConfig {
+  kind: 'generic' | 'nginx-echo' | 'nginx-php-fpm'
+  /** Backend hosts (when haproxy is set, its `servers` list decides; this count is used without a proxy: 1). */
+  servers: number
+  /** Generic: worker threads per server (each serves one connection at a time). nginx-echo: ignored (event driven). */
+  workers: number
+  serviceTime: ServiceTime
+  /** Listen backlog of the generic/nginx-echo listener (clamped by somaxconn). */
+  listenBacklog: number
+  /** RLIMIT_NOFILE of the backend process. */
+  fdLimit: number
+  nginx: NginxConfig
+  phpFpm: PhpFpmConfig
+}
+
+export interface Scenario {
+  format: typeof SCENARIO_FORMAT
+  name: string
+  /** Seconds of load (open loop: curve time span; closed loop: cap like ab -t). The run continues until in-flight work settles (at most `drainS` more). */
+  durationS: number
+  /** Extra simulated seconds after `durationS` for in-flight connections to finish. */
+  drainS: number
+  clients: ClientConfig
+  network: NetworkConfig
+  hosts: { client: KernelConfig; proxy: KernelConfig; backend: KernelConfig }
+  /** null: clients connect straight to the backend. */
+  haproxy: HaproxyConfig | null
+  backend: BackendConfig
+}
+
+// ------------------------------------------------------------------- defaults --
+
+/** Linux defaults of a modern (6.5+) host. */
+export function defaultKernel(version: string = '6.1'): KernelConfig {
+  const p = kernelTraits(version)
+  return {
+    version,
+    somaxconn: p.defaultSomaxconn,
+    tcpMaxSynBacklog: p.profile === '3.10' ? 512 : 2048,
+    syncookies: 1,
+    abortOnOverflow: 0,
+    synRetries: 6,
+    synackRetries: 5,
+    synLinearTimeouts: 4,
+    twReuse: p.twReuse2 ? 2 : 0,
+    twReuseDelayMs: 1000,
+    timestamps: 1,
+    twRecycle: 0,
+    ipLocalPortRange: p.profile === '3.10' ? [32768, 61000] : [32768, 60999],
+    reservedPorts: 0,
+    maxTwBuckets: 131072,
+    fileMax: 2_000_000
+  }
+}
+
+export function defaultHaproxy(version: string = '2.x+'): HaproxyConfig {
+  return {
+    version,
+    globalMaxconn: null,
+    frontendMaxconn: null,
+    bindMaxconn: null,
+    bindBacklog: null,
+    frontendBacklog: null,
+    nbthread: 1,
+    fdSoft: 1024,
+    fdHard: 524288,
+    startedAsRoot: true,
+    ulimitN: null,
+    strictLimits: null,
+    maxaccept: null,
+    servers: [
+      { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 },
+      { name: 's2', maxconn: 0, maxqueue: 0, weight: 1 }
+    ],
+    balance: 'roundrobin',
+    timeoutQueueS: null,
+    timeoutConnectS: 5,
+    timeoutServerS: 30,
+    timeoutClientS: 30,
+    retries: 3,
+    redispatch: false,
+    mode: 'http',
+    serverConnections: 'per-request',
+    backendClosesFirst: 'proxy',
+    sourceIps: 1
+  }
+}
+
+export function defaultBackend(): BackendConfig {
+  return {
+    kind: 'generic',
+    servers: 1,
+    workers: 64,
+    serviceTime: { kind: 'lognormal', p50S: 0.02, p99S: 0.2 },
+    listenBacklog: 511,
+    fdLimit: 65536,
+    nginx: { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: 60 },
+    phpFpm: { children: 5, listenBacklog: 511, socket: 'unix' }
+  }
+}
+
+/** A small, valid open-loop scenario: 200 conn/s for 60 s through HAProxy 2.x to two servers. */
+export function defaultScenario(): Scenario {
+  return {
+    format: SCENARIO_FORMAT,
+    name: 'default',
+    durationS: 60,
+    drainS: 30,
+    clients: {
+      mode: 'open',
+      loadCurve: [
+        { tS: 0, rate: 200 },
+        { tS: 60, rate: 200 }
+      ],
+      arrivals: 'poisson',
+      concurrency: 50,
+      totalRequests: 0,
+      requestsPerConnection: 1,
+      keepAlive: false,
+      thinkTimeS: 0,
+      connectTimeoutS: null,
+      requestTimeoutS: 30,
+      natShare: 0,
+      sourceIps: 1000,
+      closesFirst: 'client'
+    },
+    network: { clientRttMs: 20, backendRttMs: 1, jitterMs: 0 },
+    hosts: { client: defaultKernel('6.1'), proxy: defaultKernel('6.1'), backend: defaultKernel('6.1') },
+    haproxy: defaultHaproxy('2.x+'),
+    backend: defaultBackend()
+  }
+}
+
+/** Deep copy (scenarios are plain JSON). */
+export function cloneScenario(s: Scenario): Scenario {
+  return JSON.parse(JSON.stringify(s)) as Scenario
+}
+
+// --------------------------------------------------------------- kernel eras --
+
+/** What a kernel version implies for the model (semantics.md sections 0-5). */
+export interface KernelTraits {
+  profile: KernelProfile
+  major: number
+  minor: number
+  /** SYN queue sizing: pre-4.4 power-of-two table, B (4.4..6.12) or B+1 (6.13+ and stable backports). */
+  synQueueRule: 'pow2' | 'B' | 'B+1'
+  /** Accept-queue-full SYN drop: 'young' (<= 4.8: only when more than one young request) or 'always' (4.9+). */
+  acceptFullSynDrop: 'young' | 'always'
+  /** tcp_syn_linear_timeouts exists (6.5+). */
+  linearSynBackoff: boolean
+  /** tcp_tw_recycle exists (<= 4.11). */
+  twRecycle: boolean
+  /** tcp_tw_reuse=2 (loopback only) exists. */
+  twReuse2: boolean
+  /** syncookies=2 exists (3.12+). */
+  syncookies2: boolean
+  defaultSomaxconn: number
+  /** Initial SYN / SYN-ACK RTO in seconds (1 s since 3.1). */
+  initialRtoS: number
+}
+
+/** Parse 'x.y...' or a profile name into kernel traits. Unknown strings fall back to '6.5+' semantics only if they start with digits; otherwise throws. */
+export function kernelTraits(version: string): KernelTraits {
+  let major: number
+  let minor: number
+  if (version === '3.10') { major = 3; minor = 10 }
+  else if (version === '4.9-6.4') { major = 6; minor = 1 }
+  else if (version === '6.5+') { major = 6; minor = 18 }
+  else {
+    const m = /^(\d+)\.(\d+)/.exec(version.trim())
+    if (!m) throw new Error(`kernel version "${version}" is neither a profile (${KERNEL_PROFILES.join(', ')}) nor a version like 6.1.0`)
+    major = Number(m[1])
+    minor = Number(m[2])
+  }
+  const v = major * 1000 + minor
+  const profile: KernelProfile = v < 4009 ? '3.10' : v < 6005 ? '4.9-6.4' : '6.5+'
+  // 6.13+ made the SYN-queue test '>' (B+1); stable backports (e.g. 6.1.y, 5.15.y) carry it
+  // too, but a bare "6.1" is not known to be patched: use B there, B+1 for the 6.5+ profile.
+  const synQueueRule = v < 4004 ? 'pow2' : version === '6.5+' || v >= 6013 ? 'B+1' : 'B'
+  return {
+    profile,
+    major,
+    minor,
+    synQueueRule,
+    acceptFullSynDrop: v < 4009 ? 'young' : 'always',
+    linearSynBackoff: v >= 6005,
+    twRecycle: v < 4012,
+    twReuse2: v >= 4019,
+    syncookies2: v >= 3012,
+    defaultSomaxconn: v < 5004 ? 128 : 4096,
+    initialRtoS: v < 3001 ? 3 : 1
+  }
+}
+
+/** Map a kernel version string to its profile. */
+export function kernelProfile(version: string): KernelProfile {
+  return kernelTraits(version).profile
+}
+
+/**
+ * Times (s, from the first SYN) at which a client sends SYNs, and the give-up time.
+ * Before 6.5: exponential 1,2,4.. s; 6.5+: the first `synLinearTimeouts` retransmits 1 s apart.
+ * The give-up is time based (tcp_model_timeout) as in semantics.md 3.2.
+ */
+export function synSchedule(k: KernelConfig): { sendS: number[]; giveUpS: number } {
+  const t = kernelTraits(k.version)
+  const rto = t.initialRtoS
+  const linear = t.linearSynBackoff ? Math.max(0, k.synLinearTimeouts) : 0
+  // tcp_model_timeout: (2^(retries+1) - 1) * rto (intervals capped at TCP_RTO_MAX 120 s),
+  // plus `linear` extra rto on 6.5+ (6/4 => 131 s, 3/4 => 19 s; 6/0 => 127 s).
+  const thresh = Math.floor(Math.log2(120 / rto))
+  const r = Math.max(0, k.synRetries)
+  const giveUpS =
+    (r <= thresh ? (Math.pow(2, r + 1) - 1) * rto : (Math.pow(2, thresh + 1) - 1) * rto + (r - thresh) * 120) +
+    linear * rto
+  const sendS: number[] = [0]
+  let at = 0
+  let gap = rto
+  for (let i = 0; i < 64; i++) {
+    // 6.5+: the first 1 + linear intervals are rto (0,1,2,3,4,5 s), then doubling
+    at += gap
+    if (at >= giveUpS - 1e-9) break
+    sendS.push(at)
+    if (i >= linear) gap = Math.min(gap * 2, 120)
+  }
+  return { sendS, giveUpS }
+}
+
+/** Server SYN-ACK send times (s after the SYN) and request expiry (semantics.md 3.3). */
+export function synackSchedule(k: KernelConfig): { sendS: number[]; expireS: number } {
+  const rto = kernelTraits(k.version).initialRtoS
+  const sendS: number[] = [0]
+  let at = 0
+  let gap = rto
+  for (let i = 0; i < k.synackRetries; i++) {
+    at += gap
+    sendS.push(at)
+    gap = Math.min(gap * 2, 120)
+  }
+  return { sendS, expireS: at + gap }
+}
+
+// ---------------------------------------------------------------- listeners --
+
+/** Effective listen() backlog B = min(backlog, somaxconn); negative => somaxconn. Accept queue holds B+1. */
+export function effectiveBacklog(backlog: number, somaxconn: number): number {
+  if (backlog < 0) return somaxconn
+  return Math.min(backlog, somaxconn)
+}
+
+/** Request-socket (SYN queue) capacity of a listener with effective backlog B for a kernel (semantics.md 2.1). */
+export function synQueueCapacity(b: number, k: KernelConfig): number {
+  const t = kernelTraits(k.version)
+  if (t.synQueueRule === 'pow2') {
+    let n = Math.max(8, Math.min(b, k.tcpMaxSynBacklog)) + 1
+    let p = 1
+    while (p < n) p *= 2
+    n = p
+    return n
+  }
+  return t.synQueueRule === 'B+1' ? b + 1 : b
+}
+
+// ------------------------------------------------------------------ HAProxy --
+
+export function haproxyProfile(version: string): HaproxyProfile {
+  if (version === '1.x' || version === '2.x+') return version
+  const m = /^(\d+)\.(\d+)/.exec(version.trim())
+  if (!m) throw new Error(`HAProxy version "${version}" is neither a profile (1.x, 2.x+) nor a version like 2.6.12`)
+  return Number(m[1]) < 2 ? '1.x' : '2.x+'
+}
+
+function haproxyMinor(version: string): number {
+  if (version === '1.x') return 1005
+  if (version === '2.x+') return 2006
+  const m = /^(\d+)\.(\d+)/.exec(version.trim())
+  return m ? Number(m[1]) * 1000 + Number(m[2]) : 2006
+}
+
+export interface HaproxyLimits {
+  /** Whether HAProxy starts with this configuration and fd limit. */
+  starts: boolean
+  /** ALERT text when it refuses to start, or WARNING text when it starts with trouble; '' otherwise. */
+  message: string
+  /** show info Maxconn (global). */
+  maxconn: number
+  /** show info Maxsock. */
+  maxsock: number
+  /** show info Ulimit-n: the fd limit HAProxy ends up with (EMFILE beyond it). */
+  ulimitN: number
+  /** Effective frontend maxconn (frontend slim). */
+  frontendMaxconn: number
+  /** bind maxconn (0 = none). */
+  bindMaxconn: number
+  /** listen() backlog requested and the kernel's effective B after the somaxconn clamp. */
+  backlogRequested: number
+  backlogEffective: number
+  /** tune.maxaccept in effect. */
+  maxaccept: number
+  /** strict-limits in effect. */
+  strictLimits: boolean
+  /** Backend fullconn (backend slim): 10% of frontend maxconn routing to it. */
+  fullconn: number
+}
+
+/**
+ * HAProxy's computed limits per version (semantics.md 6.2, 7.2): global/frontend maxconn,
+ * maxsock, the fd limit it sets (ulimit-n), whether it starts, and the listen backlog.
+ * `proxySomaxconn` is the proxy host's net.core.somaxconn.
+ */
+export function haproxyEffectiveLimits(h: HaproxyConfig, proxySomaxconn: number): HaproxyLimits {
+  const prof = haproxyProfile(h.version)
+  const ver = haproxyMinor(h.version)
+  const listeners = 1
+  // fixed fds: 10 reserved + listeners + stats socket etc.; 2.x adds 3 per thread (poller + wake pipe)
+  const fixed = prof === '1.x' ? 10 + listeners + 2 : 10 + listeners + 2 + 3 * h.nbthread + 12
+  const strict = h.strictLimits ?? ver >= 2003
+  let maxconn: number
+  let message = ''
+  if (h.globalMaxconn != null) maxconn = h.globalMaxconn
+  else if (prof === '1.x') maxconn = 2000
+  else {
+    const base = h.ulimitN ?? (ver >= 2002 ? Math.max(h.fdSoft, h.fdHard) : h.fdSoft)
+    const capped = ver >= 3001 && h.ulimitN == null ? Math.min(base, 1048576) : base
+    maxconn = Math.max(100, Math.floor((capped - fixed) / 2))
+  }
+  const maxsock = 2 * maxconn + fixed
+  const want = h.ulimitN ?? maxsock
+  // setrlimit(want): root can raise the hard limit; non-root only up to fdHard
+  let ulimitN = want
+  let starts = true
+  if (!h.startedAsRoot && want > h.fdHard) {
+    ulimitN = h.fdSoft >= want ? want : Math.max(h.fdSoft, Math.min(want, h.fdHard))
+    if (strict) {
+      starts = false
+      message = `[ALERT] (haproxy) : [haproxy.main()] Cannot raise FD limit to ${want}, limit is ${h.fdHard}.`
+    } else {
+      ulimitN = h.fdHard
+      message = `[WARNING] (haproxy) : [haproxy.main()] Cannot raise FD limit to ${want}, limit is ${h.fdHard}.`
+    }
+  }
+  if (starts && ulimitN < maxsock) {
+    const txt = `FD limit (${ulimitN}) too low for maxconn=${maxconn}/maxsock=${maxsock}. Please raise 'ulimit-n' to ${maxsock} or more to avoid any trouble.`
+    if (strict) {
+      starts = false
+      message = `[ALERT] (haproxy) : ${txt}`
+    } else message = (message ? message + ' ' : '') + `[WARNING] (haproxy) : ${txt}`
+  }
+  const frontendMaxconn = h.frontendMaxconn ?? (prof === '1.x' ? 2000 : maxconn)
+  const bindMaxconn = h.bindMaxconn ?? 0
+  const backlogRequested =
+    h.bindBacklog ?? h.frontendBacklog ?? (h.bindMaxconn != null ? h.bindMaxconn : frontendMaxconn || 1024)
+  return {
+    starts,
+    message,
+    maxconn,
+    maxsock,
+    ulimitN,
+    frontendMaxconn,
+    bindMaxconn,
+    backlogRequested,
+    backlogEffective: effectiveBacklog(backlogRequested, proxySomaxconn),
+    maxaccept: h.maxaccept ?? (ver >= 2004 ? 4 : 64),
+    strictLimits: strict,
+    fullconn: Math.max(1, Math.floor(frontendMaxconn / 10))
+  }
+}
+
+// --------------------------------------------------------------- load curve --
+
+/** Rate of the piecewise-linear curve at time t (constant before the first and after the last point). */
+export function curveRate(curve: readonly LoadPoint[], t: number): number {
+  if (curve.length === 0) return 0
+  if (t <= curve[0]!.tS) return curve[0]!.rate
+  for (let i = 1; i < curve.length; i++) {
+    const b = curve[i]!
+    if (t <= b.tS) {
+      const a = curve[i - 1]!
+      const span = b.tS - a.tS
+      return span <= 0 ? b.rate : a.rate + ((b.rate - a.rate) * (t - a.tS)) / span
+    }
+  }
+  return curve[curve.length - 1]!.rate
+}
+
+/** Peak rate of a curve. */
+export function curvePeak(curve: readonly LoadPoint[]): number {
+  let m = 0
+  for (const p of curve) if (p.rate > m) m = p.rate
+  return m
+}
