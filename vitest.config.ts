@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import react from '@vitejs/plugin-react'
 
 // Test projects mirror the source layout (style.md 13): node for main and simulator,
 // jsdom for React components, real Chromium (playwright-core) for end-to-end.
@@ -24,7 +25,7 @@ export default defineConfig({
         }
       },
       {
-        esbuild: { jsx: 'automatic' },
+        plugins: [react()],
         test: {
           name: 'renderer',
           environment: 'jsdom',

@@ -9,7 +9,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createService } from '../api/service'
 import { registerIpc } from './ipc'
 import { WINDOW_CSP, isAppUrl, mainWindowOptions } from './security'
-import { createSafeStorageSecrets } from './secrets'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const appRoot = join(here, '..', '..')
@@ -35,8 +34,7 @@ async function main(): Promise<void> {
     hostKind: 'electron',
     resourcesDir,
     userDataDir: app.getPath('userData'),
-    workerPath: new URL('./worker.js', import.meta.url),
-    secrets: createSafeStorageSecrets()
+    workerPath: new URL('./worker.js', import.meta.url)
   })
   registerIpc(service.dispatch, trusted, appFileUrl, devOrigin)
 

@@ -1,0 +1,56 @@
+/**
+ * The API service: composes every feature's handlers into one implementation of the
+ * contract, behind one validating dispatcher. Both hosts use exactly this: the Electron
+ * shell over IPC, the browser host over HTTP + WebSocket.
+ */
+import { availableParallelism } from 'node:os'
+import type { ApiContract, AppInfo } from './contract'
+import { callArgSchemas } from './schemas'
+import { createDispatch, type Dispatch } from './dispatch'
+import { createEventBus, type EventBus } from './events'
+import { createSimHandlers } from './sim-handlers'
+import { createDemoHandlers } from '../demos/handlers'
+import { SimPool } from '../sim/pool'
+import { VERSION } from '../version'
+
+export interface ServiceOptions {
+  hostKind: AppInfo['host']
+  /** Folder holding demo/ and icon.png (resources/ in a checkout, process.resourcesPath packaged). */
+  resourcesDir: string
+  /** Per-user data folder (snapshots, scenarios). */
+  userDataDir: string
+  /** The built simulator worker (out/main/worker.js). */
+  workerPath: string | URL
+  /** Worker threads; default: cores - 1, at least 1. */
+  poolSize?: number
+}
+
+export interface Service {
+  dispatch: Dispatch
+  bus: EventBus
+  impl: ApiContract
+  close(): Promise<void>
+}
+
+export function createService(opts: ServiceOptions): Service {
+  const bus = createEventBus()
+  const size = opts.poolSize ?? Math.max(1, availableParallelism() - 1)
+  const pool = new SimPool({ workerPath: opts.workerPath, size })
+  const impl: ApiContract = {
+    app: {
+      async info() {
+        return { name: 'headroom', version: VERSION, host: opts.hostKind, platform: process.platform, simWorkers: size }
+      }
+    },
+    demo: createDemoHandlers({ resourcesDir: opts.resourcesDir }),
+    sim: createSimHandlers({ runner: pool, emit: bus.emit })
+  }
+  return {
+    dispatch: createDispatch(impl, callArgSchemas),
+    bus,
+    impl,
+    async close() {
+      await pool.close()
+    }
+  }
+}

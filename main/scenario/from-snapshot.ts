@@ -1,0 +1,208 @@
+/**
+ * Snapshot -> baseline scenario. What the server told us (kernel, sysctls, limits, HAProxy,
+ * nginx, php-fpm) becomes the scenario's configuration; what a snapshot cannot know (the
+ * load curve, round trips, backend service times) comes from a workload given separately
+ * (a demo's recorded workload, or the user's drawing). Pure: no node, no I/O.
+ *
+ * Every value the snapshot lacks keeps the scenario default for that host's kernel era, and
+ * is listed in `assumed` so the UI can say which numbers are assumptions.
+ */
+import type { Item, Snapshot, HaproxyProxy } from '../snapshot/schema'
+import {
+  defaultBackend,
+  defaultHaproxy,
+  defaultKernel,
+  defaultScenario,
+  type HaproxyConfig,
+  type KernelConfig,
+  type Scenario
+} from '../../simulator/scenario'
+
+/** A deep partial of Scenario: arrays and tuples are replaced whole, objects merged. */
+export type ScenarioPatch = { [K in keyof Scenario]?: Patch<Scenario[K]> }
+type Patch<T> = T extends readonly unknown[] ? T : T extends object ? { [K in keyof T]?: Patch<T[K]> } | null : T
+
+export interface FromSnapshotResult {
+  scenario: Scenario
+  /** Settings not found in the snapshot, where a default was assumed (dotted scenario paths). */
+  assumed: string[]
+}
+
+function val<T>(it: Item<T> | undefined | null): T | undefined {
+  return it && it.ok ? it.value : undefined
+}
+
+/** Merge `patch` into `base` (returns a new object). Arrays and tuples are replaced, not merged. */
+export function applyPatch<T>(base: T, patch: unknown): T {
+  if (patch === undefined) return base
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch) || base === null || typeof base !== 'object' || Array.isArray(base)) {
+    return patch as T
+  }
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) out[k] = applyPatch(out[k], v)
+  return out as T
+}
+
+function kernelFromSnapshot(snap: Snapshot, assumed: string[], prefix: string): KernelConfig {
+  const v = val(snap.host.kernelVersion)
+  const version = v ? `${v.major}.${v.minor}` : '6.1'
+  if (!v) assumed.push(`${prefix}.version`)
+  const k = defaultKernel(version)
+  const num = (key: string): number | undefined => {
+    const s = val(snap.sysctls.values[key])
+    return s && s.numbers.length ? s.numbers[0] : undefined
+  }
+  const set = <K extends keyof KernelConfig>(field: K, key: string, map: (n: number) => KernelConfig[K] = (n) => n as KernelConfig[K]): void => {
+    const n = num(key)
+    if (n === undefined) assumed.push(`${prefix}.${String(field)}`)
+    else k[field] = map(n)
+  }
+  set('somaxconn', 'net.core.somaxconn')
+  set('tcpMaxSynBacklog', 'net.ipv4.tcp_max_syn_backlog')
+  set('syncookies', 'net.ipv4.tcp_syncookies', (n) => (n === 0 ? 0 : n === 2 ? 2 : 1))
+  set('abortOnOverflow', 'net.ipv4.tcp_abort_on_overflow', (n) => (n ? 1 : 0))
+  set('synRetries', 'net.ipv4.tcp_syn_retries')
+  set('synackRetries', 'net.ipv4.tcp_synack_retries')
+  if (num('net.ipv4.tcp_syn_linear_timeouts') !== undefined) k.synLinearTimeouts = num('net.ipv4.tcp_syn_linear_timeouts')!
+  set('twReuse', 'net.ipv4.tcp_tw_reuse', (n) => (n === 1 ? 1 : n === 2 ? 2 : 0))
+  set('timestamps', 'net.ipv4.tcp_timestamps', (n) => (n ? 1 : 0))
+  // tcp_tw_recycle is absent on 4.12+ kernels: absence there is a fact, not an assumption.
+  const recycle = num('net.ipv4.tcp_tw_recycle')
+  k.twRecycle = recycle ? 1 : 0
+  set('maxTwBuckets', 'net.ipv4.tcp_max_tw_buckets')
+  set('fileMax', 'fs.file-max')
+  const range = val(snap.sysctls.values['net.ipv4.ip_local_port_range'])
+  if (range && range.numbers.length >= 2) k.ipLocalPortRange = [range.numbers[0], range.numbers[1]]
+  else assumed.push(`${prefix}.ipLocalPortRange`)
+  const reserved = val(snap.sysctls.values['net.ipv4.ip_local_reserved_ports'])
+  if (reserved) k.reservedPorts = countReserved(reserved.raw, k.ipLocalPortRange)
+  return k
+}
+
+/** Ports of `ip_local_reserved_ports` ("8080,9000-9100") inside the ephemeral range. */
+export function countReserved(raw: string, [lo, hi]: [number, number]): number {
+  let n = 0
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part)
+    if (!m) continue
+    const a = Math.max(lo, Number(m[1]))
+    const b = Math.min(hi, Number(m[2] ?? m[1]))
+    if (b >= a) n += b - a + 1
+  }
+  return n
+}
+
+function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig | null {
+  const hp = snap.haproxy
+  if (!hp) return null
+  const ver = val(hp.version)
+  const h = defaultHaproxy(ver ? ver.version : '2.x+')
+  if (!ver) assumed.push('haproxy.version')
+  const cfg = val(hp.config)?.parsed
+  if (!cfg) assumed.push('haproxy.config')
+  const proxies = cfg?.proxies ?? []
+  const frontend = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
+  const defaultsFor = (p: HaproxyProxy | undefined): HaproxyProxy | undefined =>
+    p ? proxies.find((d) => d.kind === 'defaults' && d.name === p.defaultsName) ?? proxies.filter((d) => d.kind === 'defaults' && d.line < p.line).pop() : undefined
+  const backend =
+    frontend?.kind === 'listen'
+      ? frontend
+      : proxies.find((p) => p.kind === 'backend' && p.name === frontend?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
+  const feDefaults = defaultsFor(frontend)
+  const beDefaults = defaultsFor(backend)
+
+  h.globalMaxconn = cfg?.global.maxconn ?? null
+  h.frontendMaxconn = frontend?.maxconn ?? feDefaults?.maxconn ?? null
+  const bind = frontend?.binds[0]
+  h.bindMaxconn = bind?.maxconn ?? null
+  h.bindBacklog = bind?.backlog ?? null
+  h.frontendBacklog = frontend?.backlog ?? feDefaults?.backlog ?? null
+  h.nbthread = cfg?.global.nbthread ?? 1
+  h.ulimitN = cfg?.global.ulimitN ?? null
+  if (cfg?.global.tuneMaxaccept != null) h.maxaccept = cfg.global.tuneMaxaccept
+
+  // The fd limit HAProxy starts with: its systemd unit's LimitNOFILE, else the login shell's
+  // ulimit (an init script started from a shell). Whether it runs as root decides if it can
+  // raise that limit itself.
+  const procs = val(snap.limits.processes) ?? []
+  const master = procs.filter((p) => p.kind === 'haproxy').sort((a, b) => a.ppid - b.ppid)[0]
+  const unit = snap.limits.systemd.find((u) => /haproxy/.test(u.unit))
+  const start = (unit && val(unit.limitNOFILE)) ?? val(snap.limits.shell)
+  if (start) {
+    h.fdSoft = start.soft === 'unlimited' ? 1048576 : start.soft
+    h.fdHard = start.hard === 'unlimited' ? 1048576 : start.hard
+  } else assumed.push('haproxy.fdSoft')
+  if (master) h.startedAsRoot = master.uid === 0
+  else assumed.push('haproxy.startedAsRoot')
+
+  if (backend && backend.servers.length) {
+    h.servers = backend.servers.map((s) => ({ name: s.name, maxconn: s.maxconn ?? 0, maxqueue: s.maxqueue ?? 0, weight: s.weight ?? 1 }))
+  } else assumed.push('haproxy.servers')
+  const t = (k: string): number | undefined => backend?.timeoutsMs[k] ?? beDefaults?.timeoutsMs[k] ?? frontend?.timeoutsMs[k] ?? feDefaults?.timeoutsMs[k]
+  const ms = (k: string): number | null => (t(k) === undefined ? null : t(k)! / 1000)
+  h.timeoutQueueS = ms('queue')
+  h.timeoutConnectS = ms('connect') ?? (assumed.push('haproxy.timeoutConnectS'), h.timeoutConnectS)
+  h.timeoutServerS = ms('server') ?? (assumed.push('haproxy.timeoutServerS'), h.timeoutServerS)
+  h.timeoutClientS = ms('client') ?? (assumed.push('haproxy.timeoutClientS'), h.timeoutClientS)
+  h.retries = backend?.retries ?? beDefaults?.retries ?? h.retries
+  const options = [...(beDefaults?.options ?? []), ...(backend?.options ?? [])]
+  h.redispatch = options.some((o) => /^option redispatch/.test(o) || o === 'redispatch')
+  const mode = backend?.mode ?? beDefaults?.mode ?? frontend?.mode ?? feDefaults?.mode
+  h.mode = mode === 'tcp' ? 'tcp' : 'http'
+  const reuse = [...(beDefaults?.settings ?? []), ...(backend?.settings ?? [])].find((s) => s.keyword === 'http-reuse')
+  h.serverConnections = h.mode === 'http' && reuse && /^(always|aggressive)$/.test(reuse.args[0] ?? '') ? 'keep-alive' : 'per-request'
+  const bal = backend?.balance ?? beDefaults?.balance
+  h.balance = bal && bal.startsWith('leastconn') ? 'leastconn' : 'roundrobin'
+  return h
+}
+
+/**
+ * Build the baseline scenario of a snapshot. `workload` supplies what a snapshot cannot know
+ * (clients, network, backend service); it is applied last and may override anything.
+ */
+export function scenarioFromSnapshot(snap: Snapshot, workload: ScenarioPatch = {}, name = snap.name): FromSnapshotResult {
+  const assumed: string[] = []
+  const base = defaultScenario()
+  base.name = name
+  const haproxy = haproxyFromSnapshot(snap, assumed)
+  const hostKernel = kernelFromSnapshot(snap, assumed, haproxy ? 'hosts.proxy' : 'hosts.backend')
+  base.haproxy = haproxy
+  if (haproxy) {
+    base.hosts.proxy = hostKernel
+    // The backends are other machines the snapshot did not read: assume the same kernel era.
+    base.hosts.backend = defaultKernel(hostKernel.version)
+    assumed.push('hosts.backend')
+  } else {
+    base.hosts.backend = hostKernel
+    base.hosts.proxy = defaultKernel(hostKernel.version)
+  }
+  const backend = defaultBackend()
+  const ngx = snap.nginx ? val(snap.nginx.config) : undefined
+  const pools = snap.phpFpm ? val(snap.phpFpm.config)?.pools ?? [] : []
+  if (!haproxy && ngx) {
+    backend.kind = pools.length ? 'nginx-php-fpm' : 'nginx-echo'
+    backend.nginx.listenBacklog = ngx.listens[0]?.backlog ?? 511
+    backend.nginx.workerConnections = ngx.workerConnections ?? 512
+    const cpus = val(snap.host.cpus) ?? 1
+    backend.nginx.workers = ngx.workerProcesses === 'auto' ? cpus : ngx.workerProcesses ?? 1
+    const procs = val(snap.limits.processes) ?? []
+    const worker = procs.find((p) => p.kind === 'nginx' && p.uid !== 0) ?? procs.find((p) => p.kind === 'nginx')
+    const lim = worker ? val(worker.limits)?.nofile.soft : undefined
+    if (ngx.workerRlimitNofile) backend.fdLimit = ngx.workerRlimitNofile
+    else if (typeof lim === 'number') backend.fdLimit = lim
+    else assumed.push('backend.fdLimit')
+  }
+  if (pools.length) {
+    const pool = pools[0]
+    backend.phpFpm.children = pool.maxChildren ?? (assumed.push('backend.phpFpm.children'), backend.phpFpm.children)
+    // PHP's default is 511; -1 (old default) means somaxconn.
+    backend.phpFpm.listenBacklog = pool.listenBacklog ?? 511
+    backend.phpFpm.socket = pool.listen && /^\//.test(pool.listen) ? 'unix' : 'tcp'
+  }
+  if (haproxy) backend.servers = haproxy.servers.length
+  base.backend = backend
+  if (haproxy || !ngx) assumed.push('backend.serviceTime', 'backend.workers')
+  assumed.push('clients', 'network')
+  const scenario = applyPatch(base, workload)
+  return { scenario, assumed: [...new Set(assumed)] }
+}

@@ -1,0 +1,152 @@
+/** A finished run: summary cards, the verdict, and the charts. */
+import { useMemo } from 'react'
+import type { SimResult } from '../../../simulator/result'
+import { TimeSeriesChart, formatNumber, type Series } from '../charts/TimeSeriesChart'
+import { useWidth } from './useSize'
+
+const CAUSE_LABEL: Record<string, string> = {
+  connect_timeout: 'connect timeout',
+  timeout: 'request timeout',
+  reset: 'connection reset',
+  http502: 'HTTP 502',
+  http503: 'HTTP 503',
+  http504: 'HTTP 504',
+  http408: 'HTTP 408',
+  no_port: 'no free port'
+}
+
+const CEILING_LABEL: Record<string, string> = {
+  none: 'no ceiling hit',
+  'proxy-not-started': 'HAProxy refused to start',
+  'syn-queue': 'SYN queue',
+  'accept-queue': 'listen (accept) queue',
+  'haproxy-maxconn': 'HAProxy maxconn',
+  'haproxy-fd': 'HAProxy fd limit',
+  'server-maxconn': 'server maxconn',
+  'backend-queue': 'backend queue',
+  'backend-workers': 'backend workers',
+  'php-fpm-backlog': 'php-fpm socket backlog',
+  'source-ports': 'proxy source ports',
+  'client-ports': 'client ports',
+  'tw-recycle': 'tcp_tw_recycle SYN drops',
+  'fd-limit': 'fd limit'
+}
+
+function pct(n: number, d: number): string {
+  return d > 0 ? `${((100 * n) / d).toFixed(d >= 1000 ? 2 : 1)}%` : '–'
+}
+
+export function ResultView({ result, maxconn }: { result: SimResult; maxconn: number | null }) {
+  const [ref, width] = useWidth<HTMLDivElement>()
+  const s = result.summary
+  const t = result.col('t')
+  const flow: Series[] = useMemo(
+    () => [
+      { key: 'offered', label: 'offered', values: result.col('offered'), className: 's-offered', dashed: true },
+      { key: 'completed', label: 'completed', values: result.col('completed'), className: 's-completed' },
+      { key: 'failed', label: 'failed', values: result.col('failed'), className: 's-failed' }
+    ],
+    [result]
+  )
+  const queues: Series[] = useMemo(() => {
+    const out: Series[] = []
+    if (result.columns['proxy_scur'] && s.haproxy) out.push({ key: 'scur', label: 'HAProxy sessions', values: result.col('proxy_scur'), className: 's-scur' })
+    for (const name of result.columnNames) {
+      if (name.startsWith('acceptq:')) out.push({ key: name, label: `accept queue ${name.slice(8)}`, values: result.col(name), className: 's-acceptq' })
+    }
+    if (result.columns['syn_sent']) out.push({ key: 'syn_sent', label: 'clients in SYN-SENT', values: result.col('syn_sent'), className: 's-synsent', dashed: true })
+    if (result.columns['busy_workers']) out.push({ key: 'busy', label: 'busy workers', values: result.col('busy_workers'), className: 's-busy' })
+    return out
+  }, [result, s.haproxy])
+  const causes = Object.entries(s.totals.byCause).filter(([, n]) => n > 0)
+
+  return (
+    <section className="result" aria-label="simulation result" data-testid="result">
+      {result.preview ? <p className="badge preview">preview</p> : null}
+      <div className="cards">
+        <div className="card" data-testid="card-requests">
+          <div className="card-label">requests</div>
+          <div className="card-value">{formatNumber(s.totals.requests)}</div>
+        </div>
+        <div className="card ok" data-testid="card-success">
+          <div className="card-label">succeeded</div>
+          <div className="card-value">{pct(s.totals.ok, s.totals.requests)}</div>
+          <div className="card-sub">{formatNumber(s.totals.ok)} ok</div>
+        </div>
+        <div className={`card ${s.totals.failed > 0 ? 'bad' : ''}`} data-testid="card-failed">
+          <div className="card-label">failed</div>
+          <div className="card-value" data-testid="failed-count">{formatNumber(s.totals.failed)}</div>
+          <div className="card-sub">{causes.length ? causes.map(([c, n]) => `${CAUSE_LABEL[c] ?? c} ${formatNumber(n)}`).join(' · ') : 'none'}</div>
+        </div>
+        <div className="card" data-testid="card-latency">
+          <div className="card-label">latency p50 / p99</div>
+          <div className="card-value">
+            {formatMs(s.latency.p50)} / {formatMs(s.latency.p99)}
+          </div>
+          <div className="card-sub">connect p99 {formatMs(s.connect.p99)} · SYN retried {pct(s.totals.synRetryShare, 1)}</div>
+        </div>
+      </div>
+      <div className={`verdict ${s.verdict.ceiling === 'none' ? 'clear' : 'hit'}`} data-testid="verdict">
+        <strong>First ceiling: {CEILING_LABEL[s.verdict.ceiling] ?? s.verdict.ceiling}</strong>
+        {s.verdict.atS !== null ? (
+          <span>
+            {' '}
+            at t = {s.verdict.atS.toFixed(0)} s{s.verdict.atLoad !== null ? `, offered ${formatNumber(s.verdict.atLoad)}` : ''}
+          </span>
+        ) : null}
+        <p>{s.verdict.message}</p>
+      </div>
+      <div ref={ref} className="charts">
+        <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={260} t={t} series={flow} />
+        {queues.length ? (
+          <TimeSeriesChart
+            title="Sessions and queues"
+            yLabel="connections"
+            width={width}
+            height={220}
+            t={t}
+            series={queues}
+            limit={maxconn !== null && s.haproxy ? { value: maxconn, label: `maxconn ${maxconn}` } : undefined}
+          />
+        ) : null}
+      </div>
+      <CountersTable result={result} />
+    </section>
+  )
+}
+
+function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '–'
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10000 ? 0 : 1)} s` : `${Math.round(ms)} ms`
+}
+
+function CountersTable({ result }: { result: SimResult }) {
+  const k = result.summary.kernel
+  const rows: [string, string, number][] = []
+  for (const host of ['proxy', 'backend'] as const) {
+    const c = k[host]
+    if (!c) continue
+    for (const [name, v] of Object.entries(c)) if (typeof v === 'number' && v > 0) rows.push([host, name, v])
+  }
+  if (!rows.length) return null
+  return (
+    <table className="counters" aria-label="kernel counters">
+      <thead>
+        <tr>
+          <th>host</th>
+          <th>TcpExt counter</th>
+          <th>simulated delta</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([h, n, v]) => (
+          <tr key={`${h}-${n}`}>
+            <td>{h}</td>
+            <td>{n}</td>
+            <td>{formatNumber(v)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}

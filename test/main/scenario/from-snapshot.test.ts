@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
+import { applyPatch, countReserved, scenarioFromSnapshot } from '../../../main/scenario/from-snapshot'
+import { parseScenario } from '../../../main/sim/scenario-schema'
+import { haproxyEffectiveLimits, effectiveBacklog } from '../../../simulator/scenario'
+
+function demo(name: string): Snapshot {
+  const r = parseSnapshot(JSON.parse(readFileSync(new URL(`../../../resources/demo/${name}`, import.meta.url), 'utf8')))
+  if (!r.ok) throw new Error(r.error)
+  return r.snapshot
+}
+
+describe('scenarioFromSnapshot', () => {
+  it('maps report 1 (HAProxy 1.5 on 3.10) faithfully', () => {
+    const { scenario, assumed } = scenarioFromSnapshot(demo('report1.snapshot.json'))
+    parseScenario(scenario)
+    const h = scenario.haproxy!
+    expect(h).not.toBeNull()
+    expect(h.version).toMatch(/^1\.5/)
+    expect(h.globalMaxconn).toBeNull() // not set in haproxy.cfg: the 1.x default applies
+    expect(h.frontendMaxconn).toBeNull()
+    const lim = haproxyEffectiveLimits(h, scenario.hosts.proxy.somaxconn)
+    expect(lim.maxconn).toBe(2000)
+    expect(lim.frontendMaxconn).toBe(2000)
+    expect(lim.backlogEffective).toBe(128) // listen(2000) clamped by somaxconn 128
+    expect(scenario.hosts.proxy.version).toBe('3.10')
+    expect(scenario.hosts.proxy.somaxconn).toBe(128)
+    expect(scenario.hosts.proxy.twRecycle).toBe(1)
+    expect(h.servers.map((s) => s.name)).toEqual(['web03', 'web04'])
+    expect(h.fdSoft).toBe(1024)
+    expect(assumed).toContain('clients')
+    expect(assumed).not.toContain('hosts.proxy.somaxconn')
+  })
+
+  it('maps report 2 (nginx + php-fpm, no proxy)', () => {
+    const { scenario } = scenarioFromSnapshot(demo('report2.snapshot.json'))
+    parseScenario(scenario)
+    expect(scenario.haproxy).toBeNull()
+    expect(scenario.backend.kind).toBe('nginx-php-fpm')
+    expect(scenario.hosts.backend.somaxconn).toBe(8)
+    expect(scenario.hosts.backend.syncookies).toBe(0)
+    expect(scenario.hosts.backend.tcpMaxSynBacklog).toBe(1024)
+    expect(scenario.backend.phpFpm.socket).toBe('unix')
+    expect(scenario.backend.phpFpm.children).toBe(5)
+    expect(effectiveBacklog(scenario.backend.nginx.listenBacklog, 8)).toBe(8)
+    expect(effectiveBacklog(scenario.backend.phpFpm.listenBacklog, 8)).toBe(8)
+  })
+
+  it('applies a workload last, replacing arrays whole', () => {
+    const { scenario } = scenarioFromSnapshot(demo('report2.snapshot.json'), {
+      clients: { mode: 'closed', concurrency: 7, loadCurve: [] },
+      network: { clientRttMs: 12 }
+    })
+    expect(scenario.clients.concurrency).toBe(7)
+    expect(scenario.clients.loadCurve).toEqual([])
+    expect(scenario.network.clientRttMs).toBe(12)
+    expect(scenario.hosts.backend.somaxconn).toBe(8)
+  })
+
+  it('keeps defaults and says so when items failed to collect', () => {
+    const snap = demo('report2.snapshot.json')
+    snap.sysctls.values['net.core.somaxconn'] = { ok: false, error: 'permission denied', detail: 'x' }
+    const { scenario, assumed } = scenarioFromSnapshot(snap)
+    expect(assumed).toContain('hosts.backend.somaxconn')
+    expect(scenario.hosts.backend.somaxconn).toBe(128) // the 3.10-era default
+  })
+})
+
+describe('helpers', () => {
+  it('applyPatch merges objects and replaces arrays', () => {
+    expect(applyPatch({ a: { b: 1, c: 2 }, d: [1, 2] }, { a: { c: 3 }, d: [9] })).toEqual({ a: { b: 1, c: 3 }, d: [9] })
+    expect(applyPatch({ a: 1 }, undefined)).toEqual({ a: 1 })
+  })
+  it('counts reserved ports inside the range only', () => {
+    expect(countReserved('8080,32768-32770,61000-61010', [32768, 60999])).toBe(3)
+    expect(countReserved('', [32768, 60999])).toBe(0)
+    expect(countReserved('junk,40000', [32768, 60999])).toBe(1)
+  })
+})
