@@ -57,7 +57,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
     if (yAxisRef.current) select(yAxisRef.current).call(axisLeft(y).ticks(Math.max(2, Math.floor(innerH / 40))))
   }, [x, y, innerW, innerH])
 
-  const onMove = (e: React.PointerEvent<SVGRectElement>): void => {
+  const onMove = (e: React.MouseEvent<SVGRectElement>): void => {
     const rect = e.currentTarget.getBoundingClientRect()
     const tx = x.invert(e.clientX - rect.left)
     const arr = Array.from(t)
@@ -106,8 +106,8 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
             className="hover-target"
             width={innerW}
             height={innerH}
-            onPointerMove={onMove}
-            onPointerLeave={() => setHover(null)}
+            onMouseMove={onMove}
+            onMouseLeave={() => setHover(null)}
           />
         </g>
       </svg>
