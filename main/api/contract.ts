@@ -10,6 +10,7 @@
  */
 import type { Scenario } from '../../simulator/scenario'
 import type { Snapshot } from '../snapshot/schema'
+import type { BaselineRef, SavedScenario, SavedScenarioInfo, ScenarioListing } from '../scenarios/types'
 
 /** Static facts about the running backend. */
 export interface AppInfo {
@@ -94,6 +95,14 @@ export interface ApiContract {
     cancel(runId: string): Promise<{ cancelled: boolean }>
     result(runId: string): Promise<SimResultMessage>
   }
+  scenario: {
+    list(): Promise<ScenarioListing>
+    open(id: string): Promise<SavedScenario>
+    save(req: { id?: string; name: string; baseline: BaselineRef; scenario: Scenario }): Promise<SavedScenarioInfo>
+    rename(id: string, name: string): Promise<SavedScenarioInfo>
+    duplicate(id: string, name?: string): Promise<SavedScenarioInfo>
+    delete(id: string): Promise<{ deleted: boolean }>
+  }
 }
 
 /** Every pushed event, by name. */
@@ -127,7 +136,13 @@ export const API_CALLS = [
   'demo.open',
   'sim.run',
   'sim.cancel',
-  'sim.result'
+  'sim.result',
+  'scenario.list',
+  'scenario.open',
+  'scenario.save',
+  'scenario.rename',
+  'scenario.duplicate',
+  'scenario.delete'
 ] as const satisfies readonly CallName[]
 
 /** Every event name, as a total record so a missing one fails to compile. */

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import type { CallName } from './contract'
 import { scenarioSchema } from '../sim/scenario-schema'
+import { BaselineRefSchema } from '../scenarios/types'
 
 const id = z
   .string()
@@ -27,5 +28,20 @@ export const callArgSchemas = {
   'demo.open': z.tuple([id]),
   'sim.run': z.tuple([simRunRequestSchema]),
   'sim.cancel': z.tuple([id]),
-  'sim.result': z.tuple([id])
+  'sim.result': z.tuple([id]),
+  'scenario.list': z.tuple([]),
+  'scenario.open': z.tuple([z.uuid('not a scenario id')]),
+  'scenario.save': z.tuple([
+    z
+      .object({
+        id: z.uuid('not a scenario id').optional(),
+        name: z.string().trim().min(1, 'a name is required').max(200, 'names are at most 200 characters'),
+        baseline: BaselineRefSchema,
+        scenario: scenarioSchema
+      })
+      .strict()
+  ]),
+  'scenario.rename': z.tuple([z.uuid('not a scenario id'), z.string().trim().min(1, 'a name is required').max(200)]),
+  'scenario.duplicate': z.tuple([z.uuid('not a scenario id'), z.string().trim().min(1).max(200).optional()]),
+  'scenario.delete': z.tuple([z.uuid('not a scenario id')])
 } satisfies Record<CallName, z.ZodTuple>

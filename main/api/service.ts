@@ -11,6 +11,7 @@ import { createEventBus, type EventBus } from './events'
 import { createSimHandlers } from './sim-handlers'
 import { createDemoHandlers } from '../demos/handlers'
 import { SimPool } from '../sim/pool'
+import { ScenarioStore } from '../scenarios/store'
 import { VERSION } from '../version'
 
 export interface ServiceOptions {
@@ -32,6 +33,17 @@ export interface Service {
   close(): Promise<void>
 }
 
+function scenarioHandlers(store: ScenarioStore): ApiContract['scenario'] {
+  return {
+    list: () => store.list(),
+    open: (id) => store.open(id),
+    save: (req) => store.save(req),
+    rename: (id, name) => store.rename(id, name),
+    duplicate: (id, name) => store.duplicate(id, name),
+    delete: (id) => store.remove(id)
+  }
+}
+
 export function createService(opts: ServiceOptions): Service {
   const bus = createEventBus()
   const size = opts.poolSize ?? Math.max(1, availableParallelism() - 1)
@@ -43,7 +55,8 @@ export function createService(opts: ServiceOptions): Service {
       }
     },
     demo: createDemoHandlers({ resourcesDir: opts.resourcesDir }),
-    sim: createSimHandlers({ runner: pool, emit: bus.emit })
+    sim: createSimHandlers({ runner: pool, emit: bus.emit }),
+    scenario: scenarioHandlers(new ScenarioStore(opts.userDataDir))
   }
   return {
     dispatch: createDispatch(impl, callArgSchemas),
