@@ -1,0 +1,69 @@
+/**
+ * RTT between lab hosts without sch_netem: two TUN devices (IFF_TUN, no packet info) opened by
+ * one small user-space process; every IP packet read from one device is written to the other
+ * `oneWayMs` later. Both ends stay real kernel TCP stacks (SYN queues, retransmissions, TIME_WAIT
+ * all happen in the namespaces' kernels); only the wire is user space. Node cannot issue the
+ * TUNSETIFF ioctl, so this one process is python3 (standard library only).
+ *
+ * argv: <tun-a> <tun-b> <one-way delay ms>. Prints "ready" once both devices exist.
+ */
+import { run } from './sys'
+
+export const DELAY_LINK = String.raw`
+import fcntl, heapq, os, select, struct, sys, time
+TUNSETIFF = 0x400454ca
+IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
+def tun(name):
+    fd = os.open('/dev/net/tun', os.O_RDWR | os.O_NONBLOCK)
+    fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', name.encode(), IFF_TUN | IFF_NO_PI))
+    return fd
+a, b = tun(sys.argv[1]), tun(sys.argv[2])
+delay = float(sys.argv[3]) / 1000.0
+peer = {a: b, b: a}
+q, seq = [], 0
+print('ready', flush=True)
+while True:
+    now = time.monotonic()
+    timeout = max(0.0, q[0][0] - now) if q else 1.0
+    r, _, _ = select.select([a, b], [], [], timeout)
+    now = time.monotonic()
+    for fd in r:
+        for _ in range(64):
+            try:
+                pkt = os.read(fd, 65535)
+            except BlockingIOError:
+                break
+            seq += 1
+            heapq.heappush(q, (now + delay, seq, peer[fd], pkt))
+    now = time.monotonic()
+    while q and q[0][0] <= now:
+        _, _, fd, pkt = heapq.heappop(q)
+        try:
+            os.write(fd, pkt)
+        except OSError:
+            pass
+`
+
+/** Source of a TCP "ping": connect to a closed port; the RST comes back after one RTT (ECONNREFUSED). Prints RTTs in ms. */
+const TCP_PING = String.raw`
+const net = require('node:net')
+const [host, port, n] = process.argv.slice(1)
+const out = []
+function one(i) {
+  if (i >= Number(n)) { console.log(JSON.stringify(out)); return }
+  const t = process.hrtime.bigint()
+  const s = net.connect({ host, port: Number(port) })
+  const end = () => { out.push(Number(process.hrtime.bigint() - t) / 1e6); s.destroy(); setTimeout(() => one(i + 1), 20) }
+  s.on('connect', end); s.on('error', end)
+}
+one(0)
+`
+
+/** RTT (ms, average of 10 after one warm-up) from namespace `ns` to ip, measured as TCP SYN -> RST/SYN-ACK time. */
+export async function pingRtt(ns: string, ip: string, port: number): Promise<number> {
+  const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_PING, ip, String(port), '11'], { timeoutMs: 20_000 })
+  const v = JSON.parse(r.stdout.trim() || '[]') as number[]
+  const rest = v.slice(1)
+  if (rest.length === 0) throw new Error(`RTT measurement from ${ns} to ${ip} failed: ${r.stderr.trim()}`)
+  return Math.round((rest.reduce((a, b) => a + b, 0) / rest.length) * 1000) / 1000
+}

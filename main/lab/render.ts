@@ -1,0 +1,237 @@
+/**
+ * Pure renderers: a Scenario -> the sysctls of each lab namespace and the configs of the real
+ * daemons (haproxy.cfg, nginx.conf, php-fpm.conf and its PHP page). Whatever the lab cannot
+ * reproduce on this machine (a kernel version, an fd hard limit above ours, a service-time
+ * distribution nginx cannot draw) is recorded as a deviation, never silently changed.
+ *
+ * Addresses (inside private namespaces only): cli 10.200.1.1 -- 10.200.1.2 front (lb, or app
+ * without a proxy); lb 10.200.2.1 -- app 10.200.2.(2+i) for backend server i.
+ */
+import type { HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
+import { haproxyEffectiveLimits } from '../../simulator/scenario'
+
+export const CLIENT_IP = '10.200.1.1'
+export const FRONT_IP = '10.200.1.2'
+export const LB_BACK_IP = '10.200.2.1'
+export const FRONT_PORT = 80
+
+/** Backend server addresses (one per HAProxy server, or one without a proxy). */
+export function backendIps(s: Scenario): string[] {
+  if (!s.haproxy) return [FRONT_IP]
+  return s.haproxy.servers.map((_, i) => `10.200.2.${2 + i}`)
+}
+
+/** sysctls of one host (names as `sysctl -w` takes them). `available` filters names this kernel lacks. */
+export function kernelSysctls(k: KernelConfig, available: (name: string) => boolean): { set: Record<string, string>; deviations: string[] } {
+  const want: Record<string, string> = {
+    'net.core.somaxconn': String(k.somaxconn),
+    'net.ipv4.tcp_max_syn_backlog': String(k.tcpMaxSynBacklog),
+    'net.ipv4.tcp_syncookies': String(k.syncookies),
+    'net.ipv4.tcp_abort_on_overflow': String(k.abortOnOverflow),
+    'net.ipv4.tcp_syn_retries': String(k.synRetries),
+    'net.ipv4.tcp_synack_retries': String(k.synackRetries),
+    'net.ipv4.tcp_syn_linear_timeouts': String(k.synLinearTimeouts),
+    'net.ipv4.tcp_tw_reuse': String(k.twReuse),
+    'net.ipv4.tcp_tw_reuse_delay': String(k.twReuseDelayMs),
+    'net.ipv4.tcp_timestamps': String(k.timestamps),
+    'net.ipv4.ip_local_port_range': `${k.ipLocalPortRange[0]} ${k.ipLocalPortRange[1]}`,
+    'net.ipv4.tcp_max_tw_buckets': String(k.maxTwBuckets)
+  }
+  if (k.reservedPorts > 0) {
+    const lo = k.ipLocalPortRange[0]
+    want['net.ipv4.ip_local_reserved_ports'] = `${lo}-${lo + k.reservedPorts - 1}`
+  }
+  const set: Record<string, string> = {}
+  const deviations: string[] = []
+  for (const [n, v] of Object.entries(want)) {
+    if (available(n)) set[n] = v
+    else deviations.push(`${n}=${v} does not exist on this kernel (not set)`)
+  }
+  if (k.twRecycle === 1) deviations.push('tcp_tw_recycle=1 does not exist on this kernel (removed in 4.12)')
+  return { set, deviations }
+}
+
+/** The fixed fds HAProxy 2.x reserves besides 2 per connection (same estimate as the simulator). */
+function haproxyFixedFds(h: HaproxyConfig): number {
+  return 10 + 1 + 2 + 3 * h.nbthread + 12
+}
+
+/** How HAProxy is started in the lab: explicit global maxconn and the fd limit it gets. */
+export interface HaproxyPlan {
+  globalMaxconn: number
+  fdSoft: number
+  fdHard: number
+  deviations: string[]
+}
+
+/**
+ * Global maxconn and prlimit for HAProxy. The lab's root cannot raise its hard fd limit
+ * (`hardCap`), so when the scenario's HAProxy would size itself beyond it (root start with a
+ * large hard limit, or an explicit maxconn too big), maxconn is lowered explicitly so that
+ * maxsock fits: HAProxy 2.6 would otherwise refuse to start (strict-limits), which is not what
+ * the scenario describes. A non-root start whose limits fit is rendered as is, refusals included.
+ */
+export function planHaproxy(h: HaproxyConfig, proxySomaxconn: number, hardCap: number): HaproxyPlan {
+  const lim = haproxyEffectiveLimits(h, proxySomaxconn)
+  const deviations: string[] = []
+  const fdHard = Math.min(h.fdHard, hardCap)
+  const fdSoft = Math.min(h.fdSoft, fdHard)
+  if (h.fdHard > hardCap) deviations.push(`fd hard limit ${h.fdHard} > this machine's ${hardCap}: HAProxy started with ${fdSoft}:${fdHard}`)
+  let maxconn = lim.maxconn
+  const fixed = haproxyFixedFds(h)
+  const fits = Math.floor((fdHard - fixed) / 2)
+  const rootLike = h.startedAsRoot || h.fdHard > hardCap
+  if (rootLike && 2 * maxconn + fixed > fdHard) {
+    deviations.push(`global maxconn ${maxconn} needs ${2 * maxconn + fixed} fds > ${fdHard}: lab uses maxconn ${fits}`)
+    maxconn = fits
+  }
+  return { globalMaxconn: maxconn, fdSoft, fdHard, deviations }
+}
+
+function ms(s: number): string {
+  return `${Math.max(0, Math.round(s * 1000))}ms`
+}
+
+/** haproxy.cfg for the lb namespace. */
+export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: string): string {
+  const h = s.haproxy
+  if (!h) throw new Error('scenario has no haproxy')
+  const ips = backendIps(s)
+  const g = [
+    'global',
+    `    maxconn ${plan.globalMaxconn}`,
+    `    nbthread ${h.nbthread}`,
+    `    stats socket ${statsSocket} mode 600 level admin`,
+    '    stats timeout 30s'
+  ]
+  if (h.ulimitN != null) g.push(`    ulimit-n ${h.ulimitN}`)
+  if (h.maxaccept != null) g.push(`    tune.maxaccept ${h.maxaccept}`)
+  if (h.strictLimits === true) g.push('    strict-limits')
+  const d = [
+    'defaults',
+    `    mode ${h.mode}`,
+    `    timeout connect ${ms(h.timeoutConnectS)}`,
+    `    timeout client ${ms(h.timeoutClientS)}`,
+    `    timeout server ${ms(h.timeoutServerS)}`,
+    `    retries ${h.retries}`
+  ]
+  if (h.timeoutQueueS != null) d.push(`    timeout queue ${ms(h.timeoutQueueS)}`)
+  if (h.redispatch) d.push('    option redispatch')
+  const bindOpts: string[] = []
+  if (h.bindBacklog != null) bindOpts.push(`backlog ${h.bindBacklog}`)
+  if (h.bindMaxconn != null) bindOpts.push(`maxconn ${h.bindMaxconn}`)
+  const f = ['frontend fe', `    bind ${FRONT_IP}:${FRONT_PORT}${bindOpts.length ? ' ' + bindOpts.join(' ') : ''}`]
+  if (h.frontendMaxconn != null) f.push(`    maxconn ${h.frontendMaxconn}`)
+  if (h.frontendBacklog != null) f.push(`    backlog ${h.frontendBacklog}`)
+  f.push('    default_backend be')
+  const b = ['backend be', `    balance ${h.balance}`]
+  if (h.mode === 'http') b.push(h.serverConnections === 'keep-alive' ? '    http-reuse safe' : '    http-reuse never')
+  h.servers.forEach((sv, i) => {
+    const o: string[] = [`weight ${sv.weight}`]
+    if (sv.maxconn > 0) o.push(`maxconn ${sv.maxconn}`)
+    if (sv.maxqueue > 0) o.push(`maxqueue ${sv.maxqueue}`)
+    b.push(`    server ${sv.name} ${ips[i]}:${FRONT_PORT} ${o.join(' ')}`)
+  })
+  return [g, d, f, b].map((x) => x.join('\n')).join('\n\n') + '\n'
+}
+
+/** Constant delay nginx's echo_sleep can give for a service-time distribution (s), and a deviation when it is not constant. */
+export function echoSleepFor(st: ServiceTime): { s: number; deviation: string | null } {
+  if (st.kind === 'constant') return { s: st.s, deviation: null }
+  if (st.kind === 'exponential') return { s: st.meanS, deviation: `nginx-echo serves a constant ${st.meanS}s (the exponential mean)` }
+  return { s: st.p50S, deviation: `nginx-echo serves a constant ${st.p50S}s (the lognormal p50)` }
+}
+
+/** Whether the backend is nginx + php-fpm in the lab ('generic' workers are php-fpm children too). */
+export function usesPhpFpm(s: Scenario): boolean {
+  return s.backend.kind !== 'nginx-echo'
+}
+
+/** nginx.conf for the app namespace: one server block per backend address, echo_sleep or fastcgi to php-fpm. */
+export function renderNginxConf(s: Scenario, runDir: string, echoModule: string): string {
+  const be = s.backend
+  const ips = backendIps(s)
+  const php = usesPhpFpm(s)
+  const backlog = be.kind === 'nginx-echo' ? be.listenBacklog : be.nginx.listenBacklog
+  const workers = be.kind === 'generic' ? 1 : be.nginx.workers
+  const lines = [
+    php ? '' : `load_module ${echoModule};`,
+    `worker_processes ${workers};`,
+    `pid ${runDir}/nginx.pid;`,
+    `error_log ${runDir}/nginx-error.log warn;`,
+    `worker_rlimit_nofile ${Math.max(1024, Math.min(be.fdLimit, 16384))};`,
+    `events { worker_connections ${Math.max(64, be.nginx.workerConnections)}; }`,
+    'http {',
+    '    access_log off;',
+    `    client_body_temp_path ${runDir}/nginx-tmp/body;`,
+    `    proxy_temp_path ${runDir}/nginx-tmp/proxy;`,
+    `    fastcgi_temp_path ${runDir}/nginx-tmp/fastcgi;`,
+    `    uwsgi_temp_path ${runDir}/nginx-tmp/uwsgi;`,
+    `    scgi_temp_path ${runDir}/nginx-tmp/scgi;`,
+    '    keepalive_timeout 75s;'
+  ]
+  ips.forEach((ip, i) => {
+    lines.push('    server {', `        listen ${ip}:${FRONT_PORT} backlog=${backlog};`, '        location / {')
+    if (php) {
+      lines.push(
+        `            fastcgi_pass ${fpmAddress(s, i, runDir)};`,
+        `            fastcgi_connect_timeout ${ms(be.nginx.fastcgiConnectTimeoutS)};`,
+        '            fastcgi_read_timeout 300s;',
+        `            fastcgi_param SCRIPT_FILENAME ${runDir}/app.php;`,
+        '            fastcgi_param REQUEST_METHOD $request_method;',
+        '            fastcgi_param QUERY_STRING $query_string;'
+      )
+    } else {
+      const sleep = echoSleepFor(be.serviceTime).s
+      lines.push('            default_type text/plain;')
+      if (sleep > 0) lines.push(`            echo_sleep ${sleep};`)
+      lines.push('            echo ok;')
+    }
+    lines.push('        }', '    }')
+  })
+  lines.push('}')
+  return lines.filter((l) => l !== '').join('\n') + '\n'
+}
+
+/** php-fpm address of backend server i: a unix socket in the run folder or 127.0.0.1:9000+i. */
+export function fpmAddress(s: Scenario, i: number, runDir: string): string {
+  return s.backend.phpFpm.socket === 'unix' ? `unix:${runDir}/fpm-${i}.sock` : `127.0.0.1:${9000 + i}`
+}
+
+/** php-fpm.conf: one static pool per backend server (children = phpFpm.children, or workers for 'generic'). */
+export function renderPhpFpmConf(s: Scenario, runDir: string): string {
+  const be = s.backend
+  const children = be.kind === 'generic' ? be.workers : be.phpFpm.children
+  const backlog = be.kind === 'generic' ? be.listenBacklog : be.phpFpm.listenBacklog
+  const lines = ['[global]', `pid = ${runDir}/php-fpm.pid`, `error_log = ${runDir}/php-fpm.log`, 'daemonize = no', '']
+  backendIps(s).forEach((_, i) => {
+    const addr = fpmAddress(s, i, runDir).replace(/^unix:/, '')
+    lines.push(
+      `[pool${i}]`,
+      'user = nobody',
+      'group = nogroup',
+      `listen = ${addr}`,
+      `listen.backlog = ${backlog}`,
+      'listen.mode = 0666',
+      'pm = static',
+      `pm.max_children = ${Math.max(1, children)}`,
+      'catch_workers_output = yes',
+      ''
+    )
+  })
+  return lines.join('\n')
+}
+
+/** The PHP page: sleeps one draw of the service-time distribution, then answers "ok". */
+export function renderPhpPage(st: ServiceTime): string {
+  let draw: string
+  if (st.kind === 'constant') draw = `$s = ${st.s};`
+  else if (st.kind === 'exponential') draw = `$u = mt_rand(1, 1000000) / 1000001; $s = -${st.meanS} * log(1 - $u);`
+  else {
+    const sigma = st.p99S > st.p50S ? Math.log(st.p99S / st.p50S) / 2.3263 : 0
+    draw =
+      `$u1 = mt_rand(1, 1000000) / 1000001; $u2 = mt_rand(1, 1000000) / 1000001;` +
+      ` $z = sqrt(-2 * log($u1)) * cos(2 * M_PI * $u2); $s = ${st.p50S} * exp(${sigma} * $z);`
+  }
+  return `<?php\n${draw}\nif ($s > 0) usleep((int) round($s * 1000000));\necho "ok\\n";\n`
+}

@@ -1,0 +1,729 @@
+/**
+ * `headroom lab`: replay a Scenario on the real Linux kernel, HAProxy and nginx (+ php-fpm).
+ *
+ * Per run: client, proxy and backend hosts are network namespaces `hr-lab-<runid>-{cli,lb,app}`
+ * joined by veth pairs (or, for an RTT > 0, by a user-space delay link over TUN devices, see
+ * delaylink.ts), each with its host's sysctls from the scenario. Real daemons are started with
+ * configs rendered from the scenario; a real load generator drives them (`ab` closed loop, the
+ * open-loop client of openloop.ts); the lab samples every listener's accept queue and SYN_RECV,
+ * the clients in SYN-SENT and TIME_WAIT from `/proc/<pid>/net/tcp` of a process inside each
+ * namespace, and takes counter deltas of `/proc/<pid>/net/{netstat,snmp}` there. The result is a
+ * fidelity case (shared/fidelity/README.md format): `measured` holds {mean, min, max} over runs.
+ */
+import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { connect } from 'node:net'
+import { randomBytes } from 'node:crypto'
+import { release } from 'node:os'
+import type { Scenario } from '../../simulator/scenario'
+import { cloneScenario, curvePeak } from '../../simulator/scenario'
+import {
+  CLIENT_IP,
+  FRONT_IP,
+  FRONT_PORT,
+  LB_BACK_IP,
+  backendIps,
+  echoSleepFor,
+  kernelSysctls,
+  planHaproxy,
+  renderHaproxyCfg,
+  renderNginxConf,
+  renderPhpFpmConf,
+  renderPhpPage,
+  usesPhpFpm,
+  type HaproxyPlan
+} from './render'
+import {
+  counterDelta,
+  parseAbGnuplot,
+  parseAbOutput,
+  parseHaproxyStat,
+  parseProcCounters,
+  parseProcNetTcp,
+  parseShowInfo,
+  parseSsListenBacklog,
+  percentile,
+  sampleSockets
+} from './parse'
+import { OPEN_LOOP_CLIENT, arrivalTimes, type OpenLoopConfig, type OpenLoopRecord } from './openloop'
+import { DELAY_LINK, pingRtt } from './delaylink'
+import { cleanupStale, makeRunDir, must, removeNamespace, run, sleep, startInNs, stopDaemon, type Daemon } from './sys'
+import type { MeasuredValue } from './tolerance'
+
+export const KERNEL_COUNTERS = [
+  'ListenOverflows',
+  'ListenDrops',
+  'TCPReqQFullDrop',
+  'TCPReqQFullDoCookies',
+  'SyncookiesSent',
+  'EmbryonicRsts',
+  'TCPSynRetrans',
+  'TCPTimeWaitOverflow'
+] as const
+const SNMP_COUNTERS = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'OutRsts', 'RetransSegs'] as const
+const HAPROXY_FIELDS: Record<string, string[]> = {
+  frontend: ['scur', 'smax', 'slim', 'stot', 'ereq', 'dreq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx'],
+  backend: ['scur', 'smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'hrsp_5xx'],
+  server: ['smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr']
+}
+const SYSCTLS_READ_BACK = [
+  'net.core.somaxconn',
+  'net.ipv4.tcp_max_syn_backlog',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.tcp_abort_on_overflow',
+  'net.ipv4.tcp_syn_retries',
+  'net.ipv4.tcp_synack_retries',
+  'net.ipv4.tcp_syn_linear_timeouts',
+  'net.ipv4.tcp_tw_reuse',
+  'net.ipv4.tcp_tw_reuse_delay',
+  'net.ipv4.tcp_timestamps',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_max_tw_buckets',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.ip_forward'
+]
+export const ECHO_MODULE = '/usr/lib/nginx/modules/ngx_http_echo_module.so'
+
+export interface LabOptions {
+  runs: number
+  /** Socket sampling period (ms); default 100. */
+  sampleMs?: number
+  /** Progress lines (stderr of the CLI). */
+  log?: (line: string) => void
+  /** Keep `/tmp/hr-lab/<runid>/` (configs and logs) after the run. */
+  keepFiles?: boolean
+}
+
+type Host = 'cli' | 'lb' | 'app'
+
+/** One time-series sample (t in s from the load start). */
+export interface LabSample {
+  t: number
+  acceptq: Record<string, number>
+  synq: Record<string, number>
+  synSent: Record<string, number>
+  timeWait: Record<string, number>
+  timeWaitToBackend: number
+}
+
+/** One run's flat metrics (dotted keys) plus its samples. */
+export interface RunMetrics {
+  metrics: Record<string, number>
+  proxyStarted: boolean | null
+  proxyMessage: string
+  samples: LabSample[]
+  backlogs: Record<string, Record<number, number>>
+  effective: Record<string, Record<string, string>>
+  pingRttMs: Record<string, number>
+  loadCommand: string
+}
+
+/** The lab's result: a fidelity case plus Headroom's own scenario, deviations and time series. */
+export interface LabCase {
+  format: 'headroom-fidelity-case/1'
+  id: string
+  family: string
+  description: string
+  measured_on: Record<string, string>
+  runs: number
+  scenario: Record<string, unknown>
+  measured: Record<string, MeasuredValue>
+  scored: string[]
+  headroom: {
+    format: 'headroom-lab/1'
+    scenario: Scenario
+    /** The scenario as the lab really ran it (this kernel, HAProxy 2.6, lab maxconn/fd limits). Simulate this one to compare. */
+    effectiveScenario: Scenario
+    deviations: string[]
+    series: LabSample[][]
+    startedAt: string
+  }
+}
+
+/** Tools a lab run needs for this scenario; the CLI reports what is missing. */
+export function requiredTools(s: Scenario): string[] {
+  const t = ['ip', 'sysctl', 'ss', 'prlimit', 'nginx']
+  if (s.haproxy) t.push('haproxy')
+  if (usesPhpFpm(s)) t.push('php-fpm8.2')
+  if (s.clients.mode === 'closed') t.push('ab')
+  if (s.network.clientRttMs > 0 || s.network.backendRttMs > 0) t.push('python3')
+  return t
+}
+
+/** Why the lab cannot run here (null when it can): not Linux, not root, a tool or the echo module missing. */
+export async function labPreflight(s: Scenario): Promise<string | null> {
+  if (process.platform !== 'linux') return `headroom lab needs Linux (network namespaces); this is ${process.platform}`
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'headroom lab needs root (it creates network namespaces and sets their sysctls)'
+  const missing: string[] = []
+  for (const t of requiredTools(s)) {
+    const r = await run('sh', ['-c', `command -v ${t}`], { timeoutMs: 5000 })
+    if (r.code !== 0) missing.push(t)
+  }
+  if (missing.length) return `missing tools: ${missing.join(', ')} (Debian: iproute2 procps util-linux nginx haproxy php-fpm apache2-utils python3)`
+  if (!usesPhpFpm(s) && !existsSync(ECHO_MODULE)) return `nginx echo module missing (${ECHO_MODULE}); install the Debian package libnginx-mod-http-echo`
+  return null
+}
+
+function hardFdCap(): number {
+  const t = readFileSync('/proc/self/limits', 'utf8')
+  const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(t)
+  return m && m[2] !== 'unlimited' ? Number(m[2]) : 1048576
+}
+
+function sysctlAvailable(name: string): boolean {
+  return existsSync('/proc/sys/' + name.replace(/\./g, '/'))
+}
+
+async function setSysctls(ns: string, set: Record<string, string>): Promise<void> {
+  const args = Object.entries(set).map(([k, v]) => `${k}=${v}`)
+  if (args.length) await must('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', ...args])
+}
+
+async function readSysctls(ns: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const names = SYSCTLS_READ_BACK.filter(sysctlAvailable)
+  const r = await run('ip', ['netns', 'exec', ns, 'sysctl', ...names])
+  for (const l of r.stdout.split('\n')) {
+    const i = l.indexOf(' = ')
+    if (i > 0) out[l.slice(0, i)] = l.slice(i + 3).replace(/\s+/g, ' ')
+  }
+  return out
+}
+
+/** Ask HAProxy's stats socket one command. */
+function haproxyCommand(sock: string, cmd: string, timeoutMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = ''
+    const c = connect(sock)
+    const t = setTimeout(() => {
+      c.destroy()
+      reject(new Error(`stats socket: no answer to ${cmd}`))
+    }, timeoutMs)
+    c.on('connect', () => c.write(cmd + '\n'))
+    c.on('data', (d) => (buf += d.toString()))
+    c.on('error', (e) => {
+      clearTimeout(t)
+      reject(e)
+    })
+    c.on('close', () => {
+      clearTimeout(t)
+      resolve(buf)
+    })
+  })
+}
+
+async function waitFor(cond: () => Promise<boolean> | boolean, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs
+  while (Date.now() < end) {
+    if (await cond()) return true
+    await sleep(stepMs)
+  }
+  return false
+}
+
+/** Does the namespace (seen through a process inside it) listen on ip:port? */
+function listening(anchorPid: number, ip: string, port: number): boolean {
+  try {
+    return parseProcNetTcp(readFileSync(`/proc/${anchorPid}/net/tcp`, 'utf8')).some(
+      (r) => r.state === 10 && r.localPort === port && (r.localIp === ip || r.localIp === '0.0.0.0')
+    )
+  } catch {
+    return false
+  }
+}
+
+function readCounters(pid: number): Record<string, number> {
+  return {
+    ...parseProcCounters(readFileSync(`/proc/${pid}/net/netstat`, 'utf8')),
+    ...parseProcCounters(readFileSync(`/proc/${pid}/net/snmp`, 'utf8'))
+  }
+}
+
+interface Topology {
+  ns: Partial<Record<Host, string>>
+  anchors: Partial<Record<Host, Daemon>>
+  daemons: Daemon[]
+  pingRttMs: Record<string, number>
+  links: string[]
+}
+
+/** Join two namespaces: a veth pair, or (rttMs > 0) two TUN devices bridged by the delay link. */
+async function link(runDir: string, topo: Topology, a: string, aIp: string, b: string, bIps: string[], rttMs: number, name: string): Promise<void> {
+  if (rttMs <= 0) {
+    await must('ip', ['-n', a, 'link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', name, 'netns', b])
+    await must('ip', ['-n', a, 'addr', 'add', `${aIp}/24`, 'dev', name])
+    for (const ip of bIps) await must('ip', ['-n', b, 'addr', 'add', `${ip}/24`, 'dev', name])
+    await must('ip', ['-n', a, 'link', 'set', name, 'up'])
+    await must('ip', ['-n', b, 'link', 'set', name, 'up'])
+    topo.links.push(`${a.replace(/^hr-lab-[^-]+-/, '')}(${aIp}/24) <-veth-> ${b.replace(/^hr-lab-[^-]+-/, '')}(${bIps.join(', ')}/24), no added delay`)
+    return
+  }
+  // The delay link opens both TUN devices in `a`; the second one then moves to `b`.
+  const ta = `${name}a`
+  const tb = `${name}b`
+  const d = startInNs(runDir, `delaylink-${name}`, a, 'python3', ['-c', DELAY_LINK, ta, tb, String(rttMs / 2)])
+  topo.daemons.push(d)
+  const up = await waitFor(() => {
+    try {
+      return readFileSync(join(runDir, `delaylink-${name}.log`), 'utf8').includes('ready')
+    } catch {
+      return false
+    }
+  }, 5000)
+  if (!up) throw new Error(`delay link ${name} did not start: ${readFileSync(join(runDir, `delaylink-${name}.log`), 'utf8').slice(-400)}`)
+  await must('ip', ['-n', a, 'link', 'set', tb, 'netns', b])
+  await must('ip', ['-n', a, 'addr', 'add', `${aIp}/24`, 'dev', ta])
+  for (const ip of bIps) await must('ip', ['-n', b, 'addr', 'add', `${ip}/24`, 'dev', tb])
+  await must('ip', ['-n', a, 'link', 'set', ta, 'up'])
+  await must('ip', ['-n', b, 'link', 'set', tb, 'up'])
+  topo.links.push(`${a.replace(/^hr-lab-[^-]+-/, '')}(${aIp}) <-TUN pair + delay link, ${rttMs / 2} ms one-way each direction (RTT ${rttMs} ms)-> ${b.replace(/^hr-lab-[^-]+-/, '')}(${bIps.join(', ')})`)
+}
+
+/** Everything of one run; always removes its namespaces and processes, also on failure. */
+async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, runIndex: number): Promise<RunMetrics> {
+  const log = opts.log ?? (() => {})
+  const runId = process.pid.toString(36) + randomBytes(3).toString('hex')
+  const runDir = makeRunDir(runId)
+  const hosts: Host[] = s.haproxy ? ['cli', 'lb', 'app'] : ['cli', 'app']
+  const topo: Topology = { ns: {}, anchors: {}, daemons: [], pingRttMs: {}, links: [] }
+  const capS = s.durationS + s.drainS
+  const ips = backendIps(s)
+  const res: RunMetrics = {
+    metrics: {},
+    proxyStarted: s.haproxy ? false : null,
+    proxyMessage: '',
+    samples: [],
+    backlogs: {},
+    effective: {},
+    pingRttMs: {},
+    loadCommand: ''
+  }
+  try {
+    for (const h of hosts) {
+      const ns = `hr-lab-${runId}-${h}`
+      await must('ip', ['netns', 'add', ns])
+      topo.ns[h] = ns
+      await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+      // a process inside the namespace whose /proc/<pid>/net/* the lab reads; bounded by the run cap
+      topo.anchors[h] = startInNs(runDir, `anchor-${h}`, ns, 'sleep', [String(Math.ceil(capS + 120))])
+    }
+    const cli = topo.ns.cli!
+    const app = topo.ns.app!
+    const lb = topo.ns.lb
+    // sysctls where each acts
+    const kern = { cli: s.hosts.client, lb: s.hosts.proxy, app: s.hosts.backend }
+    for (const h of hosts) await setSysctls(topo.ns[h]!, kernelSysctls(kern[h], sysctlAvailable).set)
+    if (lb) {
+      await link(runDir, topo, cli, CLIENT_IP, lb, [FRONT_IP], s.network.clientRttMs, 'hr0')
+      await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1')
+    } else {
+      await link(runDir, topo, cli, CLIENT_IP, app, [FRONT_IP], s.network.clientRttMs, 'hr0')
+    }
+    for (const h of hosts) res.effective[h] = await readSysctls(topo.ns[h]!)
+    if (s.network.clientRttMs > 0) res.pingRttMs['rtt_ms_client_lb'] = await pingRtt(cli, FRONT_IP, 22)
+    if (lb && s.network.backendRttMs > 0) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22)
+
+    // backend: nginx (echo_sleep) or nginx + php-fpm
+    if (usesPhpFpm(s)) {
+      writeFileSync(join(runDir, 'app.php'), renderPhpPage(s.backend.serviceTime))
+      writeFileSync(join(runDir, 'php-fpm.conf'), renderPhpFpmConf(s, runDir))
+      const fpm = startInNs(runDir, 'php-fpm', app, 'php-fpm8.2', ['-F', '-y', join(runDir, 'php-fpm.conf')])
+      topo.daemons.push(fpm)
+      const ok = await waitFor(() => {
+        if (fpm.done()) return true
+        return s.backend.phpFpm.socket === 'unix'
+          ? ips.every((_, i) => existsSync(join(runDir, `fpm-${i}.sock`)))
+          : ips.every((_, i) => listening(topo.anchors.app!.pid, '127.0.0.1', 9000 + i))
+      }, 10_000)
+      if (!ok || fpm.done()) throw new Error(`php-fpm did not start: ${readFileSync(join(runDir, 'php-fpm.log'), 'utf8').slice(-400)}`)
+    }
+    writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(s, runDir, ECHO_MODULE))
+    const nginx = startInNs(runDir, 'nginx', app, 'nginx', ['-c', join(runDir, 'nginx.conf'), '-e', join(runDir, 'nginx-error.log'), '-g', 'daemon off;'])
+    topo.daemons.push(nginx)
+    if (!(await waitFor(() => nginx.done() || ips.every((ip) => listening(topo.anchors.app!.pid, ip, FRONT_PORT)), 10_000)) || nginx.done())
+      throw new Error(`nginx did not start: ${readFileSync(join(runDir, 'nginx.log'), 'utf8').slice(-400)}`)
+
+    // HAProxy with the lab's explicit maxconn and fd limit
+    let haproxySock: string | null = null
+    if (lb && s.haproxy && plan) {
+      haproxySock = join(runDir, 'haproxy.sock')
+      writeFileSync(join(runDir, 'haproxy.cfg'), renderHaproxyCfg(s, plan, haproxySock))
+      const hp = startInNs(runDir, 'haproxy', lb, 'prlimit', [`--nofile=${plan.fdSoft}:${plan.fdHard}`, 'haproxy', '-f', join(runDir, 'haproxy.cfg'), '-db'])
+      topo.daemons.push(hp)
+      const sock = haproxySock
+      await waitFor(async () => hp.done() || (existsSync(sock) && listening(topo.anchors.lb!.pid, FRONT_IP, FRONT_PORT)), 10_000)
+      const msg = readFileSync(join(runDir, 'haproxy.log'), 'utf8')
+      res.proxyMessage = msg.split('\n').filter((l) => /ALERT|WARNING/.test(l)).join(' ').slice(0, 600)
+      res.proxyStarted = !hp.done()
+      if (!res.proxyStarted) {
+        log(`run ${runIndex + 1}: HAProxy refused to start: ${res.proxyMessage || msg.slice(-300)}`)
+        return res
+      }
+    }
+    for (const h of hosts) {
+      const r = await run('ip', ['netns', 'exec', topo.ns[h]!, 'ss', '-Hltn'])
+      res.backlogs[h] = parseSsListenBacklog(r.stdout)
+    }
+
+    // baselines, then sample sockets while the load runs
+    const before: Partial<Record<Host, Record<string, number>>> = {}
+    for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
+    const t0 = Date.now()
+    const sampleOnce = (): void => {
+      const smp: LabSample = { t: (Date.now() - t0) / 1000, acceptq: {}, synq: {}, synSent: {}, timeWait: {}, timeWaitToBackend: 0 }
+      for (const h of hosts) {
+        let text: string
+        try {
+          text = readFileSync(`/proc/${topo.anchors[h]!.pid}/net/tcp`, 'utf8')
+        } catch {
+          continue
+        }
+        const x = sampleSockets(parseProcNetTcp(text), h === 'lb' ? ips : [])
+        for (const [p, v] of Object.entries(x.acceptq)) smp.acceptq[`${h}_port${p}`] = v
+        for (const [p, v] of Object.entries(x.synq)) smp.synq[`${h}_port${p}`] = v
+        smp.synSent[h] = x.synSent
+        smp.timeWait[h] = x.timeWait
+        if (h === 'lb') smp.timeWaitToBackend = x.timeWaitToBackend
+      }
+      res.samples.push(smp)
+    }
+    sampleOnce()
+    const timer = setInterval(sampleOnce, opts.sampleMs ?? 100)
+
+    // the load, bounded in requests and in time
+    const url = `http://${FRONT_IP}:${FRONT_PORT}/`
+    const c = s.clients
+    try {
+      if (c.mode === 'closed') {
+        const users = c.loadCurve.length ? Math.max(1, Math.round(curvePeak(c.loadCurve))) : c.concurrency
+        const total = c.totalRequests > 0 ? c.totalRequests : 50_000
+        const gfile = join(runDir, 'ab.tsv')
+        const args = ['-r', '-l', '-s', String(Math.max(1, Math.ceil(c.requestTimeoutS ?? 30))), '-t', String(Math.ceil(s.durationS)), '-n', String(total), '-c', String(Math.min(users, total)), '-g', gfile, url]
+        res.loadCommand = `ab ${args.join(' ')}`.replace(gfile, '<run-dir>/ab.tsv')
+        const ab = startInNs(runDir, 'ab', cli, 'ab', args)
+        topo.daemons.push(ab)
+        // ab prints what it has on SIGINT; SIGKILL only if it ignores that
+        const stop = setTimeout(() => {
+          try {
+            process.kill(ab.pid, 'SIGINT')
+          } catch {
+            /* gone */
+          }
+        }, capS * 1000)
+        await ab.exited
+        clearTimeout(stop)
+        const out = readFileSync(join(runDir, 'ab.log'), 'utf8')
+        const sum = parseAbOutput(out)
+        if (sum.aborted && sum.complete === 0) throw new Error(`ab aborted: ${sum.aborted}`)
+        const reqs = existsSync(gfile) ? parseAbGnuplot(readFileSync(gfile, 'utf8')) : []
+        const errors = sum.failedConnect + sum.failedReceive + sum.failedExceptions
+        const requests = sum.complete
+        const ok = Math.max(0, requests - errors - sum.non2xx)
+        Object.assign(res.metrics, {
+          requests,
+          ok,
+          not_ok: requests - ok,
+          non_2xx: sum.non2xx,
+          errors,
+          duration_s: sum.timeTakenS
+        })
+        latencyMetrics(res.metrics, reqs.map((r) => r.totalMs), reqs.map((r) => r.connectMs), s)
+      } else {
+        const times = arrivalTimes(c.loadCurve, s.durationS, c.arrivals, 200_000)
+        const arrivalsFile = join(runDir, 'arrivals.json')
+        writeFileSync(arrivalsFile, JSON.stringify(times))
+        const cfg: OpenLoopConfig = {
+          host: FRONT_IP,
+          port: FRONT_PORT,
+          arrivalsFile,
+          outFile: join(runDir, 'openloop.json'),
+          connectTimeoutS: c.connectTimeoutS,
+          requestTimeoutS: c.requestTimeoutS,
+          closesFirst: c.closesFirst,
+          hardStopS: capS
+        }
+        res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), one request each, hard stop ${capS} s`
+        process.env['HR_LAB_CFG'] = JSON.stringify(cfg)
+        const cl = startInNs(runDir, 'openloop', cli, process.execPath, ['--input-type=module', '-e', OPEN_LOOP_CLIENT])
+        delete process.env['HR_LAB_CFG']
+        topo.daemons.push(cl)
+        const stop = setTimeout(() => {
+          try {
+            process.kill(cl.pid, 'SIGKILL')
+          } catch {
+            /* gone */
+          }
+        }, (capS + 10) * 1000)
+        await cl.exited
+        clearTimeout(stop)
+        if (!existsSync(cfg.outFile)) throw new Error(`open-loop client failed: ${readFileSync(join(runDir, 'openloop.log'), 'utf8').slice(-400)}`)
+        const recs = (JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: OpenLoopRecord[] }).records
+        const answered = recs.filter((r) => r[3] > 0)
+        const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
+        const non2xx = answered.length - ok
+        Object.assign(res.metrics, {
+          requests: times.length,
+          ok,
+          not_ok: times.length - ok,
+          non_2xx: non2xx,
+          errors: times.length - answered.length,
+          duration_s: recs.length ? Math.max(...recs.map((r) => r[0] + r[2])) / 1000 : 0
+        })
+        latencyMetrics(res.metrics, answered.map((r) => r[2]), recs.filter((r) => r[1] >= 0).map((r) => r[1]), s)
+      }
+    } finally {
+      await sleep(300)
+      clearInterval(timer)
+      sampleOnce()
+    }
+
+    // kernel counter deltas per namespace
+    for (const h of hosts) {
+      const d = counterDelta(before[h]!, readCounters(topo.anchors[h]!.pid))
+      for (const k of KERNEL_COUNTERS) res.metrics[`kernel.${h}.${k}`] = d[`TcpExt${k}`] ?? 0
+      for (const k of SNMP_COUNTERS) res.metrics[`kernel.${h}.Tcp${k}`] = d[`Tcp${k}`] ?? 0
+    }
+    // socket maxima
+    const maxOf = (f: (x: LabSample) => Record<string, number>): Record<string, number> => {
+      const m: Record<string, number> = {}
+      for (const x of res.samples) for (const [k, v] of Object.entries(f(x))) m[k] = Math.max(m[k] ?? 0, v)
+      return m
+    }
+    for (const [k, v] of Object.entries(maxOf((x) => x.acceptq))) res.metrics[`sockets.max_acceptq_${k}`] = v
+    for (const [k, v] of Object.entries(maxOf((x) => x.synq))) res.metrics[`sockets.max_synq_${k}`] = v
+    for (const [k, v] of Object.entries(maxOf((x) => x.synSent))) res.metrics[`sockets.max_syn_sent_${k}`] = v
+    for (const [k, v] of Object.entries(maxOf((x) => x.timeWait))) res.metrics[`sockets.max_time_wait_${k}`] = v
+    if (lb) res.metrics['sockets.max_time_wait_lb_to_backend'] = Math.max(0, ...res.samples.map((x) => x.timeWaitToBackend))
+
+    // HAProxy's own view
+    if (haproxySock && s.haproxy) {
+      const stat = parseHaproxyStat(await haproxyCommand(haproxySock, 'show stat'))
+      const info = parseShowInfo(await haproxyCommand(haproxySock, 'show info'))
+      for (const row of Object.keys(stat)) {
+        const fields = row === 'frontend' || row === 'backend' ? HAPROXY_FIELDS[row]! : HAPROXY_FIELDS['server']!
+        for (const f of fields) {
+          const v = stat[row]![f]
+          if (typeof v === 'number') res.metrics[`haproxy.${row}.${f}`] = v
+        }
+      }
+      for (const f of ['Maxconn', 'Maxsock', 'Ulimit-n']) {
+        const v = info[f]
+        if (typeof v === 'number') res.metrics[`haproxy.info.${f}`] = v
+      }
+    }
+    res.pingRttMs = topo.pingRttMs
+    return res
+  } finally {
+    for (const d of [...topo.daemons].reverse()) await stopDaemon(runDir, d)
+    for (const h of hosts) {
+      const a = topo.anchors[h]
+      if (a) await stopDaemon(runDir, a, 'SIGKILL', 500)
+    }
+    for (const h of hosts) if (topo.ns[h]) await removeNamespace(topo.ns[h]!)
+    res.pingRttMs = { ...res.pingRttMs }
+    ;(res as RunMetrics & { links?: string[] }).links = topo.links
+    if (!opts.keepFiles) rmSync(runDir, { recursive: true, force: true })
+    else rmSync(join(runDir, 'owner.pid'), { force: true })
+  }
+}
+
+function latencyMetrics(m: Record<string, number>, totals: number[], connects: number[], s: Scenario): void {
+  if (totals.length) {
+    m['latency_ms.p50'] = percentile(totals, 0.5)
+    m['latency_ms.p90'] = percentile(totals, 0.9)
+    m['latency_ms.p99'] = percentile(totals, 0.99)
+    m['latency_ms.max'] = Math.max(...totals)
+  }
+  if (connects.length) {
+    m['connect_ms.p50'] = percentile(connects, 0.5)
+    m['connect_ms.p99'] = percentile(connects, 0.99)
+    // the first SYN retransmission leaves 1 s (initial RTO) after the first SYN
+    const thr = 900 + s.network.clientRttMs
+    m['syn_retry_share'] = connects.filter((x) => x >= thr).length / connects.length
+  }
+}
+
+function stat(values: number[]): { mean: number; min: number; max: number; values: number[] } {
+  const r = (x: number): number => Math.round(x * 1000) / 1000
+  return { mean: r(values.reduce((a, b) => a + b, 0) / values.length), min: r(Math.min(...values)), max: r(Math.max(...values)), values: values.map(r) }
+}
+
+/** Scenario section in the fidelity-case format (what shared/fidelity cases and `simulate --case` read). */
+function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[], sets: Record<string, Record<string, string>>): Record<string, unknown> {
+  const r0 = runs[0]!
+  const h = s.haproxy
+  const echo = echoSleepFor(s.backend.serviceTime)
+  const pings: Record<string, unknown> = {}
+  for (const k of Object.keys(r0.pingRttMs)) pings[k] = { avg: stat(runs.map((r) => r.pingRttMs[k] ?? NaN).filter(Number.isFinite)) }
+  return {
+    kernel: { set: sets, effective: r0.effective },
+    network: {
+      rtt_ms_client_lb: s.network.clientRttMs,
+      rtt_ms_lb_app: s.network.backendRttMs,
+      links: (r0 as RunMetrics & { links?: string[] }).links ?? [],
+      measured_ping_rtt_ms: pings,
+      rtt_method: 'no sch_netem needed: a link with RTT > 0 is a pair of TUN devices joined by the lab delay link (python3), which holds every packet rtt/2 in each direction; RTT measured as TCP connect time (SYN -> SYN-ACK)',
+      topology: h ? 'cli(10.200.1.1) -- (10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app' : 'cli(10.200.1.1) -- (10.200.1.2)app'
+    },
+    proxy: h && plan
+      ? {
+          kind: 'haproxy',
+          global_maxconn: plan.globalMaxconn,
+          frontend_maxconn: h.frontendMaxconn,
+          bind_backlog: h.bindBacklog ?? h.frontendBacklog,
+          bind_backlog_effective: Object.values(r0.backlogs['lb'] ?? {}),
+          servers: h.servers.length,
+          server_maxconn: h.servers[0]?.maxconn || null,
+          server_maxqueue: h.servers[0]?.maxqueue || null,
+          timeout_connect: `${h.timeoutConnectS}s`,
+          timeout_client: `${h.timeoutClientS}s`,
+          timeout_server: `${h.timeoutServerS}s`,
+          timeout_queue: h.timeoutQueueS == null ? null : `${h.timeoutQueueS}s`,
+          retries: h.retries,
+          nbthread: h.nbthread,
+          mode: h.mode,
+          prlimit_nofile: `${plan.fdSoft}:${plan.fdHard}`,
+          ulimit_n: h.ulimitN,
+          backend_connection_mode: h.serverConnections === 'keep-alive' ? 'http-reuse safe' : 'http-reuse never'
+        }
+      : null,
+    backend: {
+      kind: s.backend.kind === 'nginx-echo' ? 'nginx-echo' : 'nginx+php-fpm',
+      nginx_workers: s.backend.kind === 'generic' ? 1 : s.backend.nginx.workers,
+      worker_connections: s.backend.nginx.workerConnections,
+      listen_backlog: s.backend.kind === 'nginx-echo' ? s.backend.listenBacklog : s.backend.nginx.listenBacklog,
+      service_time_ms: Math.round((s.backend.kind === 'nginx-echo' ? echo.s : serviceMean(s)) * 1000),
+      children: s.backend.kind === 'generic' ? s.backend.workers : s.backend.kind === 'nginx-php-fpm' ? s.backend.phpFpm.children : null,
+      fpm_listen: usesPhpFpm(s) ? s.backend.phpFpm.socket : null,
+      fpm_backlog: usesPhpFpm(s) ? (s.backend.kind === 'generic' ? s.backend.listenBacklog : s.backend.phpFpm.listenBacklog) : null,
+      listen_backlog_effective: r0.backlogs['app'] ?? {}
+    },
+    load: {
+      tool: s.clients.mode === 'closed' ? 'ab' : 'node-open-loop',
+      command: r0.loadCommand,
+      model: s.clients.mode,
+      concurrency: s.clients.mode === 'closed' ? s.clients.concurrency : null,
+      requests: runs[0]!.metrics['requests'] ?? null,
+      rate_per_s: s.clients.mode === 'open' ? curvePeak(s.clients.loadCurve) : null,
+      duration_s: s.durationS,
+      target: h ? 'lb' : 'app'
+    }
+  }
+}
+
+function serviceMean(s: Scenario): number {
+  const st = s.backend.serviceTime
+  return st.kind === 'constant' ? st.s : st.kind === 'exponential' ? st.meanS : st.p50S
+}
+
+/** The scenario as the lab ran it: this kernel and HAProxy, the lab's maxconn/fd limits, one client IP, measured RTTs. */
+export function effectiveScenario(s: Scenario, plan: HaproxyPlan | null, kernel: string, pings: Record<string, number>): Scenario {
+  const e = cloneScenario(s)
+  e.name = `${s.name} (as run in the lab)`
+  for (const h of ['client', 'proxy', 'backend'] as const) e.hosts[h].version = kernel
+  if (e.haproxy && plan) {
+    e.haproxy.version = '2.6.12'
+    e.haproxy.globalMaxconn = plan.globalMaxconn
+    e.haproxy.fdSoft = plan.fdSoft
+    e.haproxy.fdHard = plan.fdHard
+    e.haproxy.sourceIps = 1
+  }
+  e.clients.sourceIps = 1
+  if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
+  if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = pings['rtt_ms_client_lb']
+  if (pings['rtt_ms_lb_app'] !== undefined) e.network.backendRttMs = pings['rtt_ms_lb_app']
+  return e
+}
+
+/** Deviations of the lab from the scenario that are known before running. */
+export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: string): string[] {
+  const d: string[] = []
+  for (const h of ['client', 'proxy', 'backend'] as const) {
+    const k = s.hosts[h]
+    d.push(...kernelSysctls(k, sysctlAvailable).deviations.map((x) => `${h}: ${x}`))
+    if (k.version !== kernel) d.push(`${h}: scenario kernel ${k.version}, lab kernel ${kernel}`)
+    if (k.fileMax !== 2_000_000) d.push(`${h}: fs.file-max is not per namespace (not set)`)
+  }
+  if (plan) d.push(...plan.deviations)
+  if (s.haproxy && s.haproxy.version !== '2.6.12' && s.haproxy.version !== '2.x+') d.push(`HAProxy ${s.haproxy.version} requested, lab runs 2.6.12`)
+  if (s.haproxy?.strictLimits === false) d.push('strict-limits off is not rendered (2.6 keeps it on)')
+  if (s.haproxy && s.haproxy.backendClosesFirst !== 'proxy') d.push(`backendClosesFirst=${s.haproxy.backendClosesFirst} is what HAProxy does by itself; not forced`)
+  if (s.clients.sourceIps > 1) d.push(`${s.clients.sourceIps} client source IPs requested, lab uses 1`)
+  if (s.haproxy && s.haproxy.sourceIps > 1) d.push(`${s.haproxy.sourceIps} HAProxy source IPs requested, lab uses 1`)
+  if (s.clients.natShare > 0) d.push('natShare is not reproduced')
+  if (s.network.jitterMs > 0) d.push('jitter is not reproduced')
+  if (s.clients.requestsPerConnection > 1 || s.clients.keepAlive) d.push('one request per connection (keep-alive clients not reproduced)')
+  if (s.clients.thinkTimeS > 0) d.push('think time is not reproduced')
+  if (s.clients.mode === 'closed' && s.clients.loadCurve.length > 1 && new Set(s.clients.loadCurve.map((p) => p.rate)).size > 1)
+    d.push('closed loop: ab runs the peak user count for the whole run')
+  if (s.clients.mode === 'closed' && s.clients.connectTimeoutS != null) d.push('ab has no connect timeout (only -s)')
+  const e = s.backend.kind === 'nginx-echo' ? echoSleepFor(s.backend.serviceTime).deviation : null
+  if (e) d.push(e)
+  if (s.backend.kind === 'generic') d.push('generic backend = nginx + php-fpm (children = workers, listen.backlog = listenBacklog)')
+  return d
+}
+
+/** Run the scenario `opts.runs` times on the real kernel and daemons and return the measured case. */
+export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
+  const why = await labPreflight(s)
+  if (why) throw new Error(why)
+  await cleanupStale()
+  const kernel = release()
+  const plan = s.haproxy ? planHaproxy(s.haproxy, s.hosts.proxy.somaxconn, hardFdCap()) : null
+  const runs: RunMetrics[] = []
+  for (let i = 0; i < Math.max(1, opts.runs); i++) {
+    opts.log?.(`run ${i + 1}/${opts.runs}: ${s.name}`)
+    runs.push(await oneRun(s, plan, opts, i))
+  }
+  const measured: Record<string, MeasuredValue> = {}
+  if (s.haproxy) measured['proxy_started'] = { value: runs.every((r) => r.proxyStarted === true) }
+  if (s.haproxy && runs.some((r) => r.proxyStarted === false)) {
+    measured['proxy_start_message'] = { value: runs.find((r) => r.proxyStarted === false)!.proxyMessage }
+  }
+  const keys = new Set<string>()
+  for (const r of runs) for (const k of Object.keys(r.metrics)) keys.add(k)
+  for (const k of [...keys].sort()) {
+    const vals = runs.map((r) => r.metrics[k]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+    if (vals.length) measured[k] = stat(vals)
+  }
+  const sets: Record<string, Record<string, string>> = {
+    cli: kernelSysctls(s.hosts.client, sysctlAvailable).set,
+    app: kernelSysctls(s.hosts.backend, sysctlAvailable).set
+  }
+  if (s.haproxy) sets['lb'] = kernelSysctls(s.hosts.proxy, sysctlAvailable).set
+  const base = ['proxy_started', 'ok', 'not_ok', 'latency_ms.p50', 'latency_ms.p99', 'kernel.lb.ListenOverflows', 'kernel.app.ListenOverflows', 'duration_s', 'haproxy.frontend.smax', 'haproxy.info.Maxconn']
+  const pings: Record<string, number> = {}
+  for (const k of Object.keys(runs[0]!.pingRttMs)) pings[k] = runs.reduce((a, r) => a + (r.pingRttMs[k] ?? 0), 0) / runs.length
+  const versions = await toolVersions()
+  return {
+    format: 'headroom-fidelity-case/1',
+    id: s.name.replace(/[^A-Za-z0-9._-]+/g, '-').toLowerCase(),
+    family: 'lab',
+    description: `headroom lab run of scenario "${s.name}"`,
+    measured_on: { kernel, nproc: String((await run('nproc', [])).stdout.trim()), ...versions },
+    runs: runs.length,
+    scenario: caseScenario(s, plan, runs, sets),
+    measured,
+    scored: base.filter((k) => k in measured),
+    headroom: {
+      format: 'headroom-lab/1',
+      scenario: s,
+      effectiveScenario: effectiveScenario(s, plan, kernel, pings),
+      deviations: labDeviations(s, plan, kernel),
+      series: runs.map((r) => r.samples),
+      startedAt: new Date().toISOString()
+    }
+  }
+}
+
+async function toolVersions(): Promise<Record<string, string>> {
+  const first = async (cmd: string, args: string[]): Promise<string> => {
+    const r = await run(cmd, args, { timeoutMs: 5000 })
+    return (r.stdout + r.stderr).split('\n').find((l) => l.trim() !== '')?.trim() ?? ''
+  }
+  return {
+    haproxy: await first('haproxy', ['-v']),
+    nginx: await first('nginx', ['-v']),
+    ab: await first('ab', ['-V'])
+  }
+}
