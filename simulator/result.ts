@@ -46,7 +46,8 @@ export const FAILURE_CAUSES = [
   'http503', // no server / queue timeout / no free source ports
   'http504', // gateway timeout (nginx fastcgi connect timeout, timeout server)
   'http408', // HAProxy request timeout (client request bytes lost with the final ACK)
-  'no_port' // client side EADDRNOTAVAIL
+  'no_port', // client side EADDRNOTAVAIL
+  'refused' // ECONNREFUSED: nothing listening (HAProxy did not start)
 ] as const
 export type FailureCause = (typeof FAILURE_CAUSES)[number]
 
@@ -210,8 +211,14 @@ export interface SimSummary {
     /** Connections that needed at least one SYN retransmission / connections that connected. */
     synRetryShare: number
   }
+  /** Per request, from the client's first SYN (or the request, on a reused connection) to the response: what ab reports. */
   latency: HistogramSummary
+  /** Per request, from the request being sent to the response (connect excluded): what h2load reports. */
+  request: HistogramSummary
+  /** Per connection, first SYN to SYN-ACK received (the 1 s / 3 s retransmit steps). */
   connect: HistogramSummary
+  /** Share of backend requests that waited for a worker / child (Erlang C check). */
+  backendWaitShare: number
   kernel: { client: KernelCounters; proxy: KernelCounters | null; backend: KernelCounters }
   haproxy: HaproxyStats | null
   listeners: ListenerInfo[]

@@ -43,6 +43,8 @@ export interface ClientConfig {
   loadCurve: LoadPoint[]
   /** Arrival process inside the curve (open loop). */
   arrivals: 'poisson' | 'even'
+  /** Connections started together per arrival (h2load -r N per rate period); 1 = single arrivals. */
+  arrivalBatch: number
   /** Closed loop: concurrent users (ab -c) used when `loadCurve` is empty. */
   concurrency: number
   /** Closed loop: total requests (ab -n); 0 = unlimited until `durationS`. */
@@ -59,6 +61,8 @@ export interface ClientConfig {
   requestTimeoutS: number | null
   /** Share (0..1) of clients behind NAT (matters with tcp_tw_recycle on <= 4.11 servers). */
   natShare: number
+  /** Hosts behind the NAT address (each with its own TCP timestamp clock). */
+  natHosts: number
   /** Distinct client source IPs (ports are limited per (src, dst, dport)). */
   sourceIps: number
   /** Who closes the client<->front connection first (holds TIME_WAIT): 'client' or 'server' (proxy / backend). */
@@ -289,6 +293,7 @@ export function defaultScenario(): Scenario {
         { tS: 60, rate: 200 }
       ],
       arrivals: 'poisson',
+      arrivalBatch: 1,
       concurrency: 50,
       totalRequests: 0,
       requestsPerConnection: 1,
@@ -297,6 +302,7 @@ export function defaultScenario(): Scenario {
       connectTimeoutS: null,
       requestTimeoutS: 30,
       natShare: 0,
+      natHosts: 16,
       sourceIps: 1000,
       closesFirst: 'client'
     },

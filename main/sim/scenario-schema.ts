@@ -98,6 +98,7 @@ export const clientSchema = z.object({
     .max(10000, { error: 'load curve has more than 10000 points' })
     .refine((c) => c.every((p, i) => i === 0 || p.tS >= c[i - 1]!.tS), { error: 'load curve points must be in time order' }),
   arrivals: z.enum(['poisson', 'even']),
+  arrivalBatch: int('arrival batch', 1, 100000),
   concurrency: int('concurrency (concurrent users)', 0, 1_000_000),
   totalRequests: int('total requests', 0, 1_000_000_000),
   requestsPerConnection: int('requests per connection', 1, 1_000_000),
@@ -106,6 +107,7 @@ export const clientSchema = z.object({
   connectTimeoutS: num('client connect timeout', 0.001, 86400, 's').nullable(),
   requestTimeoutS: num('request timeout', 0.001, 86400, 's').nullable(),
   natShare: num('share of clients behind NAT', 0, 1),
+  natHosts: int('hosts behind the NAT address', 1, 1_000_000),
   sourceIps: int('client source IPs', 1, 16_777_216),
   closesFirst: z.enum(['client', 'server'])
 })

@@ -1,0 +1,364 @@
+/**
+ * Fidelity cases (shared/fidelity/README.md, "headroom-fidelity-case/1"): read a measured
+ * case, turn its setup into a Scenario (generic mapping of sysctls, HAProxy settings,
+ * backend and load tool; nothing per case), and turn a simulation result into the
+ * `predicted` object with the case's metric keys. `scoreCase` applies the README's
+ * tolerance rules exactly as score.py does.
+ */
+import { readFileSync } from 'node:fs'
+import {
+  SCENARIO_FORMAT,
+  defaultBackend,
+  defaultHaproxy,
+  defaultKernel,
+  type KernelConfig,
+  type Scenario
+} from '../../simulator/scenario'
+import type { SimSummary } from '../../simulator/result'
+
+export interface MeasuredStat {
+  mean: number
+  min: number
+  max: number
+}
+
+export interface FidelityCase {
+  format: 'headroom-fidelity-case/1'
+  id: string
+  family?: string
+  description?: string
+  measured_on?: { kernel?: string; haproxy?: string }
+  scenario: {
+    kernel: { set?: Record<string, Record<string, unknown>>; effective?: Record<string, Record<string, string>> }
+    network: {
+      rtt_ms_client_lb?: number
+      rtt_ms_lb_app?: number
+      measured_ping_rtt_ms?: Record<string, { avg?: MeasuredStat; max?: MeasuredStat; min?: MeasuredStat; mdev?: MeasuredStat }>
+    }
+    proxy: Record<string, unknown> | null
+    backend: Record<string, unknown>
+    load: Record<string, unknown>
+  }
+  measured: Record<string, MeasuredStat | { value: boolean | string }>
+  scored: string[]
+}
+
+/** Read and minimally validate a case file. */
+export function readCase(path: string): FidelityCase {
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new Error(`cannot read fidelity case ${path}: ${(e as Error).message}`)
+  }
+  const c = raw as FidelityCase
+  if (!c || c.format !== 'headroom-fidelity-case/1') throw new Error(`${path} is not a headroom-fidelity-case/1 file`)
+  if (!c.scenario || !c.scenario.load || !c.scenario.backend || !Array.isArray(c.scored)) throw new Error(`${path}: case lacks scenario/load/backend/scored`)
+  return c
+}
+
+function num(v: unknown, fallback: number): number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
+  return fallback
+}
+
+/** HAProxy time "5s", "100ms", "2m", or a number of ms. */
+export function parseDuration(v: unknown, fallbackS: number): number {
+  if (typeof v === 'number') return v / 1000
+  if (typeof v !== 'string') return fallbackS
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(us|ms|s|m|h|d)?\s*$/.exec(v)
+  if (!m) return fallbackS
+  const n = Number(m[1])
+  const mult = { us: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 'ms') as 'us' | 'ms' | 's' | 'm' | 'h' | 'd']
+  return n * mult
+}
+
+function kernelFor(version: string, eff: Record<string, string> | undefined, set: Record<string, unknown> | undefined): KernelConfig {
+  const k = defaultKernel(version)
+  const get = (name: string): unknown => (set && name in set ? set[name] : eff ? eff[name] : undefined)
+  k.somaxconn = num(get('net.core.somaxconn'), k.somaxconn)
+  k.tcpMaxSynBacklog = num(get('net.ipv4.tcp_max_syn_backlog'), k.tcpMaxSynBacklog)
+  k.syncookies = num(get('net.ipv4.tcp_syncookies'), k.syncookies) as 0 | 1 | 2
+  k.abortOnOverflow = num(get('net.ipv4.tcp_abort_on_overflow'), k.abortOnOverflow) as 0 | 1
+  k.synRetries = num(get('net.ipv4.tcp_syn_retries'), k.synRetries)
+  k.synackRetries = num(get('net.ipv4.tcp_synack_retries'), k.synackRetries)
+  k.synLinearTimeouts = num(get('net.ipv4.tcp_syn_linear_timeouts'), k.synLinearTimeouts)
+  k.twReuse = num(get('net.ipv4.tcp_tw_reuse'), k.twReuse) as 0 | 1 | 2
+  k.twReuseDelayMs = num(get('net.ipv4.tcp_tw_reuse_delay'), k.twReuseDelayMs)
+  k.timestamps = num(get('net.ipv4.tcp_timestamps'), k.timestamps) as 0 | 1
+  k.twRecycle = num(get('net.ipv4.tcp_tw_recycle'), 0) as 0 | 1
+  k.maxTwBuckets = num(get('net.ipv4.tcp_max_tw_buckets'), k.maxTwBuckets)
+  const pr = get('net.ipv4.ip_local_port_range')
+  if (typeof pr === 'string') {
+    const m = /(\d+)\s+(\d+)/.exec(pr)
+    if (m) k.ipLocalPortRange = [Number(m[1]), Number(m[2])]
+  }
+  return k
+}
+
+function versionOf(s: string | undefined, re: RegExp, fallback: string): string {
+  const m = s ? re.exec(s) : null
+  return m ? m[1]! : fallback
+}
+
+/** Tool facts the result mapping needs. */
+export interface CaseLoad {
+  tool: 'ab' | 'h2load'
+  /** ab reports latency including connect; h2load from the request. */
+  latencyIncludesConnect: boolean
+  requests: number
+}
+
+/** Build the Scenario a case describes (and what the load tool reports). */
+export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: CaseLoad } {
+  const sc = c.scenario
+  const kver = versionOf(c.measured_on?.kernel, /(\d+\.\d+(?:\.\d+)?)/, '6.5+')
+  const eff = sc.kernel.effective ?? {}
+  const set = sc.kernel.set ?? {}
+  const hosts = {
+    client: kernelFor(kver, eff.cli, set.cli),
+    proxy: kernelFor(kver, eff.lb, set.lb),
+    backend: kernelFor(kver, eff.app, set.app)
+  }
+  // network: the achieved RTT when measured (min as base, spread as jitter), else the nominal one
+  const net = sc.network
+  const rtt = (key: 'rtt_ms_client_lb' | 'rtt_ms_lb_app'): { base: number; jitter: number } => {
+    const m = net.measured_ping_rtt_ms?.[key]
+    if (m?.min && m.max) return { base: m.min.mean, jitter: Math.max(0, m.max.mean - m.min.mean) / 2 }
+    return { base: num(net[key], 0), jitter: 0 }
+  }
+  const rc = rtt('rtt_ms_client_lb')
+  const rb = rtt('rtt_ms_lb_app')
+  const load = sc.load
+  const target = String(load.target ?? 'lb')
+  const p = sc.proxy
+  const useProxy = !!p && target !== 'app'
+  let haproxy: Scenario['haproxy'] = null
+  if (useProxy && p) {
+    const h = defaultHaproxy(versionOf(c.measured_on?.haproxy, /version\s+(\d+\.\d+(?:\.\d+)?)/i, '2.x+'))
+    h.globalMaxconn = p.global_maxconn == null ? null : num(p.global_maxconn, 2000)
+    h.frontendMaxconn = p.frontend_maxconn == null ? null : num(p.frontend_maxconn, 2000)
+    h.bindBacklog = p.bind_backlog == null ? null : num(p.bind_backlog, 1024)
+    h.nbthread = num(p.nbthread, 1)
+    // the measuring host's root lacks CAP_SYS_RESOURCE (README): HAProxy cannot raise its hard limit
+    h.startedAsRoot = false
+    const pl = typeof p.prlimit_nofile === 'string' ? /(\d+):(\d+)/.exec(p.prlimit_nofile) : null
+    h.fdSoft = pl ? Number(pl[1]) : 1024
+    h.fdHard = pl ? Number(pl[2]) : 1048576
+    h.ulimitN = p.ulimit_n == null ? null : num(p.ulimit_n, 1024)
+    const n = num(p.servers, 1)
+    h.servers = Array.from({ length: n }, (_, i) => ({
+      name: `s${i + 1}`,
+      maxconn: p.server_maxconn == null ? 0 : num(p.server_maxconn, 0),
+      maxqueue: p.server_maxqueue == null ? 0 : num(p.server_maxqueue, 0),
+      weight: 1
+    }))
+    h.timeoutConnectS = parseDuration(p.timeout_connect, 5)
+    h.timeoutClientS = parseDuration(p.timeout_client, 30)
+    h.timeoutServerS = parseDuration(p.timeout_server, 30)
+    h.timeoutQueueS = p.timeout_queue == null ? null : parseDuration(p.timeout_queue, 30)
+    h.retries = num(p.retries, 3)
+    h.redispatch = Array.isArray(p.backend_options) && (p.backend_options as unknown[]).some((o) => String(o).includes('redispatch'))
+    h.mode = p.mode === 'tcp' ? 'tcp' : 'http'
+    const bcm = String(p.backend_connection_mode ?? '')
+    // http-reuse safe: a session's first request always opens its own server connection;
+    // in mode http those were closed with a reset (README notes); mode tcp: lb closes first
+    h.serverConnections = /reuse always|http-reuse always|pool/.test(bcm) ? 'keep-alive' : 'per-request'
+    h.backendClosesFirst = h.mode === 'tcp' || /lb closes first|proxy closes first/.test(bcm) ? 'proxy' : /server closes first/.test(bcm) ? 'server' : 'reset'
+    haproxy = h
+  }
+  const b = sc.backend
+  const be = defaultBackend()
+  const kind = String(b.kind ?? 'generic')
+  be.kind = kind === 'nginx-echo' ? 'nginx-echo' : kind.includes('php') ? 'nginx-php-fpm' : 'generic'
+  be.serviceTime = { kind: 'constant', s: num(b.service_time_ms, 10) / 1000 }
+  be.nginx.workers = num(b.nginx_workers, 1)
+  be.nginx.workerConnections = num(b.worker_connections, 1024)
+  be.nginx.listenBacklog = num(b.listen_backlog, 511)
+  be.nginx.fastcgiConnectTimeoutS = num(b.fastcgi_connect_timeout_s, 60)
+  be.listenBacklog = num(b.listen_backlog, 511)
+  be.workers = num(b.workers ?? b.children, be.workers)
+  be.phpFpm.children = num(b.children, 5)
+  be.phpFpm.listenBacklog = num(b.fpm_backlog, 511)
+  be.phpFpm.socket = String(b.fpm_listen ?? 'unix') === 'tcp' ? 'tcp' : 'unix'
+
+  const tool = String(load.tool) === 'ab' ? 'ab' : 'h2load'
+  const timeouts = (load.timeouts ?? {}) as Record<string, unknown>
+  const cmd = String(load.command ?? '')
+  const requests = num(load.requests, 0)
+  const model = String(load.model ?? (tool === 'ab' ? 'closed' : 'open'))
+  const s: Scenario = {
+    format: SCENARIO_FORMAT,
+    name: c.id,
+    durationS: 60,
+    drainS: 0,
+    clients: {
+      mode: model === 'open' ? 'open' : 'closed',
+      loadCurve: [],
+      arrivals: 'even',
+      arrivalBatch: 1,
+      concurrency: num(load.concurrency, 1),
+      totalRequests: requests,
+      requestsPerConnection: 1,
+      keepAlive: false,
+      thinkTimeS: 0,
+      connectTimeoutS: null,
+      requestTimeoutS: null,
+      natShare: 0,
+      natHosts: 16,
+      sourceIps: 1,
+      // ab speaks HTTP/1.0: the server closes first; h2load closes its connection itself
+      closesFirst: tool === 'ab' ? 'server' : 'client'
+    },
+    network: { clientRttMs: rc.base, backendRttMs: rb.base, jitterMs: Math.max(rc.jitter, rb.jitter) },
+    hosts,
+    haproxy,
+    backend: be
+  }
+  if (tool === 'ab') {
+    s.durationS = num(timeouts.time_limit_s, 60)
+  } else if (s.clients.mode === 'closed') {
+    s.durationS = num(timeouts.active_timeout_s, 60)
+    s.clients.requestTimeoutS = num(timeouts.active_timeout_s, 60)
+  } else {
+    const rate = num(load.rate_per_s, 1)
+    const dur = num(load.duration_s, requests / rate)
+    const batch = /\s-r\s+(\d+)/.exec(cmd)
+    s.clients.arrivalBatch = batch ? Number(batch[1]) : 1
+    // the last batch starts at (n/batch - 1) periods; the load window ends just after it
+    s.clients.loadCurve = [{ tS: 0, rate }]
+    s.durationS = dur
+    s.drainS = num(timeouts.active_timeout_s, 30)
+    s.clients.requestTimeoutS = num(timeouts.active_timeout_s, 30)
+  }
+  return { scenario: s, load: { tool, latencyIncludesConnect: tool === 'ab', requests } }
+}
+
+/** Map a result summary onto the case's metric keys (dotted). */
+export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = {}
+  const t = r.totals
+  const httpErr = t.byCause.http502 + t.byCause.http503 + t.byCause.http504 + t.byCause.http408
+  const connErr = t.byCause.connect_timeout + t.byCause.reset + t.byCause.timeout + t.byCause.no_port + t.byCause.refused
+  if (c.scenario.proxy && r.haproxy) out.proxy_started = r.haproxy.started
+  out.requests = t.requests
+  out.ok = t.ok
+  out.not_ok = t.requests - t.ok
+  out.non_2xx = httpErr
+  out.errors = connErr + t.inFlight
+  out.duration_s = r.durationS
+  const lat = load.latencyIncludesConnect ? r.latency : r.request
+  out['latency_ms.p50'] = lat.p50
+  out['latency_ms.p90'] = lat.p90
+  out['latency_ms.p99'] = lat.p99
+  out['latency_ms.max'] = lat.maxMs
+  out['connect_ms.p50'] = r.connect.p50
+  out['connect_ms.p99'] = r.connect.p99
+  out.syn_retry_share = r.totals.synRetryShare
+  const ns: [string, keyof SimSummary['kernel']][] = [
+    ['cli', 'client'],
+    ['lb', 'proxy'],
+    ['app', 'backend']
+  ]
+  for (const [n, h] of ns) {
+    const k = r.kernel[h]
+    const src = k ?? { ListenOverflows: 0, ListenDrops: 0, TCPReqQFullDrop: 0, TCPReqQFullDoCookies: 0, SyncookiesSent: 0, EmbryonicRsts: 0, TCPSynRetrans: 0, TCPTimeWaitOverflow: 0 }
+    for (const [key, v] of Object.entries(src)) if (key !== 'PAWSPassive') out[`kernel.${n}.${key}`] = v
+  }
+  // without a proxy the lb namespace only routes: zero counters
+  if (!r.kernel.proxy) for (const key of Object.keys(r.kernel.client)) if (key !== 'PAWSPassive') out[`kernel.lb.${key}`] = 0
+  for (const L of r.listeners) {
+    const ns2 = L.host === 'proxy' ? 'lb' : 'app'
+    const port = /:(\d+)$/.exec(L.id)?.[1] ?? 'unix'
+    const k1 = `sockets.max_acceptq_${ns2}_port${port}`
+    const k2 = `sockets.max_synq_${ns2}_port${port}`
+    out[k1] = Math.max(Number(out[k1] ?? 0), L.maxAcceptq)
+    out[k2] = Math.max(Number(out[k2] ?? 0), L.maxSynq)
+  }
+  out['sockets.max_time_wait_cli'] = r.sockets.maxTimeWait.client
+  out['sockets.max_time_wait_lb'] = r.sockets.maxTimeWait.proxy
+  out['sockets.max_time_wait_app'] = r.sockets.maxTimeWait.backend
+  out['sockets.max_time_wait_lb_to_backend'] = r.sockets.maxTimeWaitProxyToBackend
+  out['sockets.max_syn_sent_cli'] = r.sockets.maxSynSent
+  if (r.haproxy) {
+    const rows: [string, typeof r.haproxy.frontend | undefined][] = [
+      ['frontend', r.haproxy.frontend],
+      ['backend', r.haproxy.backend],
+      ['server_s1', r.haproxy.servers[0]]
+    ]
+    for (const [name, row] of rows) {
+      if (!row) continue
+      for (const f of ['scur', 'smax', 'slim', 'stot', 'qmax', 'econ', 'eresp', 'wretr', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx'] as const) out[`haproxy.${name}.${f}`] = row[f]
+    }
+    out['haproxy.info.Maxconn'] = r.haproxy.info.Maxconn
+    out['haproxy.info.Maxsock'] = r.haproxy.info.Maxsock
+    out['haproxy.info.Ulimit-n'] = r.haproxy.info['Ulimit-n']
+  }
+  return out
+}
+
+/** Tolerance (r, a) per key, exactly as score.py's `tolerance`. */
+export function tolerance(key: string, requests: number): [number, number] | null {
+  if (key === 'proxy_started') return null
+  if (key.startsWith('latency_ms') || key.startsWith('connect_ms')) return [0.25, 25]
+  if (key === 'duration_s') return [0.2, 1]
+  if (key.startsWith('kernel.')) return [0.5, Math.max(5, 0.01 * requests)]
+  if (key.startsWith('haproxy.')) return [0.1, 2]
+  if (key.startsWith('sockets.')) return [0.2, 3]
+  if (key === 'syn_retry_share') return [0.25, 0.02]
+  return [0.25, Math.max(3, 0.01 * requests)]
+}
+
+export interface KeyScore {
+  key: string
+  measured: string
+  predicted: number | boolean | undefined
+  lo?: number
+  hi?: number
+  ok: boolean
+}
+
+/** Score predictions against a case (score.py `score_case`). */
+export function scoreCase(c: FidelityCase, predicted: Record<string, number | boolean>): { pass: boolean; rows: KeyScore[] } {
+  const reqStat = c.measured.requests as MeasuredStat | undefined
+  const req = reqStat?.mean ?? 0
+  const rows: KeyScore[] = []
+  let pass = true
+  for (const k of c.scored) {
+    const meas = c.measured[k]!
+    const p = predicted[k]
+    if (k === 'proxy_started') {
+      const v = (meas as { value: boolean }).value
+      const good = p !== undefined && Boolean(p) === v
+      rows.push({ key: k, measured: String(v), predicted: p, ok: good })
+      pass &&= good
+      if (!v) break
+      continue
+    }
+    const m = meas as MeasuredStat
+    const [r, a] = tolerance(k, req)!
+    const lo = m.min * (1 - r) - a
+    const hi = m.max * (1 + r) + a
+    const good = typeof p === 'number' && lo <= p && p <= hi
+    rows.push({ key: k, measured: `${m.mean} [${m.min}-${m.max}]`, predicted: p, lo, hi, ok: good })
+    pass &&= good
+  }
+  return { pass, rows }
+}
+
+/** Nest dotted keys into objects (the `--case --json` output shape). */
+export function nest(flat: Record<string, number | boolean>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(flat)) {
+    const parts = k.split('.')
+    let o = out
+    for (let i = 0; i < parts.length - 1; i++) {
+      const p = parts[i]!
+      if (typeof o[p] !== 'object' || o[p] === null) o[p] = {}
+      o = o[p] as Record<string, unknown>
+    }
+    o[parts[parts.length - 1]!] = v
+  }
+  return out
+}

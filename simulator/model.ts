@@ -1,0 +1,2046 @@
+/**
+ * The discrete-event model: clients -> kernel listen queues -> HAProxy -> backends.
+ *
+ * Every TCP connection is a row in typed arrays (a "conn"), with an initiator side
+ * (SYN_SENT -> ESTABLISHED) and a listener side (request sock in the SYN queue, or cookie,
+ * -> accept queue -> accepted by the process), following semantics.md Appendix B:
+ *   SYN at a listener: SYN-queue test per era (pow2 / B / B+1), syncookies 0/1/2, the
+ *   accept-queue-full drop (always on 4.9+, only with young > 1 before), the 3/4
+ *   tcp_max_syn_backlog rule with syncookies=0, tw_recycle PAWS drops of NAT'd clients;
+ *   final ACK / data: promotion to the accept queue (B+1) or ListenOverflows with
+ *   abort_on_overflow 0 (request stays, retried by SYN-ACK retransmits and the client's
+ *   data retransmits; expiry -> RST) or 1 (RST);
+ *   initiator: SYN retransmits per era (exponential, or linear first on 6.5+), give-up
+ *   per tcp_model_timeout, kernel timers rounded to the timer wheel's granularity (>= 4.8),
+ *   which is why retransmitted SYNs arrive in bursts.
+ * HAProxy: accept gated by bind / frontend / global maxconn (listener paused, kernel queue
+ * fills), fd limit (EMFILE, 100 ms pause), tune.maxaccept per loop; server maxconn and the
+ * backend queue with timeout queue (503, econ); timeout connect, retries (wretr),
+ * redispatch; source ports per server tuple (EADDRNOTAVAIL -> retries -> 503 / close);
+ * per-request or kept-alive server connections; TIME_WAIT where the closer is.
+ * Backends: generic (thread per connection: accepts only with an idle worker),
+ * nginx-echo (event driven, fixed delay), nginx + php-fpm (unix socket: EAGAIN -> 502;
+ * TCP: a kernel listener, fastcgi connect timeout -> 504).
+ *
+ * Times are seconds. Hosts: 0 client, 1 proxy, 2 backend.
+ */
+import { EventQueue } from './engine'
+import { Stream, STREAM } from './random'
+import { Histogram } from './stats'
+import { PortPool } from './ports'
+import {
+  curvePeak,
+  curveRate,
+  effectiveBacklog,
+  haproxyEffectiveLimits,
+  kernelTraits,
+  synQueueCapacity,
+  synSchedule,
+  synackSchedule,
+  type HaproxyLimits,
+  type KernelConfig,
+  type KernelTraits,
+  type Scenario
+} from './scenario'
+import {
+  BASE_COLUMNS,
+  FAILURE_CAUSES,
+  zeroCounters,
+  type CeilingKind,
+  type FailureCause,
+  type HaproxyStatRow,
+  type KernelCounters,
+  type ListenerInfo,
+  type SimSummary
+} from './result'
+
+// ------------------------------------------------------------ model constants --
+/** One-way delay of a veth / loopback hop with no configured RTT (s). */
+export const MIN_OWD_S = 15e-6
+/** CPU time of one connect() in a load generator: connects started together are this far apart (s). */
+export const CONNECT_COST_S = 20e-6
+/** Gap between the final ACK and the request segment the client writes right after connect() returns (s). */
+export const DATA_AFTER_ACK_S = 5e-6
+/** HAProxy event-loop turn between accept batches of tune.maxaccept (s). */
+export const HAPROXY_LOOP_S = 20e-6
+/** TCP minimum RTO (s) for data retransmits; 3 s fallback after a retransmitted SYN. */
+export const RTO_MIN_S = 0.2
+export const RTO_FALLBACK_S = 3
+/** TIME_WAIT length (TCP_TIMEWAIT_LEN, fixed). */
+export const TIME_WAIT_S = 60
+/** Kernel HZ assumed for timer-wheel rounding (Debian/RHEL build with 250 or 1000; 250 here). */
+export const KERNEL_HZ = 250
+
+// ------------------------------------------------------------------ enums --
+const ROLE_CLIENT = 0 // client -> front (HAProxy or backend)
+const ROLE_UPSTREAM = 1 // HAProxy -> server
+const ROLE_FCGI = 2 // nginx -> php-fpm (TCP or unix)
+
+// initiator states
+const I_NONE = 0
+const I_SYN_SENT = 1
+const I_EST = 2
+const I_DONE = 3
+
+// listener-side states
+const S_NONE = 0
+const S_REQ = 1 // request sock in the SYN queue
+const S_COOKIE = 2 // answered with a cookie, no state
+const S_ACCEPTQ = 3
+const S_ACCEPTED = 4
+const S_GONE = 5 // request expired / reset
+
+// event kinds
+const EV_ARRIVAL = 1
+const EV_USER = 2
+const EV_SYN = 3
+const EV_SYN_TIMER = 4
+const EV_CONNECT_TIMEOUT = 5
+const EV_SYNACK = 6
+const EV_ACK = 7
+const EV_DATA = 8
+const EV_REQSK_TIMER = 9
+const EV_DATA_RTX = 10
+const EV_PROXY_ACCEPT = 11
+const EV_QUEUE_TIMEOUT = 13
+const EV_SERVICE_DONE = 14
+const EV_RESP_AT_PROXY = 15
+const EV_RESP_AT_CLIENT = 16
+const EV_FAIL_AT_CLIENT = 17
+const EV_REQ_TIMEOUT = 18
+const EV_HTTP_REQ_TIMEOUT = 19
+const EV_SECOND = 20
+const EV_RETRY = 21
+const EV_SERVER_TIMEOUT = 22
+const EV_NEXT_REQ = 23
+const EV_BACKEND_ACCEPT = 24
+const EV_RESP_AT_NGINX = 25
+const EV_SESSION_END = 26
+const EV_CLIENT_START = 27
+
+const CAUSE_INDEX: Record<FailureCause, number> = Object.fromEntries(FAILURE_CAUSES.map((c, i) => [c, i])) as Record<FailureCause, number>
+const C_CONNECT_TIMEOUT = CAUSE_INDEX.connect_timeout
+const C_TIMEOUT = CAUSE_INDEX.timeout
+const C_RESET = CAUSE_INDEX.reset
+const C_502 = CAUSE_INDEX.http502
+const C_503 = CAUSE_INDEX.http503
+const C_504 = CAUSE_INDEX.http504
+const C_408 = CAUSE_INDEX.http408
+const C_NO_PORT = CAUSE_INDEX.no_port
+const C_REFUSED = CAUSE_INDEX.refused
+
+export class CancelledError extends Error {
+  constructor() {
+    super('simulation cancelled')
+    this.name = 'CancelledError'
+  }
+}
+
+export interface ModelOptions {
+  seed: number
+  onProgress?: (fraction: number, simTimeS: number) => void
+  shouldCancel?: () => boolean
+  /** Record a textual event log (golden tests); keep tiny scenarios only. */
+  log?: string[]
+}
+
+/** Kernel timer fire time: exact before 4.8, else rounded up per timer-wheel level granularity. */
+function timerAt(now: number, delay: number, wheel: boolean): number {
+  if (!wheel) return now + delay
+  const j = 1 / KERNEL_HZ
+  const nowJ = Math.floor(now / j + 1e-9)
+  let expJ = Math.ceil((now + delay) / j - 1e-9)
+  const delta = expJ - nowJ
+  let lvl = 0
+  let start = 63
+  while (delta >= start && lvl < 8) {
+    lvl++
+    start = 63 << (3 * lvl)
+  }
+  if (lvl > 0) {
+    const gran = 1 << (3 * lvl)
+    expJ = Math.floor((expJ + gran) / gran) * gran
+  }
+  return expJ * j
+}
+
+interface Host {
+  k: KernelConfig
+  t: KernelTraits
+  wheel: boolean
+  counters: KernelCounters
+  /** TIME_WAIT sockets alive, and their expiry ring. */
+  twLive: number
+  twMax: number
+  twRing: Float64Array
+  twRingKey: Int32Array
+  twHead: number
+  twLen: number
+  syn: number[]
+  synGiveUp: number
+  synack: number[]
+  synackExpire: number
+  /** tw_recycle per-peer cached timestamp (NAT address): value, and when stamped. */
+  pawsTs: number
+  pawsAt: number
+  openFiles: number
+}
+
+class Listener {
+  id: string
+  host: number
+  unix: boolean
+  B: number
+  synCap: number
+  synq = 0
+  young = 0
+  acceptq: Int32Array = new Int32Array(64)
+  aqHead = 0
+  aqLen = 0
+  maxAcceptq = 0
+  maxSynq = 0
+  /** Owner: 0 haproxy, 1 backend server (index in `server`), 2 php-fpm of server `server`. */
+  owner: number
+  server: number
+  colSynq = -1
+  colAcceptq = -1
+  constructor(id: string, host: number, unix: boolean, B: number, synCap: number, owner: number, server: number) {
+    this.id = id
+    this.host = host
+    this.unix = unix
+    this.B = B
+    this.synCap = synCap
+    this.owner = owner
+    this.server = server
+  }
+  acceptqGen: Int32Array = new Int32Array(64)
+  /** Generation of the row returned by the last shift(): a closed-and-reused row is skipped by the caller. */
+  lastGen = 0
+  push(c: number, gen: number): void {
+    if (this.aqLen === this.acceptq.length) {
+      const n = new Int32Array(this.acceptq.length * 2)
+      const g = new Int32Array(this.acceptq.length * 2)
+      for (let i = 0; i < this.aqLen; i++) {
+        n[i] = this.acceptq[(this.aqHead + i) % this.acceptq.length]!
+        g[i] = this.acceptqGen[(this.aqHead + i) % this.acceptq.length]!
+      }
+      this.acceptq = n
+      this.acceptqGen = g
+      this.aqHead = 0
+    }
+    const at = (this.aqHead + this.aqLen) % this.acceptq.length
+    this.acceptq[at] = c
+    this.acceptqGen[at] = gen
+    this.aqLen++
+    if (this.aqLen > this.maxAcceptq) this.maxAcceptq = this.aqLen
+  }
+  shift(): number {
+    const c = this.acceptq[this.aqHead]!
+    this.lastGen = this.acceptqGen[this.aqHead]!
+    this.aqHead = (this.aqHead + 1) % this.acceptq.length
+    this.aqLen--
+    return c
+  }
+  get full(): boolean {
+    return this.aqLen > this.B
+  }
+}
+
+interface Server {
+  name: string
+  maxconn: number
+  maxqueue: number
+  weight: number
+  cur: number
+  smax: number
+  stot: number
+  econ: number
+  eresp: number
+  wretr: number
+  wredis: number
+  hrsp5xx: number
+  qmax: number
+  /** Backend process on this server. */
+  listener: Listener
+  fpm: Listener | null
+  busy: number
+  active: number
+  fds: number
+  pools: PortPool[]
+  poolRr: number
+  idle: number[]
+  /** php-fpm children busy / generic worker busy. */
+  acceptPausedUntil: number
+}
+
+export class Model {
+  readonly s: Scenario
+  readonly q = new EventQueue(4096)
+  readonly opts: ModelOptions
+  private readonly rArr: Stream
+  private readonly rSvc: Stream
+  private readonly rJit: Stream
+  private readonly rNat: Stream
+  private readonly rPort: Stream
+  private readonly hosts: Host[]
+  private readonly listeners: Listener[] = []
+  private readonly front: Listener
+  private readonly servers: Server[] = []
+  readonly limits: HaproxyLimits | null
+  private readonly proxyUp: boolean
+  private readonly endS: number
+  private readonly loadEndS: number
+  private readonly rows: number
+  readonly cols: Record<string, Float64Array> = {}
+  private readonly colNames: string[] = []
+
+  // conn rows
+  private cap = 0
+  private free: number[] = []
+  private next = 0
+  private cGen = new Int32Array(0)
+  private cRole = new Int8Array(0)
+  private cIni = new Int8Array(0)
+  private cSrv = new Int8Array(0)
+  private cL = new Int16Array(0)
+  private cPeer = new Int32Array(0)
+  private cSynIdx = new Int16Array(0)
+  private cSynackIdx = new Int16Array(0)
+  private cRtx = new Int16Array(0)
+  private cStart = new Float64Array(0)
+  private cReqStart = new Float64Array(0)
+  private cConnStart = new Float64Array(0)
+  private cHasData = new Int8Array(0)
+  private cYoung = new Int8Array(0)
+  private cRetransmitted = new Int8Array(0)
+  private cReqLeft = new Int32Array(0)
+  private cServer = new Int16Array(0)
+  private cPort = new Int32Array(0)
+  private cPool = new Int16Array(0)
+  private cTries = new Int8Array(0)
+  private cNatHost = new Int16Array(0)
+  private cIp = new Int32Array(0)
+  private cWaiting = new Int8Array(0)
+  private cAwaitResp = new Int16Array(0)
+  private cReqSeq = new Int32Array(0)
+  private cQueuedAt = new Float64Array(0)
+  private cWaitedAccept = new Int8Array(0)
+
+  // clients
+  private offered = 0
+  private requests = 0
+  private ok = 0
+  private failed = 0
+  private byCause = new Float64Array(FAILURE_CAUSES.length)
+  private connected = 0
+  private retriedConnects = 0
+  private usersTarget = 0
+  private usersActive = 0
+  private lastEnd = 0
+  private clientBurstAt = -1
+  private clientIpBusy: Int32Array
+  private natTs: Float64Array
+  readonly latency = new Histogram()
+  readonly reqLatency = new Histogram()
+  readonly connectH = new Histogram()
+  private waitedReq = 0
+  private servedReq = 0
+
+  // haproxy
+  private feconn = 0
+  private feMax = 0
+  private fdUsed = 0
+  private fdFixed = 0
+  private stot = 0
+  private ereq = 0
+  private fe2xx = 0
+  private fe4xx = 0
+  private fe5xx = 0
+  private beQueue: number[] = []
+  private beQHead = 0
+  private beQmax = 0
+  private beEcon = 0
+  private beEresp = 0
+  private beWretr = 0
+  private be5xx = 0
+  private beSmax = 0
+  private beCur = 0
+  private beStot = 0
+  private rr = 0
+  private proxyPausedUntil = 0
+  private proxyWakeArmed = false
+  private maxTwProxyToBackend = 0
+  private synSent = 0
+  private maxSynSent = 0
+
+  // verdict
+  private hits = new Map<CeilingKind, { atS: number; atLoad: number }>()
+
+  constructor(s: Scenario, opts: ModelOptions) {
+    this.s = s
+    this.opts = opts
+    const seed = opts.seed | 0
+    this.rArr = new Stream(seed, STREAM.arrivals)
+    this.rSvc = new Stream(seed, STREAM.service)
+    this.rJit = new Stream(seed, STREAM.jitter)
+    this.rNat = new Stream(seed, STREAM.nat)
+    this.rPort = new Stream(seed, STREAM.race)
+    const mk = (k: KernelConfig): Host => {
+      const t = kernelTraits(k.version)
+      const syn = synSchedule(k)
+      const sa = synackSchedule(k)
+      return {
+        k,
+        t,
+        wheel: t.major * 1000 + t.minor >= 4008,
+        counters: zeroCounters(),
+        twLive: 0,
+        twMax: 0,
+        twRing: new Float64Array(1024),
+        twRingKey: new Int32Array(1024),
+        twHead: 0,
+        twLen: 0,
+        syn: syn.sendS,
+        synGiveUp: syn.giveUpS,
+        synack: sa.sendS,
+        synackExpire: sa.expireS,
+        pawsTs: -Infinity,
+        pawsAt: -Infinity,
+        openFiles: 0
+      }
+    }
+    this.hosts = [mk(s.hosts.client), mk(s.hosts.proxy), mk(s.hosts.backend)]
+    const h = s.haproxy
+    this.limits = h ? haproxyEffectiveLimits(h, s.hosts.proxy.somaxconn) : null
+    this.proxyUp = !h || this.limits!.starts
+    this.loadEndS = s.durationS
+    this.endS = s.durationS + s.drainS
+    this.rows = Math.max(1, Math.ceil(this.endS))
+    this.clientIpBusy = new Int32Array(Math.max(1, s.clients.sourceIps))
+    this.natTs = new Float64Array(Math.max(1, s.clients.natHosts))
+    for (let i = 0; i < this.natTs.length; i++) this.natTs[i] = this.rNat.next() * 1e9 // per-host TS clock offset (ms)
+
+    // backend servers
+    const be = s.backend
+    const bk = s.hosts.backend
+    const serverList = h ? h.servers : [{ name: 'backend', maxconn: 0, maxqueue: 0, weight: 1 }]
+    serverList.forEach((sv, i) => {
+      const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
+      const B = effectiveBacklog(backlog, bk.somaxconn)
+      const L = new Listener(`backend${serverList.length > 1 ? i + 1 : ''}:80`, 2, false, B, synQueueCapacity(B, bk), 1, i)
+      this.listeners.push(L)
+      let fpm: Listener | null = null
+      if (be.kind === 'nginx-php-fpm') {
+        const fb = effectiveBacklog(be.phpFpm.listenBacklog, bk.somaxconn)
+        const unix = be.phpFpm.socket === 'unix'
+        fpm = new Listener(`php-fpm${serverList.length > 1 ? i + 1 : ''}${unix ? ':unix' : ':9000'}`, 2, unix, fb, unix ? 0 : synQueueCapacity(fb, bk), 2, i)
+        this.listeners.push(fpm)
+      }
+      const pools: PortPool[] = []
+      if (h) {
+        const pk = s.hosts.proxy
+        for (let ip = 0; ip < h.sourceIps; ip++) {
+          pools.push(
+            new PortPool(pk.ipLocalPortRange[0], pk.ipLocalPortRange[1], pk.reservedPorts, {
+              canReuse: pk.twReuse === 1 && pk.timestamps === 1,
+              reuseDelayS: pk.twReuseDelayMs / 1000,
+              twLenS: this.twLen(1),
+              perturb: Math.floor(this.rPort.next() * 65536)
+            })
+          )
+        }
+      }
+      this.servers.push({
+        name: sv.name,
+        maxconn: sv.maxconn,
+        maxqueue: sv.maxqueue,
+        weight: sv.weight,
+        cur: 0,
+        smax: 0,
+        stot: 0,
+        econ: 0,
+        eresp: 0,
+        wretr: 0,
+        wredis: 0,
+        hrsp5xx: 0,
+        qmax: 0,
+        listener: L,
+        fpm,
+        busy: 0,
+        active: 0,
+        fds: 0,
+        pools,
+        poolRr: 0,
+        idle: [],
+        acceptPausedUntil: 0
+      })
+    })
+    if (h) {
+      const pk = s.hosts.proxy
+      const B = this.limits!.backlogEffective
+      this.front = new Listener('proxy:80', 1, false, B, synQueueCapacity(B, pk), 0, -1)
+      this.listeners.unshift(this.front)
+      this.fdFixed = this.limits!.maxsock - 2 * this.limits!.maxconn
+      this.fdUsed = this.fdFixed
+    } else {
+      this.front = this.servers[0]!.listener
+    }
+
+    // columns
+    for (const n of BASE_COLUMNS) this.addCol(n)
+    for (const L of this.listeners) {
+      L.colSynq = this.addCol(`synq:${L.id}`)
+      L.colAcceptq = this.addCol(`acceptq:${L.id}`)
+    }
+    const t = this.cols.t!
+    for (let i = 0; i < this.rows; i++) t[i] = i
+    this.grow(1024)
+  }
+
+  private addCol(name: string): number {
+    this.cols[name] = new Float64Array(this.rows)
+    this.colNames.push(name)
+    return this.colNames.length - 1
+  }
+
+  private twLen(host: number): number {
+    const hs = this.hosts ? this.hosts[host]! : null
+    const k = hs ? hs.k : host === 1 ? this.s.hosts.proxy : this.s.hosts.backend
+    const t = kernelTraits(k.version)
+    // tw_recycle (<= 4.11): TIME_WAIT lasts ~3.5 * RTO instead of 60 s
+    return k.twRecycle === 1 && t.twRecycle && k.timestamps === 1 ? 3.5 * RTO_MIN_S : TIME_WAIT_S
+  }
+
+  // ---------------------------------------------------------------- conn rows --
+  private grow(n: number): void {
+    const g = <T extends Int8Array | Int16Array | Int32Array | Float64Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(n)
+      b.set(a)
+      return b
+    }
+    this.cGen = g(this.cGen, Int32Array)
+    this.cRole = g(this.cRole, Int8Array)
+    this.cIni = g(this.cIni, Int8Array)
+    this.cSrv = g(this.cSrv, Int8Array)
+    this.cL = g(this.cL, Int16Array)
+    this.cPeer = g(this.cPeer, Int32Array)
+    this.cSynIdx = g(this.cSynIdx, Int16Array)
+    this.cSynackIdx = g(this.cSynackIdx, Int16Array)
+    this.cRtx = g(this.cRtx, Int16Array)
+    this.cStart = g(this.cStart, Float64Array)
+    this.cReqStart = g(this.cReqStart, Float64Array)
+    this.cConnStart = g(this.cConnStart, Float64Array)
+    this.cHasData = g(this.cHasData, Int8Array)
+    this.cYoung = g(this.cYoung, Int8Array)
+    this.cRetransmitted = g(this.cRetransmitted, Int8Array)
+    this.cReqLeft = g(this.cReqLeft, Int32Array)
+    this.cServer = g(this.cServer, Int16Array)
+    this.cPort = g(this.cPort, Int32Array)
+    this.cPool = g(this.cPool, Int16Array)
+    this.cTries = g(this.cTries, Int8Array)
+    this.cNatHost = g(this.cNatHost, Int16Array)
+    this.cIp = g(this.cIp, Int32Array)
+    this.cWaiting = g(this.cWaiting, Int8Array)
+    this.cAwaitResp = g(this.cAwaitResp, Int16Array)
+    this.cReqSeq = g(this.cReqSeq, Int32Array)
+    this.cQueuedAt = g(this.cQueuedAt, Float64Array)
+    this.cWaitedAccept = g(this.cWaitedAccept, Int8Array)
+    this.cap = n
+  }
+
+  private alloc(role: number): number {
+    let c: number
+    if (this.free.length > 0) c = this.free.pop()!
+    else {
+      if (this.next === this.cap) this.grow(this.cap * 2)
+      c = this.next++
+    }
+    this.cGen[c] = (this.cGen[c]! + 1) & 0x3fffffff
+    this.cRole[c] = role
+    this.cIni[c] = I_NONE
+    this.cSrv[c] = S_NONE
+    this.cPeer[c] = -1
+    this.cSynIdx[c] = 0
+    this.cSynackIdx[c] = 0
+    this.cRtx[c] = 0
+    this.cHasData[c] = 0
+    this.cYoung[c] = 0
+    this.cRetransmitted[c] = 0
+    this.cReqLeft[c] = 0
+    this.cServer[c] = -1
+    this.cPort[c] = -1
+    this.cPool[c] = -1
+    this.cTries[c] = 0
+    this.cNatHost[c] = -1
+    this.cIp[c] = -1
+    this.cWaiting[c] = 0
+    this.cAwaitResp[c] = 0
+    return c
+  }
+
+  private release(c: number): void {
+    this.cGen[c] = (this.cGen[c]! + 1) & 0x3fffffff
+    this.cIni[c] = I_DONE
+    this.free.push(c)
+  }
+
+  private at(time: number, kind: number, c: number): void {
+    this.q.schedule(time, 0, kind, c, c >= 0 ? this.cGen[c]! : 0)
+  }
+
+  private owd(host: 0 | 1): number {
+    // host 0: client <-> front, 1: proxy <-> backend
+    const n = this.s.network
+    const rtt = host === 0 ? n.clientRttMs : n.backendRttMs
+    let d = Math.max(MIN_OWD_S, rtt / 2000)
+    if (n.jitterMs > 0) d += this.rJit.next() * (n.jitterMs / 1000)
+    return d
+  }
+
+  private owdOf(c: number): number {
+    const r = this.cRole[c]!
+    if (r === ROLE_CLIENT) return this.owd(0)
+    if (r === ROLE_UPSTREAM) return this.owd(1)
+    return MIN_OWD_S // nginx -> php-fpm on the same host
+  }
+
+  /** Host index of the connection's initiator. */
+  private iniHost(c: number): Host {
+    const r = this.cRole[c]!
+    return this.hosts[r === ROLE_CLIENT ? 0 : r === ROLE_UPSTREAM ? 1 : 2]!
+  }
+
+  private sidx(): number {
+    const i = Math.floor(this.q.now)
+    return i < this.rows ? i : this.rows - 1
+  }
+
+  private bump(col: string, by = 1): void {
+    this.cols[col]![this.sidx()]! += by
+  }
+
+  private level(colIdx: number, v: number): void {
+    const c = this.cols[this.colNames[colIdx]!]!
+    const i = this.sidx()
+    if (v > c[i]!) c[i] = v
+  }
+
+  private hit(kind: CeilingKind): void {
+    if (!this.hits.has(kind)) this.hits.set(kind, { atS: this.q.now, atLoad: this.currentLoad() })
+  }
+
+  private currentLoad(): number {
+    const c = this.s.clients
+    if (c.mode === 'open') return curveRate(c.loadCurve, this.q.now)
+    return c.loadCurve.length ? Math.round(curveRate(c.loadCurve, this.q.now)) : c.concurrency
+  }
+
+  private logEv(msg: string): void {
+    if (this.opts.log) this.opts.log.push(`${this.q.now.toFixed(6)} ${msg}`)
+  }
+
+  // ------------------------------------------------------------------ clients --
+  private startClients(): void {
+    const c = this.s.clients
+    if (c.mode === 'open') {
+      if (curvePeak(c.loadCurve) > 0) this.scheduleArrival(0)
+    } else {
+      this.usersTarget = c.loadCurve.length ? Math.round(curveRate(c.loadCurve, 0)) : c.concurrency
+      for (let u = 0; u < this.usersTarget; u++) this.startUser()
+    }
+  }
+
+  private scheduleArrival(from: number): void {
+    const c = this.s.clients
+    const peak = curvePeak(c.loadCurve)
+    const batch = Math.max(1, c.arrivalBatch)
+    let t = from
+    if (c.arrivals === 'even') {
+      // deterministic spacing batch / rate(t); skip zero-rate stretches in 0.1 s steps
+      for (;;) {
+        const r = curveRate(c.loadCurve, t)
+        if (r > 0) break
+        t += 0.1
+        if (t >= this.loadEndS) return
+      }
+      if (from > 0 || this.q.popped > 0) t += batch / curveRate(c.loadCurve, t)
+    } else {
+      // thinning of a non-homogeneous Poisson process of batches
+      for (;;) {
+        t += this.rArr.exp(batch / peak)
+        if (t >= this.loadEndS) return
+        if (this.rArr.next() * peak <= curveRate(c.loadCurve, t)) break
+      }
+    }
+    if (t < this.loadEndS) this.q.schedule(t, 0, EV_ARRIVAL, -1, 0)
+  }
+
+  private onArrival(): void {
+    const batch = Math.max(1, this.s.clients.arrivalBatch)
+    for (let i = 0; i < batch; i++) this.newClientConn(this.q.now + i * CONNECT_COST_S)
+    this.scheduleArrival(this.q.now)
+  }
+
+  private startUser(): void {
+    this.usersActive++
+    // connects issued together by one load generator are CONNECT_COST_S apart
+    const t = Math.max(this.q.now, this.clientBurstAt + CONNECT_COST_S)
+    this.clientBurstAt = t
+    this.q.schedule(t, 0, EV_USER, -1, 0)
+  }
+
+  private onUser(): void {
+    const c = this.s.clients
+    if (this.q.now >= this.loadEndS || (c.totalRequests > 0 && this.requests >= c.totalRequests) || this.usersActive > this.usersTarget) {
+      this.usersActive--
+      return
+    }
+    this.newClientConn(this.q.now)
+  }
+
+  private newClientConn(t: number): void {
+    if (t > this.q.now) {
+      this.q.schedule(t, 0, EV_CLIENT_START, -1, 0)
+      return
+    }
+    const cl = this.s.clients
+    const c = this.alloc(ROLE_CLIENT)
+    this.offered++
+    this.bump('offered')
+    this.cReqLeft[c] = cl.keepAlive ? cl.requestsPerConnection : 1
+    // requests count when the connection attempt starts (ab -n counts attempts)
+    this.requests++
+    this.cConnStart[c] = this.q.now
+    this.cReqStart[c] = this.q.now
+    this.cReqSeq[c] = 0
+    if (cl.natShare > 0 && this.rNat.next() < cl.natShare) this.cNatHost[c] = Math.floor(this.rNat.next() * this.natTs.length)
+    // client source port: per (src IP, front) tuple, active + TIME_WAIT
+    const ip = this.offered % this.clientIpBusy.length
+    const ck = this.s.hosts.client
+    const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
+    this.popTw(0)
+    if (this.clientIpBusy[ip]! >= range) {
+      this.hit('client-ports')
+      this.clientFail(c, C_NO_PORT)
+      return
+    }
+    this.clientIpBusy[ip]!++
+    this.cIp[c] = ip
+    if (cl.requestTimeoutS != null) this.q.schedule(this.q.now + cl.requestTimeoutS, 0, EV_REQ_TIMEOUT, c, this.reqTok(c))
+    if (!this.proxyUp) {
+      // nothing listens: SYN answered by RST
+      this.hit('proxy-not-started')
+      this.q.schedule(this.q.now + 2 * this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + C_REFUSED)
+      this.cAwaitResp[c] = 1
+      return
+    }
+    this.openTcp(c, this.front, cl.connectTimeoutS)
+  }
+
+  private reqTok(c: number): number {
+    return ((this.cGen[c]! & 0xffff) << 12) | (this.cReqSeq[c]! & 0xfff)
+  }
+
+  /** Start a TCP handshake from the initiator of `c` to listener L. */
+  private openTcp(c: number, L: Listener, connectTimeout: number | null): void {
+    this.cL[c] = this.listeners.indexOf(L)
+    this.cIni[c] = I_SYN_SENT
+    this.cStart[c] = this.q.now
+    this.synSent++
+    if (this.synSent > this.maxSynSent && this.cRole[c] === ROLE_CLIENT) this.maxSynSent = this.synSent
+    if (L.unix) return
+    this.at(this.q.now + this.owdOf(c), EV_SYN, c)
+    const ih = this.iniHost(c)
+    if (ih.syn.length > 1) this.at(timerAt(this.q.now, ih.syn[1]!, ih.wheel), EV_SYN_TIMER, c)
+    const giveUp = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
+    this.at(this.q.now + giveUp, EV_CONNECT_TIMEOUT, c)
+  }
+
+  private onSynTimer(c: number): void {
+    if (this.cIni[c] !== I_SYN_SENT) return
+    const ih = this.iniHost(c)
+    const k = ++this.cSynIdx[c]!
+    ih.counters.TCPSynRetrans++
+    this.cRetransmitted[c] = 1
+    this.logEv(`syn-retransmit conn=${c} n=${k}`)
+    this.at(this.q.now + this.owdOf(c), EV_SYN, c)
+    if (k + 1 < ih.syn.length) {
+      const gap = ih.syn[k + 1]! - ih.syn[k]!
+      this.at(timerAt(this.q.now, gap, ih.wheel), EV_SYN_TIMER, c)
+    }
+  }
+
+  private onConnectTimeout(c: number): void {
+    if (this.cIni[c] !== I_SYN_SENT) return
+    this.cIni[c] = I_DONE
+    this.synSent--
+    const r = this.cRole[c]!
+    this.logEv(`connect-timeout conn=${c} role=${r}`)
+    if (r === ROLE_CLIENT) {
+      this.clientFail(c, C_CONNECT_TIMEOUT)
+    } else if (r === ROLE_UPSTREAM) {
+      this.upstreamFailed(c, 'connect')
+    } else {
+      // nginx -> php-fpm TCP: fastcgi_connect_timeout -> 504
+      const front = this.cPeer[c]!
+      const sv = this.servers[this.cServer[c]!]!
+      sv.fds--
+      this.release(c)
+      if (front >= 0) {
+        this.cPeer[front] = -1
+        this.backendRespond(front, 504)
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ kernel --
+  /** SYN arrives at the listener of c. */
+  private onSyn(c: number): void {
+    if (this.cIni[c] !== I_SYN_SENT || this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) return
+    const L = this.listeners[this.cL[c]!]!
+    const H = this.hosts[L.host]!
+    const k = H.k
+    const ctr = H.counters
+    // tcp_tw_recycle (<= 4.11): PAWS check against the NAT address's cached timestamp
+    if (k.twRecycle === 1 && H.t.twRecycle && k.timestamps === 1 && this.cRole[c] === ROLE_CLIENT && this.cNatHost[c]! >= 0) {
+      const ts = this.natTs[this.cNatHost[c]!]! + this.q.now * 1000
+      if (this.q.now - H.pawsAt < TIME_WAIT_S && ts < H.pawsTs) {
+        ctr.PAWSPassive++
+        ctr.ListenDrops++
+        this.hit('tw-recycle')
+        this.logEv(`syn-drop paws conn=${c}`)
+        return
+      }
+    }
+    const cookies = k.syncookies
+    let wantCookie = false
+    if (cookies === 2 || L.synq >= L.synCap) {
+      if (cookies === 0) {
+        ctr.ListenDrops++
+        ctr.TCPReqQFullDrop++
+        this.hit('syn-queue')
+        this.logEv(`syn-drop synq-full conn=${c} L=${L.id}`)
+        return
+      }
+      wantCookie = true
+      ctr.TCPReqQFullDoCookies++
+    }
+    if (L.full && (H.t.acceptFullSynDrop === 'always' || L.young > 1)) {
+      ctr.ListenOverflows++
+      ctr.ListenDrops++
+      this.overflowHit(L)
+      this.logEv(`syn-drop acceptq-full conn=${c} L=${L.id}`)
+      return
+    }
+    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2) {
+      ctr.ListenDrops++
+      this.hit('syn-queue')
+      this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
+      return
+    }
+    if (wantCookie) {
+      ctr.SyncookiesSent++
+      this.cSrv[c] = S_COOKIE
+      this.logEv(`syn-cookie conn=${c} L=${L.id}`)
+    } else {
+      L.synq++
+      L.young++
+      this.cYoung[c] = 1
+      this.cSrv[c] = S_REQ
+      this.cSynackIdx[c] = 0
+      if (L.synq > L.maxSynq) L.maxSynq = L.synq
+      this.level(L.colSynq, L.synq)
+      const sa = H.synack
+      this.at(timerAt(this.q.now, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
+      this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
+    }
+    this.at(this.q.now + this.owdOf(c), EV_SYNACK, c)
+  }
+
+  private overflowHit(L: Listener): void {
+    if (L.owner === 0) this.hit('accept-queue')
+    else if (L.owner === 2) this.hit('php-fpm-backlog')
+    else this.hit(this.s.backend.kind === 'generic' ? 'backend-workers' : 'accept-queue')
+  }
+
+  /** SYN-ACK reaches the initiator: it is ESTABLISHED (connect() returns). */
+  private onSynack(c: number): void {
+    if (this.cIni[c] !== I_SYN_SENT) return
+    this.cIni[c] = I_EST
+    this.synSent--
+    const connectS = this.q.now - this.cStart[c]!
+    if (this.cRole[c] === ROLE_CLIENT) {
+      this.connectH.add(connectS * 1000)
+      this.connected++
+      if (this.cRetransmitted[c]) this.retriedConnects++
+      // the request is sent right after connect() returns
+      this.cReqStart[c] = this.q.now
+    }
+    this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}`)
+    const d = this.owdOf(c)
+    // final ACK, then the request segment (clients, HAProxy and nginx all write at once)
+    this.at(this.q.now + d, EV_ACK, c)
+    if (this.cRole[c] === ROLE_UPSTREAM || this.cRole[c] === ROLE_CLIENT || this.cRole[c] === ROLE_FCGI) {
+      this.at(this.q.now + d + DATA_AFTER_ACK_S, EV_DATA, c)
+    }
+  }
+
+  /** Final ACK (pure) at the listener. */
+  private onAck(c: number, withData: boolean): void {
+    const st = this.cSrv[c]!
+    const L = this.listeners[this.cL[c]!]!
+    if (st === S_ACCEPTQ || st === S_ACCEPTED) {
+      if (withData && !this.cHasData[c]) {
+        this.cHasData[c] = 1
+        if (st === S_ACCEPTED) this.onRequestData(c)
+      }
+      return
+    }
+    if (st === S_GONE) {
+      // request expired: RST to the client's segment
+      if (withData) this.initiatorReset(c)
+      return
+    }
+    if (st !== S_REQ && st !== S_COOKIE) return
+    const H = this.hosts[L.host]!
+    if (L.full) {
+      H.counters.ListenOverflows++
+      H.counters.ListenDrops++
+      this.overflowHit(L)
+      if (H.k.abortOnOverflow === 1) {
+        H.counters.EmbryonicRsts++
+        this.removeReq(c, L)
+        this.cSrv[c] = S_GONE
+        this.logEv(`ack-overflow reset conn=${c} L=${L.id}`)
+        this.initiatorReset(c)
+        return
+      }
+      this.logEv(`ack-overflow drop conn=${c} L=${L.id} data=${withData ? 1 : 0}`)
+      if (withData && this.cRtx[c] === 0) this.armDataRtx(c)
+      return
+    }
+    // promote
+    if (st === S_REQ) this.removeReq(c, L)
+    this.cSrv[c] = S_ACCEPTQ
+    if (withData) this.cHasData[c] = 1
+    L.push(c, this.cGen[c]!)
+    this.cQueuedAt[c] = this.q.now
+    this.level(L.colAcceptq, L.aqLen)
+    this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
+    this.wake(L)
+  }
+
+  private removeReq(c: number, L: Listener): void {
+    L.synq--
+    if (this.cYoung[c]) {
+      L.young--
+      this.cYoung[c] = 0
+    }
+  }
+
+  private armDataRtx(c: number): void {
+    const n = this.cRtx[c]!
+    const rto0 = this.cRetransmitted[c] ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
+    const delay = Math.min(120, rto0 * Math.pow(2, n))
+    this.cRtx[c] = n + 1
+    const ih = this.iniHost(c)
+    this.at(timerAt(this.q.now, delay, ih.wheel) + this.owdOf(c), EV_DATA_RTX, c)
+  }
+
+  private onDataRtx(c: number): void {
+    if (this.cIni[c] !== I_EST) return
+    if (this.cHasData[c]) return
+    const st = this.cSrv[c]!
+    this.iniHost(c).counters.TCPSynRetrans += 0 // data retransmits are not SYN retransmits
+    if (st === S_REQ || st === S_COOKIE) {
+      this.onAck(c, true)
+      if (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) this.armDataRtx(c)
+      return
+    }
+    this.onAck(c, true)
+  }
+
+  /** Server request-sock timer: SYN-ACK retransmit (client answers with a dup ACK) or expiry. */
+  private onReqskTimer(c: number): void {
+    if (this.cSrv[c] !== S_REQ) return
+    const L = this.listeners[this.cL[c]!]!
+    const H = this.hosts[L.host]!
+    const n = ++this.cSynackIdx[c]!
+    if (this.cYoung[c]) {
+      L.young--
+      this.cYoung[c] = 0
+    }
+    if (n > H.k.synackRetries) {
+      this.removeReq(c, L)
+      this.cSrv[c] = S_GONE
+      this.logEv(`reqsk-expired conn=${c} L=${L.id}`)
+      // the client's next segment meets a listener without request: RST
+      if (this.cIni[c] === I_EST) this.initiatorReset(c)
+      return
+    }
+    this.logEv(`synack-retransmit conn=${c} n=${n}`)
+    if (this.cIni[c] === I_EST) {
+      // client already established: its dup ACK retries the promotion one RTT later
+      this.at(this.q.now + 2 * this.owdOf(c), EV_ACK, c)
+    }
+    const sa = H.synack
+    const nextGap = n + 1 < sa.length ? sa[n + 1]! - sa[n]! : H.synackExpire - sa[n]!
+    this.at(timerAt(this.q.now, nextGap, H.wheel), EV_REQSK_TIMER, c)
+  }
+
+  /** The initiator of c gets a reset (ECONNRESET). */
+  private initiatorReset(c: number): void {
+    if (this.cIni[c] !== I_EST) return
+    const r = this.cRole[c]!
+    if (r === ROLE_CLIENT) this.clientFail(c, C_RESET)
+    else if (r === ROLE_UPSTREAM) {
+      this.cIni[c] = I_DONE
+      this.upstreamFailed(c, 'reset')
+    } else {
+      const front = this.cPeer[c]!
+      this.cIni[c] = I_DONE
+      const sv = this.servers[this.cServer[c]!]!
+      sv.fds--
+      if (this.cSrv[c] === S_ACCEPTED) sv.busy--
+      this.release(c)
+      if (front >= 0) {
+        this.cPeer[front] = -1
+        this.backendRespond(front, 502)
+      }
+    }
+  }
+
+  // -------------------------------------------------------------- processes --
+  private wake(L: Listener): void {
+    if (L.owner === 0) this.proxyAccept()
+    else if (L.owner === 1) this.backendAccept(this.servers[L.server]!)
+    else this.fpmAccept(this.servers[L.server]!)
+  }
+
+  private proxyAccept(): void {
+    const L = this.front
+    const lim = this.limits!
+    if (this.q.now < this.proxyPausedUntil) return
+    let n = 0
+    while (L.aqLen > 0) {
+      if (this.feconn >= lim.frontendMaxconn || this.feconn >= lim.maxconn || (lim.bindMaxconn > 0 && this.feconn >= lim.bindMaxconn)) {
+        this.hit('haproxy-maxconn')
+        return // resumed when a session ends
+      }
+      if (this.fdUsed + 1 > lim.ulimitN || this.hosts[1]!.openFiles + 1 > this.s.hosts.proxy.fileMax) {
+        // EMFILE / ENFILE: "Proxy reached process FD limit", listener paused 100 ms
+        this.hit('haproxy-fd')
+        this.proxyPause(0.1)
+        return
+      }
+      if (lim.maxaccept > 0 && n >= lim.maxaccept) {
+        this.proxyPause(HAPROXY_LOOP_S)
+        return
+      }
+      const c = L.shift()
+      if (L.lastGen !== this.cGen[c] || this.cSrv[c] !== S_ACCEPTQ) continue // closed while queued
+      n++
+      this.cSrv[c] = S_ACCEPTED
+      this.feconn++
+      if (this.feconn > this.feMax) this.feMax = this.feconn
+      this.fdUsed++
+      this.hosts[1]!.openFiles++
+      this.stot++
+      this.bump('accepted')
+      this.level(this.colIdx('proxy_scur'), this.feconn)
+      this.level(this.colIdx('open_fds'), this.fdUsed)
+      this.logEv(`haproxy-accept conn=${c} feconn=${this.feconn}`)
+      if (this.s.haproxy!.mode === 'tcp') this.route(c)
+      else if (this.cHasData[c]) this.route(c)
+      else this.q.schedule(this.q.now + this.s.haproxy!.timeoutClientS, 0, EV_HTTP_REQ_TIMEOUT, c, this.reqTok(c))
+    }
+  }
+
+  private colIdxCache = new Map<string, number>()
+  private colIdx(n: string): number {
+    let i = this.colIdxCache.get(n)
+    if (i === undefined) {
+      i = this.colNames.indexOf(n)
+      this.colIdxCache.set(n, i)
+    }
+    return i
+  }
+
+  private proxyPause(d: number): void {
+    this.proxyPausedUntil = this.q.now + d
+    if (!this.proxyWakeArmed) {
+      this.proxyWakeArmed = true
+      this.q.schedule(this.q.now + d, 0, EV_PROXY_ACCEPT, -1, 0)
+    }
+  }
+
+  /** Request bytes arrived on an accepted connection. */
+  private onRequestData(c: number): void {
+    const r = this.cRole[c]!
+    const L = this.listeners[this.cL[c]!]!
+    if (r === ROLE_CLIENT && L.owner === 0) {
+      if (this.s.haproxy!.mode === 'http' && this.cWaiting[c] === 0 && this.cServer[c] < 0) this.route(c)
+      return
+    }
+    // a backend process got the request
+    if (L.owner === 1) this.backendRequest(c)
+    else if (L.owner === 2) this.fpmRequest(c)
+  }
+
+  // -------------------------------------------------------------- HAProxy --
+  private route(c: number): void {
+    const h = this.s.haproxy!
+    const sIdx = this.pickServer(-1)
+    if (sIdx < 0) {
+      // all servers at maxconn: backend queue
+      let qcap = 0
+      let unlimited = false
+      for (const sv of this.servers) {
+        if (sv.maxqueue === 0) unlimited = true
+        qcap += sv.maxqueue
+      }
+      if (!unlimited && this.beQueue.length - this.beQHead >= qcap) {
+        this.hit('backend-queue')
+        this.proxyFail(c, 503, true)
+        return
+      }
+      this.hit('server-maxconn')
+      this.cWaiting[c] = 1
+      this.beQueue.push(c)
+      const ql = this.beQueue.length - this.beQHead
+      if (ql > this.beQmax) this.beQmax = ql
+      this.level(this.colIdx('backend_queue'), ql)
+      const tq = h.timeoutQueueS ?? h.timeoutConnectS
+      this.q.schedule(this.q.now + tq, 0, EV_QUEUE_TIMEOUT, c, this.reqTok(c))
+      return
+    }
+    this.assign(c, sIdx)
+  }
+
+  private pickServer(exclude: number): number {
+    const n = this.servers.length
+    const lb = this.s.haproxy!.balance
+    let best = -1
+    if (lb === 'leastconn') {
+      let bv = Infinity
+      for (let i = 0; i < n; i++) {
+        const sv = this.servers[i]!
+        if (i === exclude || sv.weight === 0 || (sv.maxconn > 0 && sv.cur >= sv.maxconn)) continue
+        const v = sv.cur / sv.weight
+        if (v < bv) {
+          bv = v
+          best = i
+        }
+      }
+      return best
+    }
+    // weighted round robin over a weight-expanded cycle
+    let total = 0
+    for (const sv of this.servers) total += sv.weight
+    for (let k = 0; k < total; k++) {
+      const slot = (this.rr + k) % total
+      let acc = 0
+      let i = 0
+      for (; i < n; i++) {
+        acc += this.servers[i]!.weight
+        if (slot < acc) break
+      }
+      const sv = this.servers[i]!
+      if (i === exclude || (sv.maxconn > 0 && sv.cur >= sv.maxconn)) continue
+      this.rr = slot + 1
+      return i
+    }
+    return -1
+  }
+
+  private assign(c: number, sIdx: number): void {
+    const sv = this.servers[sIdx]!
+    this.cServer[c] = sIdx
+    this.cWaiting[c] = 0
+    sv.cur++
+    sv.stot++
+    this.beCur++
+    this.beStot++
+    if (sv.cur > sv.smax) sv.smax = sv.cur
+    if (this.beCur > this.beSmax) this.beSmax = this.beCur
+    this.connectServer(c)
+  }
+
+  private connectServer(c: number): void {
+    const h = this.s.haproxy!
+    const sv = this.servers[this.cServer[c]!]!
+    // reuse an idle kept-alive server connection
+    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0) {
+      const u = sv.idle.pop()!
+      this.cPeer[u] = c
+      this.cPeer[c] = u
+      this.cHasData[u] = 1
+      this.logEv(`reuse-server-conn conn=${c} up=${u}`)
+      this.at(this.q.now + this.owd(1), EV_DATA, u)
+      this.armServerTimeout(c)
+      return
+    }
+    if (this.fdUsed + 1 > this.limits!.ulimitN) {
+      this.hit('haproxy-fd')
+      this.retryOrFail(c, 'resource')
+      return
+    }
+    // source port for (proxy IP, server IP, server port)
+    const poolIdx = sv.poolRr++ % sv.pools.length
+    const pool = sv.pools[poolIdx]!
+    const port = pool.connect(this.q.now, this.rPort)
+    if (port < 0) {
+      this.hit('source-ports')
+      this.logEv(`eaddrnotavail conn=${c}`)
+      this.retryOrFail(c, 'resource')
+      return
+    }
+    const u = this.alloc(ROLE_UPSTREAM)
+    this.cPort[u] = port
+    this.cPool[u] = poolIdx
+    this.cServer[u] = this.cServer[c]!
+    this.cPeer[u] = c
+    this.cPeer[c] = u
+    this.fdUsed++
+    this.hosts[1]!.openFiles++
+    this.level(this.colIdx('open_fds'), this.fdUsed)
+    this.openTcp(u, sv.listener, h.timeoutConnectS)
+  }
+
+  /** An upstream connect failed (timeout / reset / refused). */
+  private upstreamFailed(u: number, why: 'connect' | 'reset'): void {
+    const c = this.cPeer[u]!
+    this.closeUpstream(u, false)
+    if (c < 0 || this.cIni[c] !== I_EST) return
+    this.cPeer[c] = -1
+    this.logEv(`upstream-${why} conn=${c}`)
+    this.retryOrFail(c, why)
+  }
+
+  private retryOrFail(c: number, _why: string): void {
+    const h = this.s.haproxy!
+    const sv = this.servers[this.cServer[c]!]!
+    if (this.cTries[c]! < h.retries) {
+      this.cTries[c]!++
+      sv.wretr++
+      this.beWretr++
+      // turn-around delay min(timeout connect, 1 s) before retrying
+      this.q.schedule(this.q.now + Math.min(h.timeoutConnectS, 1), 0, EV_RETRY, c, this.reqTok(c))
+      return
+    }
+    sv.econ++
+    this.beEcon++
+    this.releaseServerSlot(c)
+    this.proxyFail(c, 503, false)
+  }
+
+  private onRetry(c: number): void {
+    const h = this.s.haproxy!
+    // option redispatch: the last retry may go to another server
+    if (h.redispatch && this.cTries[c] === h.retries && this.servers.length > 1) {
+      const other = this.pickServer(this.cServer[c]!)
+      if (other >= 0) {
+        const sv = this.servers[this.cServer[c]!]!
+        sv.cur--
+        sv.wredis++
+        this.beCur--
+        this.dequeue(this.cServer[c]!)
+        this.assign(c, other)
+        return
+      }
+    }
+    this.connectServer(c)
+  }
+
+  private armServerTimeout(c: number): void {
+    this.q.schedule(this.q.now + this.s.haproxy!.timeoutServerS, 0, EV_SERVER_TIMEOUT, c, this.reqTok(c))
+  }
+
+  private releaseServerSlot(c: number): void {
+    const sIdx = this.cServer[c]!
+    if (sIdx < 0) return
+    const sv = this.servers[sIdx]!
+    sv.cur--
+    this.beCur--
+    this.cServer[c] = -1
+    this.dequeue(sIdx)
+  }
+
+  private dequeue(sIdx: number): void {
+    const sv = this.servers[sIdx]!
+    while (this.beQHead < this.beQueue.length && (sv.maxconn === 0 || sv.cur < sv.maxconn)) {
+      const c = this.beQueue[this.beQHead++]!
+      if (this.cWaiting[c] !== 1 || this.cIni[c] !== I_EST) continue
+      this.assign(c, sIdx)
+    }
+    if (this.beQHead > 1024 && this.beQHead * 2 > this.beQueue.length) {
+      this.beQueue = this.beQueue.slice(this.beQHead)
+      this.beQHead = 0
+    }
+  }
+
+  private closeUpstream(u: number, keep: boolean): void {
+    const h = this.s.haproxy!
+    const sv = this.servers[this.cServer[u]!]!
+    if (keep && h.serverConnections === 'keep-alive' && this.cIni[u] === I_EST) {
+      this.cPeer[u] = -1
+      this.cHasData[u] = 0
+      sv.idle.push(u)
+      return
+    }
+    const wasEst = this.cIni[u] === I_EST || this.cSrv[u] === S_ACCEPTED
+    if (this.cIni[u] === I_SYN_SENT) this.synSent--
+    // listener side clean-up
+    const st = this.cSrv[u]!
+    const L = sv.listener
+    if (st === S_REQ) this.removeReq(u, L)
+    if (st === S_ACCEPTED) this.backendConnClosed(u)
+    // ports and TIME_WAIT
+    const tw = wasEst && h.backendClosesFirst === 'proxy'
+    if (this.cPort[u]! >= 0) {
+      const pool = sv.pools[this.cPool[u]!]!
+      let placed = false
+      if (tw) {
+        if (this.twCount(1) >= this.hosts[1]!.k.maxTwBuckets) this.hosts[1]!.counters.TCPTimeWaitOverflow++
+        else placed = true
+      }
+      pool.release(this.cPort[u]!, this.q.now, placed)
+      if (placed) {
+        let ptw = 0
+        for (const s2 of this.servers) for (const p of s2.pools) ptw += p.twCount(this.q.now)
+        if (ptw > this.maxTwProxyToBackend) this.maxTwProxyToBackend = ptw
+        const all = this.twCount(1)
+        if (all > this.hosts[1]!.twMax) this.hosts[1]!.twMax = all
+      }
+    }
+    if (wasEst && h.backendClosesFirst === 'server') this.addTw(2)
+    this.fdUsed--
+    this.hosts[1]!.openFiles--
+    this.cIni[u] = I_DONE
+    this.release(u)
+  }
+
+  private proxyFail(c: number, code: number, _queue: boolean): void {
+    const h = this.s.haproxy!
+    this.cWaiting[c] = 0
+    if (h.mode === 'tcp') {
+      // tcp mode: the client connection is simply closed
+      this.endSession(c)
+      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + C_RESET)
+      return
+    }
+    if (code === 503) {
+      this.fe5xx++
+      this.be5xx++
+    } else if (code >= 500) {
+      this.fe5xx++
+      this.be5xx++
+    } else this.fe4xx++
+    const cause = code === 503 ? C_503 : code === 504 ? C_504 : code === 502 ? C_502 : C_408
+    this.endSession(c)
+    this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + cause)
+  }
+
+  /** HAProxy frontend session ends (client connection closed by either side). */
+  private endSession(c: number): void {
+    if (this.cSrv[c] !== S_ACCEPTED) return
+    this.cSrv[c] = S_GONE
+    this.feconn--
+    this.fdUsed--
+    this.hosts[1]!.openFiles--
+    if (this.s.clients.closesFirst === 'server' && this.addTw(1)) this.stampPaws(1, c)
+    this.proxyAccept()
+  }
+
+  // --------------------------------------------------------------- backends --
+  private backendAccept(sv: Server): void {
+    const be = this.s.backend
+    const L = sv.listener
+    if (this.q.now < sv.acceptPausedUntil) return
+    while (L.aqLen > 0) {
+      if (be.kind === 'generic') {
+        if (sv.busy >= be.workers) {
+          this.hit('backend-workers')
+          return
+        }
+      } else {
+        const maxc = be.nginx.workers * be.nginx.workerConnections
+        if (sv.active * (be.kind === 'nginx-php-fpm' ? 2 : 1) >= maxc) {
+          this.hit('backend-workers')
+          return
+        }
+      }
+      if (sv.fds + 1 > be.fdLimit || this.hosts[2]!.openFiles + 1 > this.s.hosts.backend.fileMax) {
+        this.hit('fd-limit')
+        sv.acceptPausedUntil = this.q.now + 0.5 // nginx disables accept events for 500 ms
+        this.q.schedule(sv.acceptPausedUntil, 0, EV_BACKEND_ACCEPT, -1, this.servers.indexOf(sv))
+        return
+      }
+      const c = L.shift()
+      if (L.lastGen !== this.cGen[c] || this.cSrv[c] !== S_ACCEPTQ) continue // closed while queued
+      this.cSrv[c] = S_ACCEPTED
+      this.cWaitedAccept[c] = this.q.now > this.cQueuedAt[c]! ? 1 : 0
+      sv.active++
+      sv.fds++
+      this.hosts[2]!.openFiles++
+      if (be.kind === 'generic') {
+        sv.busy++
+        this.level(this.colIdx('busy_workers'), this.busyTotal())
+      }
+      if (!this.s.haproxy) {
+        this.bump('accepted')
+        this.level(this.colIdx('open_fds'), sv.fds)
+      }
+      this.logEv(`backend-accept conn=${c} server=${sv.name}`)
+      if (this.cHasData[c]) this.backendRequest(c)
+    }
+  }
+
+  private busyTotal(): number {
+    let b = 0
+    for (const sv of this.servers) b += sv.busy
+    return b
+  }
+
+  private serviceTime(): number {
+    const st = this.s.backend.serviceTime
+    if (st.kind === 'constant') return st.s
+    if (st.kind === 'exponential') return this.rSvc.exp(st.meanS)
+    const mu = Math.log(st.p50S)
+    const sigma = (Math.log(st.p99S) - mu) / 2.3263478740408408
+    return Math.exp(mu + sigma * this.rSvc.normal())
+  }
+
+  /** A backend process has the request on accepted connection c (client or upstream). */
+  private backendRequest(c: number): void {
+    const be = this.s.backend
+    const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
+    if (be.kind === 'nginx-php-fpm') {
+      this.nginxToFpm(c, sv)
+      return
+    }
+    this.servedReq++
+    if (this.cWaitedAccept[c]) this.waitedReq++
+    this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, c)
+  }
+
+  private nginxToFpm(c: number, sv: Server): void {
+    const F = sv.fpm!
+    const f = this.alloc(ROLE_FCGI)
+    this.cPeer[f] = c
+    this.cPeer[c] = f
+    this.cServer[f] = this.servers.indexOf(sv)
+    sv.fds++
+    if (F.unix) {
+      // non-blocking connect() on a unix socket: EAGAIN when the backlog (B+1) is full -> 502
+      this.cL[f] = this.listeners.indexOf(F)
+      if (F.full) {
+        this.hosts[2]!.counters.ListenOverflows += 0 // unix sockets have no TCP counters
+        this.hit('php-fpm-backlog')
+        this.logEv(`fpm-eagain conn=${c}`)
+        sv.fds--
+        this.release(f)
+        this.backendRespond(c, 502)
+        return
+      }
+      this.cIni[f] = I_EST
+      this.cSrv[f] = S_ACCEPTQ
+      this.cHasData[f] = 1
+      this.cStart[f] = this.q.now
+      F.push(f, this.cGen[f]!)
+      this.cQueuedAt[f] = this.q.now
+      this.level(F.colAcceptq, F.aqLen)
+      this.fpmAccept(sv)
+      return
+    }
+    this.openTcp(f, F, this.s.backend.nginx.fastcgiConnectTimeoutS)
+  }
+
+  private fpmAccept(sv: Server): void {
+    const F = sv.fpm!
+    const children = this.s.backend.phpFpm.children
+    while (F.aqLen > 0 && sv.busy < children) {
+      const f = F.shift()
+      if (F.lastGen !== this.cGen[f] || this.cSrv[f] !== S_ACCEPTQ) continue // nginx gave up meanwhile
+      this.cSrv[f] = S_ACCEPTED
+      this.cWaitedAccept[f] = this.q.now > this.cQueuedAt[f]! ? 1 : 0
+      sv.busy++
+      this.level(this.colIdx('busy_workers'), this.busyTotal())
+      this.logEv(`fpm-accept fcgi=${f}`)
+      if (this.cHasData[f]) this.fpmRequest(f)
+    }
+    if (F.aqLen > 0) this.hit('backend-workers')
+  }
+
+  private fpmRequest(f: number): void {
+    this.servedReq++
+    if (this.cWaitedAccept[f]) this.waitedReq++
+    this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, f)
+  }
+
+  private onServiceDone(c: number): void {
+    const r = this.cRole[c]!
+    if (r === ROLE_FCGI) {
+      // php-fpm child done: response to nginx, child free; php-fpm closes (TIME_WAIT on its side)
+      const sv = this.servers[this.cServer[c]!]!
+      sv.busy--
+      sv.fds--
+      if (!sv.fpm!.unix) this.addTw(2)
+      const front = this.cPeer[c]!
+      this.cIni[c] = I_DONE
+      this.release(c)
+      this.fpmAccept(sv)
+      if (front >= 0) {
+        this.cPeer[front] = -1
+        this.at(this.q.now + MIN_OWD_S, EV_RESP_AT_NGINX, front)
+      }
+      return
+    }
+    this.backendRespond(c, 200)
+  }
+
+  private onRespAtNginx(c: number): void {
+    this.backendRespond(c, 200)
+  }
+
+  /** The backend answers on accepted connection c (client conn without proxy, or upstream conn). */
+  private backendRespond(c: number, code: number): void {
+    if (this.cIni[c] === I_DONE && this.cRole[c] === ROLE_CLIENT && !this.s.haproxy) return
+    if (this.cRole[c] === ROLE_UPSTREAM) {
+      const front = this.cPeer[c]!
+      if (front < 0) {
+        this.closeUpstream(c, false)
+        return
+      }
+      this.cAwaitResp[c] = code
+      this.at(this.q.now + this.owd(1), EV_RESP_AT_PROXY, c)
+      return
+    }
+    // direct client
+    const sv = this.servers[0]!
+    if (code !== 200) {
+      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + (code === 502 ? C_502 : C_504))
+    } else {
+      this.at(this.q.now + this.owd(0), EV_RESP_AT_CLIENT, c)
+    }
+    if (this.cReqLeft[c]! <= 1 || code !== 200) this.backendConnClosed(c)
+    void sv
+  }
+
+  /** A connection accepted by a backend process closes. */
+  private backendConnClosed(c: number): void {
+    if (this.cSrv[c] !== S_ACCEPTED) return
+    const be = this.s.backend
+    const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
+    this.cSrv[c] = S_GONE
+    sv.active--
+    sv.fds--
+    this.hosts[2]!.openFiles--
+    if (be.kind === 'generic') {
+      sv.busy--
+    }
+    if (this.cRole[c] === ROLE_CLIENT && this.s.clients.closesFirst === 'server' && this.addTw(2)) this.stampPaws(2, c)
+    this.backendAccept(sv)
+  }
+
+  private onRespAtProxy(u: number): void {
+    const c = this.cPeer[u]!
+    const code = this.cAwaitResp[u]!
+    if (c < 0 || this.cIni[c] !== I_EST) {
+      this.closeUpstream(u, false)
+      return
+    }
+    // per-request server connections close here; kept-alive ones go back to the idle pool
+    this.closeUpstream(u, true)
+    this.cPeer[c] = -1
+    this.releaseServerSlot(c)
+    if (code !== 200) {
+      this.proxyFail(c, code, false)
+      return
+    }
+    this.fe2xx++
+    this.at(this.q.now + this.owd(0), EV_RESP_AT_CLIENT, c)
+    // the last response ends the session (the client's FIN one RTT later is not modelled)
+    if (this.cReqLeft[c]! <= 1) this.endSession(c)
+  }
+
+  private onServerTimeout(c: number): void {
+    const u = this.cPeer[c]!
+    if (u < 0 || this.cServer[c]! < 0) return
+    const sv = this.servers[this.cServer[c]!]!
+    sv.eresp++
+    this.beEresp++
+    this.closeUpstream(u, false)
+    this.cPeer[c] = -1
+    this.releaseServerSlot(c)
+    this.proxyFail(c, 504, false)
+  }
+
+  // ----------------------------------------------------------- client side --
+  private onRespAtClient(c: number): void {
+    if (this.cIni[c] !== I_EST) return
+    const now = this.q.now
+    this.ok++
+    this.bump('completed')
+    const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    this.latency.add(lat)
+    this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
+    if (now > this.lastEnd) this.lastEnd = now
+    this.logEv(`response conn=${c} latency_ms=${lat.toFixed(3)}`)
+    const left = --this.cReqLeft[c]!
+    if (left > 0 && now < this.loadEndS) {
+      this.cReqSeq[c]!++
+      this.requests++
+      this.q.schedule(now + this.s.clients.thinkTimeS, 0, EV_NEXT_REQ, c, this.reqTok(c))
+      return
+    }
+    this.clientClose(c)
+  }
+
+  private onNextReq(c: number): void {
+    this.cReqStart[c] = this.q.now
+    this.cHasData[c] = 0
+    const rt = this.s.clients.requestTimeoutS
+    if (rt != null) this.q.schedule(this.q.now + rt, 0, EV_REQ_TIMEOUT, c, this.reqTok(c))
+    // the request reaches the front one-way later
+    this.at(this.q.now + this.owd(0), EV_DATA, c)
+  }
+
+  private clientFail(c: number, cause: number): void {
+    if (this.cIni[c] === I_DONE) return
+    this.failed++
+    this.byCause[cause]!++
+    this.bump('failed')
+    this.bump(`failed_${FAILURE_CAUSES[cause]}`)
+    const now = this.q.now
+    const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    if (now > this.lastEnd) this.lastEnd = now
+    this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
+    if (this.cIni[c] === I_SYN_SENT) this.synSent--
+    // abandon the listener side
+    const st = this.cSrv[c]!
+    if (st === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
+    if (st === S_ACCEPTED) {
+      if (!this.s.haproxy && this.s.backend.kind === 'nginx-php-fpm') {
+        const f = this.cPeer[c]!
+        if (f >= 0) this.cPeer[f] = -1
+      }
+      if (this.s.haproxy) {
+        const u = this.cPeer[c]!
+        if (u >= 0) {
+          this.closeUpstream(u, false)
+          this.cPeer[c] = -1
+        }
+        if (this.cWaiting[c]) this.cWaiting[c] = 0
+        if (this.cServer[c]! >= 0) this.releaseServerSlot(c)
+        this.endSession(c)
+      } else this.backendConnClosed(c)
+    }
+    // S_ACCEPTQ: the closed connection keeps its accept-queue slot until the process accepts it (skipped then)
+    this.clientClose(c)
+  }
+
+  private clientClose(c: number): void {
+    const ip = this.cIp[c]!
+    if (ip >= 0) {
+      this.clientIpBusy[ip]!--
+      // client closes first: it holds TIME_WAIT on (its IP, port) for 60 s
+      if (this.s.clients.closesFirst === 'client' && this.cIni[c] === I_EST && this.addTw(0, ip)) this.clientIpBusy[ip]!++
+    }
+    this.cIni[c] = I_DONE
+    this.release(c)
+    if (this.s.clients.mode === 'closed') {
+      this.usersActive--
+      if (this.q.now < this.loadEndS) {
+        const t = this.q.now + this.s.clients.thinkTimeS
+        this.usersActive++
+        this.q.schedule(t, 0, EV_USER, -1, 0)
+      }
+    }
+  }
+
+  // -------------------------------------------------------------- TIME_WAIT --
+  /** TIME_WAIT sockets on host h (ring + proxy->server port pools). */
+  private twCount(h: number): number {
+    this.popTw(h)
+    let n = this.hosts[h]!.twLive
+    if (h === 1) for (const sv of this.servers) for (const p of sv.pools) n += p.twCount(this.q.now)
+    return n
+  }
+
+  /**
+   * Create a TIME_WAIT socket on host `h` (key: client IP index on the client host, else -1).
+   * Returns false on TCPTimeWaitOverflow (tcp_max_tw_buckets reached: no TIME_WAIT).
+   */
+  private addTw(h: number, key = -1): boolean {
+    const H = this.hosts[h]!
+    if (this.twCount(h) >= H.k.maxTwBuckets) {
+      H.counters.TCPTimeWaitOverflow++
+      return false
+    }
+    if (H.twLen === H.twRing.length) {
+      const n = H.twRing.length * 2
+      const r = new Float64Array(n)
+      const k = new Int32Array(n)
+      for (let i = 0; i < H.twLen; i++) {
+        r[i] = H.twRing[(H.twHead + i) % H.twRing.length]!
+        k[i] = H.twRingKey[(H.twHead + i) % H.twRing.length]!
+      }
+      H.twRing = r
+      H.twRingKey = k
+      H.twHead = 0
+    }
+    const idx = (H.twHead + H.twLen) % H.twRing.length
+    H.twRing[idx] = this.q.now + this.twLen(h)
+    H.twRingKey[idx] = key
+    H.twLen++
+    H.twLive++
+    const all = h === 1 ? this.twCount(1) : H.twLive
+    if (all > H.twMax) H.twMax = all
+    return true
+  }
+
+  /** tw_recycle: a server-side TIME_WAIT remembers the peer's latest TCP timestamp (per source address). */
+  private stampPaws(h: number, c: number): void {
+    const H = this.hosts[h]!
+    if (H.k.twRecycle !== 1 || !H.t.twRecycle || this.cNatHost[c]! < 0) return
+    const ts = this.natTs[this.cNatHost[c]!]! + this.q.now * 1000
+    if (ts > H.pawsTs || this.q.now - H.pawsAt >= TIME_WAIT_S) {
+      H.pawsTs = ts
+      H.pawsAt = this.q.now
+    }
+  }
+
+  private popTw(h: number): void {
+    const H = this.hosts[h]!
+    const now = this.q.now
+    while (H.twLen > 0 && H.twRing[H.twHead]! <= now) {
+      const key = H.twRingKey[H.twHead]!
+      H.twHead = (H.twHead + 1) % H.twRing.length
+      H.twLen--
+      H.twLive--
+      if (h === 0 && key >= 0) this.clientIpBusy[key]!--
+    }
+  }
+
+  // ------------------------------------------------------------- sampling --
+  private onSecond(): void {
+    const i = Math.floor(this.q.now + 1e-9)
+    const now = this.q.now
+    if (i >= this.rows) return
+    let tw = 0
+    for (let h = 0; h < 3; h++) tw += this.twCount(h)
+    this.cols.time_wait![i] = Math.max(this.cols.time_wait![i]!, tw)
+    if (this.s.haproxy) {
+      let ptw = 0
+      let free = Infinity
+      for (const sv of this.servers)
+        for (const p of sv.pools) {
+          const f = p.freeCount(now)
+          if (f < free) free = f
+          ptw += p.twCount(now)
+        }
+      this.cols.time_wait_proxy_to_backend![i] = ptw
+      this.cols.free_ports![i] = free === Infinity ? 0 : free
+      this.level(this.colIdx('proxy_scur'), this.feconn)
+      this.level(this.colIdx('open_fds'), this.fdUsed)
+      this.level(this.colIdx('backend_queue'), this.beQueue.length - this.beQHead)
+    } else {
+      const ck = this.s.hosts.client
+      const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
+      let used = 0
+      for (let k = 0; k < this.clientIpBusy.length; k++) if (this.clientIpBusy[k]! > used) used = this.clientIpBusy[k]!
+      this.cols.free_ports![i] = range - used
+      this.level(this.colIdx('open_fds'), this.servers[0]!.fds)
+    }
+    this.level(this.colIdx('busy_workers'), this.busyTotal())
+    this.level(this.colIdx('syn_sent'), this.synSent)
+    for (const L of this.listeners) {
+      this.level(L.colSynq, L.synq)
+      this.level(L.colAcceptq, L.aqLen)
+    }
+    // closed loop with a user curve: adjust users
+    const cl = this.s.clients
+    if (cl.mode === 'closed' && cl.loadCurve.length && now < this.loadEndS) {
+      this.usersTarget = Math.round(curveRate(cl.loadCurve, now))
+      while (this.usersActive < this.usersTarget) this.startUser()
+    }
+    if (i + 1 < this.rows) this.q.schedule(i + 1, -1, EV_SECOND, -1, 0)
+  }
+
+  // ------------------------------------------------------------------ run --
+  run(): SimSummary {
+    const q = this.q
+    this.q.schedule(0, -1, EV_SECOND, -1, 0)
+    this.startClients()
+    const cancel = this.opts.shouldCancel
+    const progress = this.opts.onProgress
+    let n = 0
+    let lastWall = Date.now()
+    while (q.step()) {
+      if (q.now > this.endS) break
+      if ((++n & 4095) === 0) {
+        if (cancel && cancel()) throw new CancelledError()
+        if (progress) {
+          // wall-clock progress too, so a heavy simulated second still reports >= 10 times/s
+          const w = Date.now()
+          if (w - lastWall >= 50) {
+            lastWall = w
+            progress(Math.min(1, q.now / this.endS), q.now)
+          }
+        }
+      }
+      const c = q.a
+      const b = q.b
+      switch (q.kind) {
+        case EV_ARRIVAL:
+          this.onArrival()
+          break
+        case EV_CLIENT_START:
+          this.newClientConn(q.now)
+          break
+        case EV_USER:
+          this.onUser()
+          break
+        case EV_SECOND:
+          this.onSecond()
+          break
+        case EV_PROXY_ACCEPT:
+          this.proxyWakeArmed = false
+          this.proxyAccept()
+          break
+        case EV_BACKEND_ACCEPT:
+          this.backendAccept(this.servers[b]!)
+          break
+        default:
+          this.dispatch(q.kind, c, b)
+      }
+    }
+    return this.summary()
+  }
+
+  private dispatch(kind: number, c: number, b: number): void {
+    // request-scoped events carry a request token, the rest the row generation
+    switch (kind) {
+      case EV_REQ_TIMEOUT:
+        if (b === this.reqTok(c) && this.cIni[c] !== I_DONE) this.clientFail(c, C_TIMEOUT)
+        return
+      case EV_HTTP_REQ_TIMEOUT:
+        if (b === this.reqTok(c) && this.cSrv[c] === S_ACCEPTED && !this.cHasData[c] && this.cServer[c]! < 0 && !this.cWaiting[c]) {
+          this.ereq++
+          this.proxyFail(c, 408, false)
+        }
+        return
+      case EV_QUEUE_TIMEOUT:
+        if (b === this.reqTok(c) && this.cWaiting[c] === 1) {
+          this.cWaiting[c] = 0
+          this.beEcon++
+          this.proxyFail(c, 503, true)
+        }
+        return
+      case EV_RETRY:
+        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onRetry(c)
+        return
+      case EV_SERVER_TIMEOUT:
+        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onServerTimeout(c)
+        return
+      case EV_NEXT_REQ:
+        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onNextReq(c)
+        return
+      case EV_FAIL_AT_CLIENT:
+        if ((b >> 5) === this.cGen[c]) this.clientFail(c, b & 31)
+        return
+    }
+    if (b !== this.cGen[c]) return
+    switch (kind) {
+      case EV_SYN:
+        this.onSyn(c)
+        break
+      case EV_SYN_TIMER:
+        this.onSynTimer(c)
+        break
+      case EV_CONNECT_TIMEOUT:
+        this.onConnectTimeout(c)
+        break
+      case EV_SYNACK:
+        this.onSynack(c)
+        break
+      case EV_ACK:
+        this.onAck(c, false)
+        break
+      case EV_DATA:
+        this.onAck(c, true)
+        if (this.cRole[c] === ROLE_CLIENT && (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) && this.cRtx[c] === 0) this.armDataRtx(c)
+        break
+      case EV_REQSK_TIMER:
+        this.onReqskTimer(c)
+        break
+      case EV_DATA_RTX:
+        this.onDataRtx(c)
+        break
+      case EV_SERVICE_DONE:
+        this.onServiceDone(c)
+        break
+      case EV_RESP_AT_NGINX:
+        this.onRespAtNginx(c)
+        break
+      case EV_RESP_AT_PROXY:
+        this.onRespAtProxy(c)
+        break
+      case EV_RESP_AT_CLIENT:
+        this.onRespAtClient(c)
+        break
+      case EV_SESSION_END:
+        this.endSession(c)
+        break
+    }
+  }
+
+  // -------------------------------------------------------------- summary --
+  private summary(): SimSummary {
+    const inFlight = this.requests - this.ok - this.failed
+    const byCause = {} as Record<FailureCause, number>
+    FAILURE_CAUSES.forEach((c, i) => (byCause[c] = this.byCause[i]!))
+    const L: ListenerInfo[] = this.listeners.map((l) => ({
+      id: l.id,
+      host: l.host === 1 ? 'proxy' : 'backend',
+      kind: l.unix ? 'unix' : 'tcp',
+      backlog: l.B,
+      synQueueCapacity: l.synCap,
+      maxAcceptq: l.maxAcceptq,
+      maxSynq: l.maxSynq
+    }))
+    const row = (pxname: string, svname: string, o: Partial<HaproxyStatRow>): HaproxyStatRow => ({
+      pxname,
+      svname,
+      qcur: 0,
+      qmax: 0,
+      scur: 0,
+      smax: 0,
+      slim: 0,
+      stot: 0,
+      ereq: 0,
+      econ: 0,
+      eresp: 0,
+      wretr: 0,
+      wredis: 0,
+      hrsp_2xx: 0,
+      hrsp_4xx: 0,
+      hrsp_5xx: 0,
+      ...o
+    })
+    const lim = this.limits
+    const haproxy = this.s.haproxy
+      ? {
+          started: lim!.starts,
+          message: lim!.message,
+          info: { Maxconn: lim!.maxconn, Maxsock: lim!.maxsock, 'Ulimit-n': lim!.ulimitN, CumConns: this.stot },
+          frontend: row('fe', 'FRONTEND', {
+            scur: this.feconn,
+            smax: this.feMax,
+            slim: lim!.frontendMaxconn,
+            stot: this.stot,
+            ereq: this.ereq,
+            hrsp_2xx: this.fe2xx,
+            hrsp_4xx: this.fe4xx,
+            hrsp_5xx: this.fe5xx
+          }),
+          backend: row('be', 'BACKEND', {
+            qcur: this.beQueue.length - this.beQHead,
+            qmax: this.beQmax,
+            scur: this.beCur,
+            smax: this.beSmax,
+            slim: lim!.fullconn,
+            stot: this.beStot,
+            econ: this.beEcon,
+            eresp: this.beEresp,
+            wretr: this.beWretr,
+            hrsp_2xx: this.fe2xx,
+            hrsp_5xx: this.be5xx
+          }),
+          servers: this.servers.map((sv) =>
+            row('be', sv.name, { scur: sv.cur, smax: sv.smax, slim: sv.maxconn, stot: sv.stot, qmax: sv.qmax, econ: sv.econ, eresp: sv.eresp, wretr: sv.wretr, wredis: sv.wredis })
+          )
+        }
+      : null
+    const hitsSorted = [...this.hits.entries()].sort((a, b) => a[1].atS - b[1].atS).map(([ceiling, v]) => ({ ceiling, atS: round(v.atS), atLoad: round(v.atLoad) }))
+    const first = hitsSorted[0]
+    return {
+      format: 'headroom-result/1',
+      preview: false,
+      seed: this.opts.seed,
+      scenarioName: this.s.name,
+      columns: this.colNames,
+      simulatedS: Math.min(this.q.now, this.endS),
+      events: this.q.popped,
+      durationS: this.lastEnd,
+      totals: {
+        offered: this.offered,
+        requests: this.requests,
+        ok: this.ok,
+        failed: this.failed,
+        inFlight,
+        byCause,
+        synRetryShare: this.connected ? this.retriedConnects / this.connected : 0
+      },
+      latency: this.latency.toJSON(),
+      request: this.reqLatency.toJSON(),
+      connect: this.connectH.toJSON(),
+      backendWaitShare: this.servedReq ? this.waitedReq / this.servedReq : 0,
+      kernel: { client: this.hosts[0]!.counters, proxy: this.s.haproxy ? this.hosts[1]!.counters : null, backend: this.hosts[2]!.counters },
+      haproxy,
+      listeners: L,
+      sockets: {
+        maxTimeWait: { client: this.hosts[0]!.twMax, proxy: this.hosts[1]!.twMax, backend: this.hosts[2]!.twMax },
+        maxTimeWaitProxyToBackend: this.maxTwProxyToBackend,
+        maxSynSent: this.maxSynSent
+      },
+      verdict: {
+        ceiling: first ? first.ceiling : 'none',
+        atS: first ? first.atS : null,
+        atLoad: first ? first.atLoad : null,
+        message: verdictMessage(first?.ceiling ?? 'none', first?.atS ?? 0, first?.atLoad ?? 0, this),
+        hits: hitsSorted
+      }
+    }
+  }
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000
+}
+
+function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): string {
+  const when = `at t=${atS.toFixed(1)} s (load ${atLoad.toFixed(0)})`
+  const lim = m.limits
+  switch (c) {
+    case 'none':
+      return 'No ceiling was reached: every queue and limit kept headroom for this load.'
+    case 'proxy-not-started':
+      return `HAProxy does not start with this configuration: ${lim?.message ?? ''}`
+    case 'haproxy-maxconn':
+      return `HAProxy reached maxconn ${lim ? Math.min(lim.maxconn, lim.frontendMaxconn) : ''} ${when}: it stops accepting, the kernel accept queue (B+1 = ${lim ? lim.backlogEffective + 1 : '?'}) fills and further SYNs are dropped; clients see 1 s / 3 s connect delays or time out. HAProxy stats show only scur == slim.`
+    case 'accept-queue':
+      return `A listen accept queue overflowed ${when} (ListenOverflows): the process did not accept fast enough; SYNs were dropped and clients retransmitted.`
+    case 'syn-queue':
+      return `The SYN queue was full ${when} with syncookies off (TCPReqQFullDrop): SYNs were dropped.`
+    case 'haproxy-fd':
+      return `HAProxy hit its fd limit (Ulimit-n ${lim?.ulimitN}) ${when}: accept() got EMFILE and the listener paused 100 ms at a time.`
+    case 'server-maxconn':
+      return `All servers reached their maxconn ${when}: requests waited in the backend queue.`
+    case 'backend-queue':
+      return `The backend queue overflowed or timed out ${when}: clients got 503.`
+    case 'backend-workers':
+      return `The backend ran out of workers ${when}: connections waited in its accept queue.`
+    case 'php-fpm-backlog':
+      return `php-fpm's listen backlog (clamped by somaxconn) overflowed ${when}: unix socket -> 502 at once, TCP -> SYN drops and 504 after nginx's connect timeout.`
+    case 'source-ports':
+      return `HAProxy ran out of source ports towards a server ${when} (EADDRNOTAVAIL, "no free ports"): 503 / econ. TIME_WAIT lasts 60 s on the side that closes first.`
+    case 'client-ports':
+      return `Clients ran out of source ports ${when}.`
+    case 'tw-recycle':
+      return `tcp_tw_recycle dropped SYNs from clients behind NAT ${when} (PAWS check on per-host timestamps): those clients time out. Remove tcp_tw_recycle.`
+    case 'fd-limit':
+      return `The backend hit its fd limit ${when}.`
+  }
+}
