@@ -30,8 +30,8 @@ export function run(cmd: string, args: readonly string[], opts: { timeoutMs?: nu
       timedOut = true
       p.kill('SIGKILL')
     }, opts.timeoutMs ?? 15_000)
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    p.stdout?.on('data', (d: Buffer) => (stdout += d.toString()))
+    p.stderr?.on('data', (d: Buffer) => (stderr += d.toString()))
     p.on('error', (e) => {
       clearTimeout(t)
       resolve({ code: 127, stdout, stderr: stderr + String(e.message), timedOut })
