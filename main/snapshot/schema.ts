@@ -471,7 +471,9 @@ export function collectProblems(value: unknown, path = ''): Array<{ item: string
     }
     for (const [k, v] of Object.entries(o)) {
       if (k === 'problems') continue
-      out.push(...collectProblems(v, path ? `${path}.${k}` : k))
+      // The value of a successful item adds no path segment: `limits.processes[12].fdCount`.
+      const sub = o.ok === true && k === 'value' ? path : path ? `${path}.${k}` : k
+      out.push(...collectProblems(v, sub))
     }
   }
   return out

@@ -1,0 +1,263 @@
+// Snapshots of 127.0.0.1 taken for real: a real sshd, HAProxy and nginx started by the test
+// (test/helpers/world.ts, inside a private PID namespace), the real collector over ssh2.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { takeSnapshot, type TakeParams } from '../../../main/snapshot/take'
+import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
+import { SshError } from '../../../main/ssh/errors'
+import { requireTool } from '../../helpers/require-tool'
+import { ensureTestUser, freePort, startWorld, TEST_USER, type World } from '../../helpers/world'
+
+const tools = ['sshd', 'haproxy', 'nginx', 'unshare', 'ssh-keygen'].map((t) => requireTool(t))
+const ready = tools.every(Boolean)
+
+function val<T>(i: { ok: true; value: T } | { ok: false; error: string; detail: string }): T {
+  if (!i.ok) throw new Error(`item failed: ${i.error}: ${i.detail}`)
+  return i.value
+}
+
+describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
+  let world: World
+  let tmp: string
+  let knownHosts: string
+  let password: string
+  const base = (): TakeParams => ({
+    host: '127.0.0.1',
+    port: world.sshPort,
+    user: 'root',
+    sampleIntervalS: 1,
+    sudo: false,
+    credentials: { privateKey: world.userKey, agent: null },
+    nginxStatusUrl: world.nginx!.statusUrl
+  })
+  const env = () => ({ sshConfigText: '', knownHostsPath: knownHosts })
+
+  beforeAll(async () => {
+    password = ensureTestUser()
+    world = await startWorld({ maxconn: 300, backlog: 64, nginxBacklog: 100, passwords: true })
+    tmp = mkdtempSync(join(tmpdir(), 'headroom-take-'))
+    knownHosts = join(tmp, 'known_hosts')
+    writeFileSync(knownHosts, `# test known_hosts\n${world.knownHostsLine}\n`)
+  })
+  afterAll(async () => {
+    await world?.stop()
+    if (tmp) rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('takes a full snapshot of 127.0.0.1 with HAProxy and nginx', async () => {
+    const snap = await takeSnapshot({ ...base() }, env())
+    expect(parseSnapshot(JSON.parse(JSON.stringify(snap))).ok).toBe(true)
+    expect(snap.problems).toEqual([])
+    expect(snap.partial).toBe(false)
+    expect(snap.source).toMatchObject({ kind: 'ssh', hostName: '127.0.0.1', port: world.sshPort, user: 'root' })
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'))
+    expect(val(snap.sysctls.values['net.core.somaxconn']!).numbers[0]).toBe(somaxconn)
+
+    // Listener Send-Q = min(backlog, somaxconn) for both daemons
+    const listeners = val(snap.sockets.listeners)
+    const hl = listeners.find((l) => l.localPort === world.haproxy!.port)!
+    expect(hl.sendQ).toBe(Math.min(world.haproxy!.backlog, somaxconn))
+    expect(hl.processes[0]?.name).toBe('haproxy')
+    const nl = listeners.find((l) => l.localPort === world.nginx!.port)!
+    expect(nl.sendQ).toBe(Math.min(world.nginx!.backlog, somaxconn))
+
+    // HAProxy: config found from the process's own -f, stats socket from the config
+    const hap = snap.haproxy!
+    expect(val(hap.version).major).toBe(2)
+    expect(val(hap.configPath)).toBe(world.haproxy!.configPath)
+    const cfg = val(hap.config)
+    expect(cfg.parsed.global.maxconn).toBe(300)
+    expect(cfg.parsed.global.statsSockets).toEqual([world.haproxy!.statsSocket])
+    expect(cfg.text).toContain('# test HAProxy')
+    expect(val(hap.statsSource)).toEqual({ kind: 'socket', where: world.haproxy!.statsSocket })
+    const fe = val(hap.stat).rows.find((r) => r.pxname === 'fe_test' && r.svname === 'FRONTEND')!
+    expect(fe.slim).toBe(300)
+    expect(val(hap.statEarlier).rows.find((r) => r.svname === 's1')?.pxname).toBe('be_test')
+    expect(val(hap.info).Maxconn).toBe(300)
+
+    // processes: the haproxy and nginx started by the world, with their limits and fd counts
+    const procs = val(snap.limits.processes)
+    const hp = procs.find((p) => p.kind === 'haproxy')!
+    expect(hp.cmdline).toContain(world.haproxy!.configPath)
+    expect(val(hp.limits).nofile.soft).toBeGreaterThan(0)
+    expect(val(hp.fdCount)).toBeGreaterThan(3)
+    expect(procs.filter((p) => p.kind === 'nginx').length).toBe(2) // master + 1 worker
+
+    // nginx: config via nginx -T of the running master's -c, stub_status read
+    const ng = snap.nginx!
+    const ncfg = val(ng.config)
+    expect(ncfg.listens.find((l) => l.port === world.nginx!.port)?.backlog).toBe(100)
+    expect(ncfg.workerConnections).toBe(256)
+    expect(val(ng.stubStatus).active).toBeGreaterThanOrEqual(1)
+
+    // counters sampled twice, ~1 s apart
+    const rates = val(snap.counters.rates)
+    expect(rates.intervalS).toBeGreaterThan(0.5)
+    expect(rates.intervalS).toBeLessThan(5)
+    expect(typeof rates.perS.TcpExtListenOverflows).toBe('number')
+    expect(snap.durationS).toBeLessThan(10)
+  })
+
+  it('logs in with an encrypted PEM key and refuses a wrong passphrase clearly', async () => {
+    const ok = await takeSnapshot({ ...base(), credentials: { privateKey: world.pemKey, passphrase: world.pemPassphrase, agent: null } }, env())
+    expect(ok.host.hostname.ok).toBe(true)
+    const bad = await takeSnapshot({ ...base(), credentials: { privateKey: world.pemKey, passphrase: 'wrong', agent: null } }, env()).catch((e: unknown) => e)
+    expect(bad).toBeInstanceOf(SshError)
+    expect((bad as SshError).kind).toBe('auth')
+    expect((bad as SshError).message).toMatch(/passphrase is wrong/)
+  })
+
+  it('password and keyboard-interactive logins; a bad password is an auth error', async () => {
+    const p: TakeParams = { ...base(), user: TEST_USER, credentials: { password, agent: null } }
+    const snap = await takeSnapshot(p, env())
+    expect(snap.source.user).toBe(TEST_USER)
+    const bad = await takeSnapshot({ ...p, credentials: { password: 'not-the-password', agent: null } }, env()).catch((e: unknown) => e)
+    expect((bad as SshError).kind).toBe('auth')
+    expect((bad as SshError).message).toMatch(/authentication failed for headroom-t@127\.0\.0\.1/)
+  })
+
+  it('non-root collector: permission denied on a root process is reported and the rest kept', async () => {
+    const snap = await takeSnapshot({ ...base(), user: TEST_USER, credentials: { privateKey: world.userKey, agent: null } }, env())
+    const hp = val(snap.limits.processes).find((p) => p.kind === 'haproxy')!
+    expect(hp.fdCount).toMatchObject({ ok: false, error: 'permission denied' })
+    // /proc/PID/limits is world-readable (0444) on Linux, so it is still read
+    expect(hp.limits.ok).toBe(true)
+    expect(snap.partial).toBe(true)
+    expect(snap.problems.some((p) => p.item === `limits.processes[${hp.pid}].fdCount`)).toBe(true)
+    expect(val(snap.sysctls.values['net.core.somaxconn']!).numbers.length).toBe(1)
+    // the stats socket is mode 600 root: show stat is denied, reported as such
+    expect(snap.haproxy!.stat).toMatchObject({ ok: false, error: 'permission denied' })
+  })
+
+  it('unknown host key: refused with its SHA256 fingerprint until confirmed, then remembered (hashed)', async () => {
+    const kh = join(tmp, 'known_hosts_empty')
+    writeFileSync(kh, '')
+    const e = (await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh }).catch((x: unknown) => x)) as SshError
+    expect(e.kind).toBe('hostkey-unknown')
+    const expected = execFileSync('ssh-keygen', ['-lf', join(world.dir, 'host_ed25519.pub')], { encoding: 'utf8' }).split(' ')[1]
+    expect(e.hostKey?.fingerprint).toBe(expected)
+    expect(e.message).toContain(expected)
+    expect(readFileSync(kh, 'utf8')).toBe('')
+    // a wrong confirmation does not help
+    const wrong = (await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh, confirmedFingerprints: { [`[127.0.0.1]:${world.sshPort}`]: 'SHA256:AAAA' } }).catch((x: unknown) => x)) as SshError
+    expect(wrong.kind).toBe('hostkey-unknown')
+    const snap = await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh, confirmedFingerprints: { [`[127.0.0.1]:${world.sshPort}`]: expected! } })
+    expect(snap.host.hostname.ok).toBe(true)
+    const line = readFileSync(kh, 'utf8').trim()
+    expect(line).toMatch(/^\|1\|[^ ]+ ssh-ed25519 /)
+    // OpenSSH itself finds the hashed entry
+    expect(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${world.sshPort}`, '-f', kh], { encoding: 'utf8' })).toContain('ssh-ed25519')
+    const again = await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh })
+    expect(again.host.hostname.ok).toBe(true)
+  })
+
+  it('changed host key: refused with a clear message, even with a confirmation', async () => {
+    const kh = join(tmp, 'known_hosts_changed')
+    const other = readFileSync('/etc/ssh/ssh_host_ed25519_key.pub', 'utf8').split(' ').slice(0, 2).join(' ')
+    writeFileSync(kh, `[127.0.0.1]:${world.sshPort} ${other}\n`)
+    const e = (await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh, confirmedFingerprints: { [`[127.0.0.1]:${world.sshPort}`]: 'x' } }).catch((x: unknown) => x)) as SshError
+    expect(e.kind).toBe('hostkey-changed')
+    expect(e.message).toMatch(/HOST KEY CHANGED .* line 1 of/)
+  })
+
+  it('clear errors for DNS and refused connections', async () => {
+    const dns = (await takeSnapshot({ ...base(), host: 'no-such-host.invalid' }, env()).catch((x: unknown) => x)) as SshError
+    expect(dns.kind).toBe('dns')
+    const port = await freePort()
+    const refused = (await takeSnapshot({ ...base(), port }, env()).catch((x: unknown) => x)) as SshError
+    expect(refused.kind).toBe('refused')
+    expect(refused.message).toContain(`127.0.0.1:${port}`)
+  })
+
+  it('ProxyJump through two hops from an ssh config with Host patterns', async () => {
+    const keyFile = join(tmp, 'id_test')
+    writeFileSync(keyFile, world.userKey, { mode: 0o600 })
+    const cfgText = `Host jump1 jump2
+  HostName 127.0.0.1
+Host target-*
+  HostName 127.0.0.1
+  ProxyJump jump1,jump2
+Host *
+  Port ${world.sshPort}
+  User root
+  IdentityFile ${keyFile}
+`
+    const snap = await takeSnapshot({ host: 'target-a', sampleIntervalS: 0, sudo: false, credentials: { agent: null } }, { sshConfigText: cfgText, knownHostsPath: knownHosts })
+    expect(snap.source).toMatchObject({ host: 'target-a', hostName: '127.0.0.1', port: world.sshPort, user: 'root' })
+    expect(snap.host.hostname.ok).toBe(true)
+  })
+
+  it('a hanging command times out; that item is reported and the rest kept', async () => {
+    const sock = join(world.dir, 'hang.sock')
+    const srv: Server = createServer(() => undefined) // accepts, never answers
+    await new Promise<void>((r) => srv.listen(sock, r))
+    try {
+      const snap = await takeSnapshot({ ...base(), haproxyStatsSocket: sock, commandTimeoutS: 2 }, env())
+      expect(snap.haproxy!.stat).toMatchObject({ ok: false, error: 'timed out' })
+      expect(snap.haproxy!.info).toMatchObject({ ok: false, error: 'timed out' })
+      expect(snap.partial).toBe(true)
+      expect(val(snap.counters.rates).intervalS).toBeGreaterThan(0)
+      expect(val(snap.sockets.listeners).length).toBeGreaterThan(0)
+    } finally {
+      srv.close()
+    }
+  })
+
+  it('stats socket missing: show stat is not found, everything else kept', async () => {
+    const snap = await takeSnapshot({ ...base(), haproxyStatsSocket: join(world.dir, 'no-such.sock') }, env())
+    expect(snap.haproxy!.stat).toMatchObject({ ok: false, error: 'not found' })
+    expect(val(snap.haproxy!.config).parsed.global.maxconn).toBe(300)
+  })
+})
+
+describe.skipIf(!ready)('faults that need their own server', () => {
+  let tmp: string
+  beforeAll(() => {
+    tmp = mkdtempSync(join(tmpdir(), 'headroom-take2-'))
+  })
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }))
+
+  it('no stats socket in haproxy.cfg: stat is "not configured", not a failure', async () => {
+    const w = await startWorld({ noStatsSocket: true, nginx: false })
+    try {
+      const kh = join(tmp, 'kh1')
+      writeFileSync(kh, `${w.knownHostsLine}\n`)
+      const snap = await takeSnapshot({ host: '127.0.0.1', port: w.sshPort, user: 'root', sampleIntervalS: 0, sudo: false, credentials: { privateKey: w.userKey, agent: null } }, { sshConfigText: '', knownHostsPath: kh })
+      expect(snap.haproxy!.stat).toMatchObject({ ok: false, error: 'not configured' })
+      expect(snap.haproxy!.config.ok).toBe(true)
+    } finally {
+      await w.stop()
+    }
+  })
+
+  it('sshd dies in the middle: partial snapshot with a clear error, earlier items kept', async () => {
+    const w = await startWorld({ nginx: false })
+    try {
+      const kh = join(tmp, 'kh2')
+      writeFileSync(kh, `${w.knownHostsLine}\n`)
+      let snap: Snapshot | null = null
+      const p = takeSnapshot({ host: '127.0.0.1', port: w.sshPort, user: 'root', sampleIntervalS: 5, sudo: false, credentials: { privateKey: w.userKey, agent: null } }, { sshConfigText: '', knownHostsPath: kh }, {
+        onStage: (stage) => {
+          if (stage === 'sample') setTimeout(() => w.kill(), 1500)
+        }
+      }).then((s) => (snap = s))
+      await p
+      const s = snap as unknown as Snapshot
+      expect(s.partial).toBe(true)
+      const session = s.problems.find((x) => x.item === 'session')!
+      expect(session.error).toBe('connection lost')
+      expect(session.detail).toMatch(/closed by the server|lost/)
+      expect(s.counters.second).toMatchObject({ ok: false, error: 'connection lost' })
+      expect(s.counters.first.ok).toBe(true)
+      expect(s.host.hostname.ok).toBe(true)
+      expect(s.haproxy!.config.ok).toBe(true)
+      expect(parseSnapshot(JSON.parse(JSON.stringify(s))).ok).toBe(true)
+    } finally {
+      await w.stop()
+    }
+  })
+})
