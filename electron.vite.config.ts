@@ -32,7 +32,7 @@ export default defineConfig({
       rollupOptions: {
         input: { index: resolve(__dirname, 'main/preload/index.ts') },
         external: ['electron'],
-        output: { format: 'cjs', entryFileNames: '[name].cjs', inlineDynamicImports: true }
+        output: { format: 'cjs', entryFileNames: '[name].cjs' }
       }
     }
   },

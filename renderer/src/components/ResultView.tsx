@@ -37,7 +37,9 @@ function pct(n: number, d: number): string {
 }
 
 export function ResultView({ result, maxconn }: { result: SimResult; maxconn: number | null }) {
-  const [ref, width] = useWidth<HTMLDivElement>()
+  const [ref, outer] = useWidth<HTMLDivElement>()
+  // the figure's padding and border take 18 px of the container
+  const width = Math.max(300, outer - 18)
   const s = result.summary
   const t = result.col('t')
   const flow: Series[] = useMemo(

@@ -1,0 +1,70 @@
+/** Stacked areas over time (failures by cause). d3 computes the stack; React renders it. */
+import { useEffect, useMemo, useRef } from 'react'
+import { area, axisBottom, axisLeft, max, scaleLinear, select, stack } from 'd3'
+
+export interface StackSeries {
+  key: string
+  label: string
+  values: ArrayLike<number>
+  className: string
+}
+
+const M = { top: 12, right: 16, bottom: 34, left: 56 }
+
+export function StackedAreaChart(props: { title: string; yLabel: string; width: number; height: number; t: ArrayLike<number>; series: StackSeries[] }) {
+  const { width, height, t, series } = props
+  const innerW = Math.max(10, width - M.left - M.right)
+  const innerH = Math.max(10, height - M.top - M.bottom)
+  const xRef = useRef<SVGGElement>(null)
+  const yRef = useRef<SVGGElement>(null)
+  const { x, y, paths } = useMemo(() => {
+    const n = t.length
+    const rows = Array.from({ length: n }, (_, i) => {
+      const r: Record<string, number> = {}
+      for (const s of series) r[s.key] = Number.isFinite(s.values[i]) ? s.values[i] : 0
+      return r
+    })
+    const layers = stack<Record<string, number>>().keys(series.map((s) => s.key))(rows)
+    const top = max(layers.length ? layers[layers.length - 1] : [], (d) => d[1]) ?? 1
+    const x = scaleLinear().domain([n ? t[0] : 0, Math.max(1, n ? t[n - 1] : 1)]).range([0, innerW])
+    const y = scaleLinear().domain([0, Math.max(1, top) * 1.05]).nice().range([innerH, 0])
+    const gen = area<[number, number]>()
+      .x((_, i) => x(t[i]))
+      .y0((d) => y(d[0]))
+      .y1((d) => y(d[1]))
+    return { x, y, paths: layers.map((l) => gen(l.map((d) => [d[0], d[1]] as [number, number])) ?? '') }
+  }, [t, series, innerW, innerH])
+  useEffect(() => {
+    if (xRef.current) select(xRef.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))))
+    if (yRef.current) select(yRef.current).call(axisLeft(y).ticks(4))
+  }, [x, y, innerW])
+  return (
+    <figure className="chart" aria-label={props.title}>
+      <figcaption>
+        <span className="chart-title">{props.title}</span>
+        <span className="legend">
+          {series.map((s) => (
+            <span key={s.key} className={`legend-item ${s.className}`}>
+              <svg width="10" height="10" aria-hidden="true">
+                <rect width="10" height="10" className="swatch" />
+              </svg>
+              {s.label}
+            </span>
+          ))}
+        </span>
+      </figcaption>
+      <svg width={width} height={height} role="img" aria-label={`${props.title} over time`} data-testid={`chart-${props.title}`}>
+        <g transform={`translate(${M.left},${M.top})`}>
+          <g ref={yRef} className="axis axis-y" />
+          <g ref={xRef} className="axis axis-x" transform={`translate(0,${innerH})`} />
+          <text className="axis-label" transform={`translate(${-M.left + 12},${innerH / 2}) rotate(-90)`} textAnchor="middle">
+            {props.yLabel}
+          </text>
+          {paths.map((d, i) => (
+            <path key={series[i].key} d={d} className={`area ${series[i].className}`} data-series={series[i].key} />
+          ))}
+        </g>
+      </svg>
+    </figure>
+  )
+}

@@ -1,0 +1,159 @@
+/**
+ * Sliders and inputs for every knob, grouped as the system is. Each row shows the baseline
+ * value, the value in effect where the system clamps or computes it, and what the knob really
+ * does. Invalid values are refused at the input with the reason; the scenario keeps its last
+ * valid value.
+ */
+import { useId, useState } from 'react'
+import type { Scenario } from '../../../../simulator/scenario'
+import { knobError, visibleKnobs, type ChoiceKnob, type Knob, type NumberKnob } from './knobs'
+
+export interface KnobPanelProps {
+  scenario: Scenario
+  baseline: Scenario
+  onEdit(mutate: (s: Scenario) => void): void
+}
+
+const SLIDER_STEPS = 1000
+
+function toSlider(k: NumberKnob, v: number): number {
+  if (k.scale === 'log') {
+    const lo = Math.log(Math.max(k.min, 1e-3))
+    const hi = Math.log(k.max)
+    return Math.round(((Math.log(Math.max(v, 1e-3)) - lo) / (hi - lo)) * SLIDER_STEPS)
+  }
+  return Math.round(((v - k.min) / (k.max - k.min)) * SLIDER_STEPS)
+}
+
+function fromSlider(k: NumberKnob, pos: number): number {
+  const f = pos / SLIDER_STEPS
+  let v = k.scale === 'log' ? Math.exp(Math.log(Math.max(k.min, 1e-3)) + f * (Math.log(k.max) - Math.log(Math.max(k.min, 1e-3)))) : k.min + f * (k.max - k.min)
+  v = Math.round(v / k.step) * k.step
+  // Keep a sensible number of decimals for fractional steps.
+  const decimals = k.step >= 1 ? 0 : Math.min(6, Math.ceil(-Math.log10(k.step)))
+  return Math.min(k.max, Math.max(k.min, Number(v.toFixed(decimals))))
+}
+
+function NumberRow({ knob, scenario, baseline, onEdit }: { knob: NumberKnob } & KnobPanelProps) {
+  const id = useId()
+  const value = knob.get(scenario)
+  const base = knob.get(baseline)
+  const [draft, setDraft] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const commit = (raw: string): void => {
+    const trimmed = raw.trim()
+    const v = trimmed === '' ? null : Number(trimmed)
+    const err = knobError(knob, scenario, v === null || Number.isNaN(v) ? (trimmed === '' ? null : NaN) : v)
+    if (err) {
+      setError(err)
+      return
+    }
+    setError(null)
+    setDraft(null)
+    onEdit((s) => knob.set(s, v))
+  }
+  const changedFromBase = value !== base
+  return (
+    <div className={`knob ${changedFromBase ? 'knob-changed' : ''}`} data-testid={`knob-${knob.id}`}>
+      <label htmlFor={id} className="knob-label">
+        {knob.label}
+        {knob.unit ? <span className="muted"> ({knob.unit})</span> : null}
+      </label>
+      <div className="knob-inputs">
+        <input
+          type="range"
+          aria-label={`${knob.label} slider`}
+          min={0}
+          max={SLIDER_STEPS}
+          value={value === null ? 0 : toSlider(knob, value)}
+          disabled={value === null}
+          data-testid={`slider-${knob.id}`}
+          onChange={(e) => {
+            const v = fromSlider(knob, Number(e.target.value))
+            const err = knobError(knob, scenario, v)
+            setError(err)
+            if (!err) onEdit((s) => knob.set(s, v))
+          }}
+        />
+        <input
+          id={id}
+          type="text"
+          inputMode="decimal"
+          className="knob-number"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? `${id}-err` : undefined}
+          value={draft ?? (value === null ? '' : String(value))}
+          placeholder={knob.nullable ?? ''}
+          data-testid={`input-${knob.id}`}
+          onChange={(e) => setDraft(e.target.value)}
+          onBlur={(e) => commit(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') commit((e.target as HTMLInputElement).value)
+            if (e.key === 'Escape') {
+              setDraft(null)
+              setError(null)
+            }
+          }}
+        />
+        {knob.nullable ? (
+          <button type="button" className="small" title={knob.nullable} disabled={value === null} onClick={() => onEdit((s) => knob.set(s, null))}>
+            unset
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <div id={`${id}-err`} className="knob-error" role="alert">
+          {error}
+        </div>
+      ) : null}
+      <div className="knob-meta">
+        <span>baseline {base === null ? (knob.nullable ?? 'unset') : base}</span>
+        {knob.effective ? <span className="knob-effective">in effect: {knob.effective(scenario)}</span> : null}
+      </div>
+      <div className="knob-explain">{knob.explain}</div>
+    </div>
+  )
+}
+
+function ChoiceRow({ knob, scenario, baseline, onEdit }: { knob: ChoiceKnob } & KnobPanelProps) {
+  const id = useId()
+  const value = knob.get(scenario)
+  const base = knob.get(baseline)
+  return (
+    <div className={`knob ${value !== base ? 'knob-changed' : ''}`} data-testid={`knob-${knob.id}`}>
+      <label htmlFor={id} className="knob-label">
+        {knob.label}
+      </label>
+      <select id={id} value={value} data-testid={`select-${knob.id}`} onChange={(e) => onEdit((s) => knob.set(s, e.target.value))}>
+        {knob.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      <div className="knob-meta">
+        <span>baseline {knob.options.find((o) => o.value === base)?.label ?? base}</span>
+        {knob.effective ? <span className="knob-effective">in effect: {knob.effective(scenario)}</span> : null}
+      </div>
+      <div className="knob-explain">{knob.explain}</div>
+    </div>
+  )
+}
+
+export function KnobPanel(props: KnobPanelProps) {
+  const knobs = visibleKnobs(props.scenario)
+  const groups = new Map<string, Knob[]>()
+  for (const k of knobs) groups.set(k.group, [...(groups.get(k.group) ?? []), k])
+  return (
+    <div className="knob-panel" aria-label="what-if knobs">
+      {[...groups.entries()].map(([group, ks]) => (
+        <details key={group} open className="knob-group">
+          <summary>{group}</summary>
+          {ks.map((k) =>
+            k.kind === 'number' ? <NumberRow key={k.id} knob={k} {...props} /> : <ChoiceRow key={k.id} knob={k} {...props} />
+          )}
+        </details>
+      ))}
+    </div>
+  )
+}

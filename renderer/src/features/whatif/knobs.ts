@@ -1,0 +1,621 @@
+/**
+ * Every knob the what-if sliders offer, grouped as the system is. Each knob knows where it
+ * lives in the scenario, its valid range (values outside are refused at the input, with the
+ * reason), what the system really makes of it (the effective value, e.g. a backlog clamped
+ * by somaxconn) and one line on what it really does (from shared/semantics.md).
+ */
+import {
+  effectiveBacklog,
+  haproxyEffectiveLimits,
+  kernelTraits,
+  KERNEL_PROFILES,
+  type KernelConfig,
+  type Scenario
+} from '../../../../simulator/scenario'
+
+export type KnobGroup = 'Clients' | 'Network' | 'Proxy host kernel' | 'Backend host kernel' | 'HAProxy global' | 'HAProxy frontend' | 'HAProxy backend' | 'Backend servers'
+
+export interface NumberKnob {
+  kind: 'number'
+  id: string
+  group: KnobGroup
+  label: string
+  unit?: string
+  min: number
+  max: number
+  step: number
+  /** Slider scale: log for ranges spanning orders of magnitude. */
+  scale?: 'linear' | 'log'
+  /** null allowed (e.g. "unset: version default"). */
+  nullable?: string
+  get(s: Scenario): number | null
+  set(s: Scenario, v: number | null): void
+  effective?(s: Scenario): string
+  explain: string
+  /** Only shown when this holds (e.g. HAProxy knobs when there is a proxy). */
+  when?(s: Scenario): boolean
+  /** Cross-field check; a string is the reason the value is refused. */
+  check?(s: Scenario, v: number | null): string | null
+}
+
+export interface ChoiceKnob {
+  kind: 'choice'
+  id: string
+  group: KnobGroup
+  label: string
+  options: { value: string; label: string }[]
+  get(s: Scenario): string
+  set(s: Scenario, v: string): void
+  effective?(s: Scenario): string
+  explain: string
+  when?(s: Scenario): boolean
+}
+
+export type Knob = NumberKnob | ChoiceKnob
+
+const hasProxy = (s: Scenario): boolean => s.haproxy !== null
+const front = (s: Scenario): KernelConfig => (s.haproxy ? s.hosts.proxy : s.hosts.backend)
+const lim = (s: Scenario) => (s.haproxy ? haproxyEffectiveLimits(s.haproxy, s.hosts.proxy.somaxconn) : null)
+
+function kernelKnobs(host: 'proxy' | 'backend', group: KnobGroup): Knob[] {
+  const k = (s: Scenario): KernelConfig => s.hosts[host]
+  const relevant = host === 'proxy' ? hasProxy : () => true
+  return [
+    {
+      kind: 'choice',
+      id: `${host}.kernel`,
+      group,
+      label: 'kernel profile',
+      options: KERNEL_PROFILES.map((p) => ({ value: p, label: p })),
+      get: (s) => kernelTraits(k(s).version).profile,
+      set: (s, v) => {
+        k(s).version = v
+        if (!kernelTraits(v).twRecycle) k(s).twRecycle = 0
+      },
+      effective: (s) => `${k(s).version}`,
+      explain: 'queue rules and SYN retry timing differ: <=4.8 admits SYNs to a full accept queue, 6.5+ retries SYNs 1 s apart',
+      when: relevant
+    },
+    {
+      kind: 'number',
+      id: `${host}.somaxconn`,
+      group,
+      label: 'net.core.somaxconn',
+      min: 0,
+      max: 65535,
+      step: 1,
+      scale: 'log',
+      get: (s) => k(s).somaxconn,
+      set: (s, v) => {
+        k(s).somaxconn = v ?? 4096
+      },
+      effective: (s) => `caps every listen() backlog; accept queue = min(backlog, ${k(s).somaxconn}) + 1`,
+      explain: 'clamps each listen() backlog when the daemon calls listen(): raise it, then reload the daemon',
+      when: relevant
+    },
+    {
+      kind: 'number',
+      id: `${host}.tcpMaxSynBacklog`,
+      group,
+      label: 'net.ipv4.tcp_max_syn_backlog',
+      min: 8,
+      max: 1 << 20,
+      step: 1,
+      scale: 'log',
+      get: (s) => k(s).tcpMaxSynBacklog,
+      set: (s, v) => {
+        k(s).tcpMaxSynBacklog = v ?? 1024
+      },
+      effective: (s) => (k(s).syncookies === 0 ? 'with syncookies off: SYNs dropped beyond 3/4 of it' : 'irrelevant with syncookies on (4.4+)'),
+      explain: 'not the SYN queue size on 4.4+ (that is the backlog); only the 3/4 drop threshold with syncookies=0',
+      when: relevant
+    },
+    {
+      kind: 'choice',
+      id: `${host}.syncookies`,
+      group,
+      label: 'net.ipv4.tcp_syncookies',
+      options: [
+        { value: '0', label: '0 off' },
+        { value: '1', label: '1 when full (default)' },
+        { value: '2', label: '2 always' }
+      ],
+      get: (s) => String(k(s).syncookies),
+      set: (s, v) => {
+        k(s).syncookies = Number(v) as 0 | 1 | 2
+      },
+      explain: '0: a full SYN queue drops SYNs (clients retry after 1 s); 1: it answers with cookies instead',
+      when: relevant
+    },
+    {
+      kind: 'choice',
+      id: `${host}.abortOnOverflow`,
+      group,
+      label: 'net.ipv4.tcp_abort_on_overflow',
+      options: [
+        { value: '0', label: '0 drop the ACK (default)' },
+        { value: '1', label: '1 reset' }
+      ],
+      get: (s) => String(k(s).abortOnOverflow),
+      set: (s, v) => {
+        k(s).abortOnOverflow = Number(v) as 0 | 1
+      },
+      explain: 'accept queue full at the final ACK: 0 lets the client retry (it completes later), 1 resets it at once',
+      when: relevant
+    },
+    {
+      kind: 'number',
+      id: `${host}.portLow`,
+      group,
+      label: 'ip_local_port_range (low)',
+      min: 1024,
+      max: 65535,
+      step: 1,
+      get: (s) => k(s).ipLocalPortRange[0],
+      set: (s, v) => {
+        k(s).ipLocalPortRange = [v ?? 32768, k(s).ipLocalPortRange[1]]
+      },
+      check: (s, v) => (v !== null && v >= k(s).ipLocalPortRange[1] ? 'the low end must be below the high end' : null),
+      effective: (s) => {
+        const [lo, hi] = k(s).ipLocalPortRange
+        const p = hi - lo + 1 - k(s).reservedPorts
+        return `${p} ports per destination ≈ ${Math.round(p / 60)} new conn/s with TIME_WAIT on this side`
+      },
+      explain: 'outgoing connections only (proxy -> backend); the limit is per (source IP, destination IP, port)',
+      when: relevant
+    },
+    {
+      kind: 'number',
+      id: `${host}.portHigh`,
+      group,
+      label: 'ip_local_port_range (high)',
+      min: 1025,
+      max: 65535,
+      step: 1,
+      get: (s) => k(s).ipLocalPortRange[1],
+      set: (s, v) => {
+        k(s).ipLocalPortRange = [k(s).ipLocalPortRange[0], v ?? 60999]
+      },
+      check: (s, v) => (v !== null && v <= k(s).ipLocalPortRange[0] ? 'the high end must be above the low end' : null),
+      explain: 'a wider range lifts the per-destination budget: 32768-60999 ≈ 470 conn/s, 10240-61000 ≈ 846 conn/s',
+      when: relevant
+    },
+    {
+      kind: 'choice',
+      id: `${host}.twReuse`,
+      group,
+      label: 'net.ipv4.tcp_tw_reuse',
+      options: [
+        { value: '0', label: '0 off' },
+        { value: '1', label: '1 on' },
+        { value: '2', label: '2 loopback only' }
+      ],
+      get: (s) => String(k(s).twReuse),
+      set: (s, v) => {
+        k(s).twReuse = Number(v) as 0 | 1 | 2
+      },
+      effective: (s) => (k(s).twReuse === 1 && k(s).timestamps === 0 ? 'no effect: needs tcp_timestamps=1' : `${k(s).twReuse}`),
+      explain: 'lets outgoing connect() reuse a TIME_WAIT port after ~1 s (needs timestamps); never affects accepted connections',
+      when: relevant
+    },
+    {
+      kind: 'choice',
+      id: `${host}.twRecycle`,
+      group,
+      label: 'net.ipv4.tcp_tw_recycle',
+      options: [
+        { value: '0', label: '0 off' },
+        { value: '1', label: '1 on (harmful)' }
+      ],
+      get: (s) => String(k(s).twRecycle),
+      set: (s, v) => {
+        k(s).twRecycle = Number(v) as 0 | 1
+      },
+      explain: 'drops SYNs from clients behind NAT (non-monotonic timestamps); removed in 4.12',
+      when: (s) => relevant(s) && kernelTraits(k(s).version).twRecycle
+    }
+  ]
+}
+
+export const KNOBS: Knob[] = [
+  {
+    kind: 'choice',
+    id: 'clients.mode',
+    group: 'Clients',
+    label: 'load model',
+    options: [
+      { value: 'open', label: 'open loop (new connections/s)' },
+      { value: 'closed', label: 'closed loop (concurrent users)' }
+    ],
+    get: (s) => s.clients.mode,
+    set: (s, v) => {
+      s.clients.mode = v as 'open' | 'closed'
+    },
+    explain: 'open: arrivals do not wait for answers (callbacks, public traffic); closed: each user waits (ab -c)'
+  },
+  {
+    kind: 'number',
+    id: 'clients.concurrency',
+    group: 'Clients',
+    label: 'concurrent users (ab -c)',
+    min: 1,
+    max: 100000,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.clients.concurrency,
+    set: (s, v) => {
+      s.clients.concurrency = v ?? 1
+    },
+    explain: 'closed loop: users that each send one request at a time',
+    when: (s) => s.clients.mode === 'closed' && s.clients.loadCurve.length === 0
+  },
+  {
+    kind: 'number',
+    id: 'clients.totalRequests',
+    group: 'Clients',
+    label: 'total requests (ab -n)',
+    min: 0,
+    max: 10_000_000,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.clients.totalRequests,
+    set: (s, v) => {
+      s.clients.totalRequests = v ?? 0
+    },
+    explain: '0 runs until the duration ends',
+    when: (s) => s.clients.mode === 'closed'
+  },
+  {
+    kind: 'number',
+    id: 'clients.connectTimeoutS',
+    group: 'Clients',
+    label: 'client connect timeout',
+    unit: 's',
+    min: 0.1,
+    max: 300,
+    step: 0.1,
+    nullable: 'kernel SYN retries only',
+    get: (s) => s.clients.connectTimeoutS,
+    set: (s, v) => {
+      s.clients.connectTimeoutS = v
+    },
+    explain: 'callers with short connect timeouts give up after the 1 s / 3 s SYN retransmits: silent loss'
+  },
+  {
+    kind: 'number',
+    id: 'clients.natShare',
+    group: 'Clients',
+    label: 'clients behind NAT',
+    unit: '%',
+    min: 0,
+    max: 100,
+    step: 1,
+    get: (s) => Math.round(s.clients.natShare * 100),
+    set: (s, v) => {
+      s.clients.natShare = (v ?? 0) / 100
+    },
+    explain: 'matters with tcp_tw_recycle on <= 4.11: their SYNs are dropped'
+  },
+  {
+    kind: 'number',
+    id: 'network.clientRttMs',
+    group: 'Network',
+    label: 'RTT clients ↔ front',
+    unit: 'ms',
+    min: 0,
+    max: 1000,
+    step: 0.5,
+    get: (s) => s.network.clientRttMs,
+    set: (s, v) => {
+      s.network.clientRttMs = v ?? 0
+    },
+    explain: 'longer round trips keep each session open longer: more concurrent sessions at the same rate (Little)'
+  },
+  {
+    kind: 'number',
+    id: 'network.backendRttMs',
+    group: 'Network',
+    label: 'RTT proxy ↔ backends',
+    unit: 'ms',
+    min: 0,
+    max: 1000,
+    step: 0.5,
+    get: (s) => s.network.backendRttMs,
+    set: (s, v) => {
+      s.network.backendRttMs = v ?? 0
+    },
+    explain: 'a datacenter move raises this: concurrency = rate x time in system, until maxconn binds',
+    when: hasProxy
+  },
+  ...kernelKnobs('proxy', 'Proxy host kernel'),
+  ...kernelKnobs('backend', 'Backend host kernel'),
+  {
+    kind: 'choice',
+    id: 'haproxy.version',
+    group: 'HAProxy global',
+    label: 'HAProxy version',
+    options: [
+      { value: '1.x', label: '1.x (maxconn default 2000)' },
+      { value: '2.x+', label: '2.x+ (maxconn from the fd limit)' }
+    ],
+    get: (s) => (s.haproxy && /^1/.test(s.haproxy.version) ? '1.x' : '2.x+'),
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.version = v
+    },
+    explain: '1.x: global and frontend maxconn default to 2000; 2.0+: computed from the fd limit, frontend = global',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.globalMaxconn',
+    group: 'HAProxy global',
+    label: 'global maxconn',
+    min: 1,
+    max: 1_000_000,
+    step: 1,
+    scale: 'log',
+    nullable: 'unset (version default)',
+    get: (s) => s.haproxy?.globalMaxconn ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.globalMaxconn = v
+    },
+    effective: (s) => {
+      const l = lim(s)
+      return l ? (l.starts ? `${l.maxconn} (maxsock ${l.maxsock})` : 'HAProxy does not start') : ''
+    },
+    explain: 'beyond it HAProxy stops accepting: the kernel accept queue fills, then SYNs are dropped, invisible in stats',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.fdSoft',
+    group: 'HAProxy global',
+    label: 'fd limit (ulimit -n)',
+    min: 64,
+    max: 1_048_576,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.haproxy?.fdSoft ?? null,
+    set: (s, v) => {
+      if (s.haproxy) {
+        s.haproxy.fdSoft = v ?? 1024
+        if (s.haproxy.fdHard < s.haproxy.fdSoft) s.haproxy.fdHard = s.haproxy.fdSoft
+      }
+    },
+    effective: (s) => {
+      const l = lim(s)
+      return l ? `Ulimit-n ${l.ulimitN}${s.haproxy?.startedAsRoot ? ' (root raises it to maxsock itself)' : ''}` : ''
+    },
+    explain: 'started as root, HAProxy sets its own limit from maxconn; the shell ulimit matters only unprivileged',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.frontendMaxconn',
+    group: 'HAProxy frontend',
+    label: 'frontend maxconn',
+    min: 1,
+    max: 1_000_000,
+    step: 1,
+    scale: 'log',
+    nullable: 'unset (version default)',
+    get: (s) => s.haproxy?.frontendMaxconn ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.frontendMaxconn = v
+    },
+    effective: (s) => String(lim(s)?.frontendMaxconn ?? ''),
+    explain: 'the frontend row\'s slim: when scur reaches it, the listener pauses and the kernel queue fills',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.bindBacklog',
+    group: 'HAProxy frontend',
+    label: 'bind backlog',
+    min: 0,
+    max: 1_000_000,
+    step: 1,
+    scale: 'log',
+    nullable: 'unset (= maxconn)',
+    get: (s) => s.haproxy?.bindBacklog ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.bindBacklog = v
+    },
+    effective: (s) => {
+      const l = lim(s)
+      return l ? `listen(${l.backlogRequested}) → B = ${l.backlogEffective}, accept queue ${l.backlogEffective + 1}` : ''
+    },
+    explain: 'precedence: bind backlog, frontend backlog, bind maxconn, frontend maxconn; then clamped by somaxconn',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.serverMaxconn',
+    group: 'HAProxy backend',
+    label: 'server maxconn',
+    min: 0,
+    max: 100000,
+    step: 1,
+    get: (s) => s.haproxy?.servers[0]?.maxconn ?? null,
+    set: (s, v) => {
+      if (s.haproxy) for (const sv of s.haproxy.servers) sv.maxconn = v ?? 0
+    },
+    effective: (s) => ((s.haproxy?.servers[0]?.maxconn ?? 0) === 0 ? 'unlimited: overload reaches the servers' : 'excess requests wait in the backend queue'),
+    explain: 'with a queue timeout, overload becomes fast 503s instead of silent SYN drops',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.timeoutQueueS',
+    group: 'HAProxy backend',
+    label: 'timeout queue',
+    unit: 's',
+    min: 0.001,
+    max: 3600,
+    step: 0.1,
+    nullable: 'unset (= timeout connect)',
+    get: (s) => s.haproxy?.timeoutQueueS ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.timeoutQueueS = v
+    },
+    explain: 'a request queued longer gets 503 (counted in econ)',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.timeoutConnectS',
+    group: 'HAProxy backend',
+    label: 'timeout connect',
+    unit: 's',
+    min: 0.001,
+    max: 3600,
+    step: 0.1,
+    get: (s) => s.haproxy?.timeoutConnectS ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.timeoutConnectS = v ?? 5
+    },
+    explain: 'a server that does not answer the SYN in time: retry (up to retries), then 503',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.retries',
+    group: 'HAProxy backend',
+    label: 'retries',
+    min: 0,
+    max: 100,
+    step: 1,
+    get: (s) => s.haproxy?.retries ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.retries = v ?? 3
+    },
+    explain: 'connection attempts after the first (wretr); redispatch moves the last one to another server',
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.serverConnections',
+    group: 'HAProxy backend',
+    label: 'connections to servers',
+    options: [
+      { value: 'per-request', label: 'one per request' },
+      { value: 'keep-alive', label: 'reused (keep-alive / http-reuse)' }
+    ],
+    get: (s) => s.haproxy?.serverConnections ?? 'per-request',
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.serverConnections = v as 'per-request' | 'keep-alive'
+    },
+    explain: 'reuse removes the per-request connect, its TIME_WAIT and its source port: the real fix for port exhaustion',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.servers',
+    group: 'Backend servers',
+    label: 'server count',
+    min: 1,
+    max: 256,
+    step: 1,
+    get: (s) => s.haproxy?.servers.length ?? s.backend.servers,
+    set: (s, v) => {
+      const n = v ?? 1
+      if (s.haproxy) {
+        const tpl = s.haproxy.servers[0] ?? { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 }
+        s.haproxy.servers = Array.from({ length: n }, (_, i) => s.haproxy!.servers[i] ?? { ...tpl, name: `s${i + 1}` })
+      }
+      s.backend.servers = n
+    },
+    explain: 'horizontal scaling: each server adds workers and its own (src, dst, port) source-port space',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'backend.workers',
+    group: 'Backend servers',
+    label: 'workers per server',
+    min: 1,
+    max: 100000,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.backend.workers,
+    set: (s, v) => {
+      s.backend.workers = v ?? 1
+    },
+    explain: 'requests beyond the busy workers wait in the server\'s listen queue',
+    when: (s) => s.backend.kind === 'generic'
+  },
+  {
+    kind: 'number',
+    id: 'backend.phpFpm.children',
+    group: 'Backend servers',
+    label: 'php-fpm pm.max_children',
+    min: 1,
+    max: 10000,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.backend.phpFpm.children,
+    set: (s, v) => {
+      s.backend.phpFpm.children = v ?? 1
+    },
+    explain: 'FastCGI connections beyond the busy children wait in the socket backlog; beyond B+1 nginx answers 502',
+    when: (s) => s.backend.kind === 'nginx-php-fpm'
+  },
+  {
+    kind: 'number',
+    id: 'backend.phpFpm.listenBacklog',
+    group: 'Backend servers',
+    label: 'php-fpm listen.backlog',
+    min: -1,
+    max: 65535,
+    step: 1,
+    get: (s) => s.backend.phpFpm.listenBacklog,
+    set: (s, v) => {
+      s.backend.phpFpm.listenBacklog = v ?? 511
+    },
+    effective: (s) => `B = ${effectiveBacklog(s.backend.phpFpm.listenBacklog, s.hosts.backend.somaxconn)} (somaxconn clamps unix sockets too)`,
+    explain: 'the queue in front of the PHP workers; -1 means somaxconn',
+    when: (s) => s.backend.kind === 'nginx-php-fpm'
+  },
+  {
+    kind: 'number',
+    id: 'backend.serviceTimeMs',
+    group: 'Backend servers',
+    label: 'service time (median)',
+    unit: 'ms',
+    min: 0.1,
+    max: 600000,
+    step: 0.1,
+    scale: 'log',
+    get: (s) => {
+      const st = s.backend.serviceTime
+      return st.kind === 'constant' ? st.s * 1000 : st.kind === 'exponential' ? st.meanS * 1000 * Math.LN2 : st.p50S * 1000
+    },
+    set: (s, v) => {
+      const ms = v ?? 10
+      const st = s.backend.serviceTime
+      if (st.kind === 'constant') st.s = ms / 1000
+      else if (st.kind === 'exponential') st.meanS = ms / 1000 / Math.LN2
+      else {
+        const ratio = st.p99S / st.p50S
+        st.p50S = ms / 1000
+        st.p99S = (ms / 1000) * ratio
+      }
+    },
+    explain: 'how long a backend needs per request; the shape (p99) keeps its ratio'
+  }
+]
+
+/** Validate a number for a knob; returns the reason it is refused, or null. */
+export function knobError(knob: NumberKnob, s: Scenario, v: number | null): string | null {
+  if (v === null) return knob.nullable ? null : `${knob.label} needs a value`
+  if (!Number.isFinite(v)) return `${knob.label} must be a number`
+  if (v < knob.min || v > knob.max) return `${knob.label} must be between ${knob.min} and ${knob.max}${knob.unit ? ` ${knob.unit}` : ''}`
+  if (knob.step >= 1 && !Number.isInteger(v)) return `${knob.label} must be a whole number`
+  return knob.check?.(s, v) ?? null
+}
+
+export function visibleKnobs(s: Scenario): Knob[] {
+  return KNOBS.filter((k) => !k.when || k.when(s))
+}
+
+export const frontKernel = front

@@ -1,0 +1,175 @@
+/**
+ * The what-if workspace: a baseline scenario (from a demo or a snapshot), the edited scenario,
+ * undo/redo of knob changes, and the runs of both. While a knob moves, an in-page preview (the
+ * simulator's reduced run, pure code, no round trip) answers at once; the full run follows in
+ * a worker thread and replaces it; a newer change cancels the older full run.
+ */
+import { create } from 'zustand'
+import { getApi } from '../api'
+import { decodeResult, type SimResult } from '../../../simulator/result'
+import { cloneScenario, type Scenario } from '../../../simulator/scenario'
+import { simulate } from '../../../simulator/index'
+
+export type Side = 'baseline' | 'scenario'
+
+export interface RunSlot {
+  preview: SimResult | null
+  previewMs: number | null
+  full: SimResult | null
+  /** The full run in flight (null when none). */
+  runId: string | null
+  progress: number
+  error: string | null
+  /** Generation of the scenario this slot's results belong to. */
+  gen: number
+}
+
+const emptySlot = (): RunSlot => ({ preview: null, previewMs: null, full: null, runId: null, progress: 0, error: null, gen: 0 })
+
+export interface WhatIfStore {
+  sourceLabel: string
+  baseline: Scenario | null
+  scenario: Scenario | null
+  past: Scenario[]
+  future: Scenario[]
+  runs: Record<Side, RunSlot>
+  seed: number
+  /** Open a baseline: both sides start equal. */
+  open(baseline: Scenario, sourceLabel: string): void
+  /** Change the scenario through a mutator (applied to a copy); records undo history. */
+  edit(mutate: (s: Scenario) => void): void
+  replace(s: Scenario): void
+  undo(): void
+  redo(): void
+  resetToBaseline(): void
+  /** Run both sides (full); the scenario side re-runs on every edit by itself. */
+  runBoth(): void
+  runSide(side: Side): void
+}
+
+const HISTORY = 200
+const DEBOUNCE_MS = 120
+const timers: Partial<Record<Side, ReturnType<typeof setTimeout>>> = {}
+
+function preview(s: Scenario, seed: number): { result: SimResult | null; ms: number | null } {
+  try {
+    const t0 = performance.now()
+    const buf = simulate(s, { seed, preview: true })
+    return { result: decodeResult(buf), ms: performance.now() - t0 }
+  } catch {
+    return { result: null, ms: null }
+  }
+}
+
+export const useWhatIf = create<WhatIfStore>((set, get) => {
+  const startFull = (side: Side): void => {
+    const st = get()
+    const s = side === 'baseline' ? st.baseline : st.scenario
+    if (!s) return
+    const slot = st.runs[side]
+    if (slot.runId) void getApi().sim.cancel(slot.runId).catch(() => undefined)
+    const gen = slot.gen
+    const snapshot = cloneScenario(s)
+    set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], runId: 'starting', progress: 0, error: null } } }))
+    void (async () => {
+      try {
+        const { runId } = await getApi().sim.run({ scenario: snapshot, seed: get().seed })
+        if (get().runs[side].gen !== gen) {
+          void getApi().sim.cancel(runId).catch(() => undefined)
+          return
+        }
+        set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], runId } } }))
+        const msg = await getApi().sim.result(runId)
+        const now = get().runs[side]
+        if (now.gen !== gen || now.runId !== runId) return
+        set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], full: decodeResult(msg.buffer), runId: null, progress: 1 } } }))
+      } catch (err) {
+        const now = get().runs[side]
+        if (now.gen !== gen) return
+        const message = (err as Error).message
+        set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], runId: null, error: /cancel/i.test(message) ? null : message } } }))
+      }
+    })()
+  }
+
+  const changed = (side: Side): void => {
+    const st = get()
+    const s = side === 'baseline' ? st.baseline : st.scenario
+    if (!s) return
+    const p = preview(s, st.seed)
+    set((cur) => ({
+      runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, gen: cur.runs[side].gen + 1, error: null } }
+    }))
+    clearTimeout(timers[side])
+    timers[side] = setTimeout(() => startFull(side), DEBOUNCE_MS)
+  }
+
+  return {
+    sourceLabel: '',
+    baseline: null,
+    scenario: null,
+    past: [],
+    future: [],
+    runs: { baseline: emptySlot(), scenario: emptySlot() },
+    seed: 1,
+
+    open(baseline, sourceLabel) {
+      set({ baseline: cloneScenario(baseline), scenario: cloneScenario(baseline), past: [], future: [], sourceLabel })
+      changed('baseline')
+      changed('scenario')
+    },
+
+    edit(mutate) {
+      const cur = get().scenario
+      if (!cur) return
+      const next = cloneScenario(cur)
+      mutate(next)
+      if (JSON.stringify(next) === JSON.stringify(cur)) return
+      set((st) => ({ scenario: next, past: [...st.past, cur].slice(-HISTORY), future: [] }))
+      changed('scenario')
+    },
+
+    replace(s) {
+      const cur = get().scenario
+      set((st) => ({ scenario: cloneScenario(s), past: cur ? [...st.past, cur].slice(-HISTORY) : st.past, future: [] }))
+      changed('scenario')
+    },
+
+    undo() {
+      const { past, scenario } = get()
+      if (!past.length || !scenario) return
+      set({ scenario: past[past.length - 1], past: past.slice(0, -1), future: [scenario, ...get().future] })
+      changed('scenario')
+    },
+
+    redo() {
+      const { future, scenario } = get()
+      if (!future.length || !scenario) return
+      set({ scenario: future[0], future: future.slice(1), past: [...get().past, scenario] })
+      changed('scenario')
+    },
+
+    resetToBaseline() {
+      const b = get().baseline
+      if (b) get().replace(b)
+    },
+
+    runBoth() {
+      startFull('baseline')
+      startFull('scenario')
+    },
+
+    runSide(side) {
+      startFull(side)
+    }
+  }
+})
+
+getApi().on('sim.progress', (e) => {
+  const runs = useWhatIf.getState().runs
+  for (const side of ['baseline', 'scenario'] as const) {
+    if (runs[side].runId === e.runId) {
+      useWhatIf.setState((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], progress: e.progress } } }))
+    }
+  }
+})
