@@ -1,0 +1,41 @@
+/**
+ * Shared setup of the lab tests: a small scenario builder and the CI rule. A test that needs root,
+ * namespaces, haproxy, nginx (+ echo module) or ab is skipped locally when they are missing, and
+ * FAILS under CI=true (CI installs them, so a skip there would hide a broken lab).
+ */
+import { it } from 'vitest'
+import type { Scenario } from '../../../simulator/scenario'
+import { defaultScenario } from '../../../simulator/scenario'
+import { labPreflight } from '../../../main/lab/run'
+
+/** it() when the lab can run (or under CI, where a missing dependency must fail), it.skip otherwise. */
+export async function labIt(s: Scenario): Promise<{ test: (name: string, fn: () => Promise<void>) => void; missing: string | null }> {
+  const missing = await labPreflight(s)
+  const test = (name: string, fn: () => Promise<void>): void => (missing && process.env['CI'] !== 'true' ? it.skip : it)(name, fn)
+  return { test, missing }
+}
+
+/** HAProxy in lb, one nginx echo_sleep server in app, closed-loop ab: small and short. */
+export function closedLoopScenario(o: { name: string; users: number; requests: number; frontendMaxconn: number; bindBacklog: number; serviceS: number }): Scenario {
+  const s = defaultScenario()
+  s.name = o.name
+  s.durationS = 20
+  s.drainS = 10
+  s.clients.mode = 'closed'
+  s.clients.loadCurve = []
+  s.clients.concurrency = o.users
+  s.clients.totalRequests = o.requests
+  s.clients.requestTimeoutS = 20
+  s.clients.sourceIps = 1
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
+  const h = s.haproxy!
+  h.version = '2.6.12'
+  h.globalMaxconn = 1000
+  h.frontendMaxconn = o.frontendMaxconn
+  h.bindBacklog = o.bindBacklog
+  h.servers = [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1 }]
+  s.backend.kind = 'nginx-echo'
+  s.backend.serviceTime = { kind: 'constant', s: o.serviceS }
+  return s
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest'
+import { defaultScenario } from '../../../simulator/scenario'
+import { kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
+import { arrivalTimes } from '../../../main/lab/openloop'
+
+describe('lab renderers', () => {
+  it('maps a host to sysctls and reports what the kernel lacks', () => {
+    const k = defaultScenario().hosts.proxy
+    k.somaxconn = 8
+    k.ipLocalPortRange = [40000, 40199]
+    k.twRecycle = 1
+    const r = kernelSysctls(k, (n) => n !== 'net.ipv4.tcp_tw_reuse_delay')
+    expect(r.set['net.core.somaxconn']).toBe('8')
+    expect(r.set['net.ipv4.ip_local_port_range']).toBe('40000 40199')
+    expect(r.set['net.ipv4.tcp_tw_reuse_delay']).toBeUndefined()
+    expect(r.deviations.join('\n')).toMatch(/tcp_tw_reuse_delay/)
+    expect(r.deviations.join('\n')).toMatch(/tw_recycle/)
+  })
+
+  it('sizes HAProxy maxconn to the fd limit the lab can give', () => {
+    const h = defaultScenario().haproxy!
+    const p = planHaproxy(h, 4096, 20000)
+    expect(p.fdHard).toBe(20000)
+    expect(2 * p.globalMaxconn + 10 + 1 + 2 + 3 + 12).toBeLessThanOrEqual(20000)
+    expect(p.deviations.length).toBeGreaterThan(0)
+    h.globalMaxconn = 50
+    expect(planHaproxy(h, 4096, 20000).globalMaxconn).toBe(50)
+  })
+
+  it('renders haproxy.cfg from the scenario', () => {
+    const s = defaultScenario()
+    const h = s.haproxy!
+    h.globalMaxconn = 50
+    h.frontendMaxconn = 25
+    h.bindBacklog = 16
+    h.timeoutQueueS = 3
+    h.servers = [{ name: 's1', maxconn: 2, maxqueue: 5, weight: 1 }]
+    const cfg = renderHaproxyCfg(s, planHaproxy(h, 4096, 20000), '/tmp/x/haproxy.sock')
+    expect(cfg).toMatch(/^global\n\s+maxconn 50$/m)
+    expect(cfg).toMatch(/bind 10\.200\.1\.2:80 backlog 16$/m)
+    expect(cfg).toMatch(/^frontend fe\n[^]*?\n\s+maxconn 25$/m)
+    expect(cfg).toMatch(/timeout queue 3000ms/)
+    expect(cfg).toMatch(/server s1 10\.200\.2\.2:80 weight 1 maxconn 2 maxqueue 5/)
+    expect(cfg).toMatch(/stats socket \/tmp\/x\/haproxy\.sock/)
+  })
+
+  it('renders nginx echo_sleep, or nginx + php-fpm pools with the service-time draw', () => {
+    const s = defaultScenario()
+    s.haproxy = null
+    s.backend.kind = 'nginx-echo'
+    s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+    s.backend.listenBacklog = 64
+    const n = renderNginxConf(s, '/tmp/r', '/mod.so')
+    expect(n).toMatch(/listen 10\.200\.1\.2:80 backlog=64;/)
+    expect(n).toMatch(/echo_sleep 0\.2;/)
+    s.backend.kind = 'nginx-php-fpm'
+    s.backend.phpFpm = { children: 4, listenBacklog: 511, socket: 'tcp' }
+    expect(renderNginxConf(s, '/tmp/r', '/mod.so')).toMatch(/fastcgi_pass 127\.0\.0\.1:9000;/)
+    const f = renderPhpFpmConf(s, '/tmp/r')
+    expect(f).toMatch(/pm.max_children = 4/)
+    expect(f).toMatch(/listen.backlog = 511/)
+    expect(renderPhpPage({ kind: 'constant', s: 0.005 })).toMatch(/\$s = 0\.005;/)
+    expect(renderPhpPage({ kind: 'lognormal', p50S: 0.02, p99S: 0.2 })).toMatch(/exp\(/)
+  })
+
+  it('spreads open-loop arrivals along the curve', () => {
+    const even = arrivalTimes([{ tS: 0, rate: 100 }], 2, 'even', 10_000)
+    expect(even.length).toBeGreaterThanOrEqual(199)
+    expect(even.length).toBeLessThanOrEqual(200)
+    let seed = 1
+    const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+    const ramp = arrivalTimes([{ tS: 0, rate: 0 }, { tS: 10, rate: 200 }], 10, 'poisson', 10_000, rnd)
+    const firstHalf = ramp.filter((t) => t < 5).length
+    expect(ramp.length).toBeGreaterThan(800)
+    expect(ramp.length).toBeLessThan(1200)
+    expect(firstHalf).toBeLessThan(ramp.length / 2)
+    expect(arrivalTimes([{ tS: 0, rate: 1000 }], 10, 'even', 50)).toHaveLength(50)
+  })
+})
