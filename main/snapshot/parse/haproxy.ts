@@ -53,15 +53,16 @@ export function parseShowStat(text: string): Item<StatTable> {
     if (hi < 0) return parseError(`no "# pxname,svname,..." header in: ${clip(text)}`)
     const columns = splitCsv(ls[hi]!.replace(/^#\s*/, '')).map((c) => c.trim())
     while (columns.length && columns[columns.length - 1] === '') columns.pop()
-    if (columns[0] !== 'pxname' || columns[1] !== 'svname') return parseError(`header does not start with pxname,svname: ${clip(ls[hi]!)}`)
+    if (!columns.includes('pxname') || !columns.includes('svname')) return parseError(`header has no pxname/svname columns: ${clip(ls[hi]!)}`)
+    const textCols = new Set(['pxname', 'svname'])
     const rows: StatRow[] = []
     for (const l of ls.slice(hi + 1)) {
       if (l.startsWith('#')) continue
       const f = splitCsv(l)
-      if (f.length < 2 || f[0] === '') return parseError(`unreadable CSV row: ${clip(l)}`)
+      if (f.length < 2) return parseError(`unreadable CSV row: ${clip(l)}`)
       const row: StatRow = {}
       columns.forEach((c, i) => {
-        if (c !== '') row[c] = i < 2 ? (f[i] ?? '') : cell(f[i])
+        if (c !== '') row[c] = textCols.has(c) ? (f[i] ?? '') : cell(f[i])
       })
       rows.push(row)
     }

@@ -50,9 +50,12 @@ export function parsePhpFpmPools(files: Array<{ path: string; text: string }>): 
         const eq = t.indexOf('=')
         if (eq < 0 || !cur) continue
         let v = t.slice(eq + 1).trim()
-        const sc = v.indexOf(' ;')
-        if (sc >= 0 && !v.startsWith('"')) v = v.slice(0, sc).trim()
-        if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) v = v.slice(1, -1)
+        const q = v[0]
+        if ((q === '"' || q === "'") && v.indexOf(q, 1) > 0) v = v.slice(1, v.indexOf(q, 1))
+        else {
+          const sc = v.search(/\s;/)
+          if (sc >= 0) v = v.slice(0, sc).trim()
+        }
         kv.set(t.slice(0, eq).trim(), v)
       }
       finish()

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
+import { parseHaproxyConfig } from '../../../main/snapshot/parse/haproxy-cfg'
+import { parseNginxDump } from '../../../main/snapshot/parse/nginx'
+import { parsePhpFpmPools } from '../../../main/snapshot/parse/php-fpm'
 
 const demoDir = join(__dirname, '..', '..', '..', 'resources', 'demo')
 function load(name: string): Snapshot {
@@ -73,5 +76,16 @@ describe('demo snapshots', () => {
     if (!r.ok) expect(r.error).toContain('sysctls.values.net.core.somaxconn')
     expect(parseSnapshot({ format: 'headroom-snapshot/0' })).toEqual({ ok: false, error: expect.stringContaining('unsupported snapshot format') })
     expect(parseSnapshot('x').ok).toBe(false)
+  })
+
+  it('demo configs agree with what the parsers make of their raw text', () => {
+    const r1 = load('report1.snapshot.json')
+    const cfg = val(r1.haproxy!.config)
+    expect(val(parseHaproxyConfig(cfg.text))).toEqual(cfg.parsed)
+    const r2 = load('report2.snapshot.json')
+    const ng = val(r2.nginx!.config)
+    expect(val(parseNginxDump(ng.text))).toEqual(ng)
+    const fpm = val(r2.phpFpm!.config)
+    expect(val(parsePhpFpmPools(fpm.files))).toEqual(fpm.pools)
   })
 })
