@@ -1,0 +1,254 @@
+/**
+ * The generated apply.sh / rollback.sh, run for real: inside a throwaway network namespace
+ * (net.* sysctls are per namespace there, so the machine's own values are untouched), with
+ * every file under a temporary ROOT prefix, and the real `haproxy -c`. systemd cannot run
+ * here, so `systemctl` is replaced by a script that records its arguments.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildPlan, PlanError } from '../../../main/plan/build'
+import type { Plan } from '../../../main/plan/types'
+import { Netns, canNetns, haveTool, report1Inputs, report2Inputs } from './tools'
+
+const enabled = canNetns() && haveTool('haproxy', ['-v']) && haveTool('sysctl', ['-V'])
+const CREATED = '2026-11-22T00:00:00.000Z'
+
+interface Sandbox {
+  root: string
+  dir: string
+  log: string
+  env: NodeJS.ProcessEnv
+}
+
+function sandbox(): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), 'headroom-apply-'))
+  const root = join(dir, 'root')
+  mkdirSync(root)
+  const log = join(dir, 'systemctl.log')
+  const fake = join(dir, 'systemctl')
+  writeFileSync(fake, `#!/bin/sh\nprintf '%s\\n' "$*" >> '${log}'\n`)
+  chmodSync(fake, 0o755)
+  return { root, dir, log, env: { HEADROOM_SYSTEMCTL: fake, HEADROOM_NGINX: '/bin/true', HEADROOM_PHPFPM: '/bin/true' } }
+}
+
+function put(root: string, path: string, text: string): void {
+  const full = join(root, path)
+  mkdirSync(dirname(full), { recursive: true })
+  writeFileSync(full, text)
+}
+
+function writeScripts(sb: Sandbox, plan: Plan): void {
+  writeFileSync(join(sb.dir, 'apply.sh'), plan.applySh)
+  writeFileSync(join(sb.dir, 'rollback.sh'), plan.rollbackSh)
+}
+
+/** The server's files as the snapshot saw them, under ROOT. */
+function seedReport1(sb: Sandbox, plan: Plan, cfgText: string, cfgPath = '/etc/haproxy/haproxy.cfg'): void {
+  put(sb.root, cfgPath, cfgText)
+  // CentOS 7: /etc/sysctl.d/99-sysctl.conf is a symlink to ../sysctl.conf
+  put(sb.root, '/etc/sysctl.conf', '# System default settings live in /usr/lib/sysctl.d/00-system.conf.\n' + '#\n'.repeat(9) + 'net.ipv4.tcp_tw_recycle = 1\nnet.ipv4.tcp_fin_timeout = 30\n')
+  mkdirSync(join(sb.root, 'etc/sysctl.d'), { recursive: true })
+  symlinkSync('../sysctl.conf', join(sb.root, 'etc/sysctl.d/99-sysctl.conf'))
+  void plan
+}
+
+describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () => {
+  let ns: Netns
+  const dirs: string[] = []
+  beforeAll(() => {
+    ns = new Netns()
+  })
+  afterAll(() => {
+    ns?.delete()
+    for (const d of dirs) rmSync(d, { recursive: true, force: true })
+  })
+
+  it('report 1: applies every sysctl and haproxy.cfg change, is idempotent, and rollback restores everything', async () => {
+    const input = await report1Inputs()
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    seedReport1(sb, plan, cfg.value.text)
+    writeScripts(sb, plan)
+    // the namespace starts like the snapshotted server
+    ns.set('net.core.somaxconn', '128')
+    ns.set('net.ipv4.ip_local_port_range', '32768 60999')
+    const before = { somaxconn: ns.sysctl('net.core.somaxconn'), range: ns.sysctl('net.ipv4.ip_local_port_range') }
+    const sysctlConfBefore = readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')
+
+    const r1 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r1.stderr).toBe('')
+    expect(r1.status).toBe(0)
+    expect(r1.stdout).toContain('haproxy -c: new /etc/haproxy/haproxy.cfg is valid')
+    // every sysctl item is live with its new value
+    const sysItems = plan.items.filter((i) => i.kind === 'sysctl')
+    expect(sysItems.map((i) => i.knob).sort()).toEqual(['net.core.somaxconn', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_tw_recycle'])
+    for (const i of sysItems) {
+      if (i.knob === 'net.ipv4.tcp_tw_recycle') continue // absent on this kernel: the plan wants 0, nothing to write
+      expect(ns.sysctl(i.knob)).toBe(i.new)
+    }
+    expect(r1.stdout).toContain('net.ipv4.tcp_tw_recycle: not on this kernel')
+    // files: drop-in, haproxy.cfg as planned, overriding lines commented out (through the symlink)
+    const dropIn = readFileSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'), 'utf8')
+    expect(dropIn).toContain('net.core.somaxconn = 4096')
+    const newCfg = readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')
+    expect(newCfg).toBe(plan.files.find((f) => f.target === '/etc/haproxy/haproxy.cfg')!.content)
+    const sysctlConf = readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')
+    expect(sysctlConf).toContain('# disabled by headroom plan: net.ipv4.tcp_tw_recycle = 1')
+    expect(sysctlConf).toContain('\nnet.ipv4.tcp_fin_timeout = 30')
+    expect(readFileSync(join(sb.root, 'etc/sysctl.d/99-sysctl.conf'), 'utf8')).toBe(sysctlConf)
+    // the installed config passes the real haproxy -c, then HAProxy is reloaded once
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['reload haproxy.service'])
+
+    // idempotent: a second run changes nothing and reloads nothing
+    const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r2.status).toBe(0)
+    expect(r2.stdout).toContain('already applied')
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(newCfg)
+    expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(sysctlConf)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toHaveLength(1)
+
+    // rollback restores every recorded value and file
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.stderr).toBe('')
+    expect(rb.status).toBe(0)
+    expect(ns.sysctl('net.core.somaxconn')).toBe(before.somaxconn)
+    expect(ns.sysctl('net.ipv4.ip_local_port_range')).toBe(before.range)
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(cfg.value.text)
+    expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(sysctlConfBefore)
+    expect(existsSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'))).toBe(false)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n').at(-1)).toBe('reload haproxy.service')
+    // a second rollback has nothing recorded and says so
+    const rb2 = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb2.status).not.toBe(0)
+    expect(rb2.stderr).toMatch(/nothing to roll back/)
+  })
+
+  it('aborts before any change when haproxy -c rejects the new config', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    // the server's own config has a line HAProxy rejects; the plan keeps it, haproxy -c fails
+    cfg.value.text = cfg.value.text.replace('    daemon\n', '    daemon\n    this-is-not-a-keyword 1\n')
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, cfg.value.text)
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '128')
+    const confBefore = readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/haproxy -c rejected the new haproxy.cfg; nothing was changed/)
+    expect(ns.sysctl('net.core.somaxconn')).toBe('128')
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(cfg.value.text)
+    expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(confBefore)
+    expect(existsSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'))).toBe(false)
+    expect(existsSync(sb.log)).toBe(false)
+  })
+
+  it('refuses to overwrite a haproxy.cfg that changed since the snapshot', async () => {
+    const input = await report1Inputs()
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error()
+    const edited = cfg.value.text + '\n# edited by someone after the snapshot\n'
+    seedReport1(sb, plan, edited)
+    writeScripts(sb, plan)
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/changed since the snapshot/)
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(edited)
+  })
+
+  it('hostile values from a snapshot are quoted: nothing runs, odd paths are written as they are', async () => {
+    const input = await report1Inputs()
+    const snap = input.snapshot
+    const cfg = snap.haproxy!.config
+    if (!cfg.ok || !snap.sysctls.conf.ok) throw new Error()
+    const pwn = join(tmpdir(), `headroom-pwned-${process.pid}`)
+    const evilPath = `/etc/haproxy/it's $(touch ${pwn}) \`touch ${pwn}\` "x".cfg`
+    cfg.value.path = evilPath
+    cfg.value.text = `# $(touch ${pwn}) \`touch ${pwn}\` '"\n` + cfg.value.text
+    snap.host.hostname = { ok: true, value: `evil\nnet.core.somaxconn = 1\n$(touch ${pwn})` }
+    snap.sysctls.conf.value.entries.push({ key: 'net.core.somaxconn', value: `64 $(touch ${pwn})`, file: `/etc/sysctl.d/zz-$(touch ${pwn}).conf`, line: 1 })
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, cfg.value.text, evilPath)
+    put(sb.root, `/etc/sysctl.d/zz-$(touch ${pwn}).conf`, `net.core.somaxconn = 64\n`)
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '128')
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(existsSync(pwn)).toBe(false)
+    expect(readFileSync(join(sb.root, evilPath), 'utf8')).toBe(plan.files.find((f) => f.target === evilPath)!.content)
+    expect(readFileSync(join(sb.root, `/etc/sysctl.d/zz-$(touch ${pwn}).conf`), 'utf8')).toBe('# disabled by headroom plan: net.core.somaxconn = 64\n')
+    const dropIn = readFileSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'), 'utf8')
+    expect(dropIn.split('\n').filter((l) => l.startsWith('net.core.somaxconn'))).toEqual(['net.core.somaxconn = 4096'])
+    expect(ns.sysctl('net.core.somaxconn')).toBe('4096')
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.status).toBe(0)
+    expect(existsSync(pwn)).toBe(false)
+    expect(ns.sysctl('net.core.somaxconn')).toBe('128')
+    expect(readFileSync(join(sb.root, evilPath), 'utf8')).toBe(cfg.value.text)
+  })
+
+  it('report 2: somaxconn and syncookies live, php-fpm and nginx files edited, both restarted; rollback restores', async () => {
+    const input = await report2Inputs()
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    const snap = input.snapshot
+    if (!snap.phpFpm?.config.ok || !snap.nginx?.config.ok) throw new Error()
+    for (const f of snap.phpFpm.config.value.files) put(sb.root, f.path, f.text)
+    for (const f of plan.files.filter((x) => x.original !== null && x.target.startsWith('/etc/nginx'))) put(sb.root, f.target, f.original!)
+    put(sb.root, '/usr/lib/sysctl.d/50-default.conf', 'net.ipv4.tcp_syncookies = 1\n')
+    put(sb.root, '/etc/sysctl.conf', 'net.ipv4.tcp_max_tw_buckets = 5000\n\n\n\n\n\n\n\n\nnet.ipv4.tcp_max_syn_backlog = 1024\nnet.core.somaxconn = 8\nnet.ipv4.tcp_syncookies = 0\n')
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '8')
+    ns.set('net.ipv4.tcp_syncookies', '0')
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(ns.sysctl('net.core.somaxconn')).toBe('1024')
+    expect(ns.sysctl('net.ipv4.tcp_syncookies')).toBe('1')
+    const www = readFileSync(join(sb.root, 'etc/php-fpm.d/www.conf'), 'utf8')
+    expect(www).toMatch(/^pm\.max_children = 16$/m)
+    expect(www).toContain('; small VM: 1 CPU / 1 GB')
+    expect(readFileSync(join(sb.root, 'etc/nginx/conf.d/api.conf'), 'utf8')).toMatch(/listen {7}80 default_server backlog=1024;/)
+    const conf = readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')
+    expect(conf).toContain('# disabled by headroom plan: net.core.somaxconn = 8')
+    expect(conf).toContain('# disabled by headroom plan: net.ipv4.tcp_syncookies = 0')
+    expect(conf).toContain('\nnet.ipv4.tcp_max_syn_backlog = 1024')
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['restart nginx.service', 'restart php-fpm.service'])
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.status).toBe(0)
+    expect(ns.sysctl('net.core.somaxconn')).toBe('8')
+    expect(ns.sysctl('net.ipv4.tcp_syncookies')).toBe('0')
+    expect(readFileSync(join(sb.root, 'etc/php-fpm.d/www.conf'), 'utf8')).toBe(snap.phpFpm.config.value.files[0]!.text)
+  })
+})
+
+describe('plan input checks', () => {
+  it('refuses a unit name that is not a plain systemd service name', async () => {
+    const input = await report1Inputs()
+    input.snapshot.limits.systemd[0]!.unit = 'haproxy;rm -rf /.service'
+    expect(() => buildPlan(input)).toThrow(PlanError)
+    expect(() => buildPlan(input)).toThrow(/not a plain systemd service name/)
+  })
+  it('refuses a relative or dot-dot config path', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error()
+    cfg.value.path = '/etc/haproxy/../../root/.ssh/authorized_keys'
+    expect(() => buildPlan(input)).toThrow(/not a plain absolute path/)
+  })
+})
