@@ -58,9 +58,28 @@ import {
 /** One-way delay of a veth / loopback hop with no configured RTT (s). */
 export const MIN_OWD_S = 15e-6
 /** CPU time of one connect() in a load generator: connects started together are this far apart (s). */
-export const CONNECT_COST_S = 20e-6
+export let CONNECT_COST_S = 20e-6
 /** Gap between the final ACK and the request segment the client writes right after connect() returns (s). */
 export const DATA_AFTER_ACK_S = 5e-6
+/**
+ * User-space reaction time of a process woken by a socket event before its next syscall
+ * (a load generator reconnecting after a response, nginx connecting upstream after reading
+ * a request): scheduler wake-up plus handling. Decides who wins a freed accept-queue slot.
+ */
+export let APP_REACT_S = 100e-6
+/**
+ * Per-packet delivery jitter of a host-local hop (veth / loopback softirq processing and
+ * scheduling on a busy host): uniform 0..HOST_JITTER_S added to each one-way delay, on top
+ * of the configured network jitter. It decorrelates otherwise lock-stepped clients.
+ */
+export let HOST_JITTER_S = 100e-6
+/** Sensitivity studies may vary the host-level timing constants (s). */
+export function setHostTiming(reactS: number, jitterS: number, connectCostS = CONNECT_COST_S, hz = KERNEL_HZ): void {
+  APP_REACT_S = reactS
+  HOST_JITTER_S = jitterS
+  CONNECT_COST_S = connectCostS
+  KERNEL_HZ = hz
+}
 /** HAProxy event-loop turn between accept batches of tune.maxaccept (s). */
 export const HAPROXY_LOOP_S = 20e-6
 /** TCP minimum RTO (s) for data retransmits; 3 s fallback after a retransmitted SYN. */
@@ -69,7 +88,7 @@ export const RTO_FALLBACK_S = 3
 /** TIME_WAIT length (TCP_TIMEWAIT_LEN, fixed). */
 export const TIME_WAIT_S = 60
 /** Kernel HZ assumed for timer-wheel rounding (Debian/RHEL build with 250 or 1000; 250 here). */
-export const KERNEL_HZ = 250
+export let KERNEL_HZ = 250
 
 // ------------------------------------------------------------------ enums --
 const ROLE_CLIENT = 0 // client -> front (HAProxy or backend)
@@ -117,6 +136,7 @@ const EV_BACKEND_ACCEPT = 24
 const EV_RESP_AT_NGINX = 25
 const EV_SESSION_END = 26
 const EV_CLIENT_START = 27
+const EV_NGINX_UPSTREAM = 28
 
 const CAUSE_INDEX: Record<FailureCause, number> = Object.fromEntries(FAILURE_CAUSES.map((c, i) => [c, i])) as Record<FailureCause, number>
 const C_CONNECT_TIMEOUT = CAUSE_INDEX.connect_timeout
@@ -146,7 +166,7 @@ export interface ModelOptions {
 
 /** Kernel timer fire time: exact before 4.8, else rounded up per timer-wheel level granularity. */
 function timerAt(now: number, delay: number, wheel: boolean): number {
-  if (!wheel) return now + delay
+  if (!wheel || KERNEL_HZ <= 0) return now + delay
   const j = 1 / KERNEL_HZ
   const nowJ = Math.floor(now / j + 1e-9)
   let expJ = Math.ceil((now + delay) / j - 1e-9)
@@ -592,7 +612,7 @@ export class Model {
     // host 0: client <-> front, 1: proxy <-> backend
     const n = this.s.network
     const rtt = host === 0 ? n.clientRttMs : n.backendRttMs
-    let d = Math.max(MIN_OWD_S, rtt / 2000)
+    let d = Math.max(MIN_OWD_S, rtt / 2000) + this.rJit.next() * HOST_JITTER_S
     if (n.jitterMs > 0) d += this.rJit.next() * (n.jitterMs / 1000)
     return d
   }
@@ -601,7 +621,7 @@ export class Model {
     const r = this.cRole[c]!
     if (r === ROLE_CLIENT) return this.owd(0)
     if (r === ROLE_UPSTREAM) return this.owd(1)
-    return MIN_OWD_S // nginx -> php-fpm on the same host
+    return MIN_OWD_S + this.rJit.next() * HOST_JITTER_S // nginx -> php-fpm on the same host
   }
 
   /** Host index of the connection's initiator. */
@@ -1416,7 +1436,9 @@ export class Model {
     const be = this.s.backend
     const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
     if (be.kind === 'nginx-php-fpm') {
-      this.nginxToFpm(c, sv)
+      // nginx reads the request, then connects to php-fpm
+      this.at(this.q.now + this.rJit.exp(APP_REACT_S), EV_NGINX_UPSTREAM, c)
+      void sv
       return
     }
     this.servedReq++
@@ -1475,7 +1497,7 @@ export class Model {
   private fpmRequest(f: number): void {
     this.servedReq++
     if (this.cWaitedAccept[f]) this.waitedReq++
-    this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, f)
+    this.at(this.q.now + this.serviceTime() + (this.s.backend.phpFpm.requestOverheadMs ?? 1) / 1000, EV_SERVICE_DONE, f)
   }
 
   private onServiceDone(c: number): void {
@@ -1615,6 +1637,11 @@ export class Model {
     const now = this.q.now
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
     if (now > this.lastEnd) this.lastEnd = now
+    // HTTP error responses are answered requests: load tools count them in their percentiles
+    if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408) {
+      this.latency.add(lat)
+      this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
+    }
     this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
     if (this.cIni[c] === I_SYN_SENT) this.synSent--
     // abandon the listener side
@@ -1652,7 +1679,10 @@ export class Model {
     if (this.s.clients.mode === 'closed') {
       this.usersActive--
       if (this.q.now < this.loadEndS) {
-        const t = this.q.now + this.s.clients.thinkTimeS
+        // a load generator is one thread: its reconnects are serialised CONNECT_COST_S apart
+        const t0 = this.q.now + this.s.clients.thinkTimeS + this.rJit.exp(APP_REACT_S)
+        const t = Math.max(t0, this.clientBurstAt + CONNECT_COST_S)
+        this.clientBurstAt = t
         this.usersActive++
         this.q.schedule(t, 0, EV_USER, -1, 0)
       }
@@ -1883,6 +1913,9 @@ export class Model {
         break
       case EV_RESP_AT_NGINX:
         this.onRespAtNginx(c)
+        break
+      case EV_NGINX_UPSTREAM:
+        if (this.cSrv[c] === S_ACCEPTED) this.nginxToFpm(c, this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!)
         break
       case EV_RESP_AT_PROXY:
         this.onRespAtProxy(c)

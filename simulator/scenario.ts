@@ -176,6 +176,8 @@ export interface PhpFpmConfig {
   /** listen.backlog (clamped by somaxconn, unix sockets too). */
   listenBacklog: number
   socket: 'unix' | 'tcp'
+  /** Per-request cost of the PHP request lifecycle (FastCGI parsing, RINIT/RSHUTDOWN) added to the service time, ms (default 1). */
+  requestOverheadMs?: number
 }
 
 export interface BackendConfig {
@@ -275,7 +277,7 @@ export function defaultBackend(): BackendConfig {
     listenBacklog: 511,
     fdLimit: 65536,
     nginx: { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: 60 },
-    phpFpm: { children: 5, listenBacklog: 511, socket: 'unix' }
+    phpFpm: { children: 5, listenBacklog: 511, socket: 'unix', requestOverheadMs: 1 }
   }
 }
 

@@ -180,7 +180,8 @@ export const backendSchema = z
     phpFpm: z.object({
       children: int('pm.max_children', 1, 100000),
       listenBacklog: z.number().int().min(-1, { error: 'listen.backlog must be -1 or 0..2147483647' }).max(INT_MAX),
-      socket: z.enum(['unix', 'tcp'])
+      socket: z.enum(['unix', 'tcp']),
+      requestOverheadMs: num('php-fpm request overhead', 0, 60000, 'ms').optional()
     })
   })
 
