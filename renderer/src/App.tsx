@@ -1,10 +1,14 @@
 /** The workbench shell: demos (and later snapshots and scenarios) on the left, the open one on the right. */
-import { useEffect } from 'react'
+import { useEffect, useState } from 'react'
 import { useDemoStore } from './state/demo-store'
 import { useSimStore } from './state/sim-store'
 import { ResultView } from './components/ResultView'
 import { ScenarioFacts } from './components/ScenarioFacts'
 import { haproxyEffectiveLimits } from '../../simulator/scenario'
+import { WhatIfView } from './features/whatif/WhatIfView'
+import { useWhatIf } from './state/whatif-store'
+
+type Tab = 'overview' | 'whatif'
 
 export function App() {
   const { list, listError, open, openError, loading, load, select } = useDemoStore()
@@ -12,10 +16,17 @@ export function App() {
   const start = useSimStore((s) => s.start)
   const cancel = useSimStore((s) => s.cancel)
   const reset = useSimStore((s) => s.reset)
+  const [tab, setTab] = useState<Tab>('overview')
+  const openWhatIf = useWhatIf((s) => s.open)
+  const whatIfSource = useWhatIf((s) => s.sourceLabel)
 
   useEffect(() => {
     void load()
   }, [load])
+  // The what-if workspace starts from the open demo's scenario (again when another opens).
+  useEffect(() => {
+    if (tab === 'whatif' && open && whatIfSource !== open.id) openWhatIf(open.scenario, open.id)
+  }, [tab, open, whatIfSource, openWhatIf])
   // With no server at all, the workbench opens on the first field report.
   useEffect(() => {
     if (!open && list.length > 0 && !loading) void select(list[0].id)
@@ -60,6 +71,19 @@ export function App() {
           <>
             <section className="demo-head">
               <h1 data-testid="demo-title">{open.title}</h1>
+              <div className="tabs" role="tablist" aria-label="views">
+                <button type="button" role="tab" aria-selected={tab === 'overview'} className={tab === 'overview' ? 'active' : ''} onClick={() => setTab('overview')} data-testid="tab-overview">
+                  Overview
+                </button>
+                <button type="button" role="tab" aria-selected={tab === 'whatif'} className={tab === 'whatif' ? 'active' : ''} onClick={() => setTab('whatif')} data-testid="tab-whatif">
+                  What-if
+                </button>
+              </div>
+            </section>
+            {tab === 'whatif' ? <WhatIfView baselineRef={{ kind: 'demo', id: open.id }} /> : null}
+            {tab === 'overview' ? (
+            <>
+            <section className="demo-head">
               <p>{open.summary}</p>
               {open.observed.length ? (
                 <details open>
@@ -105,6 +129,8 @@ export function App() {
               ) : null}
             </section>
             {run.status === 'done' ? <ResultView result={run.result} maxconn={maxconn} /> : null}
+            </>
+            ) : null}
           </>
         )}
       </main>

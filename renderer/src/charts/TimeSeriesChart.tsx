@@ -40,11 +40,13 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const { x, y, paths } = useMemo(() => {
     const n = t.length
     const tMax = n > 0 ? t[n - 1] : 1
-    const yMax = Math.max(1, limit?.value ?? 0, ...series.map((s) => max(Array.from(s.values)) ?? 0))
+    const yMax = Math.max(1, limit?.value ?? 0, ...series.map((s) => max(Array.from(s.values).filter(Number.isFinite)) ?? 0))
     const x = scaleLinear().domain([n > 0 ? t[0] : 0, Math.max(tMax, 1)]).range([0, innerW])
     const y = scaleLinear().domain([0, yMax * 1.05]).nice().range([innerH, 0])
     const paths = series.map((s) => {
+      // Missing values (a run shorter than the axis, a column a run lacks) leave gaps.
       const gen = line<number>()
+        .defined((i) => Number.isFinite(s.values[i]))
         .x((i) => x(t[i]))
         .y((i) => y(s.values[i] ?? 0))
       return { key: s.key, d: gen(Array.from({ length: n }, (_, i) => i)) ?? '' }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 
 /** Width of an element, tracked with ResizeObserver (charts take size as props). */
-export function useWidth<T extends HTMLElement>(fallback = 800): [React.RefObject<T | null>, number] {
+export function useWidth<T extends HTMLElement>(fallback = 320): [React.RefObject<T | null>, number] {
   const ref = useRef<T>(null)
   const [width, setWidth] = useState(fallback)
   useEffect(() => {

@@ -22,6 +22,8 @@ export interface RunSlot {
   error: string | null
   /** Generation of the scenario this slot's results belong to. */
   gen: number
+  /** This side's full result comes from the other side's identical run. */
+  sharedWith?: Side
 }
 
 const emptySlot = (): RunSlot => ({ preview: null, previewMs: null, full: null, runId: null, progress: 0, error: null, gen: 0 })
@@ -68,6 +70,13 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     if (!s) return
     const slot = st.runs[side]
     if (slot.runId) void getApi().sim.cancel(slot.runId).catch(() => undefined)
+    // Same scenario as the other side (e.g. right after opening): share its run, do not repeat it.
+    const other: Side = side === 'baseline' ? 'scenario' : 'baseline'
+    const otherScenario = other === 'baseline' ? st.baseline : st.scenario
+    if (otherScenario && JSON.stringify(otherScenario) === JSON.stringify(s) && (st.runs[other].runId || st.runs[other].full)) {
+      set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], runId: null, full: cur.runs[other].full, sharedWith: other } } }))
+      return
+    }
     const gen = slot.gen
     const snapshot = cloneScenario(s)
     set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], runId: 'starting', progress: 0, error: null } } }))
@@ -82,7 +91,13 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
         const msg = await getApi().sim.result(runId)
         const now = get().runs[side]
         if (now.gen !== gen || now.runId !== runId) return
-        set((cur) => ({ runs: { ...cur.runs, [side]: { ...cur.runs[side], full: decodeResult(msg.buffer), runId: null, progress: 1 } } }))
+        const full = decodeResult(msg.buffer)
+        set((cur) => {
+          const runs = { ...cur.runs, [side]: { ...cur.runs[side], full, runId: null, progress: 1 } }
+          const o: Side = side === 'baseline' ? 'scenario' : 'baseline'
+          if (runs[o].sharedWith === side) runs[o] = { ...runs[o], full, sharedWith: undefined }
+          return { runs }
+        })
       } catch (err) {
         const now = get().runs[side]
         if (now.gen !== gen) return
@@ -98,7 +113,7 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     if (!s) return
     const p = preview(s, st.seed)
     set((cur) => ({
-      runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, gen: cur.runs[side].gen + 1, error: null } }
+      runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, gen: cur.runs[side].gen + 1, error: null, sharedWith: undefined } }
     }))
     clearTimeout(timers[side])
     timers[side] = setTimeout(() => startFull(side), DEBOUNCE_MS)

@@ -120,7 +120,7 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
               durationS={s.durationS}
               maxRate={1_000_000}
               unit={unit}
-              width={width}
+              width={Math.max(300, width - 18)}
               height={200}
               onChange={(pts) =>
                 st.edit((x) => {

@@ -1,0 +1,98 @@
+/**
+ * The what-if workbench in real Chromium: open a demo, draw a point on the load curve, drag
+ * and type knob values, see the scenario's result move the right way against the baseline,
+ * refuse an invalid value with its reason, undo, save and reopen the scenario.
+ */
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { ROOT, e2eAvailable, launchChromium, startBrowserHostProcess, type RunningHost } from './harness'
+
+const enabled = e2eAvailable()
+
+describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
+  let host: RunningHost
+  let browser: Browser
+  let page: Page
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    host = await startBrowserHostProcess()
+    browser = await launchChromium()
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+    page.on('pageerror', (e) => errors.push(String(e)))
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text())
+    })
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await host?.stop()
+  })
+
+  const fullResult = () => page.waitForFunction(() => document.querySelector('[data-testid=run-state]')?.textContent === 'full result', null, { timeout: 170_000 })
+  const num = async (id: string): Promise<number> => Number(((await page.getByTestId(id).textContent()) ?? '').replace(/[^\d.]/g, ''))
+
+  it('report 2: raising somaxconn makes failures fall', async () => {
+    await page.goto(host.url)
+    await page.getByTestId('demo-report2-nginx-php-fpm').click()
+    await page.getByTestId('tab-whatif').click()
+    await page.getByTestId('compare').waitFor({ timeout: 60_000 })
+    await fullResult()
+    const failedBefore = await num('cmp-failed-value')
+    expect(failedBefore).toBeGreaterThan(0)
+
+    // An invalid value is refused at the input, with the reason, and changes nothing.
+    const input = page.getByTestId('input-backend.somaxconn')
+    await input.fill('-5')
+    await input.press('Enter')
+    await expect.poll(() => page.getByTestId('knob-backend.somaxconn').locator('[role=alert]').textContent()).toMatch(/between 0 and 65535/)
+    expect(await num('cmp-failed-value')).toBe(failedBefore)
+
+    await input.fill('1024')
+    await input.press('Enter')
+    await fullResult()
+    const failedAfter = await num('cmp-failed-value')
+    expect(failedAfter).toBeLessThan(failedBefore)
+    await expect.poll(() => page.getByTestId('knob-backend.somaxconn').textContent()).toMatch(/baseline 8/)
+    await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-report2.png'), fullPage: false })
+
+    // Undo brings the baseline value back.
+    await page.getByTestId('undo').click()
+    await expect.poll(() => page.getByTestId('input-backend.somaxconn').inputValue()).toBe('8')
+    await page.getByTestId('redo').click()
+    await expect.poll(() => page.getByTestId('input-backend.somaxconn').inputValue()).toBe('1024')
+  })
+
+  it('report 1: a drawn point and a dragged maxconn slider change the run; save and reopen', async () => {
+    await page.getByTestId('demo-report1-sms-gateway').click()
+    await expect.poll(() => page.getByTestId('demo-title').textContent()).toMatch(/Report 1/)
+    // the what-if workspace has switched to report 1 (it has HAProxy knobs)
+    await page.getByTestId('knob-haproxy.globalMaxconn').waitFor({ timeout: 60_000 })
+    const points = await page.locator('[data-testid^=curve-point-]').count()
+    const bg = page.getByTestId('curve-bg')
+    await bg.scrollIntoViewIfNeeded()
+    const box = (await bg.boundingBox())!
+    await page.mouse.click(box.x + box.width * 0.93, box.y + box.height * 0.2)
+    await expect.poll(() => page.locator('[data-testid^=curve-point-]').count()).toBe(points + 1)
+
+    // Drag the global maxconn slider: set it first (unset -> value), then move it with the keyboard.
+    await page.getByTestId('input-haproxy.globalMaxconn').fill('2000')
+    await page.getByTestId('input-haproxy.globalMaxconn').press('Enter')
+    const slider = page.getByTestId('slider-haproxy.globalMaxconn')
+    await slider.focus()
+    for (let i = 0; i < 40; i++) await slider.press('ArrowRight')
+    const v = Number(await page.getByTestId('input-haproxy.globalMaxconn').inputValue())
+    expect(v).toBeGreaterThan(2000)
+
+    await page.getByTestId('scenario-name').fill('maxconn raised')
+    await page.getByTestId('save-scenario').click()
+    await page.getByTestId('open-maxconn raised').waitFor()
+    await page.getByTestId('reset').click()
+    await expect.poll(() => page.getByTestId('input-haproxy.globalMaxconn').inputValue()).toBe('')
+    await page.getByTestId('open-maxconn raised').click()
+    await expect.poll(() => page.getByTestId('input-haproxy.globalMaxconn').inputValue()).toBe(String(v))
+    expect(await page.locator('[data-testid^=curve-point-]').count()).toBe(points + 1)
+    expect(errors).toEqual([])
+  })
+})
