@@ -55,6 +55,7 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     const failedAfter = await num('cmp-failed-value')
     expect(failedAfter).toBeLessThan(failedBefore)
     await expect.poll(() => page.getByTestId('knob-backend.somaxconn').textContent()).toMatch(/baseline 8/)
+    await page.evaluate(() => window.scrollTo(0, 0))
     await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-report2.png'), fullPage: false })
 
     // Undo brings the baseline value back.
