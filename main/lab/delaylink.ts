@@ -59,11 +59,12 @@ function one(i) {
 one(0)
 `
 
-/** RTT (ms, average of 10 after one warm-up) from namespace `ns` to ip, measured as TCP SYN -> RST/SYN-ACK time. */
-export async function pingRtt(ns: string, ip: string, port: number): Promise<number> {
+/** RTT (ms) from namespace `ns` to ip: 10 TCP SYN -> RST/SYN-ACK round trips after one warm-up; avg, min and max. */
+export async function pingRtt(ns: string, ip: string, port: number): Promise<{ avg: number; min: number; max: number }> {
   const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_PING, ip, String(port), '11'], { timeoutMs: 20_000 })
   const v = JSON.parse(r.stdout.trim() || '[]') as number[]
   const rest = v.slice(1)
   if (rest.length === 0) throw new Error(`RTT measurement from ${ns} to ${ip} failed: ${r.stderr.trim()}`)
-  return Math.round((rest.reduce((a, b) => a + b, 0) / rest.length) * 1000) / 1000
+  const r3 = (x: number): number => Math.round(x * 1000) / 1000
+  return { avg: r3(rest.reduce((a, b) => a + b, 0) / rest.length), min: r3(Math.min(...rest)), max: r3(Math.max(...rest)) }
 }

@@ -68,17 +68,17 @@ const req = cfg.closesFirst === 'client'
 function done() {
   if (finished) return
   finished = true
-  for (const s of live) { s.__rec([s.__start, s.__conn, performance.now() - t0 - s.__start, 0, 'hard-stop']); s.destroy() }
+  for (const s of [...live]) { s.__rec([s.__start, s.__conn, performance.now() - t0 - s.__start, s.__status(), 'hard-stop']); s.destroy() }
   writeFileSync(cfg.outFile, JSON.stringify({ records: recs, wallMs: performance.now() - t0 }))
   process.exit(0)
 }
 function one() {
   const start = performance.now() - t0
-  let conn = -1, status = 0, buf = '', need = -1, closedRec = false
+  let conn = -1, status = 0, buf = '', need = -1, chunked = false, closedRec = false
   const s = net.connect({ host: cfg.host, port: cfg.port })
   live.add(s)
   open++
-  s.__start = start; s.__conn = -1
+  s.__start = start; s.__conn = -1; s.__status = () => status
   const rec = (r) => { if (closedRec) return; closedRec = true; recs.push(r); live.delete(s); open--; if (started === times.length && open === 0) done() }
   s.__rec = rec
   const timers = []
@@ -91,8 +91,14 @@ function one() {
     buf += d.toString('latin1')
     if (status === 0) { const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf); if (m) status = Number(m[1]) }
     const h = buf.indexOf('\r\n\r\n')
-    if (h >= 0 && need < 0) { const m = /\r\ncontent-length:\s*(\d+)/i.exec(buf.slice(0, h)); need = m ? h + 4 + Number(m[1]) : Infinity }
-    if (cfg.closesFirst === 'client' && need >= 0 && buf.length >= need) { finish(''); s.end() }
+    if (h >= 0 && need < 0) {
+      const head = buf.slice(0, h)
+      const m = /\r\ncontent-length:\s*(\d+)/i.exec(head)
+      need = m ? h + 4 + Number(m[1]) : /\r\ntransfer-encoding:\s*chunked/i.test(head) ? -2 : Infinity
+      if (need === -2) chunked = true
+    }
+    const complete = chunked ? buf.endsWith('\r\n0\r\n\r\n') || buf.endsWith('\n0\r\n\r\n') : need >= 0 && buf.length >= need
+    if (cfg.closesFirst === 'client' && complete) { finish(''); s.end() }
   })
   s.on('error', (e) => finish(e.code || 'error'))
   s.on('close', () => finish(status ? '' : 'closed'))

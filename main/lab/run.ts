@@ -114,7 +114,7 @@ export interface RunMetrics {
   samples: LabSample[]
   backlogs: Record<string, Record<number, number>>
   effective: Record<string, Record<string, string>>
-  pingRttMs: Record<string, number>
+  pingRttMs: Record<string, { avg: number; min: number; max: number }>
   loadCommand: string
 }
 
@@ -243,7 +243,6 @@ interface Topology {
   ns: Partial<Record<Host, string>>
   anchors: Partial<Record<Host, Daemon>>
   daemons: Daemon[]
-  pingRttMs: Record<string, number>
   links: string[]
 }
 
@@ -285,7 +284,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
   const runId = process.pid.toString(36) + randomBytes(3).toString('hex')
   const runDir = makeRunDir(runId)
   const hosts: Host[] = s.haproxy ? ['cli', 'lb', 'app'] : ['cli', 'app']
-  const topo: Topology = { ns: {}, anchors: {}, daemons: [], pingRttMs: {}, links: [] }
+  const topo: Topology = { ns: {}, anchors: {}, daemons: [], links: [] }
   const capS = s.durationS + s.drainS
   const ips = backendIps(s)
   const res: RunMetrics = {
@@ -458,7 +457,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         clearTimeout(stop)
         if (!existsSync(cfg.outFile)) throw new Error(`open-loop client failed: ${readFileSync(join(runDir, 'openloop.log'), 'utf8').slice(-400)}`)
         const recs = (JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: OpenLoopRecord[] }).records
-        const answered = recs.filter((r) => r[3] > 0)
+        const answered = recs.filter((r) => r[3] > 0 && r[4] === '')
         const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
         const non2xx = answered.length - ok
         Object.assign(res.metrics, {
@@ -511,7 +510,6 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         if (typeof v === 'number') res.metrics[`haproxy.info.${f}`] = v
       }
     }
-    res.pingRttMs = topo.pingRttMs
     return res
   } finally {
     for (const d of [...topo.daemons].reverse()) await stopDaemon(runDir, d)
@@ -520,7 +518,6 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       if (a) await stopDaemon(runDir, a, 'SIGKILL', 500)
     }
     for (const h of hosts) if (topo.ns[h]) await removeNamespace(topo.ns[h]!)
-    res.pingRttMs = { ...res.pingRttMs }
     ;(res as RunMetrics & { links?: string[] }).links = topo.links
     if (!opts.keepFiles) rmSync(runDir, { recursive: true, force: true })
     else rmSync(join(runDir, 'owner.pid'), { force: true })
@@ -554,7 +551,10 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
   const h = s.haproxy
   const echo = echoSleepFor(s.backend.serviceTime)
   const pings: Record<string, unknown> = {}
-  for (const k of Object.keys(r0.pingRttMs)) pings[k] = { avg: stat(runs.map((r) => r.pingRttMs[k] ?? NaN).filter(Number.isFinite)) }
+  for (const k of Object.keys(r0.pingRttMs)) {
+    const of = (f: 'avg' | 'min' | 'max'): number[] => runs.map((r) => r.pingRttMs[k]?.[f] ?? NaN).filter(Number.isFinite)
+    pings[k] = { avg: stat(of('avg')), min: stat(of('min')), max: stat(of('max')) }
+  }
   return {
     kernel: { set: sets, effective: r0.effective },
     network: {
@@ -562,7 +562,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       rtt_ms_lb_app: s.network.backendRttMs,
       links: (r0 as RunMetrics & { links?: string[] }).links ?? [],
       measured_ping_rtt_ms: pings,
-      rtt_method: 'no sch_netem needed: a link with RTT > 0 is a pair of TUN devices joined by the lab delay link (python3), which holds every packet rtt/2 in each direction; RTT measured as TCP connect time (SYN -> SYN-ACK)',
+      rtt_method: 'this kernel has no sch_netem, so a link with RTT > 0 is a pair of TUN devices joined by the lab delay link (python3, main/lab/delaylink.ts), which holds every packet rtt/2 in each direction; RTT measured as the TCP SYN -> RST round trip to a closed port (no ping binary needed)',
       topology: h ? 'cli(10.200.1.1) -- (10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app' : 'cli(10.200.1.1) -- (10.200.1.2)app'
     },
     proxy: h && plan
@@ -693,7 +693,7 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
   if (s.haproxy) sets['lb'] = kernelSysctls(s.hosts.proxy, sysctlAvailable).set
   const base = ['proxy_started', 'ok', 'not_ok', 'latency_ms.p50', 'latency_ms.p99', 'kernel.lb.ListenOverflows', 'kernel.app.ListenOverflows', 'duration_s', 'haproxy.frontend.smax', 'haproxy.info.Maxconn']
   const pings: Record<string, number> = {}
-  for (const k of Object.keys(runs[0]!.pingRttMs)) pings[k] = runs.reduce((a, r) => a + (r.pingRttMs[k] ?? 0), 0) / runs.length
+  for (const k of Object.keys(runs[0]!.pingRttMs)) pings[k] = runs.reduce((a, r) => a + (r.pingRttMs[k]?.avg ?? 0), 0) / runs.length
   const versions = await toolVersions()
   return {
     format: 'headroom-fidelity-case/1',

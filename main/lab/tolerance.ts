@@ -2,7 +2,10 @@
  * Fidelity tolerance rules of shared/fidelity/README.md (the same rules as its score.py):
  * a prediction p for a measured {min, max} passes when min*(1-r) - a <= p <= max*(1+r) + a,
  * with (r, a) chosen by the metric's key. `requests` is the measured request count (mean).
+ * (r, a) come from the simulator's case reader (`tolerance`), so the lab and `simulate --case`
+ * judge alike; this module adds the per-metric error rows of `headroom lab --compare`.
  */
+import { tolerance } from '../sim/fidelity-case'
 
 export interface MeasuredStat {
   mean: number
@@ -13,16 +16,11 @@ export interface MeasuredStat {
 
 export type MeasuredValue = MeasuredStat | { value: boolean | string }
 
-/** (r, a) for a metric key; null for exact-match keys (`proxy_started`). */
+/** (r, a) for a metric key; null for exact-match keys. The rule itself lives once, in main/sim/fidelity-case.ts. */
 export function toleranceFor(key: string, requests: number): { r: number; a: number } | null {
-  if (key === 'proxy_started' || key === 'proxy_start_message') return null
-  if (key.startsWith('latency_ms') || key.startsWith('connect_ms')) return { r: 0.25, a: 25 }
-  if (key === 'duration_s') return { r: 0.2, a: 1 }
-  if (key.startsWith('kernel.')) return { r: 0.5, a: Math.max(5, 0.01 * requests) }
-  if (key.startsWith('haproxy.')) return { r: 0.1, a: 2 }
-  if (key.startsWith('sockets.')) return { r: 0.2, a: 3 }
-  if (key === 'syn_retry_share') return { r: 0.25, a: 0.02 }
-  return { r: 0.25, a: Math.max(3, 0.01 * requests) }
+  if (key === 'proxy_start_message') return null
+  const t = tolerance(key, requests)
+  return t ? { r: t[0], a: t[1] } : null
 }
 
 /** Flatten nested predictions ({a: {b: 1}} -> {'a.b': 1}); {mean,min,max} objects become their mean. */

@@ -1,0 +1,135 @@
+/**
+ * The scenarios of docs/fidelity.md: each field report's situation, scaled down to run in a few
+ * seconds on a small machine (fewer clients and requests, same mechanism), plus the knobs the
+ * what-if sliders move (somaxconn, HAProxy maxconn, server maxconn + queue, port range and
+ * tw_reuse, RTT). Every load is bounded in requests and time.
+ */
+import type { Scenario } from '../../simulator/scenario'
+import { defaultScenario } from '../../simulator/scenario'
+
+export interface LabScenarioEntry {
+  id: string
+  /** What the row shows (markdown). */
+  what: string
+  scenario: Scenario
+}
+
+function base(name: string): Scenario {
+  const s = defaultScenario()
+  s.name = name
+  s.durationS = 20
+  s.drainS = 15
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.clients.sourceIps = 1
+  s.clients.requestTimeoutS = 30
+  for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
+  const h = s.haproxy!
+  h.version = '2.6.12'
+  h.servers = [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1 }]
+  s.backend.kind = 'nginx-echo'
+  s.backend.serviceTime = { kind: 'constant', s: 0.1 }
+  s.backend.listenBacklog = 4096
+  s.backend.nginx.workerConnections = 8192
+  return s
+}
+
+function closed(s: Scenario, users: number, requests: number): Scenario {
+  s.clients.mode = 'closed'
+  s.clients.loadCurve = []
+  s.clients.concurrency = users
+  s.clients.totalRequests = requests
+  s.clients.closesFirst = 'server'
+  return s
+}
+
+function open(s: Scenario, rate: number, durationS: number): Scenario {
+  s.clients.mode = 'open'
+  s.clients.arrivals = 'even'
+  s.clients.loadCurve = [{ tS: 0, rate }]
+  s.durationS = durationS
+  s.clients.closesFirst = 'client'
+  return s
+}
+
+/** Field report 2 (blog): nginx + php-fpm, somaxconn on the backend host, ab closed loop. */
+function report2(somaxconn: number): Scenario {
+  const s = closed(base(`report2-somaxconn-${somaxconn}`), 128, 1280)
+  s.haproxy = null
+  s.backend.kind = 'nginx-php-fpm'
+  s.backend.serviceTime = { kind: 'constant', s: 0.005 }
+  s.backend.nginx = { workers: 2, workerConnections: 4096, listenBacklog: 511, fastcgiConnectTimeoutS: 60 }
+  s.backend.phpFpm = { children: 4, listenBacklog: 511, socket: 'tcp' }
+  s.hosts.backend.somaxconn = somaxconn
+  s.hosts.backend.tcpMaxSynBacklog = 1024
+  s.hosts.backend.syncookies = 0
+  return s
+}
+
+/** Field report 1: HAProxy frontend/global maxconn under more concurrent clients (scaled 2000 vs 4096 -> M vs 80). */
+function report1Maxconn(maxconn: number): Scenario {
+  const s = closed(base(`report1-maxconn-${maxconn}`), 80, 800)
+  const h = s.haproxy!
+  h.globalMaxconn = maxconn
+  h.frontendMaxconn = maxconn
+  return s
+}
+
+/** Field report 1: the datacenter move, same open-loop load, backend RTT 0 or 30 ms, maxconn 25. */
+function report1Rtt(rttMs: number): Scenario {
+  const s = open(base(`report1-rtt-${rttMs}ms`), 150, 6)
+  s.network.backendRttMs = rttMs
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 25
+  s.haproxy!.frontendMaxconn = 25
+  return s
+}
+
+/** Field report 1's sysctls: proxy -> backend ports with a 200-port range, tw_reuse 0 or 1 (mode tcp, proxy closes first). */
+function ports(twReuse: 0 | 1): Scenario {
+  const s = open(base(`ports-200-tw_reuse-${twReuse}`), 20, 15)
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.hosts.proxy.ipLocalPortRange = [40000, 40199]
+  s.hosts.proxy.twReuse = twReuse
+  s.haproxy!.mode = 'tcp'
+  s.haproxy!.globalMaxconn = 2000
+  s.haproxy!.timeoutConnectS = 2
+  return s
+}
+
+/** Accept-queue overflow behind HAProxy: maxconn 32, bind backlog 16, a burst of 128 connections, syncookies 0. */
+function burst(): Scenario {
+  const s = open(base('accept-overflow-b16-burst128'), 12800, 0.01)
+  s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+  s.hosts.proxy.syncookies = 0
+  s.hosts.proxy.tcpMaxSynBacklog = 1024
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.frontendMaxconn = 32
+  s.haproxy!.bindBacklog = 16
+  return s
+}
+
+/** Server maxconn + timeout queue: overload becomes fast 503s instead of silent SYN drops. */
+function serverQueue(): Scenario {
+  const s = open(base('server-maxconn-4-queue-1s'), 60, 5)
+  s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.servers = [{ name: 's1', maxconn: 4, maxqueue: 0, weight: 1 }]
+  s.haproxy!.timeoutQueueS = 1
+  return s
+}
+
+/** All report scenarios, in docs/fidelity.md order. */
+export function labScenarios(): LabScenarioEntry[] {
+  return [
+    { id: 'report2-somaxconn-8', what: 'Field report 2: nginx + php-fpm (4 children, 5 ms), `somaxconn=8`, syncookies 0, `ab -c 128 -n 1280` straight to nginx', scenario: report2(8) },
+    { id: 'report2-somaxconn-1024', what: 'Field report 2, fixed: the same with `somaxconn=1024`', scenario: report2(1024) },
+    { id: 'report1-maxconn-20', what: 'Field report 1 scaled: HAProxy maxconn 20 under 80 closed-loop clients (echo 100 ms)', scenario: report1Maxconn(20) },
+    { id: 'report1-maxconn-100', what: 'Field report 1, fixed: maxconn raised to 100, same load', scenario: report1Maxconn(100) },
+    { id: 'report1-rtt-0ms', what: 'Field report 1, before the move: 150 conn/s open loop, maxconn 25, backend RTT 0', scenario: report1Rtt(0) },
+    { id: 'report1-rtt-30ms', what: 'Field report 1, after the move: backend RTT 30 ms (TUN delay link), same load', scenario: report1Rtt(30) },
+    { id: 'ports-200-tw_reuse-0', what: 'Field report 1 sysctls: proxy port range of 200, `tcp_tw_reuse=0`, 20 conn/s (mode tcp)', scenario: ports(0) },
+    { id: 'ports-200-tw_reuse-1', what: 'The same with `tcp_tw_reuse=1`', scenario: ports(1) },
+    { id: 'accept-overflow-b16-burst128', what: 'Slider knobs backlog/maxconn: frontend maxconn 32, bind backlog 16, 128 connections at once, syncookies 0', scenario: burst() },
+    { id: 'server-maxconn-4-queue-1s', what: 'Slider knobs server maxconn/timeout queue: maxconn 4, queue 1 s, 60 conn/s of 200 ms work', scenario: serverQueue() }
+  ]
+}
