@@ -146,7 +146,7 @@ describe('secrets', () => {
       // Electron is not runnable here; this stands in for safeStorage's encrypt/decrypt pair.
       const fake = (backend: string): SafeStorageLike => ({
         isEncryptionAvailable: () => true,
-        encryptString: (p) => Buffer.from(p, 'utf8').map((x) => x ^ 0x5a),
+        encryptString: (p) => Buffer.from(Buffer.from(p, 'utf8').map((x) => x ^ 0x5a)),
         decryptString: (b) => Buffer.from(b.map((x) => x ^ 0x5a)).toString('utf8'),
         getSelectedStorageBackend: () => backend
       })
