@@ -1,0 +1,144 @@
+/**
+ * Plan exports with real parts: predictions from the real simulator (fluid preview, fast),
+ * haproxy.cfg checked by the real `haproxy -c`, the PDF printed by the system Chromium and
+ * rasterised by pdftoppm to check that the page is not blank.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { buildPlan, type PredictionInput } from '../../../main/plan/build'
+import { writePlanBundle } from '../../../main/plan/bundle'
+import { chromiumPrintToPdf, findChromium } from '../../../main/plan/pdf-chromium'
+import { planToHtml, planToMarkdown, planToPdf } from '../../../main/plan/render'
+import type { Plan } from '../../../main/plan/types'
+import { decodeResult } from '../../../simulator/result'
+import { simulate } from '../../../simulator/index'
+import type { Scenario } from '../../../simulator/scenario'
+import { haveTool, report1Inputs, report2Inputs } from './tools'
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+function predict(s: Scenario): PredictionInput {
+  const r = decodeResult(simulate(s, { seed: 7, preview: true }))
+  return { summary: r.summary, columns: r.columns }
+}
+
+async function plan1(): Promise<Plan> {
+  const input = await report1Inputs()
+  input.snapshot.name = 'Report 1 <script>alert(1)</script> | pipe'
+  return buildPlan({ ...input, baselineResult: predict(input.baseline), scenarioResult: predict(input.scenario), createdAt: '2026-11-22T00:00:00.000Z' })
+}
+
+describe('plan contents', () => {
+  it('report 1: every changed knob, where it is applied, and the findings it answers', async () => {
+    const p = await plan1()
+    const byId = Object.fromEntries(p.items.map((i) => [i.id, i]))
+    expect(byId['sysctl:net.core.somaxconn']).toMatchObject({ old: '128', new: '4096', appliedIn: '/etc/sysctl.d/90-headroom.conf + sysctl -w' })
+    expect(byId['sysctl:net.core.somaxconn']!.actions).toContain('reload haproxy')
+    expect(byId['sysctl:net.ipv4.tcp_tw_recycle']).toMatchObject({ old: '1', new: '0' })
+    expect(byId['sysctl:net.ipv4.tcp_tw_recycle']!.notes.join(' ')).toMatch(/\/etc\/sysctl.conf:11 .* comments that line out/)
+    expect(byId['haproxy:global.maxconn']).toMatchObject({ old: 'unset (effective 2000)', new: '5000' })
+    // 1.x: the frontend keeps 2000 unless set too
+    expect(byId['haproxy:frontend.sms_callback.maxconn']).toMatchObject({ new: '5000' })
+    expect(byId['haproxy:global.maxconn']!.findings).toEqual(expect.arrayContaining(['haproxy-maxconn-reached', 'haproxy-default-maxconn-1x']))
+    expect(byId['haproxy:server.sms_app/web03.maxconn']).toMatchObject({ old: 'unset', new: '1000' })
+    expect(p.findings[0]!.id).toBe('haproxy-maxconn-reached')
+    expect(p.haproxyDiff).toMatch(/^-    bind \*:80$/m)
+    expect(p.haproxyDiff).toMatch(/^\+    bind \*:80 backlog 4096$/m)
+    expect(p.prediction.baseline!.requests).toBeGreaterThan(0)
+    expect(p.prediction.scenario!.series!.t.length).toBeGreaterThan(10)
+    expect(p.checklist.some((c) => c.command.startsWith("ss -ltn 'sport = :80'") && c.expect.startsWith('Send-Q 4096'))).toBe(true)
+  })
+
+  it('the planned haproxy.cfg keeps every comment line and passes the real haproxy -c', async () => {
+    if (!haveTool('haproxy', ['-v'])) return
+    const p = await plan1()
+    const f = p.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
+    for (const l of f.original!.split('\n').filter((l) => l.trim().startsWith('#'))) expect(f.content.split('\n')).toContain(l)
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-cfg-'))
+    dirs.push(dir)
+    writeFileSync(join(dir, 'haproxy.cfg'), f.content)
+    const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
+    expect(r.stdout + r.stderr).toMatch(/Configuration file is valid/)
+    expect(r.status).toBe(0)
+  })
+
+  it('a scenario equal to the baseline yields an empty plan that says so', async () => {
+    const input = await report2Inputs()
+    const p = buildPlan({ ...input, scenario: input.baseline })
+    expect(p.items).toEqual([])
+    expect(p.notes.join(' ')).toMatch(/changes no setting/)
+    expect(planToMarkdown(p)).toContain('This plan changes no setting on the server.')
+  })
+})
+
+describe('exports', () => {
+  it('Markdown holds every changed knob with its new value, every file and every finding', async () => {
+    const p = await plan1()
+    const md = planToMarkdown(p)
+    for (const i of p.items) {
+      const row = md.split('\n').find((l) => l.startsWith(`| ${i.knob.replace(/\|/g, '\\|')} |`))
+      expect(row, i.knob).toBeDefined()
+      expect(row).toContain(`**${i.new}**`)
+    }
+    for (const f of p.files) expect(md).toContain(`### ${f.target}`)
+    for (const f of p.findings) expect(md).toContain(f.title)
+    expect(md).toContain('Report 1 <script>alert(1)</script> \\| pipe')
+  })
+
+  it('HTML is self-contained: no script, inline SVG charts, snapshot text escaped', async () => {
+    const p = await plan1()
+    const html = planToHtml(p)
+    expect(html).not.toMatch(/<script/i)
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+    expect(html.match(/<svg /g)?.length).toBe(2)
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
+  })
+
+  it('the PDF renders a page that is not blank (Chromium + pdftoppm)', async () => {
+    const chromium = findChromium()
+    if (!chromium && process.env['CI'] === 'true') throw new Error('chromium is required under CI')
+    if (!chromium || !haveTool('pdftoppm', ['-v'])) return
+    const p = await plan1()
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-pdf-'))
+    dirs.push(dir)
+    const written = await writePlanBundle(p, dir, (html) => chromiumPrintToPdf(html, chromium))
+    expect(written).toEqual(expect.arrayContaining(['plan.md', 'plan.html', 'plan.pdf', 'apply.sh', 'rollback.sh', 'files/etc/haproxy/haproxy.cfg', 'files/etc/sysctl.d/90-headroom.conf']))
+    const pdf = readFileSync(join(dir, 'plan.pdf'))
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
+    const r = spawnSync('pdftoppm', ['-r', '40', '-f', '1', '-l', '1', '-gray', join(dir, 'plan.pdf'), join(dir, 'page')], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+    const pgm = readdirSync(dir).find((f) => f.startsWith('page') && f.endsWith('.pgm'))!
+    const { width, height, pixels } = readPgm(readFileSync(join(dir, pgm)))
+    expect(width * height).toBeGreaterThan(10000)
+    const dark = pixels.filter((v) => v < 200).length
+    expect(dark / pixels.length).toBeGreaterThan(0.01)
+  })
+
+  it('refuses a printer that does not return a PDF', async () => {
+    const p = await plan1()
+    await expect(planToPdf(p, async () => new TextEncoder().encode('<html>'))).rejects.toThrow(/not a PDF/)
+  })
+})
+
+/** Parse a binary PGM (P5, maxval 255) as pdftoppm -gray writes it. */
+function readPgm(buf: Buffer): { width: number; height: number; pixels: Uint8Array } {
+  const header: string[] = []
+  let i = 0
+  while (header.length < 4) {
+    while (/\s/.test(String.fromCharCode(buf[i]!))) i++
+    let tok = ''
+    while (!/\s/.test(String.fromCharCode(buf[i]!))) tok += String.fromCharCode(buf[i++]!)
+    header.push(tok)
+  }
+  i++
+  if (header[0] !== 'P5') throw new Error(`not a P5 PGM: ${header[0]}`)
+  const width = Number(header[1])
+  const height = Number(header[2])
+  return { width, height, pixels: new Uint8Array(buf.subarray(i, i + width * height)) }
+}
