@@ -74,6 +74,49 @@ export interface SimDoneEvent {
   wallMs: number
 }
 
+/** One variant of a headroom sweep: the scenario with the chosen knob at `value`. */
+export interface SweepVariant {
+  value: number
+  scenario: Scenario
+}
+
+export interface SweepRequest {
+  variants: SweepVariant[]
+  /** Largest acceptable share of requests that fail (0..1). */
+  targetFailureShare: number
+  /** Upper bound of the load scale searched (default 16). */
+  maxScale?: number
+  /** 'preview': fast fluid runs; 'full': discrete-event runs (slower, exact timing). */
+  quality: 'preview' | 'full'
+  seed?: number
+}
+
+export interface SweepPoint {
+  index: number
+  value: number
+  /** Largest load scale (x the scenario's load) that kept failures at or under the target. */
+  maxScale: number
+  failureAtScale: number
+  /** The search reached maxScale without exceeding the target. */
+  capped: boolean
+  runs: number
+}
+
+export interface SweepResult {
+  sweepId: string
+  points: SweepPoint[]
+  wallMs: number
+  runs: number
+  quality: 'preview' | 'full'
+}
+
+export interface SweepProgressEvent {
+  sweepId: string
+  done: number
+  total: number
+  runs: number
+}
+
 export interface SimFailedEvent {
   runId: string
   /** 'cancelled' when a newer run or an explicit cancel stopped it. */
@@ -94,6 +137,10 @@ export interface ApiContract {
     run(req: SimRunRequest): Promise<SimRunStarted>
     cancel(runId: string): Promise<{ cancelled: boolean }>
     result(runId: string): Promise<SimResultMessage>
+    /** Headroom curve: max load scale under a failure target, per knob value, across the pool. */
+    sweep(req: SweepRequest): Promise<{ sweepId: string }>
+    sweepResult(sweepId: string): Promise<SweepResult>
+    sweepCancel(sweepId: string): Promise<{ cancelled: boolean }>
   }
   scenario: {
     list(): Promise<ScenarioListing>
@@ -110,6 +157,7 @@ export interface ApiEvents {
   'sim.progress': SimProgressEvent
   'sim.done': SimDoneEvent
   'sim.failed': SimFailedEvent
+  'sim.sweepProgress': SweepProgressEvent
 }
 
 export type Domain = keyof ApiContract
@@ -137,6 +185,9 @@ export const API_CALLS = [
   'sim.run',
   'sim.cancel',
   'sim.result',
+  'sim.sweep',
+  'sim.sweepResult',
+  'sim.sweepCancel',
   'scenario.list',
   'scenario.open',
   'scenario.save',
@@ -149,7 +200,8 @@ export const API_CALLS = [
 export const API_EVENTS: Record<EventName, true> = {
   'sim.progress': true,
   'sim.done': true,
-  'sim.failed': true
+  'sim.failed': true,
+  'sim.sweepProgress': true
 }
 
 type Missing = Exclude<CallName, (typeof API_CALLS)[number]>

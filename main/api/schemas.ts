@@ -29,6 +29,19 @@ export const callArgSchemas = {
   'sim.run': z.tuple([simRunRequestSchema]),
   'sim.cancel': z.tuple([id]),
   'sim.result': z.tuple([id]),
+  'sim.sweep': z.tuple([
+    z
+      .object({
+        variants: z.array(z.object({ value: z.number().finite(), scenario: scenarioSchema }).strict()).min(1, 'at least one knob value').max(32, 'at most 32 knob values'),
+        targetFailureShare: z.number().min(0, 'the failure target is a share from 0 to 1').max(1, 'the failure target is a share from 0 to 1'),
+        maxScale: z.number().min(1, 'maxScale must be at least 1').max(1000, 'maxScale must be at most 1000').optional(),
+        quality: z.enum(['preview', 'full']),
+        seed: z.number().int().min(0).max(2 ** 31 - 1).optional()
+      })
+      .strict()
+  ]),
+  'sim.sweepResult': z.tuple([id]),
+  'sim.sweepCancel': z.tuple([id]),
   'scenario.list': z.tuple([]),
   'scenario.open': z.tuple([z.uuid('not a scenario id')]),
   'scenario.save': z.tuple([

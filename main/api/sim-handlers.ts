@@ -7,6 +7,7 @@ import type { ApiContract, SimResultMessage, SimRunRequest } from './contract'
 import type { Emit } from './events'
 import { ApiError } from './errors'
 import type { Scenario } from '../../simulator/scenario'
+import { createSweeps } from './sweep'
 
 /** What the handlers need from the worker pool (main/sim/pool.ts implements it). */
 export interface SimRunner {
@@ -31,6 +32,7 @@ const PROGRESS_MS = 50
 
 export function createSimHandlers(deps: { runner: SimRunner; emit: Emit }): ApiContract['sim'] {
   const runs = new Map<string, RunEntry>()
+  const sweeps = createSweeps(deps)
 
   const trim = (): void => {
     while (runs.size > KEEP) {
@@ -80,6 +82,16 @@ export function createSimHandlers(deps: { runner: SimRunner; emit: Emit }): ApiC
       if (!entry || entry.buffer || entry.error) return { cancelled: false }
       entry.controller.abort()
       return { cancelled: true }
+    },
+
+    async sweep(req) {
+      return sweeps.start(req)
+    },
+    async sweepResult(sweepId) {
+      return sweeps.result(sweepId)
+    },
+    async sweepCancel(sweepId) {
+      return sweeps.cancel(sweepId)
     },
 
     async result(runId: string): Promise<SimResultMessage> {

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The what-if workbench in real Chromium: open a demo, draw a point on the load curve, drag
  * and type knob values, see the scenario's result move the right way against the baseline,

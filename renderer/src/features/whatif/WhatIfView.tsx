@@ -8,6 +8,7 @@ import { useScenarioFiles } from '../../state/scenario-files'
 import { LoadCurveEditor } from './LoadCurveEditor'
 import { KnobPanel } from './KnobPanel'
 import { CompareView } from './CompareView'
+import { HeadroomPanel } from './HeadroomPanel'
 import { PRESET_LABELS, presetCurve, scaleCurve, type CurvePreset } from './curve'
 import { useWidth } from '../../components/useSize'
 import { curvePeak, haproxyEffectiveLimits } from '../../../../simulator/scenario'
@@ -16,6 +17,7 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
   const st = useWhatIf()
   const files = useScenarioFiles()
   const [ref, width] = useWidth<HTMLDivElement>()
+  const [mainRef, mainWidth] = useWidth<HTMLDivElement>()
   const [scale, setScale] = useState('1')
   const [scaleError, setScaleError] = useState<string | null>(null)
   const [name, setName] = useState('')
@@ -227,8 +229,9 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
             </div>
           ) : null}
         </aside>
-        <div className="whatif-main">
+        <div className="whatif-main" ref={mainRef}>
           <CompareView baseline={base} scenario={scen} maxconn={maxconn} />
+          <HeadroomPanel scenario={s} width={Math.max(320, mainWidth - 18)} />
         </div>
       </div>
     </div>
