@@ -29,6 +29,9 @@ usage:
   headroom simulate --scenario FILE [--json]    simulate a scenario file
   headroom simulate --case FILE --json          predict a fidelity case (shared/fidelity format)
   headroom snapshot HOST [--json] [--out FILE]  snapshot a server over SSH (read-only)
+  headroom lab --scenario FILE [--runs N] [--out FILE]
+                                                replay a scenario on the real kernel + HAProxy in network
+                                                namespaces (Linux, root); --compare FILE, --report
   headroom --version | --help
 `
 
@@ -91,8 +94,12 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       return simulateCommand(rest, io)
     }
     case 'snapshot': {
-      io.stderr('headroom: snapshot: WIRING-PENDING\n')
-      return 2
+      const { snapshotCommand } = await import('./snapshot')
+      return snapshotCommand(rest, io)
+    }
+    case 'lab': {
+      const { labCommand } = await import('./lab')
+      return labCommand(rest, io)
     }
     case undefined:
     case '--web':
