@@ -4,8 +4,9 @@
  * Key = (time, priority, seq): `seq` is a monotonic counter so events with equal time and
  * priority come out FIFO and every run with the same inputs pops the same order. Times are
  * seconds in a Float64Array; (priority, seq) are folded into one Float64 tiebreak
- * (priority * 2^40 + seq, exact for < 2^53); each event carries a kind and two int32
- * arguments (entity ids). Capacity grows by doubling. No allocation per event.
+ * (priority * 2^40 + seq, exact below 2^53). Each event carries a kind and two int32
+ * arguments (entity ids), stored by slot so a heap move copies three numbers, not five.
+ * Capacity grows by doubling; no allocation per event.
  */
 
 const SEQ_SPAN = 2 ** 40
@@ -21,18 +22,27 @@ export class EventQueue {
   popped = 0
   private size = 0
   private seq = 0
+  // heap, by position
   private times: Float64Array
   private ties: Float64Array
+  private slots: Int32Array
+  // payload, by slot
   private kinds: Int32Array
   private as: Int32Array
   private bs: Int32Array
+  private freeSlots: Int32Array
+  private nFree: number
 
   constructor(capacity = 1024) {
     this.times = new Float64Array(capacity)
     this.ties = new Float64Array(capacity)
+    this.slots = new Int32Array(capacity)
     this.kinds = new Int32Array(capacity)
     this.as = new Int32Array(capacity)
     this.bs = new Int32Array(capacity)
+    this.freeSlots = new Int32Array(capacity)
+    for (let i = 0; i < capacity; i++) this.freeSlots[i] = capacity - 1 - i
+    this.nFree = capacity
   }
 
   get length(): number {
@@ -41,28 +51,28 @@ export class EventQueue {
 
   /** Schedule an event at absolute time `time` (>= now); lower priority runs first on equal times. */
   schedule(time: number, priority: number, kind: number, a: number, b: number): void {
-    if (this.size === this.times.length) this.grow()
+    if (this.nFree === 0) this.grow()
+    const slot = this.freeSlots[--this.nFree]!
+    this.kinds[slot] = kind
+    this.as[slot] = a
+    this.bs[slot] = b
     const tie = priority * SEQ_SPAN + this.seq++
     const times = this.times
     const ties = this.ties
+    const slots = this.slots
     let pos = this.size++
-    // sift up with a hole
     while (pos > 0) {
       const parent = (pos - 1) >> 1
       const pt = times[parent]!
       if (pt < time || (pt === time && ties[parent]! < tie)) break
       times[pos] = pt
       ties[pos] = ties[parent]!
-      this.kinds[pos] = this.kinds[parent]!
-      this.as[pos] = this.as[parent]!
-      this.bs[pos] = this.bs[parent]!
+      slots[pos] = slots[parent]!
       pos = parent
     }
     times[pos] = time
     ties[pos] = tie
-    this.kinds[pos] = kind
-    this.as[pos] = a
-    this.bs[pos] = b
+    slots[pos] = slot
   }
 
   /** Time of the next event, or Infinity when empty. */
@@ -76,22 +86,20 @@ export class EventQueue {
     if (n === 0) return false
     const times = this.times
     const ties = this.ties
-    const kinds = this.kinds
-    const as = this.as
-    const bs = this.bs
+    const slots = this.slots
+    const top = slots[0]!
     this.now = times[0]!
-    this.kind = kinds[0]!
-    this.a = as[0]!
-    this.b = bs[0]!
+    this.kind = this.kinds[top]!
+    this.a = this.as[top]!
+    this.b = this.bs[top]!
+    this.freeSlots[this.nFree++] = top
     this.popped++
     const last = n - 1
     this.size = last
     if (last === 0) return true
     const t = times[last]!
     const ti = ties[last]!
-    const k = kinds[last]!
-    const va = as[last]!
-    const vb = bs[last]!
+    const sl = slots[last]!
     let pos = 0
     const half = last >> 1
     while (pos < half) {
@@ -110,35 +118,38 @@ export class EventQueue {
       if (t < ct || (t === ct && ti < cti)) break
       times[pos] = ct
       ties[pos] = cti
-      kinds[pos] = kinds[c]!
-      as[pos] = as[c]!
-      bs[pos] = bs[c]!
+      slots[pos] = slots[c]!
       pos = c
     }
     times[pos] = t
     ties[pos] = ti
-    kinds[pos] = k
-    as[pos] = va
-    bs[pos] = vb
+    slots[pos] = sl
     return true
   }
 
   private grow(): void {
-    const n = this.times.length * 2
-    const t = new Float64Array(n)
-    t.set(this.times)
-    this.times = t
-    const ti = new Float64Array(n)
-    ti.set(this.ties)
-    this.ties = ti
-    const k = new Int32Array(n)
-    k.set(this.kinds)
-    this.kinds = k
-    const a = new Int32Array(n)
-    a.set(this.as)
-    this.as = a
-    const b = new Int32Array(n)
-    b.set(this.bs)
-    this.bs = b
+    const old = this.times.length
+    const n = old * 2
+    const f = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(n)
+      b.set(a)
+      return b
+    }
+    const i = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(n)
+      b.set(a)
+      return b
+    }
+    this.times = f(this.times)
+    this.ties = f(this.ties)
+    this.slots = i(this.slots)
+    this.kinds = i(this.kinds)
+    this.as = i(this.as)
+    this.bs = i(this.bs)
+    const fs = new Int32Array(n)
+    // all old slots are in use (nFree was 0): the new ones are free
+    for (let k = 0; k < n - old; k++) fs[k] = n - 1 - k
+    this.freeSlots = fs
+    this.nFree = n - old
   }
 }

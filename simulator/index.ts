@@ -173,6 +173,7 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
     request: lat.toJSON(),
     connect: conn.toJSON(),
     backendWaitShare: 0,
+    little: { meanInFlight: 0, throughput: ok / Math.max(1, rows), meanLatencyMs: tSys },
     kernel: { client: zeroCounters(), proxy: h ? zeroCounters() : null, backend: zeroCounters() },
     haproxy: h
       ? {

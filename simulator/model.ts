@@ -59,8 +59,6 @@ import {
 export const MIN_OWD_S = 15e-6
 /** CPU time of one connect() in a load generator: connects started together are this far apart (s). */
 export let CONNECT_COST_S = 20e-6
-/** Gap between the final ACK and the request segment the client writes right after connect() returns (s). */
-export const DATA_AFTER_ACK_S = 5e-6
 /**
  * User-space reaction time of a process woken by a socket event before its next syscall
  * (a load generator reconnecting after a response, nginx connecting upstream after reading
@@ -297,6 +295,8 @@ export class Model {
   readonly s: Scenario
   readonly q = new EventQueue(4096)
   readonly opts: ModelOptions
+  /** Event log on (golden tests): messages are only built when it is. */
+  private readonly logOn: boolean
   private readonly rArr: Stream
   private readonly rSvc: Stream
   private readonly rJit: Stream
@@ -344,6 +344,12 @@ export class Model {
   private cAwaitResp = new Int16Array(0)
   private cReqSeq = new Int32Array(0)
   private cQueuedAt = new Float64Array(0)
+  /** Lazily armed timers: SYN sent time, give-up, request-sock creation, handshake completion. */
+  private cSynAt = new Float64Array(0)
+  private cGiveUp = new Float64Array(0)
+  private cReqAt = new Float64Array(0)
+  private cEstAt = new Float64Array(0)
+  private cTimers = new Int8Array(0)
   private cWaitedAccept = new Int8Array(0)
 
   // clients
@@ -365,6 +371,19 @@ export class Model {
   readonly connectH = new Histogram()
   private waitedReq = 0
   private servedReq = 0
+  // Little's law tally: requests in flight (from connection attempt / request start to its outcome)
+  private inFlight = 0
+  private inFlightArea = 0
+  private inFlightAt = 0
+  private latencySumS = 0
+  private doneReq = 0
+
+  private flight(delta: number): void {
+    const now = this.q.now
+    this.inFlightArea += this.inFlight * (now - this.inFlightAt)
+    this.inFlightAt = now
+    this.inFlight += delta
+  }
 
   // haproxy
   private feconn = 0
@@ -399,6 +418,7 @@ export class Model {
   constructor(s: Scenario, opts: ModelOptions) {
     this.s = s
     this.opts = opts
+    this.logOn = !!opts.log
     const seed = opts.seed | 0
     this.rArr = new Stream(seed, STREAM.arrivals)
     this.rSvc = new Stream(seed, STREAM.service)
@@ -564,6 +584,11 @@ export class Model {
     this.cAwaitResp = g(this.cAwaitResp, Int16Array)
     this.cReqSeq = g(this.cReqSeq, Int32Array)
     this.cQueuedAt = g(this.cQueuedAt, Float64Array)
+    this.cSynAt = g(this.cSynAt, Float64Array)
+    this.cGiveUp = g(this.cGiveUp, Float64Array)
+    this.cReqAt = g(this.cReqAt, Float64Array)
+    this.cEstAt = g(this.cEstAt, Float64Array)
+    this.cTimers = g(this.cTimers, Int8Array)
     this.cWaitedAccept = g(this.cWaitedAccept, Int8Array)
     this.cap = n
   }
@@ -595,6 +620,8 @@ export class Model {
     this.cIp[c] = -1
     this.cWaiting[c] = 0
     this.cAwaitResp[c] = 0
+    this.cEstAt[c] = 0
+    this.cTimers[c] = 0
     return c
   }
 
@@ -656,7 +683,7 @@ export class Model {
   }
 
   private logEv(msg: string): void {
-    if (this.opts.log) this.opts.log.push(`${this.q.now.toFixed(6)} ${msg}`)
+    this.opts.log!.push(`${this.q.now.toFixed(6)} ${msg}`)
   }
 
   // ------------------------------------------------------------------ clients --
@@ -730,6 +757,7 @@ export class Model {
     this.cReqLeft[c] = cl.keepAlive ? cl.requestsPerConnection : 1
     // requests count when the connection attempt starts (ab -n counts attempts)
     this.requests++
+    this.flight(1)
     this.cConnStart[c] = this.q.now
     this.cReqStart[c] = this.q.now
     this.cReqSeq[c] = 0
@@ -771,9 +799,22 @@ export class Model {
     if (L.unix) return
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
     const ih = this.iniHost(c)
-    if (ih.syn.length > 1) this.at(timerAt(this.q.now, ih.syn[1]!, ih.wheel), EV_SYN_TIMER, c)
-    const giveUp = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
-    this.at(this.q.now + giveUp, EV_CONNECT_TIMEOUT, c)
+    this.cSynAt[c] = this.q.now
+    this.cGiveUp[c] = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
+    // A SYN that gets a SYN-ACK needs neither the retransmit timer nor the connect timeout:
+    // both are armed (as the kernel armed them when the SYN left) only once a SYN is dropped.
+    if (this.cGiveUp[c] < 4 * MIN_OWD_S + (this.cRole[c] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
+  }
+
+  /** The SYN of c was dropped: arm the retransmit timer (from when it was sent) and, once, the give-up. */
+  private armSynTimers(c: number): void {
+    const ih = this.iniHost(c)
+    const k = this.cSynIdx[c]!
+    if (k + 1 < ih.syn.length) this.at(timerAt(this.cSynAt[c]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel), EV_SYN_TIMER, c)
+    if (!(this.cTimers[c]! & 1)) {
+      this.cTimers[c]! |= 1
+      this.at(this.cStart[c]! + this.cGiveUp[c]!, EV_CONNECT_TIMEOUT, c)
+    }
   }
 
   private onSynTimer(c: number): void {
@@ -782,26 +823,28 @@ export class Model {
     const k = ++this.cSynIdx[c]!
     ih.counters.TCPSynRetrans++
     this.cRetransmitted[c] = 1
-    this.logEv(`syn-retransmit conn=${c} n=${k}`)
+    this.cSynAt[c] = this.q.now
+    if (this.logOn) this.logEv(`syn-retransmit conn=${c} n=${k}`)
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
-    if (k + 1 < ih.syn.length) {
-      const gap = ih.syn[k + 1]! - ih.syn[k]!
-      this.at(timerAt(this.q.now, gap, ih.wheel), EV_SYN_TIMER, c)
-    }
   }
 
   private onConnectTimeout(c: number): void {
     if (this.cIni[c] !== I_SYN_SENT) return
+    // the SYN-ACK already reached the initiator (handshake event pending): connected
+    if (this.cEstAt[c]! > 0 && this.cEstAt[c]! <= this.q.now) return
+    const r = this.cRole[c]!
+    if (this.logOn) this.logEv(`connect-timeout conn=${c} role=${r}`)
+    if (r === ROLE_CLIENT) {
+      this.clientFail(c, C_CONNECT_TIMEOUT) // also leaves SYN-SENT
+      return
+    }
     this.cIni[c] = I_DONE
     this.synSent--
-    const r = this.cRole[c]!
-    this.logEv(`connect-timeout conn=${c} role=${r}`)
-    if (r === ROLE_CLIENT) {
-      this.clientFail(c, C_CONNECT_TIMEOUT)
-    } else if (r === ROLE_UPSTREAM) {
+    if (r === ROLE_UPSTREAM) {
       this.upstreamFailed(c, 'connect')
     } else {
       // nginx -> php-fpm TCP: fastcgi_connect_timeout -> 504
+      if (this.cSrv[c] === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
       const front = this.cPeer[c]!
       const sv = this.servers[this.cServer[c]!]!
       sv.fds--
@@ -828,7 +871,8 @@ export class Model {
         ctr.PAWSPassive++
         ctr.ListenDrops++
         this.hit('tw-recycle')
-        this.logEv(`syn-drop paws conn=${c}`)
+        if (this.logOn) this.logEv(`syn-drop paws conn=${c}`)
+        this.armSynTimers(c)
         return
       }
     }
@@ -839,7 +883,8 @@ export class Model {
         ctr.ListenDrops++
         ctr.TCPReqQFullDrop++
         this.hit('syn-queue')
-        this.logEv(`syn-drop synq-full conn=${c} L=${L.id}`)
+        if (this.logOn) this.logEv(`syn-drop synq-full conn=${c} L=${L.id}`)
+        this.armSynTimers(c)
         return
       }
       wantCookie = true
@@ -849,19 +894,21 @@ export class Model {
       ctr.ListenOverflows++
       ctr.ListenDrops++
       this.overflowHit(L)
-      this.logEv(`syn-drop acceptq-full conn=${c} L=${L.id}`)
+      if (this.logOn) this.logEv(`syn-drop acceptq-full conn=${c} L=${L.id}`)
+      this.armSynTimers(c)
       return
     }
     if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2) {
       ctr.ListenDrops++
       this.hit('syn-queue')
-      this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
+      if (this.logOn) this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
+      this.armSynTimers(c)
       return
     }
     if (wantCookie) {
       ctr.SyncookiesSent++
       this.cSrv[c] = S_COOKIE
-      this.logEv(`syn-cookie conn=${c} L=${L.id}`)
+      if (this.logOn) this.logEv(`syn-cookie conn=${c} L=${L.id}`)
     } else {
       L.synq++
       L.young++
@@ -870,11 +917,14 @@ export class Model {
       this.cSynackIdx[c] = 0
       if (L.synq > L.maxSynq) L.maxSynq = L.synq
       this.level(L.colSynq, L.synq)
-      const sa = H.synack
-      this.at(timerAt(this.q.now, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
-      this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
+      // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
+      this.cReqAt[c] = this.q.now
+      if (this.logOn) this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
     }
-    this.at(this.q.now + this.owdOf(c), EV_SYNACK, c)
+    // SYN-ACK reaches the initiator at t1 (connect() returns), its ACK + request reach us d2 later
+    const t1 = this.q.now + this.owdOf(c)
+    this.cEstAt[c] = t1
+    this.at(t1 + this.owdOf(c), EV_SYNACK, c)
   }
 
   private overflowHit(L: Listener): void {
@@ -883,25 +933,29 @@ export class Model {
     else this.hit(this.s.backend.kind === 'generic' ? 'backend-workers' : 'accept-queue')
   }
 
-  /** SYN-ACK reaches the initiator: it is ESTABLISHED (connect() returns). */
+  /**
+   * Handshake completion, as one event: the initiator got the SYN-ACK at cEstAt (connect()
+   * returned, the request was written) and its ACK plus request segment reach the listener now.
+   */
   private onSynack(c: number): void {
     if (this.cIni[c] !== I_SYN_SENT) return
+    const t1 = this.cEstAt[c]!
     this.cIni[c] = I_EST
     this.synSent--
-    const connectS = this.q.now - this.cStart[c]!
+    const connectS = t1 - this.cStart[c]!
     if (this.cRole[c] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
       this.connected++
       if (this.cRetransmitted[c]) this.retriedConnects++
-      // the request is sent right after connect() returns
-      this.cReqStart[c] = this.q.now
+      this.cReqStart[c] = t1
     }
-    this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}`)
-    const d = this.owdOf(c)
-    // final ACK, then the request segment (clients, HAProxy and nginx all write at once)
-    this.at(this.q.now + d, EV_ACK, c)
-    if (this.cRole[c] === ROLE_UPSTREAM || this.cRole[c] === ROLE_CLIENT || this.cRole[c] === ROLE_FCGI) {
-      this.at(this.q.now + d + DATA_AFTER_ACK_S, EV_DATA, c)
+    if (this.logOn) this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}`)
+    this.onAck(c, true)
+    // a dropped ACK is followed microseconds later by the request segment: a second attempt
+    if (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) {
+      const H = this.hosts[this.listeners[this.cL[c]!]!.host]!
+      H.counters.ListenOverflows++
+      H.counters.ListenDrops++
     }
   }
 
@@ -931,12 +985,18 @@ export class Model {
         H.counters.EmbryonicRsts++
         this.removeReq(c, L)
         this.cSrv[c] = S_GONE
-        this.logEv(`ack-overflow reset conn=${c} L=${L.id}`)
+        if (this.logOn) this.logEv(`ack-overflow reset conn=${c} L=${L.id}`)
         this.initiatorReset(c)
         return
       }
-      this.logEv(`ack-overflow drop conn=${c} L=${L.id} data=${withData ? 1 : 0}`)
+      if (this.logOn) this.logEv(`ack-overflow drop conn=${c} L=${L.id} data=${withData ? 1 : 0}`)
       if (withData && this.cRtx[c] === 0) this.armDataRtx(c)
+      if (st === S_REQ && !(this.cTimers[c]! & 2)) {
+        // request sock stays: its SYN-ACK retransmit timer (armed when it was created) matters now
+        this.cTimers[c]! |= 2
+        const sa = H.synack
+        this.at(timerAt(this.cReqAt[c]!, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
+      }
       return
     }
     // promote
@@ -946,7 +1006,7 @@ export class Model {
     L.push(c, this.cGen[c]!)
     this.cQueuedAt[c] = this.q.now
     this.level(L.colAcceptq, L.aqLen)
-    this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
+    if (this.logOn) this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
     this.wake(L)
   }
 
@@ -993,12 +1053,12 @@ export class Model {
     if (n > H.k.synackRetries) {
       this.removeReq(c, L)
       this.cSrv[c] = S_GONE
-      this.logEv(`reqsk-expired conn=${c} L=${L.id}`)
+      if (this.logOn) this.logEv(`reqsk-expired conn=${c} L=${L.id}`)
       // the client's next segment meets a listener without request: RST
       if (this.cIni[c] === I_EST) this.initiatorReset(c)
       return
     }
-    this.logEv(`synack-retransmit conn=${c} n=${n}`)
+    if (this.logOn) this.logEv(`synack-retransmit conn=${c} n=${n}`)
     if (this.cIni[c] === I_EST) {
       // client already established: its dup ACK retries the promotion one RTT later
       this.at(this.q.now + 2 * this.owdOf(c), EV_ACK, c)
@@ -1069,7 +1129,7 @@ export class Model {
       this.bump('accepted')
       this.level(this.colIdx('proxy_scur'), this.feconn)
       this.level(this.colIdx('open_fds'), this.fdUsed)
-      this.logEv(`haproxy-accept conn=${c} feconn=${this.feconn}`)
+      if (this.logOn) this.logEv(`haproxy-accept conn=${c} feconn=${this.feconn}`)
       if (this.s.haproxy!.mode === 'tcp') this.route(c)
       else if (this.cHasData[c]) this.route(c)
       else this.q.schedule(this.q.now + this.s.haproxy!.timeoutClientS, 0, EV_HTTP_REQ_TIMEOUT, c, this.reqTok(c))
@@ -1195,7 +1255,7 @@ export class Model {
       this.cPeer[u] = c
       this.cPeer[c] = u
       this.cHasData[u] = 1
-      this.logEv(`reuse-server-conn conn=${c} up=${u}`)
+      if (this.logOn) this.logEv(`reuse-server-conn conn=${c} up=${u}`)
       this.at(this.q.now + this.owd(1), EV_DATA, u)
       this.armServerTimeout(c)
       return
@@ -1211,7 +1271,7 @@ export class Model {
     const port = pool.connect(this.q.now, this.rPort)
     if (port < 0) {
       this.hit('source-ports')
-      this.logEv(`eaddrnotavail conn=${c}`)
+      if (this.logOn) this.logEv(`eaddrnotavail conn=${c}`)
       this.retryOrFail(c, 'resource')
       return
     }
@@ -1233,7 +1293,7 @@ export class Model {
     this.closeUpstream(u, false)
     if (c < 0 || this.cIni[c] !== I_EST) return
     this.cPeer[c] = -1
-    this.logEv(`upstream-${why} conn=${c}`)
+    if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
     this.retryOrFail(c, why)
   }
 
@@ -1411,7 +1471,7 @@ export class Model {
         this.bump('accepted')
         this.level(this.colIdx('open_fds'), sv.fds)
       }
-      this.logEv(`backend-accept conn=${c} server=${sv.name}`)
+      if (this.logOn) this.logEv(`backend-accept conn=${c} server=${sv.name}`)
       if (this.cHasData[c]) this.backendRequest(c)
     }
   }
@@ -1459,7 +1519,7 @@ export class Model {
       if (F.full) {
         this.hosts[2]!.counters.ListenOverflows += 0 // unix sockets have no TCP counters
         this.hit('php-fpm-backlog')
-        this.logEv(`fpm-eagain conn=${c}`)
+        if (this.logOn) this.logEv(`fpm-eagain conn=${c}`)
         sv.fds--
         this.release(f)
         this.backendRespond(c, 502)
@@ -1488,7 +1548,7 @@ export class Model {
       this.cWaitedAccept[f] = this.q.now > this.cQueuedAt[f]! ? 1 : 0
       sv.busy++
       this.level(this.colIdx('busy_workers'), this.busyTotal())
-      this.logEv(`fpm-accept fcgi=${f}`)
+      if (this.logOn) this.logEv(`fpm-accept fcgi=${f}`)
       if (this.cHasData[f]) this.fpmRequest(f)
     }
     if (F.aqLen > 0) this.hit('backend-workers')
@@ -1604,15 +1664,19 @@ export class Model {
     const now = this.q.now
     this.ok++
     this.bump('completed')
+    this.flight(-1)
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    this.latencySumS += lat / 1000
+    this.doneReq++
     this.latency.add(lat)
     this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
     if (now > this.lastEnd) this.lastEnd = now
-    this.logEv(`response conn=${c} latency_ms=${lat.toFixed(3)}`)
+    if (this.logOn) this.logEv(`response conn=${c} latency_ms=${lat.toFixed(3)}`)
     const left = --this.cReqLeft[c]!
     if (left > 0 && now < this.loadEndS) {
       this.cReqSeq[c]!++
       this.requests++
+      this.flight(1)
       this.q.schedule(now + this.s.clients.thinkTimeS, 0, EV_NEXT_REQ, c, this.reqTok(c))
       return
     }
@@ -1632,17 +1696,20 @@ export class Model {
     if (this.cIni[c] === I_DONE) return
     this.failed++
     this.byCause[cause]!++
+    this.flight(-1)
     this.bump('failed')
     this.bump(`failed_${FAILURE_CAUSES[cause]}`)
     const now = this.q.now
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    this.latencySumS += lat / 1000
+    this.doneReq++
     if (now > this.lastEnd) this.lastEnd = now
     // HTTP error responses are answered requests: load tools count them in their percentiles
     if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408) {
       this.latency.add(lat)
       this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
     }
-    this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
+    if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
     if (this.cIni[c] === I_SYN_SENT) this.synSent--
     // abandon the listener side
     const st = this.cSrv[c]!
@@ -1930,6 +1997,16 @@ export class Model {
   }
 
   // -------------------------------------------------------------- summary --
+  private littleTally(): SimSummary['little'] {
+    this.flight(0)
+    const T = this.inFlightAt
+    return {
+      meanInFlight: T > 0 ? this.inFlightArea / T : 0,
+      throughput: T > 0 ? this.doneReq / T : 0,
+      meanLatencyMs: this.doneReq ? (1000 * this.latencySumS) / this.doneReq : 0
+    }
+  }
+
   private summary(): SimSummary {
     const inFlight = this.requests - this.ok - this.failed
     const byCause = {} as Record<FailureCause, number>
@@ -2020,6 +2097,7 @@ export class Model {
       request: this.reqLatency.toJSON(),
       connect: this.connectH.toJSON(),
       backendWaitShare: this.servedReq ? this.waitedReq / this.servedReq : 0,
+      little: this.littleTally(),
       kernel: { client: this.hosts[0]!.counters, proxy: this.s.haproxy ? this.hosts[1]!.counters : null, backend: this.hosts[2]!.counters },
       haproxy,
       listeners: L,

@@ -219,6 +219,8 @@ export interface SimSummary {
   connect: HistogramSummary
   /** Share of backend requests that waited for a worker / child (Erlang C check). */
   backendWaitShare: number
+  /** Little's law tally over the whole run: time-average requests in flight, and completion rate (per s). */
+  little: { meanInFlight: number; throughput: number; meanLatencyMs: number }
   kernel: { client: KernelCounters; proxy: KernelCounters | null; backend: KernelCounters }
   haproxy: HaproxyStats | null
   listeners: ListenerInfo[]

@@ -496,9 +496,10 @@ export interface HaproxyLimits {
 export function haproxyEffectiveLimits(h: HaproxyConfig, proxySomaxconn: number): HaproxyLimits {
   const prof = haproxyProfile(h.version)
   const ver = haproxyMinor(h.version)
-  const listeners = 1
-  // fixed fds: 10 reserved + listeners + stats socket etc.; 2.x adds 3 per thread (poller + wake pipe)
-  const fixed = prof === '1.x' ? 10 + listeners + 2 : 10 + listeners + 2 + 3 * h.nbthread + 12
+  // fixed fds besides 2 per connection: 1.x "reserve 10" + one listener + the stats socket;
+  // 2.x: measured maxsock = 2*maxconn + 28 with nbthread 2 and 125 for maxconn 50 with
+  // nbthread 1 (semantics.md 6.2, fidelity cases), i.e. 22 + 3 per thread (poller + wake pipe)
+  const fixed = prof === '1.x' ? 12 : 22 + 3 * h.nbthread
   const strict = h.strictLimits ?? ver >= 2003
   let maxconn: number
   let message = ''

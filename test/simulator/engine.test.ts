@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { EventQueue } from '../../simulator/engine'
+import { Stream } from '../../simulator/random'
+import { runMMcK, mmckBlocking, erlangC, mmckDistribution } from '../../simulator/mmck'
+
+describe('EventQueue', () => {
+  it('pops by (time, priority, seq): time order, then priority, then FIFO', () => {
+    const q = new EventQueue(2)
+    q.schedule(2, 0, 1, 0, 0)
+    q.schedule(1, 0, 2, 0, 0)
+    q.schedule(1, -1, 3, 0, 0)
+    q.schedule(1, 0, 4, 0, 0)
+    q.schedule(1, 0, 5, 7, 9)
+    const out: number[] = []
+    while (q.step()) out.push(q.kind)
+    expect(out).toEqual([3, 2, 4, 5, 1])
+    expect(q.popped).toBe(5)
+    expect(q.peek()).toBe(Infinity)
+  })
+
+  it('matches a sorted reference for random schedules (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: -1, max: 1 })), { maxLength: 300 }), (evs) => {
+        const q = new EventQueue(4)
+        evs.forEach(([t, p], i) => q.schedule(t, p, i, i, -i))
+        const ref = evs.map(([t, p], i) => ({ t, p, i })).sort((x, y) => x.t - y.t || x.p - y.p || x.i - y.i)
+        const got: number[] = []
+        while (q.step()) {
+          expect(q.a + q.b).toBe(0)
+          got.push(q.kind)
+        }
+        expect(got).toEqual(ref.map((r) => r.i))
+      })
+    )
+  })
+
+  it('interleaved schedule/step keeps order (grows under load)', () => {
+    const q = new EventQueue(1)
+    const r = new Stream(1, 1)
+    for (let i = 0; i < 100; i++) q.schedule(r.next(), 0, i, 0, 0)
+    let last = -1
+    for (let i = 0; i < 5000; i++) {
+      expect(q.step()).toBe(true)
+      expect(q.now).toBeGreaterThanOrEqual(last)
+      last = q.now
+      q.schedule(q.now + r.next(), 0, i, 0, 0)
+    }
+  })
+})
+
+describe('Stream', () => {
+  it('is reproducible per (seed, stream) and streams are independent', () => {
+    const a = new Stream(7, 1)
+    const b = new Stream(7, 1)
+    const c = new Stream(7, 2)
+    const xa = Array.from({ length: 5 }, () => a.next())
+    expect(Array.from({ length: 5 }, () => b.next())).toEqual(xa)
+    expect(Array.from({ length: 5 }, () => c.next())).not.toEqual(xa)
+    const s = new Stream(1, 3)
+    let sum = 0
+    const n = 200000
+    for (let i = 0; i < n; i++) {
+      const u = s.next()
+      expect(u >= 0 && u < 1).toBe(true)
+      sum += u
+    }
+    expect(Math.abs(sum / n - 0.5)).toBeLessThan(0.005)
+    let e = 0
+    for (let i = 0; i < n; i++) e += s.exp(2)
+    expect(Math.abs(e / n - 2)).toBeLessThan(0.03)
+  })
+})
+
+describe('engine vs closed forms', () => {
+  it('M/M/c/K c=8 K=16 loss probability and distribution mean', () => {
+    const p = { c: 8, K: 16, lambda: 7.2, mu: 1, arrivals: 400_000, seed: 11 }
+    const r = runMMcK(p)
+    const pk = mmckBlocking(8, 16, 7.2, 1)
+    // standard error of a proportion ~ sqrt(p(1-p)/n), inflated for autocorrelation
+    expect(Math.abs(r.lossProbability - pk)).toBeLessThan(0.004)
+    const d = mmckDistribution(8, 16, 7.2, 1)
+    const L = d.reduce((s, x, n) => s + x * n, 0)
+    expect(Math.abs(r.meanInSystem - L) / L).toBeLessThan(0.02)
+  })
+  it('M/M/c waiting probability matches Erlang C', () => {
+    const r = runMMcK({ c: 4, K: 1e9, lambda: 3, mu: 1, arrivals: 300_000, seed: 5 })
+    const pw = erlangC(4, 3)
+    expect(pw).toBeCloseTo(0.5094, 3)
+    expect(Math.abs(r.waitProbability - pw)).toBeLessThan(0.02)
+    expect(r.lost).toBe(0)
+  })
+})
