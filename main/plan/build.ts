@@ -21,13 +21,18 @@ import {
 } from '../../simulator/scenario'
 import type { SimSummary } from '../../simulator/result'
 import { diagnose } from '../diagnosis/rules'
-import { defaultsFor, sysctlRaw, val } from '../diagnosis/facts'
+import { counterRate, defaultsFor, sysctlRaw, val } from '../diagnosis/facts'
 import { HaproxyCfgEditor, setNginxDirective, setNginxListenParam, setPhpFpmPoolValue, splitNginxT } from './config-edit'
 import { applyScript, rollbackScript, type ScriptFile, type ScriptInput, type ScriptOverride } from './scripts'
 import { checkAbsPath, checkUnit, commentText } from './shell'
 import type { CheckItem, Plan, PlanFile, PlanItem, PredictionDigest } from './types'
 
-export const SYSCTL_DROPIN = '/etc/sysctl.d/90-headroom.conf'
+import { SYSCTL_DROPIN } from './constants'
+
+export { SYSCTL_DROPIN }
+
+/** Kernel counters whose rise a plan is meant to stop (semantics 1.5, 4.4). */
+export const MOTIVATING_COUNTERS = ['TcpExtListenOverflows', 'TcpExtListenDrops', 'TcpExtTCPReqQFullDrop', 'TcpExtPAWSPassive', 'TcpExtTCPTimeWaitOverflow']
 
 export interface PredictionInput {
   summary: SimSummary
@@ -490,6 +495,7 @@ export function buildPlan(input: PlanInput): Plan {
     daemonReload
   }
   const checklist = buildChecklist(snap, items, scenario, front, overrides.length > 0)
+  const motivation = MOTIVATING_COUNTERS.map((c) => ({ counter: c, perS: counterRate(snap, c)?.perS ?? 0 })).filter((m) => m.perS > 0)
   return {
     format: 'headroom-plan/1',
     id,
@@ -509,6 +515,7 @@ export function buildPlan(input: PlanInput): Plan {
     rollbackSh: items.length ? rollbackScript(scriptInput) : '#!/bin/sh\necho "headroom: this plan changes nothing"\n',
     checklist,
     prediction: { baseline: digest(input.baselineResult), scenario: digest(input.scenarioResult) },
+    motivation,
     services,
     notes
   }

@@ -102,6 +102,8 @@ export interface Plan {
   rollbackSh: string
   checklist: CheckItem[]
   prediction: { baseline: PredictionDigest | null; scenario: PredictionDigest | null }
+  /** Kernel counter rates (per second) in the baseline snapshot that motivated the plan (non-zero ones). */
+  motivation: { counter: string; perS: number }[]
   /** Service units the scripts reload/restart. */
   services: { haproxy: string | null; nginx: string | null; phpFpm: string | null }
   notes: string[]
