@@ -10,6 +10,7 @@
  */
 import type { Scenario } from '../../simulator/scenario'
 import type { Snapshot } from '../snapshot/schema'
+import type { SnapshotApi, SnapshotEvents } from '../snapshot/api-types'
 import type { BaselineRef, SavedScenario, SavedScenarioInfo, ScenarioListing } from '../scenarios/types'
 
 /** Static facts about the running backend. */
@@ -142,6 +143,7 @@ export interface ApiContract {
     sweepResult(sweepId: string): Promise<SweepResult>
     sweepCancel(sweepId: string): Promise<{ cancelled: boolean }>
   }
+  snapshot: SnapshotApi
   scenario: {
     list(): Promise<ScenarioListing>
     open(id: string): Promise<SavedScenario>
@@ -153,7 +155,7 @@ export interface ApiContract {
 }
 
 /** Every pushed event, by name. */
-export interface ApiEvents {
+export interface ApiEvents extends SnapshotEvents {
   'sim.progress': SimProgressEvent
   'sim.done': SimDoneEvent
   'sim.failed': SimFailedEvent
@@ -188,6 +190,18 @@ export const API_CALLS = [
   'sim.sweep',
   'sim.sweepResult',
   'sim.sweepCancel',
+  'snapshot.take',
+  'snapshot.cancel',
+  'snapshot.confirmHostKey',
+  'snapshot.list',
+  'snapshot.open',
+  'snapshot.rename',
+  'snapshot.delete',
+  'snapshot.export',
+  'snapshot.import',
+  'snapshot.compare',
+  'snapshot.fleet',
+  'snapshot.sshHosts',
   'scenario.list',
   'scenario.open',
   'scenario.save',
@@ -201,7 +215,12 @@ export const API_EVENTS: Record<EventName, true> = {
   'sim.progress': true,
   'sim.done': true,
   'sim.failed': true,
-  'sim.sweepProgress': true
+  'sim.sweepProgress': true,
+  'snapshot.progress': true,
+  'snapshot.done': true,
+  'snapshot.failed': true,
+  'snapshot.fleetProgress': true,
+  'snapshot.fleetDone': true
 }
 
 type Missing = Exclude<CallName, (typeof API_CALLS)[number]>

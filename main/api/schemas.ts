@@ -7,6 +7,7 @@ import { z } from 'zod'
 import type { CallName } from './contract'
 import { scenarioSchema } from '../sim/scenario-schema'
 import { BaselineRefSchema } from '../scenarios/types'
+import { snapshotArgSchemas } from '../snapshot/api-schemas'
 
 const id = z
   .string()
@@ -42,6 +43,7 @@ export const callArgSchemas = {
   ]),
   'sim.sweepResult': z.tuple([id]),
   'sim.sweepCancel': z.tuple([id]),
+  ...snapshotArgSchemas,
   'scenario.list': z.tuple([]),
   'scenario.open': z.tuple([z.uuid('not a scenario id')]),
   'scenario.save': z.tuple([

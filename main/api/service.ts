@@ -12,6 +12,8 @@ import { createSimHandlers } from './sim-handlers'
 import { createDemoHandlers } from '../demos/handlers'
 import { SimPool } from '../sim/pool'
 import { ScenarioStore } from '../scenarios/store'
+import { createSnapshotHandlers } from '../snapshot/handlers'
+import { createNoSecretStore, type SecretStore } from '../ssh/secrets'
 import { VERSION } from '../version'
 
 export interface ServiceOptions {
@@ -24,6 +26,11 @@ export interface ServiceOptions {
   workerPath: string | URL
   /** Worker threads; default: cores - 1, at least 1. */
   poolSize?: number
+  /** Where SSH passwords/passphrases may be remembered: the OS keychain in Electron, nowhere in the browser host. */
+  secrets?: SecretStore
+  /** Override ~/.ssh/config and ~/.ssh/known_hosts (tests). */
+  sshConfigPath?: string
+  knownHostsPath?: string
 }
 
 export interface Service {
@@ -48,6 +55,13 @@ export function createService(opts: ServiceOptions): Service {
   const bus = createEventBus()
   const size = opts.poolSize ?? Math.max(1, availableParallelism() - 1)
   const pool = new SimPool({ workerPath: opts.workerPath, size })
+  const snapshot = createSnapshotHandlers({
+    emit: (event, payload) => bus.emit(event, payload as never),
+    userDataDir: opts.userDataDir,
+    secrets: opts.secrets ?? createNoSecretStore(),
+    ...(opts.sshConfigPath ? { sshConfigPath: opts.sshConfigPath } : {}),
+    ...(opts.knownHostsPath ? { knownHostsPath: opts.knownHostsPath } : {})
+  })
   const impl: ApiContract = {
     app: {
       async info() {
@@ -56,6 +70,7 @@ export function createService(opts: ServiceOptions): Service {
     },
     demo: createDemoHandlers({ resourcesDir: opts.resourcesDir }),
     sim: createSimHandlers({ runner: pool, emit: bus.emit }),
+    snapshot,
     scenario: scenarioHandlers(new ScenarioStore(opts.userDataDir))
   }
   return {
@@ -63,6 +78,7 @@ export function createService(opts: ServiceOptions): Service {
     bus,
     impl,
     async close() {
+      snapshot.close()
       await pool.close()
     }
   }

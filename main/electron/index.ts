@@ -3,11 +3,12 @@
  * service (main/api); this file only creates the locked-down window, wires IPC and forwards
  * pushed events. The same service also runs under plain Node as the browser host.
  */
-import { app, BrowserWindow, session, shell } from 'electron'
+import { app, BrowserWindow, safeStorage, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createService } from '../api/service'
 import { registerIpc } from './ipc'
+import { createSafeStorageSecretStore } from './secrets'
 import { WINDOW_CSP, isAppUrl, mainWindowOptions } from './security'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -34,7 +35,9 @@ async function main(): Promise<void> {
     hostKind: 'electron',
     resourcesDir,
     userDataDir: app.getPath('userData'),
-    workerPath: new URL('./worker.js', import.meta.url)
+    workerPath: new URL('./worker.js', import.meta.url),
+    // Remembered SSH secrets are encrypted with the OS keychain (safeStorage), never stored in clear.
+    secrets: createSafeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'))
   })
   registerIpc(service.dispatch, trusted, appFileUrl, devOrigin)
 
