@@ -350,6 +350,8 @@ export class Model {
   private cReqAt = new Float64Array(0)
   private cEstAt = new Float64Array(0)
   private cTimers = new Int8Array(0)
+  /** nginx -> php-fpm connection of a backend-side request (the fcgi row), -1 if none. */
+  private cChild = new Int32Array(0)
   private cWaitedAccept = new Int8Array(0)
 
   // clients
@@ -589,6 +591,7 @@ export class Model {
     this.cReqAt = g(this.cReqAt, Float64Array)
     this.cEstAt = g(this.cEstAt, Float64Array)
     this.cTimers = g(this.cTimers, Int8Array)
+    this.cChild = g(this.cChild, Int32Array)
     this.cWaitedAccept = g(this.cWaitedAccept, Int8Array)
     this.cap = n
   }
@@ -622,6 +625,7 @@ export class Model {
     this.cAwaitResp[c] = 0
     this.cEstAt[c] = 0
     this.cTimers[c] = 0
+    this.cChild[c] = -1
     return c
   }
 
@@ -850,7 +854,7 @@ export class Model {
       sv.fds--
       this.release(c)
       if (front >= 0) {
-        this.cPeer[front] = -1
+        this.cChild[front] = -1
         this.backendRespond(front, 504)
       }
     }
@@ -981,7 +985,8 @@ export class Model {
       H.counters.ListenOverflows++
       H.counters.ListenDrops++
       this.overflowHit(L)
-      if (H.k.abortOnOverflow === 1) {
+      // tcp_abort_on_overflow acts in tcp_check_req (request socks); a cookie ACK is just dropped
+      if (H.k.abortOnOverflow === 1 && st === S_REQ) {
         H.counters.EmbryonicRsts++
         this.removeReq(c, L)
         this.cSrv[c] = S_GONE
@@ -1084,7 +1089,7 @@ export class Model {
       if (this.cSrv[c] === S_ACCEPTED) sv.busy--
       this.release(c)
       if (front >= 0) {
-        this.cPeer[front] = -1
+        this.cChild[front] = -1
         this.backendRespond(front, 502)
       }
     }
@@ -1476,6 +1481,15 @@ export class Model {
     }
   }
 
+  /** The front request of an nginx -> php-fpm connection went away: the fcgi row finishes alone. */
+  private detachChild(c: number): void {
+    const f = this.cChild[c]!
+    if (f >= 0) {
+      this.cPeer[f] = -1
+      this.cChild[c] = -1
+    }
+  }
+
   private busyTotal(): number {
     let b = 0
     for (const sv of this.servers) b += sv.busy
@@ -1510,7 +1524,7 @@ export class Model {
     const F = sv.fpm!
     const f = this.alloc(ROLE_FCGI)
     this.cPeer[f] = c
-    this.cPeer[c] = f
+    this.cChild[c] = f
     this.cServer[f] = this.servers.indexOf(sv)
     sv.fds++
     if (F.unix) {
@@ -1521,6 +1535,7 @@ export class Model {
         this.hit('php-fpm-backlog')
         if (this.logOn) this.logEv(`fpm-eagain conn=${c}`)
         sv.fds--
+        this.cChild[c] = -1
         this.release(f)
         this.backendRespond(c, 502)
         return
@@ -1573,7 +1588,7 @@ export class Model {
       this.release(c)
       this.fpmAccept(sv)
       if (front >= 0) {
-        this.cPeer[front] = -1
+        this.cChild[front] = -1
         this.at(this.q.now + MIN_OWD_S, EV_RESP_AT_NGINX, front)
       }
       return
@@ -1615,6 +1630,7 @@ export class Model {
     const be = this.s.backend
     const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
     this.cSrv[c] = S_GONE
+    this.detachChild(c)
     sv.active--
     sv.fds--
     this.hosts[2]!.openFiles--
@@ -1715,10 +1731,7 @@ export class Model {
     const st = this.cSrv[c]!
     if (st === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
     if (st === S_ACCEPTED) {
-      if (!this.s.haproxy && this.s.backend.kind === 'nginx-php-fpm') {
-        const f = this.cPeer[c]!
-        if (f >= 0) this.cPeer[f] = -1
-      }
+      if (!this.s.haproxy) this.detachChild(c)
       if (this.s.haproxy) {
         const u = this.cPeer[c]!
         if (u >= 0) {

@@ -52,14 +52,15 @@ export class Histogram {
     if (ms > this.max) this.max = ms
   }
 
-  /** Percentile q in 0..1 (nearest-rank: the bin holding the ceil(q*n)-th value; its lower edge, exact below 1 s). */
+  /** Percentile q in 0..1 (nearest rank: the bin holding the ceil(q*n)-th value, reported at its midpoint, capped at the max). */
   quantile(q: number): number {
     if (this.count === 0) return 0
     const rank = Math.max(1, Math.ceil(q * this.count))
     let acc = 0
     for (let i = 0; i < HISTOGRAM_BINS; i++) {
       acc += this.counts[i]!
-      if (acc >= rank) return Math.min(binLowMs(i), this.max)
+      // bin midpoint: unbiased within the bin (1 ms wide below 1 s, 1 % above)
+      if (acc >= rank) return Math.min((binLowMs(i) + binHighMs(i)) / 2, this.max)
     }
     return this.max
   }
