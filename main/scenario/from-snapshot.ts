@@ -206,3 +206,53 @@ export function scenarioFromSnapshot(snap: Snapshot, workload: ScenarioPatch = {
   const scenario = applyPatch(base, workload)
   return { scenario, assumed: [...new Set(assumed)] }
 }
+
+/**
+ * A first workload for a snapshot of a live server: open loop, seeded from what it observed.
+ * HAProxy's FRONTEND `rate` (sessions/s now) and `rate_max` (peak) when there is a proxy,
+ * otherwise the kernel's passive opens per second between the two counter samples. The
+ * curve holds today's rate, climbs to the observed peak and holds it: a shape to edit.
+ */
+export function workloadFromSnapshot(snap: Snapshot): { patch: ScenarioPatch; basis: string } {
+  let now: number | undefined
+  let peak: number | undefined
+  let basis = ''
+  const stat = snap.haproxy ? val(snap.haproxy.stat) : undefined
+  const fe = stat?.rows.filter((r) => r['svname'] === 'FRONTEND') ?? []
+  if (fe.length) {
+    const sum = (col: string): number => fe.reduce((a, r) => a + (typeof r[col] === 'number' ? (r[col] as number) : 0), 0)
+    now = sum('rate')
+    peak = sum('rate_max')
+    basis = `HAProxy FRONTEND rate ${now}/s, rate_max ${peak}/s`
+  }
+  if (!now) {
+    const rates = val(snap.counters.rates)
+    const opens = rates?.perS['TcpPassiveOpens']
+    if (opens !== undefined) {
+      now = opens
+      basis = `kernel TcpPassiveOpens ${opens.toFixed(1)}/s between the two samples`
+    }
+  }
+  const base = Math.max(1, Math.round(now ?? 100))
+  const top = Math.max(base, Math.round(peak ?? base))
+  if (!basis) basis = 'no observed rate in the snapshot: a placeholder of 100 conn/s'
+  return {
+    basis,
+    patch: {
+      durationS: 180,
+      drainS: 60,
+      clients: {
+        mode: 'open',
+        arrivals: 'poisson',
+        loadCurve: [
+          { tS: 0, rate: base },
+          { tS: 60, rate: top },
+          { tS: 150, rate: top },
+          { tS: 180, rate: base }
+        ],
+        requestsPerConnection: 1,
+        keepAlive: false
+      }
+    }
+  }
+}

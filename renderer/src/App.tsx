@@ -1,39 +1,83 @@
-/** The workbench shell: demos (and later snapshots and scenarios) on the left, the open one on the right. */
-import { useEffect, useState } from 'react'
+/**
+ * The workbench shell: servers (snapshots) and the field-report demos on the left; the open
+ * one on the right, in views: overview (a run of the demo as recorded), the snapshot's limits
+ * next to their usage, the what-if workbench.
+ */
+import { useCallback, useEffect, useState } from 'react'
 import { useDemoStore } from './state/demo-store'
 import { useSimStore } from './state/sim-store'
+import { useSnapshots } from './state/snapshot-store'
+import { useWhatIf } from './state/whatif-store'
 import { ResultView } from './components/ResultView'
 import { ScenarioFacts } from './components/ScenarioFacts'
-import { haproxyEffectiveLimits } from '../../simulator/scenario'
 import { WhatIfView } from './features/whatif/WhatIfView'
-import { useWhatIf } from './state/whatif-store'
+import { ConnectForm } from './features/snapshots/ConnectForm'
+import { SnapshotView } from './features/snapshots/SnapshotView'
+import { SnapshotList } from './features/snapshots/SnapshotList'
+import { haproxyEffectiveLimits } from '../../simulator/scenario'
+import { scenarioFromSnapshot, workloadFromSnapshot } from '../../main/scenario/from-snapshot'
+import type { Snapshot } from '../../main/snapshot/schema'
 
-type Tab = 'overview' | 'whatif'
+type Selection = { kind: 'demo'; id: string } | { kind: 'snapshot'; id: string } | { kind: 'connect' }
+type View = 'overview' | 'server' | 'whatif'
 
 export function App() {
-  const { list, listError, open, openError, loading, load, select } = useDemoStore()
+  const demos = useDemoStore()
+  const snaps = useSnapshots()
   const run = useSimStore((s) => s.run)
   const start = useSimStore((s) => s.start)
   const cancel = useSimStore((s) => s.cancel)
   const reset = useSimStore((s) => s.reset)
-  const [tab, setTab] = useState<Tab>('overview')
   const openWhatIf = useWhatIf((s) => s.open)
   const whatIfSource = useWhatIf((s) => s.sourceLabel)
+  const [sel, setSel] = useState<Selection | null>(null)
+  const [view, setView] = useState<View>('overview')
 
   useEffect(() => {
-    void load()
-  }, [load])
-  // The what-if workspace starts from the open demo's scenario (again when another opens).
-  useEffect(() => {
-    if (tab === 'whatif' && open && whatIfSource !== open.id) openWhatIf(open.scenario, open.id)
-  }, [tab, open, whatIfSource, openWhatIf])
+    void demos.load()
+    void snaps.refresh()
+    // load once at start
+  }, [demos.load, snaps.refresh])
+
   // With no server at all, the workbench opens on the first field report.
   useEffect(() => {
-    if (!open && list.length > 0 && !loading) void select(list[0].id)
-  }, [list, open, loading, select])
+    if (!sel && demos.list.length > 0) {
+      setSel({ kind: 'demo', id: demos.list[0].id })
+      void demos.select(demos.list[0].id)
+    }
+  }, [sel, demos.list, demos.select])
 
-  const maxconn =
-    open?.scenario.haproxy != null ? haproxyEffectiveLimits(open.scenario.haproxy, open.scenario.hosts.proxy.somaxconn).frontendMaxconn : null
+  const selectDemo = (id: string): void => {
+    reset()
+    setSel({ kind: 'demo', id })
+    if (view === 'server') setView('overview')
+    void demos.select(id)
+  }
+  const selectSnapshot = useCallback(
+    (id: string): void => {
+      setSel({ kind: 'snapshot', id })
+      setView('server')
+      void snaps.select(id)
+    },
+    [snaps.select]
+  )
+
+  const demo = sel?.kind === 'demo' && demos.open?.id === sel.id ? demos.open : null
+  const snapshot: Snapshot | null = sel?.kind === 'snapshot' && snaps.open?.id === sel.id ? snaps.open : sel?.kind === 'demo' ? (demo?.snapshot ?? null) : null
+  const sourceKey = sel ? `${sel.kind}:${sel.kind === 'connect' ? '' : sel.id}` : ''
+
+  // The what-if workspace starts from the selected demo's or snapshot's scenario.
+  useEffect(() => {
+    if (view !== 'whatif' || whatIfSource === sourceKey) return
+    if (demo) openWhatIf(demo.scenario, sourceKey)
+    else if (sel?.kind === 'snapshot' && snapshot) {
+      const w = workloadFromSnapshot(snapshot)
+      openWhatIf(scenarioFromSnapshot(snapshot, w.patch).scenario, sourceKey)
+    }
+  }, [view, demo, snapshot, sel, sourceKey, whatIfSource, openWhatIf])
+
+  const maxconn = demo?.scenario.haproxy != null ? haproxyEffectiveLimits(demo.scenario.haproxy, demo.scenario.hosts.proxy.somaxconn).frontendMaxconn : null
+  const title = demo ? demo.title : sel?.kind === 'snapshot' ? (snapshot?.name ?? 'Opening…') : sel?.kind === 'connect' ? 'Connect to a server' : ''
 
   return (
     <div className="app">
@@ -42,19 +86,21 @@ export function App() {
         <span className="tagline">which ceiling will this load hit, and what does each change really buy?</span>
       </header>
       <nav className="sidebar" aria-label="workspace">
+        <h2>Servers</h2>
+        <button type="button" className={sel?.kind === 'connect' ? 'active' : ''} onClick={() => setSel({ kind: 'connect' })} data-testid="nav-connect">
+          + Snapshot a server…
+        </button>
+        <SnapshotList selectedId={sel?.kind === 'snapshot' ? sel.id : null} onSelect={selectSnapshot} />
         <h2>Field-report demos</h2>
-        {listError ? <p className="error">{listError}</p> : null}
+        {demos.listError ? <p className="error">{demos.listError}</p> : null}
         <ul>
-          {list.map((d) => (
+          {demos.list.map((d) => (
             <li key={d.id}>
               <button
                 type="button"
-                className={open?.id === d.id ? 'active' : ''}
-                aria-current={open?.id === d.id ? 'page' : undefined}
-                onClick={() => {
-                  reset()
-                  void select(d.id)
-                }}
+                className={sel?.kind === 'demo' && sel.id === d.id ? 'active' : ''}
+                aria-current={sel?.kind === 'demo' && sel.id === d.id ? 'page' : undefined}
+                onClick={() => selectDemo(d.id)}
                 data-testid={`demo-${d.id}`}
               >
                 {d.title}
@@ -64,75 +110,83 @@ export function App() {
         </ul>
       </nav>
       <main className="content">
-        {openError ? <p className="error" role="alert">{openError}</p> : null}
-        {!open ? (
-          <p className="muted">{loading ? 'Opening…' : 'Loading demos…'}</p>
-        ) : (
+        {demos.openError ? (
+          <p className="error" role="alert">
+            {demos.openError}
+          </p>
+        ) : null}
+        {snaps.openError && sel?.kind === 'snapshot' ? (
+          <p className="error" role="alert">
+            {snaps.openError}
+          </p>
+        ) : null}
+        {sel?.kind === 'connect' ? <ConnectForm onOpened={selectSnapshot} /> : null}
+        {sel && sel.kind !== 'connect' ? (
           <>
             <section className="demo-head">
-              <h1 data-testid="demo-title">{open.title}</h1>
+              <h1 data-testid="demo-title">{title}</h1>
               <div className="tabs" role="tablist" aria-label="views">
-                <button type="button" role="tab" aria-selected={tab === 'overview'} className={tab === 'overview' ? 'active' : ''} onClick={() => setTab('overview')} data-testid="tab-overview">
-                  Overview
+                {sel.kind === 'demo' ? (
+                  <button type="button" role="tab" aria-selected={view === 'overview'} className={view === 'overview' ? 'active' : ''} onClick={() => setView('overview')} data-testid="tab-overview">
+                    Overview
+                  </button>
+                ) : null}
+                <button type="button" role="tab" aria-selected={view === 'server'} className={view === 'server' ? 'active' : ''} onClick={() => setView('server')} data-testid="tab-server">
+                  Server
                 </button>
-                <button type="button" role="tab" aria-selected={tab === 'whatif'} className={tab === 'whatif' ? 'active' : ''} onClick={() => setTab('whatif')} data-testid="tab-whatif">
+                <button type="button" role="tab" aria-selected={view === 'whatif'} className={view === 'whatif' ? 'active' : ''} onClick={() => setView('whatif')} data-testid="tab-whatif">
                   What-if
                 </button>
               </div>
             </section>
-            {tab === 'whatif' ? <WhatIfView baselineRef={{ kind: 'demo', id: open.id }} /> : null}
-            {tab === 'overview' ? (
-            <>
-            <section className="demo-head">
-              <p>{open.summary}</p>
-              {open.observed.length ? (
-                <details open>
-                  <summary>What the operators saw</summary>
-                  <ul className="observed">
-                    {open.observed.map((o) => (
-                      <li key={o}>{o}</li>
-                    ))}
-                  </ul>
-                </details>
-              ) : null}
-              <ScenarioFacts scenario={open.scenario} />
-            </section>
-            <section className="run-bar" aria-label="simulation">
-              <button
-                type="button"
-                className="primary"
-                data-testid="run"
-                disabled={run.status === 'running'}
-                onClick={() => void start(open.scenario)}
-              >
-                {run.status === 'done' ? 'Run again' : 'Simulate'}
-              </button>
-              {run.status === 'running' ? (
-                <>
-                  <progress max={1} value={run.progress} aria-label="simulation progress" data-testid="progress" />
-                  <span className="muted">{run.simTimeS.toFixed(0)} s simulated</span>
-                  <button type="button" onClick={() => void cancel()}>
-                    Cancel
+            {view === 'whatif' && whatIfSource === sourceKey ? <WhatIfView baselineRef={sel.kind === 'demo' ? { kind: 'demo', id: sel.id } : { kind: 'snapshot', id: sel.id }} /> : null}
+            {view === 'server' && snapshot ? <SnapshotView snapshot={snapshot} onWhatIf={() => setView('whatif')} /> : null}
+            {view === 'overview' && demo ? (
+              <>
+                <section className="demo-head">
+                  <p>{demo.summary}</p>
+                  {demo.observed.length ? (
+                    <details open>
+                      <summary>What the operators saw</summary>
+                      <ul className="observed">
+                        {demo.observed.map((o) => (
+                          <li key={o}>{o}</li>
+                        ))}
+                      </ul>
+                    </details>
+                  ) : null}
+                  <ScenarioFacts scenario={demo.scenario} />
+                </section>
+                <section className="run-bar" aria-label="simulation">
+                  <button type="button" className="primary" data-testid="run" disabled={run.status === 'running'} onClick={() => void start(demo.scenario)}>
+                    {run.status === 'done' ? 'Run again' : 'Simulate'}
                   </button>
-                </>
-              ) : null}
-              {run.status === 'done' ? (
-                <span className="muted" data-testid="run-meta">
-                  {run.result.summary.simulatedS.toFixed(0)} s simulated in {Math.round(run.wallMs)} ms · seed {run.result.summary.seed} ·{' '}
-                  {run.result.summary.events.toLocaleString()} events
-                </span>
-              ) : null}
-              {run.status === 'failed' ? (
-                <span className={run.cancelled ? 'muted' : 'error'} role="alert">
-                  {run.cancelled ? 'Cancelled.' : run.error}
-                </span>
-              ) : null}
-            </section>
-            {run.status === 'done' ? <ResultView result={run.result} maxconn={maxconn} /> : null}
-            </>
+                  {run.status === 'running' ? (
+                    <>
+                      <progress max={1} value={run.progress} aria-label="simulation progress" data-testid="progress" />
+                      <span className="muted">{run.simTimeS.toFixed(0)} s simulated</span>
+                      <button type="button" onClick={() => void cancel()}>
+                        Cancel
+                      </button>
+                    </>
+                  ) : null}
+                  {run.status === 'done' ? (
+                    <span className="muted" data-testid="run-meta">
+                      {run.result.summary.simulatedS.toFixed(0)} s simulated in {Math.round(run.wallMs)} ms · seed {run.result.summary.seed} · {run.result.summary.events.toLocaleString()} events
+                    </span>
+                  ) : null}
+                  {run.status === 'failed' ? (
+                    <span className={run.cancelled ? 'muted' : 'error'} role="alert">
+                      {run.cancelled ? 'Cancelled.' : run.error}
+                    </span>
+                  ) : null}
+                </section>
+                {run.status === 'done' ? <ResultView result={run.result} maxconn={maxconn} /> : null}
+              </>
             ) : null}
+            {!demo && sel.kind === 'demo' ? <p className="muted">{demos.loading ? 'Opening…' : 'Loading demos…'}</p> : null}
           </>
-        )}
+        ) : null}
       </main>
     </div>
   )

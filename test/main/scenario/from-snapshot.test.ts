@@ -78,3 +78,28 @@ describe('helpers', () => {
     expect(countReserved('junk,40000', [32768, 60999])).toBe(1)
   })
 })
+
+describe('workloadFromSnapshot', () => {
+  it('seeds report 1 from the HAProxy frontend rate and rate_max', async () => {
+    const { workloadFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const snap = demo('report1.snapshot.json')
+    const w = workloadFromSnapshot(snap)
+    const stat = snap.haproxy!.stat
+    if (!stat.ok) throw new Error('demo has no stats')
+    const fe = stat.value.rows.filter((r) => r['svname'] === 'FRONTEND')
+    const rate = fe.reduce((a, r) => a + Number(r['rate']), 0)
+    const max = fe.reduce((a, r) => a + Number(r['rate_max']), 0)
+    expect(rate).toBeGreaterThan(0)
+    expect(max).toBeGreaterThan(rate)
+    expect(w.basis).toBe(`HAProxy FRONTEND rate ${rate}/s, rate_max ${max}/s`)
+    expect(w.patch.clients?.loadCurve?.map((p) => p.rate)).toEqual([rate, max, max, rate])
+    parseScenario(scenarioFromSnapshot(snap, w.patch).scenario)
+  })
+  it('falls back to the kernel passive-open rate without HAProxy', async () => {
+    const { workloadFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const snap = demo('report2.snapshot.json')
+    const w = workloadFromSnapshot(snap)
+    expect(w.basis).toMatch(/TcpPassiveOpens/)
+    expect(w.patch.clients?.loadCurve?.[0].rate).toBeGreaterThan(0)
+  })
+})
