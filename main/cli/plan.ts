@@ -19,9 +19,9 @@ import { writePlanBundle, type PrintToPdf } from '../plan/bundle'
 import { chromiumPrintToPdf } from '../plan/pdf-chromium'
 import { planToPdf } from '../plan/render'
 import type { Plan } from '../plan/types'
-import { scenarioFromSnapshot, type ScenarioPatch } from '../scenario/from-snapshot'
+import { baselineFor } from '../plan/baseline'
 import { parseScenario } from '../sim/scenario-schema'
-import { parseSnapshot, type Snapshot } from '../snapshot/schema'
+import { parseSnapshot } from '../snapshot/schema'
 
 export interface PlanIo {
   stdout: (s: string) => void
@@ -60,18 +60,6 @@ function scenarioOf(json: unknown, file: string): Scenario {
   } catch (err) {
     throw new UsageError(`${file} is not a valid scenario: ${(err as Error).message}`)
   }
-}
-
-/** The snapshot's baseline under the scenario's workload (same load curve, network, service). */
-export function baselineFor(snap: Snapshot, scenario: Scenario): Scenario {
-  const workload: ScenarioPatch = {
-    durationS: scenario.durationS,
-    drainS: scenario.drainS,
-    clients: scenario.clients,
-    network: scenario.network,
-    backend: { serviceTime: scenario.backend.serviceTime, workers: scenario.backend.workers }
-  }
-  return scenarioFromSnapshot(snap, workload, `baseline of ${snap.name}`).scenario
 }
 
 /** Entry of the `plan` sub-command; returns the process exit code. */
