@@ -68,7 +68,12 @@ export const kernelSchema = z
     fileMax: int('fs.file-max', 8, Number.MAX_SAFE_INTEGER)
   })
   .superRefine((k, ctx) => {
-    const t = kernelTraits(k.version)
+    let t: ReturnType<typeof kernelTraits>
+    try {
+      t = kernelTraits(k.version)
+    } catch {
+      return // the version refinement already reported it
+    }
     if (k.ipLocalPortRange[0] > k.ipLocalPortRange[1])
       ctx.addIssue({ code: 'custom', path: ['ipLocalPortRange'], message: `ip_local_port_range low (${k.ipLocalPortRange[0]}) must not exceed high (${k.ipLocalPortRange[1]})` })
     if (k.reservedPorts > k.ipLocalPortRange[1] - k.ipLocalPortRange[0])

@@ -1,0 +1,78 @@
+/**
+ * Fidelity: every case in ../shared/fidelity/cases/ (relative to the repo root) through the
+ * simulator, scored with the README's tolerances exactly as score.py does (see
+ * main/sim/fidelity-case.ts `scoreCase`). Under CI=true a missing folder fails.
+ *
+ * KNOWN_MISSES lists the cases the model does not reproduce yet, each with the mechanism
+ * that is missing; they run as `it.fails`, so the day one starts passing the test says so
+ * (and the entry must go).
+ */
+import { describe, expect, it } from 'vitest'
+import { existsSync, readdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { simulate } from '../../simulator/index'
+import { decodeResult } from '../../simulator/result'
+import { caseToScenario, predictedFor, readCase, scoreCase } from '../../main/sim/fidelity-case'
+
+const dir = resolve(__dirname, '../../../shared/fidelity/cases')
+const KNOWN_MISSES: Record<string, string> = {
+  'haproxy-maxconn-saturation':
+    'p99: the model keeps ab users in lock-step cohorts, so clients whose SYN was dropped wait for ~7 s instead of 1-3 s; the real desynchronisation (CPU contention on 2 cores) is not modelled',
+  'rtt-migration-1ms': 'frontend smax 6 vs 9: the real latency tail (p99 19 ms vs p50 13 ms, user-space delay link under load) is not in the model',
+  'seed-backlog-8': 'app ListenOverflows 2700 vs 1000: nginx accepting one connection per event-loop turn (multi_accept off) and its CPU share are not modelled, so too many php-fpm SYNs meet a full accept queue instead of a full SYN queue'
+}
+
+const present = existsSync(dir)
+describe('fidelity cases (shared/fidelity)', () => {
+  if (!present) {
+    it(`case folder ${dir} exists`, () => {
+      if (process.env.CI === 'true') expect.fail(`fidelity cases missing at ${dir} (CI clones shared/ beside the repo)`)
+    })
+    return
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort()
+  it('has cases', () => expect(files.length).toBeGreaterThan(0))
+  for (const f of files) {
+    const c = readCase(join(dir, f))
+    const body = (): void => {
+      const { scenario, load } = caseToScenario(c)
+      const r = decodeResult(simulate(scenario, { seed: 1 }))
+      const pred = predictedFor(c, load, r.summary)
+      for (const k of c.scored) expect(pred, `predicted lacks scored key ${k}`).toHaveProperty([k])
+      const { pass, rows } = scoreCase(c, pred)
+      const bad = rows.filter((x) => !x.ok).map((x) => `${x.key}: measured ${x.measured}, predicted ${x.predicted}, allowed [${x.lo?.toFixed(2)}, ${x.hi?.toFixed(2)}]`)
+      expect(bad, bad.join('\n')).toEqual([])
+      expect(pass).toBe(true)
+    }
+    if (KNOWN_MISSES[c.id]) it.fails(`${c.id} (known miss: ${KNOWN_MISSES[c.id]})`, body)
+    else it(c.id, body)
+  }
+})
+
+describe('tolerance rules (score.py)', () => {
+  it('scores a case exactly like score.py: min*(1-r)-a <= p <= max*(1+r)+a', async () => {
+    const { scoreCase: sc, tolerance } = await import('../../main/sim/fidelity-case')
+    expect(tolerance('latency_ms.p99', 3000)).toEqual([0.25, 25])
+    expect(tolerance('kernel.lb.ListenOverflows', 3000)).toEqual([0.5, 30])
+    expect(tolerance('kernel.lb.ListenOverflows', 100)).toEqual([0.5, 5])
+    expect(tolerance('haproxy.frontend.smax', 100)).toEqual([0.1, 2])
+    expect(tolerance('sockets.max_acceptq_lb_port80', 1)).toEqual([0.2, 3])
+    expect(tolerance('syn_retry_share', 1)).toEqual([0.25, 0.02])
+    expect(tolerance('duration_s', 1)).toEqual([0.2, 1])
+    expect(tolerance('ok', 5120)).toEqual([0.25, 51.2])
+    expect(tolerance('proxy_started', 1)).toBeNull()
+    const c = {
+      format: 'headroom-fidelity-case/1' as const,
+      id: 'x',
+      scenario: { kernel: {}, network: {}, proxy: {}, backend: {}, load: {} },
+      measured: { requests: { mean: 100, min: 100, max: 100 }, ok: { mean: 90, min: 80, max: 100 }, proxy_started: { value: true } },
+      scored: ['proxy_started', 'ok']
+    }
+    // ok: [80*0.75-3, 100*1.25+3] = [57, 128]
+    expect(sc(c, { proxy_started: true, ok: 57 }).pass).toBe(true)
+    expect(sc(c, { proxy_started: true, ok: 128 }).pass).toBe(true)
+    expect(sc(c, { proxy_started: true, ok: 56.9 }).pass).toBe(false)
+    expect(sc(c, { proxy_started: false, ok: 90 }).pass).toBe(false)
+    expect(sc(c, { proxy_started: true }).pass).toBe(false)
+  })
+})
