@@ -16,7 +16,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { release } from 'node:os'
 import { parseScenario } from '../sim/scenario-schema'
-import { runLab, labPreflight, type LabCase } from '../lab/run'
+import { runLab, labPreflight, labCaseJson, type LabCase } from '../lab/run'
 import { compareLab, formatCompareTable, predictLab } from '../lab/compare'
 import { flattenMetrics } from '../lab/tolerance'
 import { labScenarios } from '../lab/scenarios'
@@ -133,7 +133,7 @@ export async function labCommand(argv: string[], io: LabIo): Promise<number> {
   }
   try {
     const res = await runLab(scenario, { runs: a.runs, log, keepFiles: a.keep })
-    const text = JSON.stringify(res, null, 1) + '\n'
+    const text = labCaseJson(res)
     if (a.out) {
       writeFileSync(a.out, text)
       log(`wrote ${a.out}`)
@@ -146,13 +146,15 @@ export async function labCommand(argv: string[], io: LabIo): Promise<number> {
 }
 
 async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<number> {
-  const entries = labScenarios().filter((e) => !a.only || a.only.includes(e.id))
-  if (entries.length === 0) {
+  // --only re-measures those scenarios; the others come from the saved cases (--cases DIR) when present
+  const entries = labScenarios().filter((e) => !a.only || a.only.includes(e.id) || (a.cases && existsSync(join(a.cases, `${e.id}.json`))))
+  const remeasure = (id: string): boolean => !a.from && (!a.only || a.only.includes(id))
+  if (entries.length === 0 || (a.only && !labScenarios().some((e) => a.only!.includes(e.id)))) {
     io.stderr(`headroom lab: --only matches no scenario (${labScenarios().map((e) => e.id).join(', ')})\n`)
     return 2
   }
   if (!a.from) {
-    for (const e of entries) {
+    for (const e of entries.filter((x) => remeasure(x.id))) {
       const why = await labPreflight(e.scenario)
       if (why) {
         io.stderr(`headroom lab: ${why}\n`)
@@ -165,16 +167,17 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
   for (const e of entries) {
     let lab: LabCase | null = null
     try {
-      if (a.from) {
-        const f = join(a.from, `${e.id}.json`)
+      if (!remeasure(e.id)) {
+        const dir = a.from ?? a.cases!
+        const f = join(dir, `${e.id}.json`)
         if (!existsSync(f)) {
-          log(`${e.id}: no saved case in ${a.from}, skipped`)
+          log(`${e.id}: no saved case in ${dir}, skipped`)
           continue
         }
         lab = readLabCase(f)
       } else {
         lab = await runLab(e.scenario, { runs: a.runs, log })
-        if (a.cases) writeFileSync(join(a.cases, `${e.id}.json`), JSON.stringify(lab, null, 1) + '\n')
+        if (a.cases) writeFileSync(join(a.cases, `${e.id}.json`), labCaseJson(lab))
       }
       const rows = compareLab(lab, predictLab(lab, a.seed))
       const wanted = new Set([...lab.scored, ...REPORT_KEYS])

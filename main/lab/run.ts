@@ -415,8 +415,10 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         const sum = parseAbOutput(out)
         if (sum.aborted && sum.complete === 0) throw new Error(`ab aborted: ${sum.aborted}`)
         const reqs = existsSync(gfile) ? parseAbGnuplot(readFileSync(gfile, 'utf8')) : []
-        const errors = sum.failedConnect + sum.failedReceive + sum.failedExceptions
-        const requests = sum.complete
+        // requests ab never finished (cut by -t or by the cap) count as attempted and failed when the
+        // scenario fixes the count; a time-bounded run (no count) attempted what it completed
+        const requests = c.totalRequests > 0 ? Math.max(c.totalRequests, sum.complete) : sum.complete
+        const errors = sum.failedConnect + sum.failedReceive + sum.failedExceptions + (requests - sum.complete)
         const ok = Math.max(0, requests - errors - sum.non2xx)
         Object.assign(res.metrics, {
           requests,
@@ -726,4 +728,10 @@ async function toolVersions(): Promise<Record<string, string>> {
     nginx: await first('nginx', ['-v']),
     ab: await first('ab', ['-V'])
   }
+}
+
+/** A lab case as JSON text: indented, except the time series (one line, they are long). */
+export function labCaseJson(c: LabCase): string {
+  const mark = '"__HEADROOM_SERIES__"'
+  return JSON.stringify({ ...c, headroom: { ...c.headroom, series: '__HEADROOM_SERIES__' } }, null, 1).replace(mark, JSON.stringify(c.headroom.series)) + '\n'
 }
