@@ -116,7 +116,7 @@ const haproxyMaxconnReached: Rule = {
       `HAProxy is at its ${full && globalFull ? 'frontend and global' : globalFull ? 'global' : 'frontend'} maxconn: new connections wait in the kernel and are dropped`,
       ev,
       'When a frontend reaches its maxconn (or the process its global maxconn) HAProxy stops polling the listener. The kernel keeps completing handshakes into the accept queue, which holds only B+1 connections (B = min(backlog, somaxconn)), and once that is full it drops further SYNs silently (4.9+: always; 3.10: when more than one young request exists). Clients retransmit after 1 s, 3 s, 7 s... and senders with short connect timeouts give up. HAProxy counts none of this: its stats only show scur == slim; the trace is in the kernel ListenOverflows/ListenDrops counters. Higher round trips after a move raise concurrency at the same request rate (Little\'s law: concurrent = rate x time in system), so the same traffic reaches the limit.',
-      'Set global `maxconn` and the frontend `maxconn` explicitly and consistently above the expected peak concurrency (rate x time in system, with headroom: e.g. 2000 -> 5000 or more), raise the listen backlog and net.core.somaxconn to absorb bursts, and reload HAProxy. Check afterwards that FRONTEND scur stays below slim and ListenOverflows stops rising.',
+      'Set global `maxconn` and the frontend `maxconn` explicitly and consistently above the expected peak concurrency (rate x time in system, with headroom: e.g. 2000 -> 5000 or more), raise the listen backlog and net.core.somaxconn to absorb bursts, and restart HAProxy (a reload keeps the old listen backlog). Check afterwards that FRONTEND scur stays below slim and ListenOverflows stops rising.',
       ['haproxy.globalMaxconn', 'haproxy.frontendMaxconn']
     )
   }
@@ -233,7 +233,7 @@ const acceptQueueFull: Rule = {
       'For a listening socket `ss` shows Recv-Q = connections waiting for accept() and Send-Q = the effective backlog B = min(configured backlog, somaxconn); the queue holds B+1. A TCP listener with a full queue drops SYNs (clients retry after 1 s and more); a unix socket has no SYN queue and no retransmission: a non-blocking connect() (nginx to php-fpm) gets EAGAIN at once and nginx answers 502. The queue only buffers bursts: if the process behind it stays saturated the queue stays full whatever its size.',
       unixFull
         ? 'Raise net.core.somaxconn so php-fpm\'s listen.backlog (511) is not clamped, restart php-fpm so it calls listen() again, and give the pool enough children (pm.max_children) for the request rate x service time; otherwise scale out.'
-        : 'Raise the backlog and net.core.somaxconn and restart/reload the daemon so it calls listen() again; if the process is at a limit (maxconn, workers), raise that limit too.',
+        : 'Raise the backlog and net.core.somaxconn and restart the daemon so it calls listen() again; if the process is at a limit (maxconn, workers), raise that limit too.',
       [`${hostPath}.somaxconn`, 'haproxy.bindBacklog', 'backend.nginx.listenBacklog', 'backend.phpFpm.listenBacklog', 'backend.phpFpm.children']
     )
   }
@@ -289,8 +289,8 @@ const backlogClamped: Rule = {
       anyFull ? 93 : 75,
       `Listen backlogs are silently clamped to somaxconn = ${somaxconn}`,
       ev,
-      'listen(fd, backlog) stores min(backlog, net.core.somaxconn) of the socket\'s network namespace, without any warning; the accept queue then holds that value + 1 (unix sockets too, e.g. php-fpm). The clamp is applied when listen() is called: raising somaxconn later does not grow an existing listener, the daemon must call listen() again (restart; an HAProxy reload starts new listeners). The default somaxconn was 128 before kernel 5.4 and is 4096 since.',
-      `Set net.core.somaxconn to at least the largest configured backlog (e.g. 4096) in /etc/sysctl.d, then restart or reload ${clamped.join(', ')} and check that \`ss -ltn\` / \`ss -lx\` Send-Q shows the new value.`,
+      'listen(fd, backlog) stores min(backlog, net.core.somaxconn) of the socket\'s network namespace, without any warning; the accept queue then holds that value + 1 (unix sockets too, e.g. php-fpm). The clamp is applied when listen() is called: raising somaxconn later does not grow an existing listener; the daemon must call listen() again. An HAProxy reload (master-worker or seamless) hands the old sockets over and keeps the old backlog, and an nginx reload re-listens only when its own `backlog=` changed: restart them. The default somaxconn was 128 before kernel 5.4 and is 4096 since.',
+      `Set net.core.somaxconn to at least the largest configured backlog (e.g. 4096) in /etc/sysctl.d, then restart ${clamped.join(', ')} and check that \`ss -ltn\` / \`ss -lx\` Send-Q shows the new value.`,
       [`${hostPath}.somaxconn`, 'haproxy.bindBacklog', 'backend.nginx.listenBacklog', 'backend.phpFpm.listenBacklog']
     )
   }

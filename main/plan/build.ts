@@ -396,12 +396,20 @@ export function buildPlan(input: PlanInput): Plan {
       daemonReload = true
       restart = true
     }
+    // A reload does not re-create the listeners: master-worker and seamless (-x) reloads hand
+    // the listening sockets over, so listen() is not called again and Send-Q keeps the old
+    // backlog (checked with HAProxy 2.6 in a namespace, docs/plan.md). New backlog => restart.
+    const backlogItems = items.filter((i) => i.id === 'sysctl:net.core.somaxconn' || /^haproxy:(bind\..*\.backlog|frontend\..*\.(backlog|maxconn)|global\.maxconn)$/.test(i.id))
+    if (backlogItems.length) restart = true
     if (items.some((i) => i.kind === 'haproxy') || somaxconnChanged || restart) {
       haproxySvc = { unit, action: restart ? 'restart' : 'reload' }
       services.haproxy = unit
-      if (somaxconnChanged) {
-        for (const it of items) if (it.id === 'sysctl:net.core.somaxconn') it.actions.push(restart ? 'restart haproxy' : 'reload haproxy')
+      const action = restart ? 'restart haproxy' : 'reload haproxy'
+      for (const it of items) {
+        if (it.kind === 'haproxy') it.actions = [action]
+        if (it.id === 'sysctl:net.core.somaxconn') it.actions.push(action)
       }
+      if (backlogItems.length) notes.push(`HAProxy is restarted, not reloaded: a reload passes the listening sockets to the new process without a new listen(), so the new backlog (${backlogItems.map((i) => i.knob).join(', ')}) would not take effect. A restart briefly refuses connections; schedule it.`)
     }
   } else if (!eq(hb, hs)) {
     manual.push({ id: 'haproxy:presence', kind: 'manual', knob: 'HAProxy in front', scenarioPath: 'haproxy', old: hb ? 'present' : 'absent', new: hs ? 'present' : 'absent', appliedIn: 'architecture change: not a setting', actions: ['manual'], findings: [], notes: [] })

@@ -102,7 +102,7 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(sysctlConf).toContain('\nnet.ipv4.tcp_fin_timeout = 30')
     expect(readFileSync(join(sb.root, 'etc/sysctl.d/99-sysctl.conf'), 'utf8')).toBe(sysctlConf)
     // the installed config passes the real haproxy -c, then HAProxy is reloaded once
-    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['reload haproxy.service'])
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['restart haproxy.service'])
 
     // idempotent: a second run changes nothing and reloads nothing
     const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
@@ -121,7 +121,7 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(cfg.value.text)
     expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(sysctlConfBefore)
     expect(existsSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'))).toBe(false)
-    expect(readFileSync(sb.log, 'utf8').trim().split('\n').at(-1)).toBe('reload haproxy.service')
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n').at(-1)).toBe('restart haproxy.service')
     // a second rollback has nothing recorded and says so
     const rb2 = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
     expect(rb2.status).not.toBe(0)

@@ -39,7 +39,7 @@ describe('plan contents', () => {
     const p = await plan1()
     const byId = Object.fromEntries(p.items.map((i) => [i.id, i]))
     expect(byId['sysctl:net.core.somaxconn']).toMatchObject({ old: '128', new: '4096', appliedIn: '/etc/sysctl.d/90-headroom.conf + sysctl -w' })
-    expect(byId['sysctl:net.core.somaxconn']!.actions).toContain('reload haproxy')
+    expect(byId['sysctl:net.core.somaxconn']!.actions).toContain('restart haproxy')
     expect(byId['sysctl:net.ipv4.tcp_tw_recycle']).toMatchObject({ old: '1', new: '0' })
     expect(byId['sysctl:net.ipv4.tcp_tw_recycle']!.notes.join(' ')).toMatch(/\/etc\/sysctl.conf:11 .* comments that line out/)
     expect(byId['haproxy:global.maxconn']).toMatchObject({ old: 'unset (effective 2000)', new: '5000' })
