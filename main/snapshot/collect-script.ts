@@ -37,13 +37,21 @@ hr_end() { printf "\n@@%s@E %s\n%s\n@@%s@Z\n" "$HR_N" "$1" "$2" "$HR_N"; }
 hr() {
   hr_name=$1; shift
   hr_frame "$hr_name"
-  hr_err=$( { $HR_T "$@"; } 2>&1 >&3 3>&- )
+  hr_err=$( { $HR_T "$@" </dev/null; } 2>&1 >&3 3>&- )
   hr_end $? "$hr_err"
+}
+# hrr NAME FILE: a plain file read (one fork instead of three): for /proc and /etc files,
+# which cannot hang. Not the read builtin of sh: it reads byte by byte, and /proc/sys
+# files return only their first byte to such reads.
+hrr() {
+  hr_frame "$1"
+  if [ ! -e "$2" ]; then hr_end 1 "$2: No such file or directory"; return; fi
+  if cat -- "$2" 2>/dev/null </dev/null; then hr_end 0 ""; else hr_end 1 "$2: cannot read it (permission denied or I/O error)"; fi
 }
 hrf() {
   hr_name=$1; shift
   hr_frame "$hr_name"
-  hr_err=$( { "$@"; } 2>&1 >&3 3>&- )
+  hr_err=$( { "$@" </dev/null; } 2>&1 >&3 3>&- )
   hr_end $? "$hr_err"
 }
 S=""
@@ -54,34 +62,33 @@ if [ "$HR_SUDO" = 1 ]; then
 fi
 `
 
-const sysctlLines = SYSCTL_KEYS.map((k) => `hr "sysctl ${k}" cat /proc/sys/${k.replace(/\./g, '/')}`).join('\n')
+const sysctlLines = SYSCTL_KEYS.map((k) => `hrr "sysctl ${k}" /proc/sys/${k.replace(/\./g, '/')}`).join('\n')
 
 /** Phase 1: discovery (no parameters beyond the prologue's). */
-export const DISCOVER_SCRIPT = String.raw`${PROLOGUE}
-exec </dev/null
-hr hostname uname -n
-hr kernel uname -r
-if [ -r /etc/os-release ]; then hr os-release cat /etc/os-release; else hr os-release cat /usr/lib/os-release; fi
+const DISCOVER = String.raw`
+hrr hostname /proc/sys/kernel/hostname
+hrr kernel /proc/sys/kernel/osrelease
+if [ -r /etc/os-release ]; then hrr os-release /etc/os-release; else hrr os-release /usr/lib/os-release; fi
 hr_cpus() { getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c "^processor" /proc/cpuinfo; }
 hrf cpus hr_cpus
-hr meminfo cat /proc/meminfo
-hr uptime cat /proc/uptime
+hrr meminfo /proc/meminfo
+hrr uptime /proc/uptime
 ${sysctlLines}
 for f in /etc/sysctl.d/*.conf /run/sysctl.d/*.conf /usr/local/lib/sysctl.d/*.conf /usr/lib/sysctl.d/*.conf /lib/sysctl.d/*.conf /etc/sysctl.conf; do
-  [ -e "$f" ] && hr "sysctlconf $f" cat "$f"
+  [ -e "$f" ] && hrr "sysctlconf $f" "$f"
 done
 hr_ulimit() { ulimit -n; ulimit -Hn; }
 hrf ulimit hr_ulimit
 hr_cmdline() { tr "\000" "\n" < "/proc/$1/cmdline"; }
 for d in /proc/[0-9]*; do
   p=${D}d#/proc/}
-  c=$(cat "$d/comm" 2>/dev/null) || continue
+  { IFS= read -r c < "$d/comm"; } 2>/dev/null || continue
   case "$c" in
     haproxy*|nginx*|php-fpm*)
-      hr "proc $p status" cat "$d/status"
+      hrr "proc $p status" "$d/status"
       hrf "proc $p cmdline" hr_cmdline "$p"
-      hr "proc $p cgroup" cat "$d/cgroup"
-      hr "proc $p limits" $S cat "$d/limits"
+      hrr "proc $p cgroup" "$d/cgroup"
+      if [ -n "$S" ]; then hr "proc $p limits" $S cat "$d/limits"; else hrr "proc $p limits" "$d/limits"; fi
       hr "proc $p fd" $S ls -1 "$d/fd"
       hr "proc $p exe" $S readlink "$d/exe"
       ;;
@@ -105,7 +112,7 @@ hr_phpv() {
   echo "php-fpm: command not found" >&2; return 127
 }
 hrf php-fpm-v hr_phpv
-printf "\n@@%s@DONE\n" "$HR_N"
+printf "\n@@%s@DONE1\n" "$HR_N"
 `
 
 /**
@@ -113,13 +120,12 @@ printf "\n@@%s@DONE\n" "$HR_N"
  * empty), nginx binary (may be empty), nginx conf for -c (may be empty), php-fpm conf path
  * (may be empty), systemd units separated by commas.
  */
-export const CONFIGS_SCRIPT = String.raw`${PROLOGUE}
+const CONFIGS = String.raw`
 IFS= read -r HR_HCFG
 IFS= read -r HR_NGX
 IFS= read -r HR_NGXC
 IFS= read -r HR_FPMC
 IFS= read -r HR_UNITS
-exec </dev/null
 hr_hcfg() {
   if [ -d "$1" ]; then
     for f in "$1"/*.cfg; do [ -f "$f" ] && { printf "# @@file %s\n" "$f"; $S cat "$f" || return $?; }; done
@@ -153,7 +159,7 @@ if [ -n "$HR_UNITS" ]; then
     [ -n "$u" ] && hr "systemd $u" systemctl show -p LimitNOFILE,LimitNOFILESoft -- "$u"
   done
 fi
-printf "\n@@%s@DONE\n" "$HR_N"
+printf "\n@@%s@DONE2\n" "$HR_N"
 `
 
 /**
@@ -161,13 +167,12 @@ printf "\n@@%s@DONE\n" "$HR_N"
  * socket path (may be empty), HAProxy stats CSV URL (may be empty), nginx stub_status URL,
  * php-fpm status URL (may be empty).
  */
-export const SAMPLE_SCRIPT = String.raw`${PROLOGUE}
+const SAMPLE = String.raw`
 IFS= read -r HR_IV
 IFS= read -r HR_SOCK
 IFS= read -r HR_SURL
 IFS= read -r HR_NURL
 IFS= read -r HR_PURL
-exec </dev/null
 case "$HR_IV" in ""|*[!0-9]*) HR_IV=5;; esac
 HR_PL="\$s = IO::Socket::UNIX->new(Peer => \$ARGV[0]) or die \"connect \$ARGV[0]: \$!\\n\"; print \$s \"\$ARGV[1]\\n\"; print while <\$s>;"
 HR_PY="import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);s.sendall((sys.argv[2]+chr(10)).encode());sys.stdout.write(s.makefile().read())"
@@ -185,9 +190,9 @@ hr_q() {
   fi
 }
 hr_counters() {
-  hr "counters$1 uptime" cat /proc/uptime
-  hr "counters$1 netstat" cat /proc/net/netstat
-  hr "counters$1 snmp" cat /proc/net/snmp
+  hrr "counters$1 uptime" /proc/uptime
+  hrr "counters$1 netstat" /proc/net/netstat
+  hrr "counters$1 snmp" /proc/net/snmp
 }
 hr_counters 1
 hr_q haproxy-info "show info"
@@ -197,8 +202,16 @@ if [ -n "$HR_PURL" ]; then hr_url php-fpm-status "$HR_PURL"; fi
 sleep "$HR_IV"
 hr_counters 2
 hr_q haproxy-stat2 "show stat"
-printf "\n@@%s@DONE\n" "$HR_N"
+printf "\n@@%s@DONE3\n" "$HR_N"
 `
+
+/**
+ * The whole collector: one exec channel, so one SSH session setup (sshd + PAM cost ~0.1-0.3 s
+ * per channel). Node reads each phase's output up to its `@@NONCE@DONEn` marker, plans the
+ * next phase and writes that phase's parameters on stdin, which the script is blocked reading.
+ * Every command inside runs with stdin from /dev/null, so only the script reads parameters.
+ */
+export const COLLECTOR_SCRIPT = PROLOGUE + DISCOVER + CONFIGS + SAMPLE
 
 /** The exec command for a script: it is a constant, so quoting it once here is safe. */
 export function scriptCommand(script: string): string {
@@ -216,8 +229,8 @@ export interface RawSection {
 }
 export interface RawPhase {
   sections: Map<string, RawSection>
-  /** The script reached its end marker. */
-  done: boolean
+  /** The last phase marker seen (0: none, 3: the script finished). */
+  done: number
 }
 
 /** Split a script's stdout into its framed items (pure; tolerant of a truncated stream). */
@@ -229,7 +242,7 @@ export function splitSections(stdout: string, nonce: string): RawPhase {
   const DONE = `@@${nonce}@DONE`
   type Cur = { name: string; out: string[]; err: string[]; rc: number | null; inErr: boolean }
   let cur: Cur | null = null
-  let done = false
+  let done = 0
   // The frame writes "\n" before each marker: drop that one empty line from the text before it.
   const trimOne = (a: string[]): string[] => (a.length && a[a.length - 1] === '' ? a.slice(0, -1) : a)
   const save = (c: Cur, complete: boolean): void => {
@@ -246,8 +259,8 @@ export function splitSections(stdout: string, nonce: string): RawPhase {
     } else if (cur && cur.inErr && line === Z) {
       save(cur, true)
       cur = null
-    } else if (line === DONE) {
-      done = true
+    } else if (line.startsWith(DONE) && /^[123]$/.test(line.slice(DONE.length))) {
+      done = Math.max(done, Number(line.slice(DONE.length)))
     } else if (cur) {
       if (cur.inErr) cur.err.push(line)
       else cur.out.push(line)

@@ -7,14 +7,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Snapshot } from './schema'
-import { CONFIGS_SCRIPT, DISCOVER_SCRIPT, SAMPLE_SCRIPT, scriptCommand, splitSections } from './collect-script'
+import { COLLECTOR_SCRIPT, scriptCommand, splitSections } from './collect-script'
 import { assembleSnapshot, planConfigs, planSample, type CollectOptions, type PhaseOutcome } from './assemble'
-import type { ExecResult } from '../ssh/connection'
+import type { RunningCommand } from '../ssh/command-handle'
 import { VERSION } from '../version'
 
-/** Anything that can run a command with stdin: an SSH session, or a local shell in tests. */
+/** Anything that can start a command to talk to: an SSH session, or a local shell. */
 export interface CommandRunner {
-  exec(command: string, stdin: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<ExecResult>
+  start(command: string, opts?: { signal?: AbortSignal }): RunningCommand
 }
 
 export type CollectStage = 'discover' | 'configs' | 'sample' | 'done'
@@ -37,27 +37,11 @@ export interface CollectHooks {
 
 const line = (s: string): string => s.replace(/[\r\n]/g, ' ')
 
-async function runPhase(runner: CollectRunnerArgs, script: string, params: string[], timeoutMs: number): Promise<PhaseOutcome> {
-  const nonce = randomBytes(12).toString('hex')
-  const stdin = [nonce, runner.sudo ? '1' : '0', String(runner.commandTimeoutS), ...params.map(line)].join('\n') + '\n'
-  const r = await runner.runner.exec(scriptCommand(script), stdin, { timeoutMs, signal: runner.signal })
-  const raw = splitSections(r.stdout, nonce)
-  if (r.stopped) {
-    const error = r.stopped.kind === 'timeout' ? 'timed out' : r.stopped.kind === 'cancelled' ? 'cancelled' : 'connection lost'
-    return { raw, failure: { error, detail: r.stopped.message } }
-  }
-  if (!raw.done) {
-    const why = r.stderr.trim().split('\n')[0] ?? ''
-    return { raw, failure: { error: 'connection lost', detail: `the collector stopped early (exit ${r.code ?? 'unknown'})${why ? `: ${why}` : ''}` } }
-  }
-  return { raw, failure: null }
-}
-
-interface CollectRunnerArgs {
-  runner: CommandRunner
-  sudo: boolean
-  commandTimeoutS: number
-  signal?: AbortSignal
+/** The outcome of phase n (1..3) from the stream so far. */
+function outcome(run: RunningCommand, nonce: string, n: number, reached: boolean, stopped: { error: 'timed out' | 'cancelled' | 'connection lost'; detail: string } | null): PhaseOutcome {
+  const raw = splitSections(run.stdout(), nonce)
+  if (reached) return { raw, failure: null }
+  return { raw, failure: stopped ?? { error: 'connection lost', detail: `the collector stopped before the end of phase ${n}` } }
 }
 
 /** Collect a snapshot through `runner`. Never throws for remote failures: they become items' errors. */
@@ -65,36 +49,51 @@ export async function collectSnapshot(runner: CommandRunner, req: CollectRequest
   const started = Date.now()
   const takenAt = new Date(started).toISOString()
   const commandTimeoutS = Math.max(1, Math.round(req.commandTimeoutS ?? 10))
-  const args: CollectRunnerArgs = { runner, sudo: req.sudo, commandTimeoutS, signal: hooks.signal }
-  // A phase may take at most this long overall (its items each have commandTimeoutS remotely).
+  const iv = Math.max(0, Math.min(600, Math.round(req.sampleIntervalS)))
+  // A phase may take at most this long overall (each item has commandTimeoutS remotely).
   const phaseMs = (commandTimeoutS * 6 + 30) * 1000
-  const skipped = (prev: PhaseOutcome): PhaseOutcome => ({ raw: null, failure: prev.failure })
-  const stopsAll = (p: PhaseOutcome): boolean => p.failure !== null
+  const nonce = randomBytes(12).toString('hex')
+  const run = runner.start(scriptCommand(COLLECTOR_SCRIPT), { signal: hooks.signal })
+  let stopInfo: { error: 'timed out' | 'cancelled' | 'connection lost'; detail: string } | null = null
+  void run.result.then((r) => {
+    if (r.stopped) stopInfo = { error: r.stopped.kind === 'timeout' ? 'timed out' : r.stopped.kind === 'cancelled' ? 'cancelled' : 'connection lost', detail: r.stopped.message }
+  })
+  const reach = async (n: number, ms: number): Promise<boolean> => {
+    const ok = await run.waitFor(`@@${nonce}@DONE${n}`, ms)
+    if (!ok) {
+      const r = await run.result
+      if (r.stopped) stopInfo = { error: r.stopped.kind === 'timeout' ? 'timed out' : r.stopped.kind === 'cancelled' ? 'cancelled' : 'connection lost', detail: r.stopped.message }
+      else if (!stopInfo) {
+        const why = r.stderr.trim().split('\n')[0] ?? ''
+        stopInfo = { error: 'connection lost', detail: `the collector exited early (exit ${r.code ?? 'unknown'})${why ? `: ${why}` : ''}` }
+      }
+    }
+    return ok
+  }
+  const skipped = (): PhaseOutcome => ({ raw: null, failure: stopInfo })
 
   hooks.onStage?.('discover', 0)
-  const p1 = await runPhase(args, DISCOVER_SCRIPT, [], phaseMs)
-  let p2: PhaseOutcome
-  let p3: PhaseOutcome
-  if (stopsAll(p1)) {
-    p2 = skipped(p1)
-    p3 = skipped(p1)
-  } else {
+  run.write([nonce, req.sudo ? '1' : '0', String(commandTimeoutS)].join('\n') + '\n')
+  const ok1 = await reach(1, phaseMs)
+  const p1 = outcome(run, nonce, 1, ok1, stopInfo)
+  let p2: PhaseOutcome = skipped()
+  let p3: PhaseOutcome = skipped()
+  if (ok1) {
     hooks.onStage?.('configs', 0.3)
     const plan = planConfigs(p1, req)
-    p2 = await runPhase(args, CONFIGS_SCRIPT, [plan.haproxyConfig, plan.nginxBinary, plan.nginxConf, plan.phpFpmConf, plan.units.join(',')], phaseMs)
-    if (stopsAll(p2)) p3 = skipped(p2)
-    else {
+    run.write([plan.haproxyConfig, plan.nginxBinary, plan.nginxConf, plan.phpFpmConf, plan.units.join(',')].map(line).join('\n') + '\n')
+    const ok2 = await reach(2, phaseMs)
+    p2 = outcome(run, nonce, 2, ok2, stopInfo)
+    if (ok2) {
       hooks.onStage?.('sample', 0.5)
       const sp = planSample(p2, req)
-      const iv = Math.max(0, Math.min(600, Math.round(req.sampleIntervalS)))
-      p3 = await runPhase(
-        args,
-        SAMPLE_SCRIPT,
-        [String(iv), sp.statsSocket, sp.statsUrl, req.nginxStatusUrl ?? '', req.phpFpmStatusUrl ?? ''],
-        phaseMs + iv * 1000
-      )
-    }
+      run.write([String(iv), sp.statsSocket, sp.statsUrl, req.nginxStatusUrl ?? '', req.phpFpmStatusUrl ?? ''].map(line).join('\n') + '\n')
+      run.end()
+      const ok3 = await reach(3, phaseMs + iv * 1000)
+      p3 = outcome(run, nonce, 3, ok3, stopInfo)
+    } else p3 = skipped()
   }
+  if (!(await Promise.race([run.result.then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))]))) run.stop('timeout', 'collector did not exit')
   hooks.onStage?.('done', 1)
   const failure = p1.failure ?? p2.failure ?? p3.failure
   const extra: Snapshot['problems'] = failure ? [{ item: 'session', error: failure.error, detail: failure.detail }] : []

@@ -1,34 +1,26 @@
 /**
  * Run collector commands on this machine, the way sshd would (`/bin/sh -c COMMAND`, stdin
- * piped). Used for snapshots of the local host without SSH and by tests of the scripts.
+ * and stdout piped). Used for snapshots of the local host without SSH and by tests of the scripts.
  */
 import { spawn } from 'node:child_process'
 import type { CommandRunner } from './collect'
-import type { ExecResult } from '../ssh/connection'
+import { CommandHandle } from '../ssh/command-handle'
 
 export const localRunner: CommandRunner = {
-  exec(command, stdin, opts) {
-    return new Promise<ExecResult>((resolve) => {
-      const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] })
-      const out: Buffer[] = []
-      const err: Buffer[] = []
-      let stopped: ExecResult['stopped'] = null
-      const stop = (kind: 'timeout' | 'cancelled', message: string): void => {
-        stopped = { kind, message }
-        child.kill('SIGKILL')
-      }
-      const timer = setTimeout(() => stop('timeout', `no end of output after ${opts.timeoutMs} ms`), opts.timeoutMs)
-      const onAbort = (): void => stop('cancelled', 'cancelled')
-      opts.signal?.addEventListener('abort', onAbort, { once: true })
-      child.stdout.on('data', (d: Buffer) => out.push(d))
-      child.stderr.on('data', (d: Buffer) => err.push(d))
-      child.stdin.on('error', () => undefined)
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        opts.signal?.removeEventListener('abort', onAbort)
-        resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, stopped })
-      })
-      child.stdin.end(stdin)
-    })
+  start(command, opts = {}) {
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] })
+    const h = new CommandHandle(
+      {
+        write: (s) => child.stdin.write(s),
+        end: () => child.stdin.end(),
+        kill: () => child.kill('SIGKILL')
+      },
+      opts
+    )
+    child.stdout.on('data', (d: Buffer) => h.data(d))
+    child.stderr.on('data', (d: Buffer) => h.stderr(d))
+    child.stdin.on('error', () => undefined)
+    child.on('close', (code) => h.finish(code))
+    return h
   }
 }

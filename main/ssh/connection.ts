@@ -11,8 +11,13 @@
 import { readFileSync } from 'node:fs'
 import { connect as netConnect, type Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { Client, utils, type AuthenticationType, type ClientChannel, type ConnectConfig } from 'ssh2'
+import ssh2 from 'ssh2'
+import type { AuthenticationType, Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2'
 import { SshError, toSshError } from './errors'
+import { CommandHandle, type RunningCommand } from './command-handle'
+
+// ssh2 is CommonJS: a default import works under Node's ESM loader, named imports do not.
+const { Client, utils } = ssh2
 import { appendKnownHost, fingerprintSha256, hostEntryName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts'
 import type { SshHop, SshTarget } from './ssh-config'
 
@@ -35,17 +40,11 @@ export interface ConnectOptions {
   signal?: AbortSignal
 }
 
-export interface ExecResult {
-  stdout: string
-  stderr: string
-  code: number | null
-  /** Why it stopped early, if it did. */
-  stopped: null | { kind: 'timeout' | 'cancelled' | 'connection-lost'; message: string }
-}
+export type { ExecResult, RunningCommand } from './command-handle'
 
 export interface SshSession {
-  /** Run a command; stdin is written then closed. Never rejects for remote failures. */
-  exec(command: string, stdin: string, opts: { timeoutMs: number; signal?: AbortSignal; maxBytes?: number }): Promise<ExecResult>
+  /** Start a command to talk to (stdin lines, stdout markers). Never rejects for remote failures. */
+  start(command: string, opts?: { signal?: AbortSignal; maxBytes?: number }): RunningCommand
   /** Set when the connection dropped (sshd died, network): the message. */
   lost(): string | null
   close(): void
@@ -122,7 +121,7 @@ function attemptsFor(hop: SshHop, creds: SshCredentials, problems: string[]): Ar
 }
 
 /** Connect one hop over `sock` (a TCP socket or a forwarded channel). */
-function connectHop(hop: SshHop, sock: Duplex, creds: SshCredentials, opts: ConnectOptions): Promise<Client> {
+function connectHop(hop: SshHop, sock: Duplex, creds: SshCredentials, opts: ConnectOptions): Promise<SshClient> {
   return new Promise((resolve, reject) => {
     const client = new Client()
     let hostKeyError: SshError | null = null
@@ -219,7 +218,7 @@ function connectHop(hop: SshHop, sock: Duplex, creds: SshCredentials, opts: Conn
 export async function connectSsh(target: SshTarget, creds: SshCredentials, opts: ConnectOptions): Promise<SshSession> {
   if (opts.signal?.aborted) throw new SshError('cancelled', 'cancelled')
   const hops: SshHop[] = [...target.jumps, target]
-  const clients: Client[] = []
+  const clients: SshClient[] = []
   const closeAll = (): void => {
     for (const c of clients.reverse()) c.end()
   }
@@ -262,59 +261,45 @@ export async function connectSsh(target: SshTarget, creds: SshCredentials, opts:
       lostMsg = lostMsg ?? 'closed'
       closeAll()
     },
-    exec(command, stdin, o) {
-      return new Promise<ExecResult>((resolve) => {
-        if (lostMsg) return resolve({ stdout: '', stderr: '', code: null, stopped: { kind: 'connection-lost', message: lostMsg } })
-        const out: Buffer[] = []
-        const err: Buffer[] = []
-        let bytes = 0
-        const max = o.maxBytes ?? 64 * 1024 * 1024
-        let stream: ClientChannel | null = null
-        let finished = false
-        const finish = (code: number | null, stopped: ExecResult['stopped']): void => {
-          if (finished) return
-          finished = true
-          clearTimeout(timer)
-          o.signal?.removeEventListener('abort', onAbort)
-          channels.delete(onDrop)
-          resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), code, stopped })
-        }
-        const stop = (kind: 'timeout' | 'cancelled', message: string): void => {
-          try {
-            stream?.signal('KILL')
-          } catch {
-            // the server may not support signals; closing the channel is enough
+    start(command, o = {}) {
+      let ch: ClientChannel | null = null
+      const pending: Array<() => void> = []
+      const h = new CommandHandle(
+        {
+          write: (x) => (ch ? ch.write(x) : pending.push(() => ch?.write(x))),
+          end: () => (ch ? ch.end() : pending.push(() => ch?.end())),
+          kill: () => {
+            try {
+              ch?.signal('KILL')
+            } catch {
+              // servers may refuse signals; closing the channel ends the command anyway
+            }
+            ch?.close()
           }
-          stream?.close()
-          finish(null, { kind, message })
+        },
+        o
+      )
+      if (lostMsg) {
+        h.finish(null, lostMsg)
+        return h
+      }
+      const onDrop = (): void => h.finish(null, lostMsg ?? 'connection lost')
+      channels.add(onDrop)
+      void h.result.then(() => channels.delete(onDrop))
+      client.exec(command, (e, stream) => {
+        if (e) {
+          const perm = /denied|prohibited/i.test(e.message)
+          return h.finish(null, `${perm ? 'permission denied: ' : ''}the server refused to run the collector: ${e.message}`)
         }
-        const onDrop = (): void => finish(null, { kind: 'connection-lost', message: lostMsg ?? 'connection lost' })
-        channels.add(onDrop)
-        const onAbort = (): void => stop('cancelled', 'cancelled')
-        o.signal?.addEventListener('abort', onAbort, { once: true })
-        const timer = setTimeout(() => stop('timeout', `no end of output after ${o.timeoutMs} ms`), o.timeoutMs)
-        client.exec(command, (e, ch) => {
-          if (e) {
-            const perm = /denied|prohibited/i.test(e.message)
-            return finish(null, { kind: 'connection-lost', message: `${perm ? 'permission denied: ' : ''}the server refused to run the collector: ${e.message}` })
-          }
-          stream = ch
-          ch.on('data', (d: Buffer) => {
-            bytes += d.length
-            if (bytes <= max) out.push(d)
-          })
-          ch.stderr.on('data', (d: Buffer) => {
-            if (err.length < 1024) err.push(d)
-          })
-          ch.on('exit', (code: number | null) => {
-            // 'close' follows; keep the code.
-            exitCode = code
-          })
-          ch.on('close', () => finish(exitCode, null))
-          ch.end(stdin)
-        })
-        let exitCode: number | null = null
+        ch = stream
+        let code: number | null = null
+        stream.on('data', (d: Buffer) => h.data(d))
+        stream.stderr.on('data', (d: Buffer) => h.stderr(d))
+        stream.on('exit', (c: number | null) => (code = c))
+        stream.on('close', () => h.finish(code))
+        for (const f of pending.splice(0)) f()
       })
+      return h
     }
   }
 }

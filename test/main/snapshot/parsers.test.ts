@@ -245,14 +245,14 @@ describe('framing and error mapping', () => {
     const n = 'abc'
     const out = `\n@@abc@B one\nhello\n\n@@abc@E 0\n\n@@abc@Z\n\n@@abc@B two\n\n@@abc@E 1\ncat: x: Permission denied\n@@abc@Z\n\n@@abc@B three\npartial data`
     const r = splitSections(out, n)
-    expect(r.done).toBe(false)
+    expect(r.done).toBe(0)
     expect(r.sections.get('one')).toEqual({ out: 'hello', rc: 0, err: '' })
     expect(r.sections.get('two')).toEqual({ out: '', rc: 1, err: 'cat: x: Permission denied' })
     expect(r.sections.get('three')).toEqual({ out: 'partial data', rc: null, err: '' })
     // a file that contains marker-like lines without the nonce cannot forge a frame
-    const forged = splitSections(`\n@@abc@B f\n@@zzz@E 0\n@@zzz@Z\nstill in f\n\n@@abc@E 0\n\n@@abc@Z\n\n@@abc@DONE\n`, n)
+    const forged = splitSections(`\n@@abc@B f\n@@zzz@E 0\n@@zzz@Z\nstill in f\n\n@@abc@E 0\n\n@@abc@Z\n\n@@abc@DONE3\n`, n)
     expect(forged.sections.get('f')?.out).toBe('@@zzz@E 0\n@@zzz@Z\nstill in f')
-    expect(forged.done).toBe(true)
+    expect(forged.done).toBe(3)
   })
   it('maps exit codes and messages to item errors', () => {
     expect(classify(124, '')).toMatchObject({ error: 'timed out' })
