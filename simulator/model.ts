@@ -135,6 +135,7 @@ const EV_RESP_AT_NGINX = 25
 const EV_SESSION_END = 26
 const EV_CLIENT_START = 27
 const EV_NGINX_UPSTREAM = 28
+const EV_FIFO = 29
 
 const CAUSE_INDEX: Record<FailureCause, number> = Object.fromEntries(FAILURE_CAUSES.map((c, i) => [c, i])) as Record<FailureCause, number>
 const C_CONNECT_TIMEOUT = CAUSE_INDEX.connect_timeout
@@ -220,8 +221,8 @@ class Listener {
   /** Owner: 0 haproxy, 1 backend server (index in `server`), 2 php-fpm of server `server`. */
   owner: number
   server: number
-  colSynq = -1
-  colAcceptq = -1
+  colSynq: Float64Array | null = null
+  colAcceptq: Float64Array | null = null
   constructor(id: string, host: number, unix: boolean, B: number, synCap: number, owner: number, server: number) {
     this.id = id
     this.host = host
@@ -261,6 +262,43 @@ class Listener {
   }
   get full(): boolean {
     return this.aqLen > this.B
+  }
+}
+
+/**
+ * Timers of one constant duration (request timeout, timeout client/queue/server, retry
+ * turn-around) fire in the order they were armed: a FIFO ring with a single heap event for
+ * its head instead of one heap entry per request. Stale entries are skipped by token.
+ */
+class TimerFifo {
+  at = new Float64Array(256)
+  conn = new Int32Array(256)
+  tok = new Int32Array(256)
+  head = 0
+  len = 0
+  push(t: number, c: number, tok: number): boolean {
+    if (this.len === this.at.length) {
+      const n = this.at.length * 2
+      const a = new Float64Array(n)
+      const cc = new Int32Array(n)
+      const tk = new Int32Array(n)
+      for (let i = 0; i < this.len; i++) {
+        const j = (this.head + i) % this.at.length
+        a[i] = this.at[j]!
+        cc[i] = this.conn[j]!
+        tk[i] = this.tok[j]!
+      }
+      this.at = a
+      this.conn = cc
+      this.tok = tk
+      this.head = 0
+    }
+    const j = (this.head + this.len) % this.at.length
+    this.at[j] = t
+    this.conn[j] = c
+    this.tok[j] = tok
+    this.len++
+    return this.len === 1
   }
 }
 
@@ -313,6 +351,11 @@ export class Model {
   private readonly rows: number
   readonly cols: Record<string, Float64Array> = {}
   private readonly colNames: string[] = []
+  private cOffered!: Float64Array
+  private cAccepted!: Float64Array
+  private cCompleted!: Float64Array
+  private cFailed!: Float64Array
+  private cFailedBy!: Float64Array[]
 
   // conn rows
   private cap = 0
@@ -413,6 +456,54 @@ export class Model {
   private maxTwProxyToBackend = 0
   private synSent = 0
   private maxSynSent = 0
+
+  /** Constant-duration timers, by event kind (see TimerFifo). */
+  private fifos = new Map<number, TimerFifo>()
+
+  /** Arm a constant-duration timer of `kind` for request token `tok` of row c. */
+  private timer(kind: number, delay: number, c: number, tok: number): void {
+    let f = this.fifos.get(kind)
+    if (!f) {
+      f = new TimerFifo()
+      this.fifos.set(kind, f)
+    }
+    const t = this.q.now + delay
+    // FIFO order holds because one kind always has the same delay (asserted by construction)
+    if (f.push(t, c, tok)) this.q.schedule(t, 0, EV_FIFO, kind, 0)
+  }
+
+  private onFifo(kind: number): void {
+    const f = this.fifos.get(kind)!
+    const now = this.q.now
+    while (f.len > 0 && f.at[f.head]! <= now) {
+      const c = f.conn[f.head]!
+      const tok = f.tok[f.head]!
+      f.head = (f.head + 1) % f.at.length
+      f.len--
+      this.dispatch(kind, c, tok)
+    }
+    // skip entries already dead (request finished): no heap event for them at all
+    while (f.len > 0 && !this.fifoLive(kind, f.conn[f.head]!, f.tok[f.head]!)) {
+      f.head = (f.head + 1) % f.at.length
+      f.len--
+    }
+    if (f.len > 0) this.q.schedule(f.at[f.head]!, 0, EV_FIFO, kind, 0)
+  }
+
+  /** Would a constant-duration timer still act? (the conditions dispatch() checks) */
+  private fifoLive(kind: number, c: number, tok: number): boolean {
+    if (tok !== this.reqTok(c)) return false
+    switch (kind) {
+      case EV_REQ_TIMEOUT:
+        return this.cIni[c] !== I_DONE
+      case EV_HTTP_REQ_TIMEOUT:
+        return this.cSrv[c] === S_ACCEPTED && !this.cHasData[c]
+      case EV_QUEUE_TIMEOUT:
+        return this.cWaiting[c] === 1
+      default:
+        return this.cIni[c] === I_EST
+    }
+  }
 
   // verdict
   private hits = new Map<CeilingKind, { atS: number; atLoad: number }>()
@@ -531,9 +622,14 @@ export class Model {
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)
     for (const L of this.listeners) {
-      L.colSynq = this.addCol(`synq:${L.id}`)
-      L.colAcceptq = this.addCol(`acceptq:${L.id}`)
+      L.colSynq = this.cols[this.colNames[this.addCol(`synq:${L.id}`)]!]!
+      L.colAcceptq = this.cols[this.colNames[this.addCol(`acceptq:${L.id}`)]!]!
     }
+    this.cOffered = this.cols.offered!
+    this.cAccepted = this.cols.accepted!
+    this.cCompleted = this.cols.completed!
+    this.cFailed = this.cols.failed!
+    this.cFailedBy = FAILURE_CAUSES.map((c) => this.cols[`failed_${c}`]!)
     const t = this.cols.t!
     for (let i = 0; i < this.rows; i++) t[i] = i
     this.grow(1024)
@@ -545,12 +641,16 @@ export class Model {
     return this.colNames.length - 1
   }
 
+  private twLenCache = [-1, -1, -1]
   private twLen(host: number): number {
-    const hs = this.hosts ? this.hosts[host]! : null
-    const k = hs ? hs.k : host === 1 ? this.s.hosts.proxy : this.s.hosts.backend
+    const cached = this.twLenCache[host]!
+    if (cached >= 0) return cached
+    const k = host === 0 ? this.s.hosts.client : host === 1 ? this.s.hosts.proxy : this.s.hosts.backend
     const t = kernelTraits(k.version)
     // tw_recycle (<= 4.11): TIME_WAIT lasts ~3.5 * RTO instead of 60 s
-    return k.twRecycle === 1 && t.twRecycle && k.timestamps === 1 ? 3.5 * RTO_MIN_S : TIME_WAIT_S
+    const v = k.twRecycle === 1 && t.twRecycle && k.timestamps === 1 ? 3.5 * RTO_MIN_S : TIME_WAIT_S
+    this.twLenCache[host] = v
+    return v
   }
 
   // ---------------------------------------------------------------- conn rows --
@@ -666,14 +766,13 @@ export class Model {
     return i < this.rows ? i : this.rows - 1
   }
 
-  private bump(col: string, by = 1): void {
-    this.cols[col]![this.sidx()]! += by
+  private bump(col: Float64Array): void {
+    col[this.sidx()]!++
   }
 
-  private level(colIdx: number, v: number): void {
-    const c = this.cols[this.colNames[colIdx]!]!
+  private level(col: Float64Array, v: number): void {
     const i = this.sidx()
-    if (v > c[i]!) c[i] = v
+    if (v > col[i]!) col[i] = v
   }
 
   private hit(kind: CeilingKind): void {
@@ -757,7 +856,7 @@ export class Model {
     const cl = this.s.clients
     const c = this.alloc(ROLE_CLIENT)
     this.offered++
-    this.bump('offered')
+    this.bump(this.cOffered)
     this.cReqLeft[c] = cl.keepAlive ? cl.requestsPerConnection : 1
     // requests count when the connection attempt starts (ab -n counts attempts)
     this.requests++
@@ -778,7 +877,7 @@ export class Model {
     }
     this.clientIpBusy[ip]!++
     this.cIp[c] = ip
-    if (cl.requestTimeoutS != null) this.q.schedule(this.q.now + cl.requestTimeoutS, 0, EV_REQ_TIMEOUT, c, this.reqTok(c))
+    if (cl.requestTimeoutS != null) this.timer(EV_REQ_TIMEOUT, cl.requestTimeoutS, c, this.reqTok(c))
     if (!this.proxyUp) {
       // nothing listens: SYN answered by RST
       this.hit('proxy-not-started')
@@ -920,7 +1019,7 @@ export class Model {
       this.cSrv[c] = S_REQ
       this.cSynackIdx[c] = 0
       if (L.synq > L.maxSynq) L.maxSynq = L.synq
-      this.level(L.colSynq, L.synq)
+      this.level(L.colSynq!, L.synq)
       // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
       this.cReqAt[c] = this.q.now
       if (this.logOn) this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
@@ -1010,7 +1109,7 @@ export class Model {
     if (withData) this.cHasData[c] = 1
     L.push(c, this.cGen[c]!)
     this.cQueuedAt[c] = this.q.now
-    this.level(L.colAcceptq, L.aqLen)
+    this.level(L.colAcceptq!, L.aqLen)
     if (this.logOn) this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
     this.wake(L)
   }
@@ -1131,24 +1230,14 @@ export class Model {
       this.fdUsed++
       this.hosts[1]!.openFiles++
       this.stot++
-      this.bump('accepted')
-      this.level(this.colIdx('proxy_scur'), this.feconn)
-      this.level(this.colIdx('open_fds'), this.fdUsed)
+      this.bump(this.cAccepted)
+      this.level(this.cols.proxy_scur!, this.feconn)
+      this.level(this.cols.open_fds!, this.fdUsed)
       if (this.logOn) this.logEv(`haproxy-accept conn=${c} feconn=${this.feconn}`)
       if (this.s.haproxy!.mode === 'tcp') this.route(c)
       else if (this.cHasData[c]) this.route(c)
-      else this.q.schedule(this.q.now + this.s.haproxy!.timeoutClientS, 0, EV_HTTP_REQ_TIMEOUT, c, this.reqTok(c))
+      else this.timer(EV_HTTP_REQ_TIMEOUT, this.s.haproxy!.timeoutClientS, c, this.reqTok(c))
     }
-  }
-
-  private colIdxCache = new Map<string, number>()
-  private colIdx(n: string): number {
-    let i = this.colIdxCache.get(n)
-    if (i === undefined) {
-      i = this.colNames.indexOf(n)
-      this.colIdxCache.set(n, i)
-    }
-    return i
   }
 
   private proxyPause(d: number): void {
@@ -1194,9 +1283,9 @@ export class Model {
       this.beQueue.push(c)
       const ql = this.beQueue.length - this.beQHead
       if (ql > this.beQmax) this.beQmax = ql
-      this.level(this.colIdx('backend_queue'), ql)
+      this.level(this.cols.backend_queue!, ql)
       const tq = h.timeoutQueueS ?? h.timeoutConnectS
-      this.q.schedule(this.q.now + tq, 0, EV_QUEUE_TIMEOUT, c, this.reqTok(c))
+      this.timer(EV_QUEUE_TIMEOUT, tq, c, this.reqTok(c))
       return
     }
     this.assign(c, sIdx)
@@ -1288,7 +1377,7 @@ export class Model {
     this.cPeer[c] = u
     this.fdUsed++
     this.hosts[1]!.openFiles++
-    this.level(this.colIdx('open_fds'), this.fdUsed)
+    this.level(this.cols.open_fds!, this.fdUsed)
     this.openTcp(u, sv.listener, h.timeoutConnectS)
   }
 
@@ -1310,7 +1399,7 @@ export class Model {
       sv.wretr++
       this.beWretr++
       // turn-around delay min(timeout connect, 1 s) before retrying
-      this.q.schedule(this.q.now + Math.min(h.timeoutConnectS, 1), 0, EV_RETRY, c, this.reqTok(c))
+      this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
       return
     }
     sv.econ++
@@ -1338,7 +1427,7 @@ export class Model {
   }
 
   private armServerTimeout(c: number): void {
-    this.q.schedule(this.q.now + this.s.haproxy!.timeoutServerS, 0, EV_SERVER_TIMEOUT, c, this.reqTok(c))
+    this.timer(EV_SERVER_TIMEOUT, this.s.haproxy!.timeoutServerS, c, this.reqTok(c))
   }
 
   private releaseServerSlot(c: number): void {
@@ -1470,11 +1559,11 @@ export class Model {
       this.hosts[2]!.openFiles++
       if (be.kind === 'generic') {
         sv.busy++
-        this.level(this.colIdx('busy_workers'), this.busyTotal())
+        this.level(this.cols.busy_workers!, this.busyTotal())
       }
       if (!this.s.haproxy) {
-        this.bump('accepted')
-        this.level(this.colIdx('open_fds'), sv.fds)
+        this.bump(this.cAccepted)
+        this.level(this.cols.open_fds!, sv.fds)
       }
       if (this.logOn) this.logEv(`backend-accept conn=${c} server=${sv.name}`)
       if (this.cHasData[c]) this.backendRequest(c)
@@ -1546,7 +1635,7 @@ export class Model {
       this.cStart[f] = this.q.now
       F.push(f, this.cGen[f]!)
       this.cQueuedAt[f] = this.q.now
-      this.level(F.colAcceptq, F.aqLen)
+      this.level(F.colAcceptq!, F.aqLen)
       this.fpmAccept(sv)
       return
     }
@@ -1562,7 +1651,7 @@ export class Model {
       this.cSrv[f] = S_ACCEPTED
       this.cWaitedAccept[f] = this.q.now > this.cQueuedAt[f]! ? 1 : 0
       sv.busy++
-      this.level(this.colIdx('busy_workers'), this.busyTotal())
+      this.level(this.cols.busy_workers!, this.busyTotal())
       if (this.logOn) this.logEv(`fpm-accept fcgi=${f}`)
       if (this.cHasData[f]) this.fpmRequest(f)
     }
@@ -1679,7 +1768,7 @@ export class Model {
     if (this.cIni[c] !== I_EST) return
     const now = this.q.now
     this.ok++
-    this.bump('completed')
+    this.bump(this.cCompleted)
     this.flight(-1)
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
     this.latencySumS += lat / 1000
@@ -1703,7 +1792,7 @@ export class Model {
     this.cReqStart[c] = this.q.now
     this.cHasData[c] = 0
     const rt = this.s.clients.requestTimeoutS
-    if (rt != null) this.q.schedule(this.q.now + rt, 0, EV_REQ_TIMEOUT, c, this.reqTok(c))
+    if (rt != null) this.timer(EV_REQ_TIMEOUT, rt, c, this.reqTok(c))
     // the request reaches the front one-way later
     this.at(this.q.now + this.owd(0), EV_DATA, c)
   }
@@ -1713,8 +1802,8 @@ export class Model {
     this.failed++
     this.byCause[cause]!++
     this.flight(-1)
-    this.bump('failed')
-    this.bump(`failed_${FAILURE_CAUSES[cause]}`)
+    this.bump(this.cFailed)
+    this.bump(this.cFailedBy[cause]!)
     const now = this.q.now
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
     this.latencySumS += lat / 1000
@@ -1852,22 +1941,22 @@ export class Model {
         }
       this.cols.time_wait_proxy_to_backend![i] = ptw
       this.cols.free_ports![i] = free === Infinity ? 0 : free
-      this.level(this.colIdx('proxy_scur'), this.feconn)
-      this.level(this.colIdx('open_fds'), this.fdUsed)
-      this.level(this.colIdx('backend_queue'), this.beQueue.length - this.beQHead)
+      this.level(this.cols.proxy_scur!, this.feconn)
+      this.level(this.cols.open_fds!, this.fdUsed)
+      this.level(this.cols.backend_queue!, this.beQueue.length - this.beQHead)
     } else {
       const ck = this.s.hosts.client
       const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
       let used = 0
       for (let k = 0; k < this.clientIpBusy.length; k++) if (this.clientIpBusy[k]! > used) used = this.clientIpBusy[k]!
       this.cols.free_ports![i] = range - used
-      this.level(this.colIdx('open_fds'), this.servers[0]!.fds)
+      this.level(this.cols.open_fds!, this.servers[0]!.fds)
     }
-    this.level(this.colIdx('busy_workers'), this.busyTotal())
-    this.level(this.colIdx('syn_sent'), this.synSent)
+    this.level(this.cols.busy_workers!, this.busyTotal())
+    this.level(this.cols.syn_sent!, this.synSent)
     for (const L of this.listeners) {
-      this.level(L.colSynq, L.synq)
-      this.level(L.colAcceptq, L.aqLen)
+      this.level(L.colSynq!, L.synq)
+      this.level(L.colAcceptq!, L.aqLen)
     }
     // closed loop with a user curve: adjust users
     const cl = this.s.clients
@@ -1921,6 +2010,9 @@ export class Model {
           break
         case EV_BACKEND_ACCEPT:
           this.backendAccept(this.servers[b]!)
+          break
+        case EV_FIFO:
+          this.onFifo(c)
           break
         default:
           this.dispatch(q.kind, c, b)

@@ -149,10 +149,32 @@ export class PortPool {
     return this.tw
   }
 
-  /** Ports usable for a brand-new connection right now (for the free_ports column). */
+  /**
+   * Ports usable for a brand-new connection right now (for the free_ports column), in O(1)
+   * plus the TIME_WAIT entries younger than the reuse delay: all ports of the scan minus busy
+   * ones minus live TIME_WAIT that cannot be reused yet.
+   */
   freeCount(now: number): number {
-    let n = 0
-    for (let p = 0; p < this.remaining; p++) if (!this.reserved[p] && this.usable(p, now) !== 0) n++
-    return n
+    let reserved = 0
+    if (this.reservedCount === -1) {
+      for (let p = 0; p < this.remaining; p++) reserved += this.reserved[p]!
+      this.reservedCount = reserved
+    }
+    const tw = this.twCount(now)
+    let blocked = tw
+    if (this.canReuse) {
+      // live TIME_WAIT older than the reuse delay is reusable: count only the young ones
+      blocked = 0
+      for (let i = this.twQLen - 1; i >= 0; i--) {
+        const j = (this.twQHead + i) % this.twQPort.length
+        const since = this.twQSince[j]!
+        if (now - since >= this.reuseDelayS) break
+        const p = this.twQPort[j]!
+        if (this.state[p] === TW && this.twSince[p] === since) blocked++
+      }
+    }
+    return Math.max(0, this.remaining - this.reservedCount - this.busy - blocked)
   }
+
+  private reservedCount = -1
 }
