@@ -101,8 +101,10 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(sysctlConf).toContain('# disabled by headroom plan: net.ipv4.tcp_tw_recycle = 1')
     expect(sysctlConf).toContain('\nnet.ipv4.tcp_fin_timeout = 30')
     expect(readFileSync(join(sb.root, 'etc/sysctl.d/99-sysctl.conf'), 'utf8')).toBe(sysctlConf)
-    // the installed config passes the real haproxy -c, then HAProxy is reloaded once
-    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['restart haproxy.service'])
+    // the fd limit goes to a systemd drop-in of the unit the snapshot named
+    expect(readFileSync(join(sb.root, 'etc/systemd/system/haproxy.service.d/headroom-limits.conf'), 'utf8')).toMatch(/^\[Service\]\nLimitNOFILE=20000:20000$/m)
+    // the installed config passes the real haproxy -c, then HAProxy is restarted once (new backlog)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['daemon-reload', 'restart haproxy.service'])
 
     // idempotent: a second run changes nothing and reloads nothing
     const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
@@ -110,7 +112,7 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(r2.stdout).toContain('already applied')
     expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(newCfg)
     expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(sysctlConf)
-    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toHaveLength(1)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toHaveLength(2)
 
     // rollback restores every recorded value and file
     const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
@@ -121,7 +123,8 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(cfg.value.text)
     expect(readFileSync(join(sb.root, 'etc/sysctl.conf'), 'utf8')).toBe(sysctlConfBefore)
     expect(existsSync(join(sb.root, 'etc/sysctl.d/90-headroom.conf'))).toBe(false)
-    expect(readFileSync(sb.log, 'utf8').trim().split('\n').at(-1)).toBe('restart haproxy.service')
+    expect(existsSync(join(sb.root, 'etc/systemd/system/haproxy.service.d/headroom-limits.conf'))).toBe(false)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n').slice(2)).toEqual(['daemon-reload', 'restart haproxy.service'])
     // a second rollback has nothing recorded and says so
     const rb2 = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
     expect(rb2.status).not.toBe(0)

@@ -63,6 +63,8 @@ export async function report1Inputs(): Promise<{ snapshot: Snapshot; baseline: S
   s.haproxy!.bindBacklog = 4096
   s.haproxy!.servers = s.haproxy!.servers.map((x) => ({ ...x, maxconn: 1000 }))
   s.haproxy!.timeoutQueueS = 5
+  s.haproxy!.fdSoft = 20000
+  s.haproxy!.fdHard = 20000
   return { snapshot: d.snapshot, baseline: d.scenario, scenario: s }
 }
 

@@ -30,6 +30,7 @@ async function planAndAfter(): Promise<{ plan: Plan; after: Snapshot }> {
   if (!parsed.ok) throw new Error(parsed.detail)
   cfg.value.parsed = parsed.value
   if (after.haproxy!.info.ok) after.haproxy!.info.value['Maxconn'] = 5000
+  after.limits.systemd[0]!.limitNOFILE = { ok: true, value: { soft: 20000, hard: 20000 } }
   if (after.sockets.listeners.ok) after.sockets.listeners.value.find((l) => l.localPort === 80)!.sendQ = 4096
   for (const c of ['TcpExtListenOverflows', 'TcpExtListenDrops', 'TcpExtPAWSPassive']) setCounterDelta(after, c, 0)
   return { plan, after }
