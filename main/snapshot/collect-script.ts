@@ -1,6 +1,6 @@
 /**
- * The remote side of a snapshot: three fixed, READ-ONLY POSIX sh scripts run over one SSH
- * connection (one exec channel each), and the pure splitter of their output.
+ * The remote side of a snapshot: one fixed, READ-ONLY POSIX sh script run in ONE exec channel
+ * of one SSH connection, in three phases, and the pure splitter of its output.
  *
  *   discover  host facts, /proc/sys, sysctl.d files, ulimit, HAProxy/nginx/php-fpm processes
  *             (status, cmdline, cgroup, limits, fd list), ss tables, versions
@@ -9,13 +9,14 @@
  *   sample    counters + `show info`/`show stat` now, sleep N s, counters + `show stat` again,
  *             status pages
  *
- * Security: the scripts are constants. Nothing from the user or from the server is ever
+ * Security: the script is a constant. Nothing from the user or from the server is ever
  * spliced into script text: parameters arrive on stdin, one per line, are read with
  * `IFS= read -r` and only ever used inside double quotes as single arguments (never eval'd).
  * Each item is framed by markers carrying a random per-run nonce, so file contents cannot
- * forge a frame. Every item runs under `timeout` where the host has a compatible one.
+ * forge a frame. Every item that can hang runs under `timeout` where the host has one.
  *
  * Frame:  \n@@NONCE@B name\n  stdout  \n@@NONCE@E rc\n  stderr  \n@@NONCE@Z\n
+ * Phase n ends with \n@@NONCE@DONEn\n.
  */
 import { SYSCTL_KEYS } from './schema'
 

@@ -1,5 +1,6 @@
 // The real collector scripts run on this machine through /bin/sh (as sshd would run them),
 // then assembled: checks values against what Node reads directly from the same kernel.
+import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { describe, expect, it } from 'vitest'
@@ -36,5 +37,27 @@ describe('collector scripts run locally', () => {
     expect(snap.source.collector).toMatch(/^headroom\//)
     // nothing failed except what this machine lacks (no systemd here, so no units)
     expect(snap.problems.filter((p) => !p.item.startsWith('haproxy') && !p.item.startsWith('nginx') && !p.item.startsWith('phpFpm'))).toEqual([])
+  }, 60_000)
+
+  it('with --sudo: uses sudo -n, or says it was refused/missing and collects without it', async () => {
+    const snap = await collectSnapshot(localRunner, { host: 'localhost', hostName: null, port: null, user: null, sampleIntervalS: 0, sudo: true })
+    const p = snap.problems.find((x) => x.item === 'sudo')
+    let sudoWorks = false
+    try {
+      execFileSync('sudo', ['-n', 'true'], { stdio: 'ignore' })
+      sudoWorks = true
+    } catch {
+      // missing or refused
+    }
+    if (sudoWorks) {
+      expect(p).toBeUndefined()
+      expect(snap.sysctls.values['net.core.somaxconn']!.ok).toBe(true)
+      return
+    }
+    expect(p?.error).toBe('permission denied')
+    expect(p?.detail).toMatch(/sudo -n refused, collected without it/)
+    expect(snap.partial).toBe(true)
+    expect(snap.sysctls.values['net.core.somaxconn']!.ok).toBe(true)
+    expect(snap.counters.rates.ok).toBe(true)
   }, 60_000)
 })

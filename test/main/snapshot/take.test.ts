@@ -111,6 +111,24 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
     expect((bad as SshError).message).toMatch(/passphrase is wrong/)
   })
 
+  it('logs in through a real ssh-agent (SSH_AUTH_SOCK-style socket)', async () => {
+    const sock = join(tmp, 'agent.sock')
+    const out = execFileSync('ssh-agent', ['-s', '-a', sock], { encoding: 'utf8' })
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(out)?.[1]
+    try {
+      const keyFile = join(tmp, 'agent_key')
+      writeFileSync(keyFile, world.userKey, { mode: 0o600 })
+      execFileSync('ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' })
+      const snap = await takeSnapshot({ ...base(), credentials: { agent: sock } }, env())
+      expect(snap.host.hostname.ok).toBe(true)
+      const none = (await takeSnapshot({ ...base(), credentials: { agent: null } }, env()).catch((x: unknown) => x)) as SshError
+      expect(none.kind).toBe('auth')
+      expect(none.message).toMatch(/nothing to try/)
+    } finally {
+      if (pid) process.kill(Number(pid), 'SIGTERM')
+    }
+  })
+
   it('password and keyboard-interactive logins; a bad password is an auth error', async () => {
     const p: TakeParams = { ...base(), user: TEST_USER, credentials: { password, agent: null } }
     const snap = await takeSnapshot(p, env())
