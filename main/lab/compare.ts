@@ -5,16 +5,20 @@
  * fidelity-case mapping, and every measured key gets its error and the README tolerance verdict.
  */
 import { simulate } from '../../simulator/index'
-import { decodeResult } from '../../simulator/result'
+import { decodeResult, type SimResult } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
 import { predictedFor, type FidelityCase } from '../sim/fidelity-case'
 import type { LabCase } from './run'
 import { compareMetrics, type CompareRow } from './tolerance'
 
-/** Simulated values for a lab case (dotted keys). */
-export function predictLab(c: LabCase, seed = 1): Record<string, number | boolean> {
-  const s = parseScenario(c.headroom.effectiveScenario)
-  const r = decodeResult(simulate(s, { seed }))
+/** Simulate the scenario as the lab ran it. */
+export function simulateLab(c: LabCase, seed = 1): SimResult {
+  return decodeResult(simulate(parseScenario(c.headroom.effectiveScenario), { seed }))
+}
+
+/** Simulated values for a lab case (dotted keys); `sim` reuses a result of simulateLab. */
+export function predictLab(c: LabCase, seed = 1, sim: SimResult = simulateLab(c, seed)): Record<string, number | boolean> {
+  const r = sim
   const req = c.measured['requests']
   const requests = req && 'mean' in req ? req.mean : 0
   // both lab load tools time a request from the start of its connect
