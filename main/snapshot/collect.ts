@@ -89,7 +89,10 @@ export async function collectSnapshot(runner: CommandRunner, req: CollectRequest
       const sp = planSample(p2, req)
       run.write([String(iv), sp.statsSocket, sp.statsUrl, req.nginxStatusUrl ?? '', req.phpFpmStatusUrl ?? ''].map(line).join('\n') + '\n')
       run.end()
-      const ok3 = await reach(3, phaseMs + iv * 1000)
+      // Progress through the sampling wait (0.5 -> 0.95), for the UI's progress bar.
+      const t3 = Date.now()
+      const tick = iv > 0 ? setInterval(() => hooks.onStage?.('sample', 0.5 + 0.45 * Math.min(1, (Date.now() - t3) / (iv * 1000))), 250) : undefined
+      const ok3 = await reach(3, phaseMs + iv * 1000).finally(() => clearInterval(tick))
       p3 = outcome(run, nonce, 3, ok3, stopInfo)
     } else p3 = skipped()
   }

@@ -81,8 +81,11 @@ describe.skipIf(!ready)('snapshot handlers', () => {
     const done = (await endOf(second.takeId)) as Extract<Ev, { event: 'snapshot.done' }>
     expect(done.event).toBe('snapshot.done')
     expect(done.payload.summary).toMatchObject({ host: 'web-1', hostName: '127.0.0.1', kind: 'ssh' })
-    const stages = events.filter((e) => e.event === 'snapshot.progress' && e.payload.takeId === second.takeId).map((e) => (e.payload as SnapshotEvents['snapshot.progress']).stage)
-    expect(stages).toEqual(['connecting', 'discover', 'configs', 'sample', 'saving'])
+    const prog = events.filter((e) => e.event === 'snapshot.progress' && e.payload.takeId === second.takeId).map((e) => e.payload as SnapshotEvents['snapshot.progress'])
+    expect(prog.map((p) => p.stage).filter((st, i, a) => st !== a[i - 1])).toEqual(['connecting', 'discover', 'configs', 'sample', 'saving'])
+    // progress only grows, and moves during the sampling wait
+    expect(prog.every((p, i) => i === 0 || p.progress >= prog[i - 1]!.progress)).toBe(true)
+    expect(prog.filter((p) => p.stage === 'sample').length).toBeGreaterThan(1)
     const list = await api.list()
     expect(list.snapshots.map((s) => s.id)).toContain(done.payload.summary.id)
     const snap = await api.open(done.payload.summary.id)
