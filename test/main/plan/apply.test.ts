@@ -12,7 +12,7 @@ import { buildPlan, PlanError } from '../../../main/plan/build'
 import type { Plan } from '../../../main/plan/types'
 import { Netns, canNetns, haveTool, report1Inputs, report2Inputs } from './tools'
 
-const enabled = canNetns() && haveTool('haproxy', ['-v']) && haveTool('sysctl', ['-V'])
+const enabled = canNetns() && haveTool('haproxy') && haveTool('sysctl')
 const CREATED = '2026-11-22T00:00:00.000Z'
 
 interface Sandbox {

@@ -3,23 +3,21 @@
  * under CI=true), a throwaway network namespace, and shared plan inputs.
  */
 import { spawnSync } from 'node:child_process'
+import { requireTool } from '../../helpers/require-tool'
 import { loadDemo } from '../../../main/demos/handlers'
 import { cloneScenario, type Scenario } from '../../../simulator/scenario'
 import type { Snapshot } from '../../../main/snapshot/schema'
 
 export const resources = new URL('../../../resources', import.meta.url).pathname
 
-/** true when `cmd` runs; under CI a missing tool throws so the test fails instead of skipping. */
-export function haveTool(cmd: string, args: string[] = ['--version']): boolean {
-  const r = spawnSync(cmd, args, { stdio: 'ignore' })
-  const ok = r.error === undefined && r.status !== 127
-  if (!ok && process.env['CI'] === 'true') throw new Error(`required tool "${cmd}" is missing (CI=true: not skipping)`)
-  return ok
+/** true when `cmd` is installed; under CI a missing tool throws (test/helpers/require-tool), so the test fails instead of skipping. */
+export function haveTool(cmd: string): boolean {
+  return requireTool(cmd) !== null
 }
 
 /** Network namespaces need root and iproute2. */
 export function canNetns(): boolean {
-  if (!haveTool('ip', ['-V'])) return false
+  if (!haveTool('ip')) return false
   const ok = typeof process.getuid === 'function' && process.getuid() === 0
   if (!ok && process.env['CI'] === 'true') throw new Error('network namespace tests need root (CI=true: not skipping)')
   return ok
