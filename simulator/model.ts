@@ -78,6 +78,19 @@ export function setHostTiming(reactS: number, jitterS: number, connectCostS = CO
   CONNECT_COST_S = connectCostS
   KERNEL_HZ = hz
 }
+/**
+ * CPU time one HAProxy thread spends forwarding a response (write to the client, close,
+ * stream teardown), s: ~30 us on a small VM thread doing ~10k requests/s end to end.
+ * HAProxy's event loop handles the events of one poll in a batch and
+ * only then polls the (resumed) listener again, so a burst of N responses delays the next
+ * accept() by about N times this: a client reconnecting at once can meet a still-full
+ * accept queue while a retransmitted SYN a moment later finds the slot.
+ */
+export let HAPROXY_EVENT_S = 30e-6
+/** Sensitivity studies may vary HAProxy's per-event CPU time (s). */
+export function setHaproxyEventS(v: number): void {
+  HAPROXY_EVENT_S = v
+}
 /** HAProxy event-loop turn between accept batches of tune.maxaccept (s). */
 export const HAPROXY_LOOP_S = 20e-6
 /** TCP minimum RTO (s) for data retransmits; 3 s fallback after a retransmitted SYN. */
@@ -609,6 +622,7 @@ export class Model {
       })
     })
     if (h) {
+      this.proxyThreads = new Array<number>(Math.max(1, h.nbthread)).fill(0)
       const pk = s.hosts.proxy
       const B = this.limits!.backlogEffective
       this.front = new Listener('proxy:80', 1, false, B, synQueueCapacity(B, pk), 0, -1)
@@ -1241,12 +1255,16 @@ export class Model {
   }
 
   private proxyPause(d: number): void {
-    this.proxyPausedUntil = this.q.now + d
-    if (!this.proxyWakeArmed) {
+    const until = this.q.now + d
+    if (until > this.proxyPausedUntil) this.proxyPausedUntil = until
+    if (!this.proxyWakeArmed || this.proxyWakeAt < this.proxyPausedUntil) {
       this.proxyWakeArmed = true
-      this.q.schedule(this.q.now + d, 0, EV_PROXY_ACCEPT, -1, 0)
+      this.proxyWakeAt = this.proxyPausedUntil
+      this.q.schedule(this.proxyPausedUntil, 0, EV_PROXY_ACCEPT, -1, 0)
     }
   }
+  private proxyWakeAt = 0
+  private proxyThreads: number[] = []
 
   /** Request bytes arrived on an accepted connection. */
   private onRequestData(c: number): void {
@@ -1516,14 +1534,15 @@ export class Model {
   }
 
   /** HAProxy frontend session ends (client connection closed by either side). */
-  private endSession(c: number): void {
+  private endSession(c: number, resumeAt = this.q.now): void {
     if (this.cSrv[c] !== S_ACCEPTED) return
     this.cSrv[c] = S_GONE
     this.feconn--
     this.fdUsed--
     this.hosts[1]!.openFiles--
     if (this.s.clients.closesFirst === 'server' && this.addTw(1)) this.stampPaws(1, c)
-    this.proxyAccept()
+    if (resumeAt <= this.q.now) this.proxyAccept()
+    else this.proxyPause(resumeAt - this.q.now)
   }
 
   // --------------------------------------------------------------- backends --
@@ -1746,9 +1765,22 @@ export class Model {
       return
     }
     this.fe2xx++
-    this.at(this.q.now + this.owd(0), EV_RESP_AT_CLIENT, c)
-    // the last response ends the session (the client's FIN one RTT later is not modelled)
-    if (this.cReqLeft[c]! <= 1) this.endSession(c)
+    // the thread forwards responses one after the other: this one leaves when its CPU turn ends
+    const cpu = this.proxyCpuTurn()
+    this.at(cpu + this.owd(0), EV_RESP_AT_CLIENT, c)
+    // the last response ends the session (the client's FIN one RTT later is not modelled);
+    // the freed slot is used at the next poll, after the batch in progress
+    if (this.cReqLeft[c]! <= 1) this.endSession(c, cpu)
+  }
+
+  /** Reserve one HAProxy event's CPU time on the least busy thread; returns when it is done. */
+  private proxyCpuTurn(): number {
+    const th = this.proxyThreads
+    let best = 0
+    for (let i = 1; i < th.length; i++) if (th[i]! < th[best]!) best = i
+    const t = Math.max(this.q.now, th[best]!) + HAPROXY_EVENT_S
+    th[best] = t
+    return t
   }
 
   private onServerTimeout(c: number): void {
@@ -2005,7 +2037,7 @@ export class Model {
           this.onSecond()
           break
         case EV_PROXY_ACCEPT:
-          this.proxyWakeArmed = false
+          if (q.now >= this.proxyWakeAt) this.proxyWakeArmed = false
           this.proxyAccept()
           break
         case EV_BACKEND_ACCEPT:
