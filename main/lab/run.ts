@@ -602,6 +602,8 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
     },
     load: {
       tool: s.clients.mode === 'closed' ? 'ab' : 'node-open-loop',
+      // both lab load tools time a request from the start of its connect (ab's ttime; the open-loop client)
+      latency_includes_connect: true,
       command: r0.loadCommand,
       model: s.clients.mode,
       concurrency: s.clients.mode === 'closed' ? s.clients.concurrency : null,
