@@ -456,7 +456,24 @@ export function buildPlan(input: PlanInput): Plan {
       for (const it of items) if (it.id === 'sysctl:net.core.somaxconn') it.actions.push(somaxconnChanged ? 'restart nginx' : 'reload nginx')
     }
   }
+  // Changes the snapshot cannot place (its nginx / php-fpm config item failed) stay visible as manual items.
+  const unplaced = (cond: boolean, list: [string, string, string, unknown, unknown][], why: string): void => {
+    if (!cond) return
+    for (const [id, knob, path, a, b] of list) {
+      if (!eq(a, b)) manual.push({ id, kind: 'manual', knob, scenarioPath: path, old: String(a), new: String(b), appliedIn: why, actions: ['manual'], findings: findingsFor(path, findings), notes: ['Take a snapshot that can read this configuration, or change it by hand.'] })
+    }
+  }
+  unplaced(!scenario.haproxy && !ngx && (ns.kind === 'nginx-echo' || ns.kind === 'nginx-php-fpm'), [
+    ['nginx:listen.backlog', 'nginx listen backlog', 'backend.nginx.listenBacklog', nb.nginx.listenBacklog, ns.nginx.listenBacklog],
+    ['nginx:worker_connections', 'nginx worker_connections', 'backend.nginx.workerConnections', nb.nginx.workerConnections, ns.nginx.workerConnections],
+    ['nginx:worker_processes', 'nginx worker_processes', 'backend.nginx.workers', nb.nginx.workers, ns.nginx.workers],
+    ['nginx:worker_rlimit_nofile', 'nginx worker_rlimit_nofile', 'backend.fdLimit', nb.fdLimit, ns.fdLimit]
+  ], 'the snapshot has no nginx configuration')
   const fpm = snap.phpFpm ? val(snap.phpFpm.config) : undefined
+  unplaced(!scenario.haproxy && !fpm?.pools.length && ns.kind === 'nginx-php-fpm', [
+    ['php-fpm:pm.max_children', 'php-fpm pm.max_children', 'backend.phpFpm.children', nb.phpFpm.children, ns.phpFpm.children],
+    ['php-fpm:listen.backlog', 'php-fpm listen.backlog', 'backend.phpFpm.listenBacklog', nb.phpFpm.listenBacklog, ns.phpFpm.listenBacklog]
+  ], 'the snapshot has no php-fpm pool configuration')
   if (!scenario.haproxy && fpm && ns.kind === 'nginx-php-fpm') {
     const pool = fpm.pools[0]
     const pItems: PlanItem[] = []
