@@ -1,5 +1,6 @@
 // `headroom snapshot` in-process against the real sshd/HAProxy/nginx world.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -61,5 +62,25 @@ describe.skipIf(!ready)('headroom snapshot CLI against a real server', () => {
     expect(human.code).toBe(0)
     expect(human.out).toMatch(/fe_test FRONTEND scur \d+ smax \d+ slim 150/)
     expect(human.out).toMatch(/somaxconn \d+/)
+  })
+  it('the built CLI (bin/headroom.mjs -> out/main/cli.js) takes the same snapshot', async () => {
+    const root = join(__dirname, '..', '..', '..')
+    if (!existsSync(join(root, 'out', 'main', 'cli.js'))) {
+      // npm test builds before running vitest; a lone vitest run may not have a build.
+      if (process.env.CI === 'true') throw new Error('out/main/cli.js missing: run the build first (CI=true: failing instead of skipping)')
+      return
+    }
+    const accept = JSON.parse((await run([`root@127.0.0.1`, '-p', String(world.sshPort), '-i', key, '--known-hosts', kh, '--ssh-config', join(tmp, 'none'), '--sample-interval', '0', '--json'])).out)
+    expect(accept.format).toBe('headroom-snapshot/1')
+    const r = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
+      execFile(process.execPath, [join(root, 'bin', 'headroom.mjs'), 'snapshot', `root@127.0.0.1`, '-p', String(world.sshPort), '-i', key, '--known-hosts', kh, '--ssh-config', join(tmp, 'none'), '--sample-interval', '0', '--json'], { cwd: root }, (err, out, e) =>
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out, err: e })
+      )
+    )
+    expect(r.err).not.toMatch(/Error/)
+    expect(r.code).toBe(0)
+    const snap = JSON.parse(r.out)
+    expect(parseSnapshot(snap).ok).toBe(true)
+    expect(snap.haproxy.config.value.parsed.global.maxconn).toBe(150)
   })
 })
