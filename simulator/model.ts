@@ -456,6 +456,8 @@ export class Model {
   private beQueue: number[] = []
   private beQHead = 0
   private beQmax = 0
+  /** Requests waiting in the backend queue (beQueue also holds entries that left it). */
+  private beQLive = 0
   private beEcon = 0
   private beEresp = 0
   private beWretr = 0
@@ -1291,7 +1293,7 @@ export class Model {
         if (sv.maxqueue === 0) unlimited = true
         qcap += sv.maxqueue
       }
-      if (!unlimited && this.beQueue.length - this.beQHead >= qcap) {
+      if (!unlimited && this.beQLive >= qcap) {
         this.hit('backend-queue')
         this.proxyFail(c, 503, true)
         return
@@ -1299,7 +1301,7 @@ export class Model {
       this.hit('server-maxconn')
       this.cWaiting[c] = 1
       this.beQueue.push(c)
-      const ql = this.beQueue.length - this.beQHead
+      const ql = ++this.beQLive
       if (ql > this.beQmax) this.beQmax = ql
       this.level(this.cols.backend_queue!, ql)
       const tq = h.timeoutQueueS ?? h.timeoutConnectS
@@ -1345,10 +1347,18 @@ export class Model {
     return -1
   }
 
+  /** Leave the backend queue (served, timed out, or the client went away). */
+  private unqueue(c: number): void {
+    if (this.cWaiting[c] === 1) {
+      this.cWaiting[c] = 0
+      this.beQLive--
+    }
+  }
+
   private assign(c: number, sIdx: number): void {
     const sv = this.servers[sIdx]!
     this.cServer[c] = sIdx
-    this.cWaiting[c] = 0
+    this.unqueue(c)
     sv.cur++
     sv.stot++
     this.beCur++
@@ -1514,7 +1524,7 @@ export class Model {
 
   private proxyFail(c: number, code: number, _queue: boolean): void {
     const h = this.s.haproxy!
-    this.cWaiting[c] = 0
+    this.unqueue(c)
     if (h.mode === 'tcp') {
       // tcp mode: the client connection is simply closed
       this.endSession(c)
@@ -1859,7 +1869,7 @@ export class Model {
           this.closeUpstream(u, false)
           this.cPeer[c] = -1
         }
-        if (this.cWaiting[c]) this.cWaiting[c] = 0
+        this.unqueue(c)
         if (this.cServer[c]! >= 0) this.releaseServerSlot(c)
         this.endSession(c)
       } else this.backendConnClosed(c)
@@ -1975,7 +1985,7 @@ export class Model {
       this.cols.free_ports![i] = free === Infinity ? 0 : free
       this.level(this.cols.proxy_scur!, this.feconn)
       this.level(this.cols.open_fds!, this.fdUsed)
-      this.level(this.cols.backend_queue!, this.beQueue.length - this.beQHead)
+      this.level(this.cols.backend_queue!, this.beQLive)
     } else {
       const ck = this.s.hosts.client
       const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
@@ -2067,7 +2077,7 @@ export class Model {
         return
       case EV_QUEUE_TIMEOUT:
         if (b === this.reqTok(c) && this.cWaiting[c] === 1) {
-          this.cWaiting[c] = 0
+          this.unqueue(c)
           this.beEcon++
           this.proxyFail(c, 503, true)
         }
@@ -2193,7 +2203,7 @@ export class Model {
             hrsp_5xx: this.fe5xx
           }),
           backend: row('be', 'BACKEND', {
-            qcur: this.beQueue.length - this.beQHead,
+            qcur: this.beQLive,
             qmax: this.beQmax,
             scur: this.beCur,
             smax: this.beSmax,
