@@ -76,8 +76,8 @@ export function startPrintingUrl(cmd: string, args: string[], env: NodeJS.Proces
   })
 }
 
-export function startBrowserHostProcess(): Promise<RunningHost> {
-  return startPrintingUrl(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), '--web'])
+export function startBrowserHostProcess(env: NodeJS.ProcessEnv = {}): Promise<RunningHost> {
+  return startPrintingUrl(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), '--web'], env)
 }
 
 export function launchChromium(): Promise<Browser> {

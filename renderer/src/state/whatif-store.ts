@@ -111,9 +111,13 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     const st = get()
     const s = side === 'baseline' ? st.baseline : st.scenario
     if (!s) return
+    // A newer change makes the running full run moot: stop it now, not after the debounce,
+    // so it does not compete for the CPU with the preview and the next run.
+    const running = st.runs[side].runId
+    if (running && running !== 'starting') void getApi().sim.cancel(running).catch(() => undefined)
     const p = preview(s, st.seed)
     set((cur) => ({
-      runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, gen: cur.runs[side].gen + 1, error: null, sharedWith: undefined } }
+      runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, runId: null, gen: cur.runs[side].gen + 1, error: null, sharedWith: undefined } }
     }))
     clearTimeout(timers[side])
     timers[side] = setTimeout(() => startFull(side), DEBOUNCE_MS)
