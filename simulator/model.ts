@@ -2020,7 +2020,7 @@ export class Model {
     let lastWall = Date.now()
     while (q.step()) {
       if (q.now > this.endS) break
-      if ((++n & 4095) === 0) {
+      if ((++n & 1023) === 0) {
         if (cancel && cancel()) throw new CancelledError()
         if (progress) {
           // wall-clock progress too, so a heavy simulated second still reports >= 10 times/s

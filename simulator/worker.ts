@@ -2,8 +2,8 @@
  * Worker-thread entry (built to out/main/worker.js): runs one simulation per message and
  * posts progress (>= 10/s of wall time while running) and the result ArrayBuffer back,
  * transferred, not cloned. Cancellation is cooperative through a shared Int32 flag the
- * pool sets (checked every 4096 events); the pool also terminates a worker that does not
- * stop within 30 ms. The only file in simulator/ that touches worker_threads.
+ * pool sets (checked every 1024 events); the pool also terminates a worker that does not
+ * stop within 250 ms. The only file in simulator/ that touches worker_threads.
  */
 import { parentPort } from 'node:worker_threads'
 import { simulate, CancelledError } from './index'

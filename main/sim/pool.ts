@@ -6,7 +6,7 @@
  * Electron app), while what we need is ~150 lines: a FIFO of tasks, progress messages,
  * results transferred (not cloned), and cancel that takes effect at once: the promise
  * rejects immediately with an AbortError, the worker stops cooperatively through a shared
- * flag, and is terminated (and later respawned) if it has not stopped within 30 ms.
+ * flag, and is terminated (and later respawned) if it has not stopped within 250 ms.
  */
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
@@ -201,7 +201,8 @@ export class SimPool {
     }
     const slot = this.slots.find((s) => s.task === t)
     if (!slot) return
-    // reject at once; stop the worker cooperatively, terminate it if it lingers > 30 ms
+    // reject at once; stop the worker cooperatively (it checks the flag every 1024 events),
+    // terminate it if it lingers > 250 ms (a respawn costs more than waiting that long)
     Atomics.store(new Int32Array(t.cancel), 0, 1)
     slot.task = null
     slot.stopping = t.id
@@ -215,6 +216,6 @@ export class SimPool {
         if (w) void w.terminate()
         this.pump()
       }
-    }, 30)
+    }, 250)
   }
 }
