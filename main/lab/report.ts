@@ -74,6 +74,8 @@ export function renderFidelityMarkdown(items: readonly ReportItem[], meta: { com
     }
     const dev = it.lab.headroom.deviations.filter((d) => !/scenario kernel/.test(d))
     if (dev.length) out.push(`Lab deviations from the scenario: ${dev.join('; ')}.`, '')
+    const startMsg = it.lab.measured['proxy_start_message']
+    if (startMsg && 'value' in startMsg) out.push(`HAProxy refused to start: \`${String(startMsg.value)}\``, '')
     const load = it.lab.scenario['load'] as { command?: string } | undefined
     if (load?.command) out.push(`Load: \`${load.command}\``, '')
     const ping = (it.lab.scenario['network'] as { measured_ping_rtt_ms?: Record<string, { avg?: { mean: number } }> }).measured_ping_rtt_ms ?? {}

@@ -118,6 +118,57 @@ function serverQueue(): Scenario {
   return s
 }
 
+/** The burst of `burst()` with other overflow knobs: syncookies 1, or abort_on_overflow 1. */
+function burstWith(name: string, f: (s: Scenario) => void): Scenario {
+  const s = burst()
+  s.name = name
+  f(s)
+  return s
+}
+
+/** Field report 1's `ulimit -n`: HAProxy started without root under a hard fd limit of 1024, global maxconn 5000. */
+function fdLimit(): Scenario {
+  const s = closed(base('fd-limit-1024-maxconn-5000'), 4, 8)
+  const h = s.haproxy!
+  h.globalMaxconn = 5000
+  h.startedAsRoot = false
+  h.fdSoft = 1024
+  h.fdHard = 1024
+  return s
+}
+
+/** Field report 1's lost callbacks: senders with a short connect timeout against a saturated maxconn. */
+function callbacks(): Scenario {
+  const s = open(base('callbacks-connect-timeout-0.5s'), 80, 5)
+  s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+  s.haproxy!.globalMaxconn = 10
+  s.haproxy!.frontendMaxconn = 10
+  s.clients.connectTimeoutS = 0.5
+  s.clients.requestTimeoutS = 10
+  return s
+}
+
+/** RTT clients <-> front: 30 ms in front of HAProxy raises its concurrent sessions (Little's law). */
+function clientRtt(): Scenario {
+  const s = open(base('client-rtt-30ms'), 150, 6)
+  s.network.clientRttMs = 30
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
+/** Workers per server: a generic worker pool (php-fpm children) with a lognormal service time. */
+function workers(): Scenario {
+  const s = open(base('generic-4-workers-lognormal'), 60, 5)
+  s.backend.kind = 'generic'
+  s.backend.workers = 4
+  s.backend.listenBacklog = 511
+  s.backend.serviceTime = { kind: 'lognormal', p50S: 0.04, p99S: 0.2 }
+  s.backend.phpFpm = { children: 4, listenBacklog: 511, socket: 'unix' }
+  s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -130,6 +181,12 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'ports-200-tw_reuse-0', what: 'Field report 1 sysctls: proxy port range of 200, `tcp_tw_reuse=0`, 20 conn/s (mode tcp)', scenario: ports(0) },
     { id: 'ports-200-tw_reuse-1', what: 'The same with `tcp_tw_reuse=1`', scenario: ports(1) },
     { id: 'accept-overflow-b16-burst128', what: 'Slider knobs backlog/maxconn: frontend maxconn 32, bind backlog 16, 128 connections at once, syncookies 0', scenario: burst() },
-    { id: 'server-maxconn-4-queue-1s', what: 'Slider knobs server maxconn/timeout queue: maxconn 4, queue 1 s, 60 conn/s of 200 ms work', scenario: serverQueue() }
+    { id: 'server-maxconn-4-queue-1s', what: 'Slider knobs server maxconn/timeout queue: maxconn 4, queue 1 s, 60 conn/s of 200 ms work', scenario: serverQueue() },
+    { id: 'accept-overflow-b16-burst128-syncookies', what: 'The burst with `tcp_syncookies=1`', scenario: burstWith('accept-overflow-b16-burst128-syncookies', (s) => (s.hosts.proxy.syncookies = 1)) },
+    { id: 'accept-overflow-b16-burst128-abort', what: 'The burst with `tcp_abort_on_overflow=1`: overflowing final ACKs get a reset', scenario: burstWith('accept-overflow-b16-burst128-abort', (s) => (s.hosts.proxy.abortOnOverflow = 1)) },
+    { id: 'fd-limit-1024-maxconn-5000', what: 'Field report 1 `ulimit -n`: HAProxy started without root, fd limit 1024:1024, global maxconn 5000', scenario: fdLimit() },
+    { id: 'callbacks-connect-timeout-0.5s', what: 'Field report 1 lost callbacks: 80 conn/s of 200 ms work against maxconn 10, senders give up connecting after 0.5 s', scenario: callbacks() },
+    { id: 'client-rtt-30ms', what: 'RTT clients <-> HAProxy 30 ms (TUN delay link), 150 conn/s', scenario: clientRtt() },
+    { id: 'generic-4-workers-lognormal', what: 'Workers per server: 4 php-fpm workers, lognormal service time (p50 40 ms, p99 200 ms), 60 conn/s', scenario: workers() }
   ]
 }
