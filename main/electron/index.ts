@@ -4,7 +4,7 @@
  * pushed events. The same service also runs under plain Node as the browser host.
  */
 import { app, BrowserWindow, safeStorage, session, shell } from 'electron'
-import { join } from 'node:path'
+import { join, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createService } from '../api/service'
 import { registerIpc } from './ipc'
@@ -35,7 +35,9 @@ async function main(): Promise<void> {
     hostKind: 'electron',
     resourcesDir,
     userDataDir: app.getPath('userData'),
-    workerPath: new URL('./worker.js', import.meta.url),
+    // Worker threads load plain files: in a packaged app the worker and its chunks are
+    // unpacked next to app.asar (electron-builder.yml asarUnpack).
+    workerPath: fileURLToPath(new URL('./worker.js', import.meta.url)).replace(`app.asar${sep}`, `app.asar.unpacked${sep}`),
     // Remembered SSH secrets are encrypted with the OS keychain (safeStorage), never stored in clear.
     secrets: createSafeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'))
   })
