@@ -78,6 +78,8 @@ export interface WorldOptions {
   /** Start HAProxy / nginx (default both). */
   haproxy?: boolean
   nginx?: boolean
+  /** Also a real php-fpm pool behind nginx (unix socket, listen.backlog 511, status page). */
+  phpFpm?: boolean
   /** sshd: allow password + keyboard-interactive (needs ensureTestUser). */
   passwords?: boolean
 }
@@ -94,8 +96,9 @@ export interface World {
   /** RSA key in PEM format, encrypted with `pemPassphrase`. */
   pemKey: string
   pemPassphrase: string
-  haproxy: { port: number; statsSocket: string; configPath: string; maxconn: number; backlog: number } | null
+  haproxy: { port: number; statsSocket: string; configPath: string; maxconn: number; backlog: number; statsHttpUrl: string } | null
   nginx: { port: number; backlog: number; statusUrl: string } | null
+  phpFpm: { socket: string; configPath: string; statusUrl: string; maxChildren: number } | null
   /** PID (host namespace) of the unshare process that holds everything. */
   pid: number
   log(): string
@@ -145,6 +148,17 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   let haproxy: World['haproxy'] = null
   let nginx: World['nginx'] = null
   let nginxPort = 0
+  let phpFpm: World['phpFpm'] = null
+  const phpBin = ['php-fpm8.2', 'php-fpm'].map((b) => ['/usr/sbin/', '/usr/bin/'].map((d) => d + b)).flat().find((b) => existsSync(b))
+  if (opts.phpFpm) {
+    if (!phpBin) throw new Error('php-fpm is not installed')
+    const socket = join(dir, 'php.sock')
+    mkdirSync(join(dir, 'pool.d'), { recursive: true })
+    writeFileSync(join(dir, 'php-fpm.conf'), `[global]\npid = ${join(dir, 'php-fpm.pid')}\nerror_log = ${join(dir, 'php-fpm.log')}\ndaemonize = no\ninclude = ${join(dir, 'pool.d')}/*.conf\n`)
+    writeFileSync(join(dir, 'pool.d', 'www.conf'), `; test pool (headroom world)\n[www]\nlisten = ${socket}\nlisten.backlog = 511\nlisten.mode = 0666\npm = static\npm.max_children = 2\npm.status_path = /fpm-status\n`)
+    parts.push(`${phpBin} -R -F -y ${join(dir, 'php-fpm.conf')} -p ${dir} >>${join(dir, 'php-fpm.out')} 2>&1 &`)
+    phpFpm = { socket, configPath: join(dir, 'php-fpm.conf'), statusUrl: '', maxChildren: 2 }
+  }
   if (opts.nginx !== false) {
     nginxPort = await freePort()
     const backlog = opts.nginxBacklog ?? 100
@@ -164,16 +178,18 @@ http {
     server {
         listen 127.0.0.1:${nginxPort} backlog=${backlog};
         location = /nginx_status { stub_status; }
-        location / { return 200 "ok\\n"; }
+${phpFpm ? `        location = /fpm-status {\n            include /etc/nginx/fastcgi_params;\n            fastcgi_param SCRIPT_FILENAME /fpm-status;\n            fastcgi_pass unix:${phpFpm.socket};\n        }\n` : ''}        location / { return 200 "ok\\n"; }
     }
 }
 `
     )
     parts.push(`nginx -c ${join(dir, 'nginx.conf')} -p ${join(dir, 'nginx')} -g "daemon off;" >>${join(dir, 'nginx.out')} 2>&1 &`)
     nginx = { port: nginxPort, backlog, statusUrl: `http://127.0.0.1:${nginxPort}/nginx_status` }
+    if (phpFpm) phpFpm.statusUrl = `http://127.0.0.1:${nginxPort}/fpm-status`
   }
   if (opts.haproxy !== false) {
     const port = await freePort()
+    const statsHttpPort = await freePort()
     const maxconn = opts.maxconn ?? 300
     const backlog = opts.backlog ?? 64
     const statsSocket = join(dir, 'haproxy.sock')
@@ -199,16 +215,21 @@ frontend fe_test
 
 backend be_test
     server s1 127.0.0.1:${nginxPort || 9} maxconn 20 maxqueue 50
+
+listen stats
+    bind 127.0.0.1:${statsHttpPort}
+    stats enable
+    stats uri /stats
 `
     )
     parts.push(`haproxy -db -f ${configPath} >>${join(dir, 'haproxy.out')} 2>&1 &`)
-    haproxy = { port, statsSocket, configPath, maxconn, backlog }
+    haproxy = { port, statsSocket, configPath, maxconn, backlog, statsHttpUrl: `http://127.0.0.1:${statsHttpPort}/stats;csv` }
   }
   parts.push(`exec /usr/sbin/sshd -D -e -f ${join(dir, 'sshd_config')} >>${join(dir, 'sshd.out')} 2>&1`)
   writeFileSync(join(dir, 'start.sh'), parts.join('\n') + '\n')
   const proc = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', '/bin/sh', join(dir, 'start.sh')], { stdio: 'ignore', detached: false })
   const log = (): string =>
-    ['sshd.out', 'haproxy.out', 'nginx.out']
+    ['sshd.out', 'haproxy.out', 'nginx.out', 'php-fpm.out']
       .map((f) => (existsSync(join(dir, f)) ? `--- ${f}\n${readFileSync(join(dir, f), 'utf8').slice(-2000)}` : ''))
       .join('\n')
   let stopped = false
@@ -232,6 +253,7 @@ backend be_test
     pemPassphrase,
     haproxy,
     nginx,
+    phpFpm,
     pid: proc.pid ?? -1,
     log,
     kill,
@@ -248,6 +270,10 @@ backend be_test
       await waitFor('haproxy', async () => (await portOpen(h.port)) && (opts.noStatsSocket || existsSync(h.statsSocket)), 10_000, proc, log)
     }
     if (nginx) await waitFor('nginx', () => portOpen(nginxPort), 10_000, proc, log)
+    if (phpFpm) {
+      const sock = phpFpm.socket
+      await waitFor('php-fpm', () => existsSync(sock), 10_000, proc, log)
+    }
   } catch (e) {
     await world.stop()
     throw e

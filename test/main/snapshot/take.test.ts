@@ -38,7 +38,7 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
 
   beforeAll(async () => {
     password = ensureTestUser()
-    world = await startWorld({ maxconn: 300, backlog: 64, nginxBacklog: 100, passwords: true })
+    world = await startWorld({ maxconn: 300, backlog: 64, nginxBacklog: 100, passwords: true, phpFpm: true })
     tmp = mkdtempSync(join(tmpdir(), 'headroom-take-'))
     knownHosts = join(tmp, 'known_hosts')
     writeFileSync(knownHosts, `# test known_hosts\n${world.knownHostsLine}\n`)
@@ -100,6 +100,25 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
     expect(rates.intervalS).toBeLessThan(5)
     expect(typeof rates.perS.TcpExtListenOverflows).toBe('number')
     expect(snap.durationS).toBeLessThan(10)
+  })
+
+  it('php-fpm pool found from its master process, unix listener clamped, status page; HAProxy stats over HTTP', async () => {
+    const snap = await takeSnapshot({ ...base(), phpFpmStatusUrl: world.phpFpm!.statusUrl, haproxyStatsUrl: world.haproxy!.statsHttpUrl }, env())
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'))
+    const fpm = snap.phpFpm!
+    expect(val(fpm.version)).toMatch(/^\d+\.\d+\.\d+/)
+    const cfg = val(fpm.config)
+    expect(cfg.files.map((f) => f.path)).toEqual([world.phpFpm!.configPath, join(world.dir, 'pool.d', 'www.conf')])
+    expect(cfg.pools).toEqual([expect.objectContaining({ name: 'www', listen: world.phpFpm!.socket, listenBacklog: 511, pm: 'static', maxChildren: 2 })])
+    const ux = val(snap.sockets.unixListeners).find((u) => u.path === world.phpFpm!.socket)!
+    expect(ux.sendQ).toBe(Math.min(511, somaxconn))
+    expect(val(fpm.status)).toMatchObject({ pool: 'www', 'process manager': 'static' })
+    expect(val(snap.limits.processes).filter((p) => p.kind === 'php-fpm').length).toBe(3) // master + 2 children
+    // HAProxy through its stats page (;csv): show stat by URL, show info needs the socket
+    const hap = snap.haproxy!
+    expect(val(hap.statsSource)).toEqual({ kind: 'http', where: world.haproxy!.statsHttpUrl })
+    expect(val(hap.stat).rows.find((r) => r.pxname === 'fe_test' && r.svname === 'FRONTEND')?.slim).toBe(300)
+    expect(hap.info).toMatchObject({ ok: false, error: 'not configured' })
   })
 
   it('logs in with an encrypted PEM key and refuses a wrong passphrase clearly', async () => {
