@@ -210,6 +210,21 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
     expect(refused.message).toContain(`127.0.0.1:${port}`)
   })
 
+  it('a server that accepts TCP but never speaks SSH: handshake timeout, clearly', async () => {
+    const silent: Server = createServer(() => undefined)
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    try {
+      const port = (silent.address() as { port: number }).port
+      const t0 = Date.now()
+      const e = (await takeSnapshot({ ...base(), port, authTimeoutS: 1 }, env()).catch((x: unknown) => x)) as SshError
+      expect(e.kind).toBe('timeout')
+      expect(e.message).toMatch(/timed out after 1000 ms in the SSH handshake/)
+      expect(Date.now() - t0).toBeLessThan(10_000)
+    } finally {
+      silent.close()
+    }
+  })
+
   it('ProxyJump through two hops from an ssh config with Host patterns', async () => {
     const keyFile = join(tmp, 'id_test')
     writeFileSync(keyFile, world.userKey, { mode: 0o600 })
