@@ -19,6 +19,7 @@ import { parseScenario } from '../sim/scenario-schema'
 import { runLab, labPreflight, labCaseJson, type LabCase } from '../lab/run'
 import { compareLab, formatCompareTable, predictLab } from '../lab/compare'
 import { flattenMetrics } from '../lab/tolerance'
+import { abortActiveRuns } from '../lab/sys'
 import { labScenarios } from '../lab/scenarios'
 import { REPORT_EXTRA_KEYS as REPORT_KEYS, renderFidelityMarkdown, type ReportItem } from '../lab/report'
 
@@ -97,28 +98,42 @@ export async function labCommand(argv: string[], io: LabIo): Promise<number> {
     return 2
   }
   const log = (l: string): void => io.stderr(`lab: ${l}\n`)
-
-  if (a.compare) {
-    let c: LabCase
-    let predicted: Record<string, unknown>
-    try {
-      c = readLabCase(a.compare)
-      if (a.predicted) {
-        const p = JSON.parse(readFileSync(a.predicted, 'utf8')) as { predicted?: unknown }
-        predicted = flattenMetrics(p.predicted ?? p)
-      } else predicted = predictLab(c, a.seed)
-    } catch (e) {
-      io.stderr(`headroom lab: ${(e as Error).message}\n`)
-      return 2
-    }
-    const rows = compareLab(c, predicted)
-    if (a.json) io.stdout(JSON.stringify({ id: c.id, rows }, null, 1) + '\n')
-    else io.stdout(`${c.id}: measured in the lab (${c.runs} run(s)) vs simulated\n` + formatCompareTable(rows))
-    return 0
+  if (a.compare) return compare(a, io)
+  // Ctrl-C or a kill mid-run: remove this run's namespaces and daemons before leaving
+  const onSignal = (sig: NodeJS.Signals): void => {
+    io.stderr(`headroom lab: ${sig}, cleaning up\n`)
+    void abortActiveRuns().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143))
   }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    return a.report ? await report(a, io, log) : await measure(a, io, log)
+  } finally {
+    process.removeListener('SIGINT', onSignal)
+    process.removeListener('SIGTERM', onSignal)
+  }
+}
 
-  if (a.report) return report(a, io, log)
+async function compare(a: Args, io: LabIo): Promise<number> {
+  let c: LabCase
+  let predicted: Record<string, unknown>
+  try {
+    c = readLabCase(a.compare!)
+    if (a.predicted) {
+      const p = JSON.parse(readFileSync(a.predicted, 'utf8')) as { predicted?: unknown }
+      predicted = flattenMetrics(p.predicted ?? p)
+    } else predicted = predictLab(c, a.seed)
+  } catch (e) {
+    io.stderr(`headroom lab: ${(e as Error).message}\n`)
+    return 2
+  }
+  const rows = compareLab(c, predicted)
+  if (a.json) io.stdout(JSON.stringify({ id: c.id, rows }, null, 1) + '\n')
+  else io.stdout(`${c.id}: measured in the lab (${c.runs} run(s)) vs simulated\n` + formatCompareTable(rows))
+  return 0
+}
 
+async function measure(a: Args, io: LabIo, log: (l: string) => void): Promise<number> {
   let scenario
   try {
     scenario = parseScenario(JSON.parse(readFileSync(a.scenario!, 'utf8')))

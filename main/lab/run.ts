@@ -47,7 +47,7 @@ import {
 } from './parse'
 import { OPEN_LOOP_CLIENT, arrivalTimes, type OpenLoopConfig, type OpenLoopRecord } from './openloop'
 import { DELAY_LINK, pingRtt } from './delaylink'
-import { cleanupStale, makeRunDir, must, removeNamespace, run, sleep, startInNs, stopDaemon, type Daemon } from './sys'
+import { cleanupStale, endRun, makeRunDir, must, removeNamespace, run, sleep, startInNs, stopDaemon, type Daemon } from './sys'
 import type { MeasuredValue } from './tolerance'
 
 export const KERNEL_COUNTERS = [
@@ -523,6 +523,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     ;(res as RunMetrics & { links?: string[] }).links = topo.links
     if (!opts.keepFiles) rmSync(runDir, { recursive: true, force: true })
     else rmSync(join(runDir, 'owner.pid'), { force: true })
+    endRun(runId)
   }
 }
 

@@ -196,8 +196,40 @@ export async function cleanupStale(): Promise<string[]> {
   return removed
 }
 
+/** Runs of this process that are still up (for `abortActiveRuns` on SIGINT/SIGTERM). */
+const activeRuns = new Set<string>()
+
+/** Forget a finished run. */
+export function endRun(runId: string): void {
+  activeRuns.delete(runId)
+}
+
+/** Tear down this process's runs now (the CLI calls it on SIGINT/SIGTERM): PID-file processes, namespaces, folders. */
+export async function abortActiveRuns(): Promise<void> {
+  for (const id of [...activeRuns]) {
+    const dir = join(LAB_ROOT, id)
+    if (existsSync(dir)) {
+      for (const f of readdirSync(dir)) {
+        if (!f.endsWith('.pid') || f === 'owner.pid') continue
+        const pid = Number(readFileSync(join(dir, f), 'utf8').trim())
+        if (Number.isInteger(pid) && pid > 1) {
+          try {
+            process.kill(pid, 'SIGKILL')
+          } catch {
+            /* gone */
+          }
+        }
+      }
+    }
+    for (const ns of await labNamespaces()) if (runIdOf(ns) === id) await removeNamespace(ns)
+    rmSync(dir, { recursive: true, force: true })
+    activeRuns.delete(id)
+  }
+}
+
 /** Create the run folder with the owner PID. */
 export function makeRunDir(runId: string): string {
+  activeRuns.add(runId)
   const dir = join(LAB_ROOT, runId)
   mkdirSync(join(dir, 'nginx-tmp'), { recursive: true })
   writeFileSync(join(dir, 'owner.pid'), `${process.pid}\n`)

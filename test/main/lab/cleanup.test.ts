@@ -2,7 +2,7 @@ import { describe, expect } from 'vitest'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { spawn } from 'node:child_process'
-import { LAB_ROOT, cleanupStale, labNamespaces, run } from '../../../main/lab/sys'
+import { LAB_ROOT, abortActiveRuns, cleanupStale, labNamespaces, makeRunDir, run } from '../../../main/lab/sys'
 import { closedLoopScenario, labIt } from './lab-env'
 
 // A crashed earlier run left a namespace with a process in it and a run folder whose owner is
@@ -37,6 +37,26 @@ describe('lab cleanup', () => {
       p.kill('SIGKILL')
       await run('ip', ['netns', 'del', `hr-lab-${live}-cli`])
       await run('rm', ['-rf', join(LAB_ROOT, live), join(LAB_ROOT, dead)])
+    }
+  })
+
+  test('abortActiveRuns tears down this process\'s live runs (what the CLI does on Ctrl-C)', async () => {
+    if (missing) throw new Error(`lab cannot run: ${missing}`)
+    const id = `zz${process.pid.toString(36)}abrt`
+    const dir = makeRunDir(id)
+    expect((await run('ip', ['netns', 'add', `hr-lab-${id}-lb`])).code).toBe(0)
+    const p = spawn('ip', ['netns', 'exec', `hr-lab-${id}-lb`, 'sleep', '30'], { stdio: 'ignore' })
+    writeFileSync(join(dir, 'daemon.pid'), `${p.pid}\n`)
+    const exited = new Promise((r) => p.on('exit', r))
+    try {
+      await abortActiveRuns()
+      await exited
+      expect(await labNamespaces()).not.toContain(`hr-lab-${id}-lb`)
+      expect(existsSync(dir)).toBe(false)
+    } finally {
+      p.kill('SIGKILL')
+      await run('ip', ['netns', 'del', `hr-lab-${id}-lb`])
+      await run('rm', ['-rf', dir])
     }
   })
 })
