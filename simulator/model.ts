@@ -1220,7 +1220,11 @@ export class Model {
   private proxyAccept(): void {
     const L = this.front
     const lim = this.limits!
-    if (this.q.now < this.proxyPausedUntil) return
+    if (this.q.now < this.proxyPausedUntil) {
+      // paused (EMFILE, a loop turn, a batch of responses in progress): come back then
+      if (L.aqLen > 0 && !this.proxyWakeArmed) this.proxyPause(0)
+      return
+    }
     let n = 0
     while (L.aqLen > 0) {
       if (this.feconn >= lim.frontendMaxconn || this.feconn >= lim.maxconn || (lim.bindMaxconn > 0 && this.feconn >= lim.bindMaxconn)) {
@@ -1503,11 +1507,12 @@ export class Model {
       const pool = sv.pools[this.cPool[u]!]!
       let placed = false
       if (tw) {
-        if (this.twCount(1) >= this.hosts[1]!.k.maxTwBuckets) this.hosts[1]!.counters.TCPTimeWaitOverflow++
+        if (this.twAtLimit(1)) this.hosts[1]!.counters.TCPTimeWaitOverflow++
         else placed = true
       }
       pool.release(this.cPort[u]!, this.q.now, placed)
-      if (placed) {
+      if (placed && this.poolTwUpper() > this.maxTwProxyToBackend) {
+        // exact counts only when the upper bound could set a new maximum
         let ptw = 0
         for (const s2 of this.servers) for (const p of s2.pools) ptw += p.twCount(this.q.now)
         if (ptw > this.maxTwProxyToBackend) this.maxTwProxyToBackend = ptw
@@ -1552,7 +1557,8 @@ export class Model {
     this.hosts[1]!.openFiles--
     if (this.s.clients.closesFirst === 'server' && this.addTw(1)) this.stampPaws(1, c)
     if (resumeAt <= this.q.now) this.proxyAccept()
-    else this.proxyPause(resumeAt - this.q.now)
+    else if (this.front.aqLen > 0) this.proxyPause(resumeAt - this.q.now)
+    else if (resumeAt > this.proxyPausedUntil) this.proxyPausedUntil = resumeAt // nothing queued: no wake-up needed yet
   }
 
   // --------------------------------------------------------------- backends --
@@ -1901,6 +1907,15 @@ export class Model {
   }
 
   // -------------------------------------------------------------- TIME_WAIT --
+  /** tcp_max_tw_buckets reached on host h? (cheap upper bound first; exact count only near the limit) */
+  private twAtLimit(h: number): boolean {
+    const H = this.hosts[h]!
+    let upper = H.twLen
+    if (h === 1) for (let i = 0; i < this.servers.length; i++) for (const p of this.servers[i]!.pools) upper += p.twUpper
+    if (upper < H.k.maxTwBuckets) return false
+    return this.twCount(h) >= H.k.maxTwBuckets
+  }
+
   /** TIME_WAIT sockets on host h (ring + proxy->server port pools). */
   private twCount(h: number): number {
     this.popTw(h)
@@ -1915,7 +1930,7 @@ export class Model {
    */
   private addTw(h: number, key = -1): boolean {
     const H = this.hosts[h]!
-    if (this.twCount(h) >= H.k.maxTwBuckets) {
+    if (this.twAtLimit(h)) {
       H.counters.TCPTimeWaitOverflow++
       return false
     }
@@ -1936,8 +1951,12 @@ export class Model {
     H.twRingKey[idx] = key
     H.twLen++
     H.twLive++
-    const all = h === 1 ? this.twCount(1) : H.twLive
-    if (all > H.twMax) H.twMax = all
+    if (h !== 1) {
+      if (H.twLive > H.twMax) H.twMax = H.twLive
+    } else if (H.twLen + this.poolTwUpper() > H.twMax) {
+      const all = this.twCount(1)
+      if (all > H.twMax) H.twMax = all
+    }
     return true
   }
 
@@ -1950,6 +1969,12 @@ export class Model {
       H.pawsTs = ts
       H.pawsAt = this.q.now
     }
+  }
+
+  private poolTwUpper(): number {
+    let n = 0
+    for (let i = 0; i < this.servers.length; i++) for (const p of this.servers[i]!.pools) n += p.twUpper
+    return n
   }
 
   private popTw(h: number): void {

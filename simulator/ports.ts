@@ -143,6 +143,11 @@ export class PortPool {
     }
   }
 
+  /** Upper bound of live TIME_WAIT sockets (expired ones not yet dropped included). */
+  get twUpper(): number {
+    return this.tw
+  }
+
   /** Live TIME_WAIT sockets of this tuple at `now`. */
   twCount(now: number): number {
     this.expireUpTo(now)
