@@ -20,6 +20,9 @@ import { chromiumPrintToPdf } from '../plan/pdf-chromium'
 import { planToPdf } from '../plan/render'
 import type { Plan } from '../plan/types'
 import { baselineFor } from '../plan/baseline'
+import { recommendScenario } from '../plan/recommend'
+import { diagnose } from '../diagnosis/rules'
+import { scenarioFromSnapshot } from '../scenario/from-snapshot'
 import { parseScenario } from '../sim/scenario-schema'
 import { parseSnapshot } from '../snapshot/schema'
 
@@ -32,8 +35,10 @@ export interface PlanIo {
   printToPdf?: PrintToPdf
 }
 
-export const PLAN_USAGE = `usage: headroom plan --snapshot FILE --scenario FILE --out DIR [--baseline-scenario FILE]
+export const PLAN_USAGE = `usage: headroom plan --snapshot FILE (--scenario FILE | --recommended) --out DIR [--baseline-scenario FILE]
                     [--sim full|preview|none] [--seed N] [--no-pdf]
+  --recommended  plan the fixes the findings call for (applied to the baseline; give
+                 --baseline-scenario to carry your load curve, else a default workload is used)
   --sim full     discrete-event runs of baseline and scenario (default; minutes for long curves)
   --sim preview  fast fluid approximation (seconds)
   --sim none     no prediction in the plan`
@@ -64,7 +69,7 @@ function scenarioOf(json: unknown, file: string): Scenario {
 
 /** Entry of the `plan` sub-command; returns the process exit code. */
 export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
-  const opts: { snapshot?: string; scenario?: string; baseline?: string; out?: string; sim: 'full' | 'preview' | 'none'; seed: number; pdf: boolean } = { sim: 'full', seed: 1, pdf: true }
+  const opts: { snapshot?: string; scenario?: string; baseline?: string; out?: string; sim: 'full' | 'preview' | 'none'; seed: number; pdf: boolean; recommended: boolean } = { sim: 'full', seed: 1, pdf: true, recommended: false }
   try {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!
@@ -78,6 +83,7 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
       else if (a === '--baseline-scenario') opts.baseline = next()
       else if (a === '--out') opts.out = next()
       else if (a === '--no-pdf') opts.pdf = false
+      else if (a === '--recommended') opts.recommended = true
       else if (a === '--sim') {
         const v = next()
         if (v !== 'full' && v !== 'preview' && v !== 'none') throw new UsageError(`--sim takes full, preview or none, not ${JSON.stringify(v)}`)
@@ -91,13 +97,23 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
         return 0
       } else throw new UsageError(`unknown argument ${JSON.stringify(a)}`)
     }
-    if (!opts.snapshot || !opts.scenario || !opts.out) throw new UsageError('--snapshot, --scenario and --out are required')
+    if (!opts.snapshot || !opts.out || (!opts.scenario === !opts.recommended)) throw new UsageError('--snapshot, --out and one of --scenario FILE or --recommended are required')
 
     const parsed = parseSnapshot(await readJson(opts.snapshot, 'snapshot'))
     if (!parsed.ok) throw new UsageError(`${opts.snapshot}: ${parsed.error}`)
     const snapshot = parsed.snapshot
-    const scenario = scenarioOf(await readJson(opts.scenario, 'scenario'), opts.scenario)
-    const baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : baselineFor(snapshot, scenario)
+    let scenario: Scenario
+    let baseline: Scenario
+    if (opts.scenario) {
+      scenario = scenarioOf(await readJson(opts.scenario, 'scenario'), opts.scenario)
+      baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : baselineFor(snapshot, scenario)
+    } else {
+      if (!opts.baseline) io.stderr('headroom plan: no --baseline-scenario: predictions use a default workload, not your load curve\n')
+      baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : scenarioFromSnapshot(snapshot).scenario
+      const rec = recommendScenario(snapshot, baseline, diagnose(snapshot))
+      scenario = rec.scenario
+      for (const c of rec.changes) io.stderr(`headroom plan: recommended ${c.path}: ${c.from} -> ${c.to} (${c.because})\n`)
+    }
 
     let baselineResult: PredictionInput | undefined
     let scenarioResult: PredictionInput | undefined

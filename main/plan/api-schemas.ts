@@ -21,6 +21,7 @@ export const snapshotSourceSchema = z.discriminatedUnion('kind', [
 
 export const planArgSchemas = {
   'diagnosis.run': z.tuple([z.object({ source: snapshotSourceSchema, simRunId: id.optional() }).strict()]),
+  'plan.recommend': z.tuple([z.object({ source: snapshotSourceSchema, baseline: scenarioSchema.optional() }).strict()]),
   'plan.build': z.tuple([
     z
       .object({

@@ -7,6 +7,7 @@ import type { Snapshot } from '../snapshot/schema'
 import type { Diagnosis } from '../diagnosis/types'
 import type { Plan } from './types'
 import type { PlanVerification } from './verify'
+import type { Recommendation } from './recommend'
 
 /** Which snapshot: a built-in demo, one from the snapshot store, or one given whole. */
 export type SnapshotSource = { kind: 'demo'; id: string } | { kind: 'stored'; id: string } | { kind: 'inline'; snapshot: Snapshot }
@@ -54,7 +55,15 @@ export interface DiagnosisApi {
   run(req: DiagnosisRequest): Promise<Diagnosis>
 }
 
+export interface PlanRecommendRequest {
+  source: SnapshotSource
+  /** Default: the demo's scenario (demo source) or the snapshot's own baseline. */
+  baseline?: Scenario
+}
+
 export interface PlanApi {
+  /** A starting what-if with the fixes the findings call for (each change names its finding). */
+  recommend(req: PlanRecommendRequest): Promise<Recommendation>
   build(req: PlanBuildRequest): Promise<Plan>
   export(planId: string, format: PlanExportFormat): Promise<PlanExport>
   verify(planId: string, after: SnapshotSource): Promise<PlanVerification>

@@ -16,6 +16,8 @@ import { buildPlan, PlanError, type PredictionInput } from './build'
 import { planToHtml, planToMarkdown, planToPdf } from './render'
 import type { Plan } from './types'
 import { verifyPlan } from './verify'
+import { recommendScenario } from './recommend'
+import { scenarioFromSnapshot } from '../scenario/from-snapshot'
 
 export interface PlanHandlersContext {
   /** Folder holding demo/ (resources/). */
@@ -71,6 +73,11 @@ export function createPlanHandlers(ctx: PlanHandlersContext): { diagnosis: Diagn
       }
     },
     plan: {
+      async recommend(req) {
+        const { snapshot, demoScenario } = await resolve(req.source)
+        const baseline = req.baseline ?? demoScenario ?? scenarioFromSnapshot(snapshot).scenario
+        return recommendScenario(snapshot, baseline, diagnose(snapshot))
+      },
       async build(req) {
         const { snapshot, demoScenario } = await resolve(req.source)
         const baseline = req.baseline ?? demoScenario ?? baselineFor(snapshot, req.scenario)

@@ -42,6 +42,17 @@ describe('headroom plan', () => {
     expect(c.out.join('')).toMatch(/plan plan-[0-9a-f]{12}: \d+ change\(s\)/)
   })
 
+  it('--recommended plans the fixes the findings call for', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
+    dirs.push(dir)
+    const c = capture()
+    const code = await planCommand(['--snapshot', join(resources, 'demo/report1.snapshot.json'), '--recommended', '--out', join(dir, 'out'), '--sim', 'none', '--no-pdf'], c.io)
+    expect(code).toBe(0)
+    expect(c.err.join('')).toMatch(/recommended haproxy.globalMaxconn: null -> 5000 \(haproxy-maxconn-reached\)/)
+    const md = readFileSync(join(dir, 'out/plan.md'), 'utf8')
+    expect(md).toMatch(/\| HAProxy global maxconn \| unset \(effective 2000\) \| \*\*5000\*\* \|/)
+  })
+
   it('bad input: clear error, exit 2, nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
     dirs.push(dir)

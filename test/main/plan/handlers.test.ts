@@ -22,6 +22,8 @@ describe('diagnosis.* and plan.* handlers', () => {
       },
       printToPdf: async (html) => (pdfs.push(html), new TextEncoder().encode('%PDF-1.7 stub'))
     })
+    const rec = await h.plan.recommend({ source: { kind: 'demo', id: 'report1-sms-gateway' } })
+    expect(rec.changes.find((c) => c.path === 'haproxy.globalMaxconn')?.to).toBe('5000')
     const d = await h.diagnosis.run({ source: { kind: 'demo', id: 'report1-sms-gateway' } })
     expect(d.findings[0]!.id).toBe('haproxy-maxconn-reached')
     const plan = await h.plan.build({ source: { kind: 'demo', id: 'report1-sms-gateway' }, scenario, baselineRunId: 'run-base', scenarioRunId: 'run-scen' })
@@ -67,6 +69,7 @@ describe('diagnosis.* and plan.* handlers', () => {
     expect(planArgSchemas['diagnosis.run'].safeParse([{ source: { kind: 'inline', snapshot: { format: 'headroom-snapshot/1' } } }]).success).toBe(false)
     expect(planArgSchemas['plan.build'].safeParse([{ source: { kind: 'inline', snapshot }, scenario: { ...scenario, durationS: -1 } }]).success).toBe(false)
     expect(planArgSchemas['plan.build'].safeParse([{ source: { kind: 'inline', snapshot }, scenario }]).success).toBe(true)
+    expect(planArgSchemas['plan.recommend'].safeParse([{ source: { kind: 'demo', id: 'x' }, extra: 1 }]).success).toBe(false)
     expect(planArgSchemas['plan.verify'].safeParse(['plan-1', { kind: 'demo', id: 'report1-sms-gateway' }]).success).toBe(true)
   })
 })

@@ -1,0 +1,46 @@
+/** Recommended what-if from the findings: right knobs for both field reports, and the simulator agrees it helps. */
+import { describe, expect, it } from 'vitest'
+import { loadDemo } from '../../../main/demos/handlers'
+import { diagnose } from '../../../main/diagnosis/rules'
+import { buildPlan } from '../../../main/plan/build'
+import { recommendScenario } from '../../../main/plan/recommend'
+import { decodeResult } from '../../../simulator/result'
+import { simulate } from '../../../simulator/index'
+import type { Scenario } from '../../../simulator/scenario'
+import { resources } from './tools'
+
+const failedShare = (s: Scenario): number => {
+  const r = decodeResult(simulate(s, { seed: 5, preview: true })).summary
+  return r.totals.failed / Math.max(1, r.totals.ok + r.totals.failed)
+}
+
+describe('recommendScenario', () => {
+  it('report 1: maxconn, backlog, somaxconn, tw_recycle off, server maxconn + timeout queue, ports', async () => {
+    const d = await loadDemo(resources, 'report1-sms-gateway')
+    const rec = recommendScenario(d.snapshot, d.scenario, diagnose(d.snapshot))
+    const by = Object.fromEntries(rec.changes.map((c) => [c.path, c]))
+    expect(by['haproxy.globalMaxconn']).toMatchObject({ from: 'null', to: '5000' })
+    expect(by['hosts.proxy.somaxconn']).toMatchObject({ from: '128', to: '4096' })
+    expect(by['hosts.proxy.twRecycle']).toMatchObject({ to: '0', because: 'tcp-tw-recycle' })
+    expect(by['haproxy.bindBacklog']!.to).toBe('4096')
+    expect(by['haproxy.servers']!.to).toBe('[1550,1550]')
+    expect(by['haproxy.timeoutQueueS']).toMatchObject({ from: '60', to: '5' })
+    expect(by['hosts.proxy.ipLocalPortRange']!.to).toBe('[10240,65000]')
+    const plan = buildPlan({ snapshot: d.snapshot, baseline: d.scenario, scenario: rec.scenario })
+    expect(plan.items.map((i) => i.id)).toEqual(expect.arrayContaining(['sysctl:net.core.somaxconn', 'sysctl:net.ipv4.tcp_tw_recycle', 'haproxy:global.maxconn', 'haproxy:frontend.sms_callback.maxconn', 'haproxy:server.sms_app/web03.maxconn']))
+    expect(failedShare(rec.scenario)).toBeLessThan(failedShare(d.scenario))
+  })
+
+  it('report 2: somaxconn, syncookies, tw buckets, php-fpm children', async () => {
+    const d = await loadDemo(resources, 'report2-nginx-php-fpm')
+    const rec = recommendScenario(d.snapshot, d.scenario, diagnose(d.snapshot))
+    expect(rec.changes.map((c) => c.path).sort()).toEqual(['backend.phpFpm.children', 'hosts.backend.maxTwBuckets', 'hosts.backend.somaxconn', 'hosts.backend.syncookies'])
+    expect(failedShare(rec.scenario)).toBeLessThan(failedShare(d.scenario))
+  })
+
+  it('a healthy snapshot gets no change', async () => {
+    const d = await loadDemo(resources, 'report2-nginx-php-fpm')
+    const rec = recommendScenario(d.snapshot, d.scenario, { ...diagnose(d.snapshot), findings: [] })
+    expect(rec.changes).toEqual([])
+  })
+})
