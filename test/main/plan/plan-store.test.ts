@@ -11,6 +11,9 @@ describe('plan store', () => {
     await store.getState().diagnose({ kind: 'demo', id: 'report2-nginx-php-fpm' })
     const d = store.getState().diagnosis
     expect(d.status === 'done' && d.value.findings[0]!.id).toBe('accept-queue-full')
+    await store.getState().recommend({ kind: 'demo', id: 'report2-nginx-php-fpm' })
+    const r = store.getState().recommendation
+    expect(r.status === 'done' && r.value.changes.map((c) => c.path)).toContain('hosts.backend.somaxconn')
     const { scenario, snapshot } = await report2Inputs()
     await store.getState().build({ source: { kind: 'demo', id: 'report2-nginx-php-fpm' }, scenario })
     const p = store.getState().plan

@@ -9,14 +9,19 @@ import type { Diagnosis } from '../../../../main/diagnosis/types'
 import type { DiagnosisApi, PlanApi, PlanBuildRequest, PlanExport, PlanExportFormat, SnapshotSource } from '../../../../main/plan/api-types'
 import type { Plan } from '../../../../main/plan/types'
 import type { PlanVerification } from '../../../../main/plan/verify'
+import type { Recommendation } from '../../../../main/plan/recommend'
+import type { Scenario } from '../../../../simulator/scenario'
 
 export type Loadable<T> = { status: 'idle' } | { status: 'running' } | { status: 'done'; value: T } | { status: 'failed'; error: string }
 
 export interface PlanState {
   diagnosis: Loadable<Diagnosis>
+  recommendation: Loadable<Recommendation>
   plan: Loadable<Plan>
   verification: Loadable<PlanVerification>
   diagnose(source: SnapshotSource, simRunId?: string): Promise<void>
+  /** A starting what-if with the fixes the findings call for. */
+  recommend(source: SnapshotSource, baseline?: Scenario): Promise<void>
   build(req: PlanBuildRequest): Promise<void>
   /** Export the current plan; null (and `plan` keeps its state) when there is none or it failed. */
   exportPlan(format: PlanExportFormat): Promise<{ ok: true; file: PlanExport } | { ok: false; error: string }>
@@ -29,8 +34,17 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 export function createPlanStore(api: { diagnosis: DiagnosisApi; plan: PlanApi }): StoreApi<PlanState> {
   return createStore<PlanState>((set, get) => ({
     diagnosis: { status: 'idle' },
+    recommendation: { status: 'idle' },
     plan: { status: 'idle' },
     verification: { status: 'idle' },
+    async recommend(source, baseline) {
+      set({ recommendation: { status: 'running' } })
+      try {
+        set({ recommendation: { status: 'done', value: await api.plan.recommend({ source, ...(baseline ? { baseline } : {}) }) } })
+      } catch (e) {
+        set({ recommendation: { status: 'failed', error: message(e) } })
+      }
+    },
     async diagnose(source, simRunId) {
       set({ diagnosis: { status: 'running' } })
       try {
@@ -70,7 +84,7 @@ export function createPlanStore(api: { diagnosis: DiagnosisApi; plan: PlanApi })
       }
     },
     reset() {
-      set({ diagnosis: { status: 'idle' }, plan: { status: 'idle' }, verification: { status: 'idle' } })
+      set({ diagnosis: { status: 'idle' }, recommendation: { status: 'idle' }, plan: { status: 'idle' }, verification: { status: 'idle' } })
     }
   }))
 }
