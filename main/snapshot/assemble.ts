@@ -108,17 +108,24 @@ export function discoveredProcesses(p1: PhaseOutcome): Array<ProcessInfo & { cgr
     const kind = kindOf(st.value.name)
     if (!kind) continue
     const cmd = text(p1, `proc ${pid} cmdline`)
+    const argv = cmd.ok ? cmd.value.split('\n').filter((x) => x !== '') : []
+    // A version probe (`haproxy -v` of another collector running at the same time) is not a daemon.
+    if (argv.length === 2 && /^-(v|vv|V|t|T)$/.test(argv[1]!)) continue
     const fd = text(p1, `proc ${pid} fd`)
+    const lim = text(p1, `proc ${pid} limits`)
+    // ENOENT under /proc/PID means the process exited while we read it: drop it, it is gone.
+    const gone = (i: Item<string>): boolean => !i.ok && i.error === 'not found'
+    if (gone(fd) || gone(lim)) continue
     const exe = text(p1, `proc ${pid} exe`)
     const cg = text(p1, `proc ${pid} cgroup`)
     out.push({
       pid,
       kind,
       comm: st.value.name,
-      cmdline: cmd.ok ? cmd.value.split('\n').filter((x) => x !== '') : [],
+      cmdline: argv,
       ppid: st.value.ppid,
       uid: st.value.uid,
-      limits: bind(text(p1, `proc ${pid} limits`), parseProcLimits),
+      limits: bind(lim, parseProcLimits),
       fdCount: fd.ok ? okItem(fd.value.split('\n').filter((x) => x.trim() !== '').length) : fd,
       cgroup: cg.ok ? cg.value : '',
       exe: exe.ok ? exe.value.trim() : null

@@ -263,3 +263,34 @@ describe('framing and error mapping', () => {
     expect(classify(3, 'weird')).toMatchObject({ error: 'command failed', detail: 'exit status 3: weird' })
   })
 })
+
+describe('process discovery', () => {
+  it('drops processes that exit while being read and version probes of concurrent collectors', async () => {
+    const { discoveredProcesses } = await import('../../../main/snapshot/assemble')
+    const sec = (out: string, rc = 0, err = ''): { out: string; rc: number; err: string } => ({ out, rc, err })
+    const status = (name: string): string => `Name:\t${name}\nPPid:\t1\nUid:\t0\t0\t0\t0\n`
+    const limits = fx('linux-6.18-haproxy-2.6/proc-pid-limits.txt')
+    const sections = new Map([
+      ['proc 10 status', sec(status('haproxy'))],
+      ['proc 10 cmdline', sec('haproxy\n-f\n/etc/haproxy/haproxy.cfg\n')],
+      ['proc 10 limits', sec(limits)],
+      ['proc 10 fd', sec('0\n1\n2\n3\n')],
+      ['proc 11 status', sec(status('haproxy'))],
+      ['proc 11 cmdline', sec('haproxy\n-v\n')],
+      ['proc 11 limits', sec(limits)],
+      ['proc 11 fd', sec('0\n1\n2\n')],
+      ['proc 12 status', sec(status('nginx'))],
+      ['proc 12 cmdline', sec('nginx: worker process\n')],
+      ['proc 12 limits', sec('', 1, '/proc/12/limits: No such file or directory')],
+      ['proc 12 fd', sec('', 2, "ls: cannot access '/proc/12/fd': No such file or directory")],
+      ['proc 13 status', sec(status('nginx'))],
+      ['proc 13 cmdline', sec('nginx: master process /usr/sbin/nginx\n')],
+      ['proc 13 limits', sec(limits)],
+      ['proc 13 fd', sec('', 2, "ls: cannot open directory '/proc/13/fd': Permission denied")]
+    ])
+    const procs = discoveredProcesses({ raw: { sections, done: 1 }, failure: null })
+    expect(procs.map((p) => p.pid)).toEqual([10, 13])
+    expect(procs[0]!.fdCount).toEqual({ ok: true, value: 4 })
+    expect(procs[1]!.fdCount).toMatchObject({ ok: false, error: 'permission denied' })
+  })
+})
