@@ -46,7 +46,8 @@ cp "$D/new.cfg" "$D/cur.cfg"
 kill -USR2 $(cat "$D/pid")
 sleep 1
 echo "reload $(ss -Hltn 'sport = :18080' | awk '{print $3}')"
-kill $(cat "$D/pid"); sleep 0.5
+kill $(cat "$D/pid")
+i=0; while [ -n "$(ss -Hltn 'sport = :18080')" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
 haproxy -W -D -f "$D/cur.cfg" -p "$D/pid2"
 sleep 0.5
 echo "restart $(ss -Hltn 'sport = :18080' | awk '{print $3}')"

@@ -120,7 +120,7 @@ describe.skipIf(!enabled)('verify a plan against real re-snapshots', () => {
     // what `systemctl restart haproxy` would do
     const pid = readFileSync(join(dir, 'haproxy.pid'), 'utf8').trim().split('\n')
     inside(['kill', ...pid])
-    await sleep(300)
+    for (let i = 0; i < 100 && inside(['ss', '-Hltn', 'sport = :18090']).stdout.trim() !== ''; i++) await sleep(50)
     startHaproxy()
     const restarted = verifyPlan(plan, await snapshot())
     expect(restarted.items.filter((i) => i.status !== 'applied')).toEqual([])
