@@ -6,7 +6,7 @@
  */
 import { Model, CancelledError, type ModelOptions } from './model'
 import { encodeResult, BASE_COLUMNS, FAILURE_CAUSES, zeroCounters, type SimSummary, type CeilingKind, type FailureCause } from './result'
-import { curveRate, effectiveBacklog, haproxyEffectiveLimits, synQueueCapacity, type Scenario } from './scenario'
+import { curveRate, effectiveBacklog, haproxyEffectiveLimits, kernelTraits, type Scenario } from './scenario'
 import { Histogram } from './stats'
 
 export { CancelledError }
@@ -49,6 +49,8 @@ function mean(s: Scenario['backend']['serviceTime']): number {
  * retransmit timing: the full run replaces it.
  */
 export function preview(s: Scenario, seed: number): ArrayBuffer {
+  // closed loop (ab-like runs of a few thousand requests): a reduced run of the real model
+  if (s.clients.mode === 'closed') return reducedRun(s, seed, 40_000)
   const rows = Math.max(1, Math.ceil(s.durationS + s.drainS))
   const cols: Record<string, Float64Array> = {}
   const names: string[] = [...BASE_COLUMNS]
@@ -78,7 +80,9 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
     const k = s.hosts.proxy
     const P = k.ipLocalPortRange[1] - k.ipLocalPortRange[0] + 1 - k.reservedPorts
     const reuse = k.twReuse === 1 && k.timestamps === 1
-    const hold = (reuse ? k.twReuseDelayMs / 1000 : 60) + tProxy
+    // tw_recycle (<= 4.11) shortens TIME_WAIT to ~3.5 RTO
+    const recycle = k.twRecycle === 1 && k.timestamps === 1 && kernelTraits(k.version).twRecycle
+    const hold = (recycle ? 0.7 : reuse ? k.twReuseDelayMs / 1000 : 60) + tProxy
     portRate = (nServers * h.sourceIps * P) / hold
   }
   const caps: [CeilingKind, number][] = [
@@ -101,7 +105,7 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   let ok = 0
   let failed = 0
   const byCause = Object.fromEntries(FAILURE_CAUSES.map((c) => [c, 0])) as Record<FailureCause, number>
-  let firstHit: { atS: number; atLoad: number } | null = null
+  let firstHit: { atS: number; atLoad: number } | null = null as { atS: number; atLoad: number } | null
   const lat = new Histogram()
   const conn = new Histogram()
   let backlog = 0
@@ -150,7 +154,11 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   for (let i = 0; i < 100; i++) lat.add(tSys)
   for (let i = 0; i < 100; i++) conn.add(rttC * 1000)
   void seed
-  void synQueueCapacity
+  // tcp_tw_recycle + NAT loses a share of clients from the first second on
+  if (natLoss > 0 && started) {
+    firstHit = { atS: 0, atLoad: s.clients.mode === 'open' ? curveRate(s.clients.loadCurve, 0) : s.clients.concurrency }
+    binding = 'tw-recycle'
+  }
   const summary: SimSummary = {
     format: 'headroom-result/1',
     preview: true,
@@ -194,12 +202,23 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
       message: !started
         ? `HAProxy does not start: ${lim!.message}`
         : firstHit
-          ? `Preview: ${binding} caps throughput near ${capacity.toFixed(0)}/s from t=${firstHit.atS} s (full run follows).`
+          ? binding === 'tw-recycle'
+            ? `Preview: tcp_tw_recycle drops SYNs from about ${(100 * natLoss).toFixed(0)} % of clients (behind NAT) (full run follows).`
+            : `Preview: ${binding} caps throughput near ${capacity.toFixed(0)}/s from t=${firstHit.atS} s (full run follows).`
           : 'Preview: no ceiling reached (full run follows).',
       hits: firstHit ? [{ ceiling: binding, atS: firstHit.atS, atLoad: firstHit.atLoad }] : []
     }
   }
   return encodeResult(cols, summary)
+}
+
+/** The real model stopped after `maxEvents` events, marked as a preview. */
+function reducedRun(s: Scenario, seed: number, maxEvents: number): ArrayBuffer {
+  const m = new Model(s, { seed, maxEvents })
+  const summary = m.run()
+  summary.preview = true
+  summary.verdict.message = `Preview (first ${summary.simulatedS.toFixed(1)} s simulated): ${summary.verdict.message}`
+  return encodeResult(m.cols, summary)
 }
 
 function statRow(svname: string, slim: number): NonNullable<SimSummary['haproxy']>['frontend'] {

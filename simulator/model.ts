@@ -174,6 +174,8 @@ export interface ModelOptions {
   shouldCancel?: () => boolean
   /** Record a textual event log (golden tests); keep tiny scenarios only. */
   log?: string[]
+  /** Stop after this many events (a reduced run for previews); the summary covers what ran. */
+  maxEvents?: number
 }
 
 /** Kernel timer fire time: exact before 4.8, else rounded up per timer-wheel level granularity. */
@@ -2043,8 +2045,9 @@ export class Model {
     const progress = this.opts.onProgress
     let n = 0
     let lastWall = Date.now()
+    const maxEvents = this.opts.maxEvents ?? Infinity
     while (q.step()) {
-      if (q.now > this.endS) break
+      if (q.now > this.endS || q.popped > maxEvents) break
       if ((++n & 1023) === 0) {
         if (cancel && cancel()) throw new CancelledError()
         if (progress) {
