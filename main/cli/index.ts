@@ -29,6 +29,8 @@ usage:
   headroom simulate --scenario FILE [--json]    simulate a scenario file
   headroom simulate --case FILE --json          predict a fidelity case (shared/fidelity format)
   headroom snapshot HOST [--json] [--out FILE]  snapshot a server over SSH (read-only)
+  headroom plan --snapshot FILE --scenario FILE --out DIR
+                                                tuning plan: plan.md/html/pdf, apply.sh, rollback.sh, files
   headroom lab --scenario FILE [--runs N] [--out FILE]
                                                 replay a scenario on the real kernel + HAProxy in network
                                                 namespaces (Linux, root); --compare FILE, --report
@@ -99,6 +101,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     case 'snapshot': {
       const { snapshotCommand } = await import('./snapshot')
       return snapshotCommand(rest, io)
+    }
+    case 'plan': {
+      const { planCommand } = await import('./plan')
+      return planCommand(rest, io)
     }
     case 'lab': {
       const { labCommand } = await import('./lab')
