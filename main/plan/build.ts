@@ -133,6 +133,7 @@ export function digest(p: PredictionInput | undefined): PredictionDigest | null 
     requests,
     ok: s.totals.ok,
     failed: s.totals.failed,
+    unfinished: Math.max(0, requests - s.totals.ok - s.totals.failed),
     successPct: requests ? (100 * s.totals.ok) / requests : 0,
     byCause: { ...s.totals.byCause },
     p50Ms: s.latency.p50,

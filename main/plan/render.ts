@@ -35,6 +35,7 @@ export function predictionRows(b: PredictionDigest | null, s: PredictionDigest |
     ['success', v(b, (d) => `${pct(d.successPct)} (${d.ok})`), v(s, (d) => `${pct(d.successPct)} (${d.ok})`)],
     ['failed', v(b, (d) => String(d.failed)), v(s, (d) => String(d.failed))]
   ]
+  if ((b?.unfinished ?? 0) > 0 || (s?.unfinished ?? 0) > 0) rows.push(['unfinished at the end of the run', v(b, (d) => String(d.unfinished)), v(s, (d) => String(d.unfinished))])
   const causes = new Set<string>()
   for (const d of [b, s]) for (const [c, n] of Object.entries(d?.byCause ?? {})) if (n > 0) causes.add(c)
   for (const c of [...causes].sort()) rows.push([`  failed: ${c}`, v(b, (d) => String(d.byCause[c] ?? 0)), v(s, (d) => String(d.byCause[c] ?? 0))])

@@ -67,6 +67,8 @@ export interface PredictionDigest {
   requests: number
   ok: number
   failed: number
+  /** Requests neither ok nor failed when the run ended (still connecting / in flight). */
+  unfinished: number
   successPct: number
   byCause: Record<string, number>
   p50Ms: number

@@ -14,7 +14,7 @@ function findings() {
 }
 
 const digest = (ok: number, failed: number, byCause: Record<string, number>): PredictionDigest => ({
-  scenarioName: 'x', seed: 1, requests: ok + failed, ok, failed, successPct: (100 * ok) / (ok + failed), byCause,
+  scenarioName: 'x', seed: 1, requests: ok + failed, ok, failed, unfinished: 0, successPct: (100 * ok) / (ok + failed), byCause,
   p50Ms: 20, p99Ms: 3100, connectP99Ms: 1000, ceiling: 'haproxy-maxconn', ceilingAtS: 62, ceilingAtLoad: 1450, verdict: 'maxconn', series: null
 })
 
