@@ -439,9 +439,15 @@ export class Model {
   private doneReq = 0
 
   private flight(delta: number): void {
-    const now = this.q.now
-    this.inFlightArea += this.inFlight * (now - this.inFlightAt)
-    this.inFlightAt = now
+    this.flightAt(delta, this.q.now)
+  }
+
+  /** In-flight change at time `now` (may lie slightly ahead of the event clock, never behind the last change). */
+  private flightAt(delta: number, now: number): void {
+    if (now > this.inFlightAt) {
+      this.inFlightArea += this.inFlight * (now - this.inFlightAt)
+      this.inFlightAt = now
+    }
     this.inFlight += delta
   }
 
@@ -1744,7 +1750,10 @@ export class Model {
     if (code !== 200) {
       this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + (code === 502 ? C_502 : C_504))
     } else {
-      this.at(this.q.now + this.owd(0), EV_RESP_AT_CLIENT, c)
+      const t = this.q.now + this.owd(0)
+      if (this.cReqLeft[c]! <= 1) this.backendConnClosed(c)
+      this.onRespAtClient(c, t)
+      return
     }
     if (this.cReqLeft[c]! <= 1 || code !== 200) this.backendConnClosed(c)
     void sv
@@ -1785,10 +1794,10 @@ export class Model {
     this.fe2xx++
     // the thread forwards responses one after the other: this one leaves when its CPU turn ends
     const cpu = this.proxyCpuTurn()
-    this.at(cpu + this.owd(0), EV_RESP_AT_CLIENT, c)
     // the last response ends the session (the client's FIN one RTT later is not modelled);
     // the freed slot is used at the next poll, after the batch in progress
     if (this.cReqLeft[c]! <= 1) this.endSession(c, cpu)
+    this.onRespAtClient(c, cpu + this.owd(0))
   }
 
   /** Reserve one HAProxy event's CPU time on the least busy thread; returns when it is done. */
@@ -1814,28 +1823,32 @@ export class Model {
   }
 
   // ----------------------------------------------------------- client side --
-  private onRespAtClient(c: number): void {
+  /**
+   * The response reaches the client at `now` (>= the current event time: the proxy or backend
+   * that sends it books the receipt directly instead of scheduling one more event).
+   */
+  private onRespAtClient(c: number, now = this.q.now): void {
     if (this.cIni[c] !== I_EST) return
-    const now = this.q.now
     this.ok++
-    this.bump(this.cCompleted)
-    this.flight(-1)
+    const row = Math.floor(now)
+    this.cCompleted[row < this.rows ? row : this.rows - 1]!++
+    this.flightAt(-1, now)
     const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
     this.latencySumS += lat / 1000
     this.doneReq++
     this.latency.add(lat)
     this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
     if (now > this.lastEnd) this.lastEnd = now
-    if (this.logOn) this.logEv(`response conn=${c} latency_ms=${lat.toFixed(3)}`)
+    if (this.logOn) this.opts.log!.push(`${now.toFixed(6)} response conn=${c} latency_ms=${lat.toFixed(3)}`)
     const left = --this.cReqLeft[c]!
     if (left > 0 && now < this.loadEndS) {
       this.cReqSeq[c]!++
       this.requests++
-      this.flight(1)
+      this.flightAt(1, now)
       this.q.schedule(now + this.s.clients.thinkTimeS, 0, EV_NEXT_REQ, c, this.reqTok(c))
       return
     }
-    this.clientClose(c)
+    this.clientClose(c, now)
   }
 
   private onNextReq(c: number): void {
@@ -1886,20 +1899,20 @@ export class Model {
     this.clientClose(c)
   }
 
-  private clientClose(c: number): void {
+  private clientClose(c: number, now = this.q.now): void {
     const ip = this.cIp[c]!
     if (ip >= 0) {
       this.clientIpBusy[ip]!--
       // client closes first: it holds TIME_WAIT on (its IP, port) for 60 s
-      if (this.s.clients.closesFirst === 'client' && this.cIni[c] === I_EST && this.addTw(0, ip)) this.clientIpBusy[ip]!++
+      if (this.s.clients.closesFirst === 'client' && this.cIni[c] === I_EST && this.addTw(0, ip, now)) this.clientIpBusy[ip]!++
     }
     this.cIni[c] = I_DONE
     this.release(c)
     if (this.s.clients.mode === 'closed') {
       this.usersActive--
-      if (this.q.now < this.loadEndS) {
+      if (now < this.loadEndS) {
         // a load generator is one thread: its reconnects are serialised CONNECT_COST_S apart
-        const t0 = this.q.now + this.s.clients.thinkTimeS + this.rJit.exp(APP_REACT_S)
+        const t0 = now + this.s.clients.thinkTimeS + this.rJit.exp(APP_REACT_S)
         const t = Math.max(t0, this.clientBurstAt + CONNECT_COST_S)
         this.clientBurstAt = t
         this.usersActive++
@@ -1930,7 +1943,7 @@ export class Model {
    * Create a TIME_WAIT socket on host `h` (key: client IP index on the client host, else -1).
    * Returns false on TCPTimeWaitOverflow (tcp_max_tw_buckets reached: no TIME_WAIT).
    */
-  private addTw(h: number, key = -1): boolean {
+  private addTw(h: number, key = -1, at = this.q.now): boolean {
     const H = this.hosts[h]!
     if (this.twAtLimit(h)) {
       H.counters.TCPTimeWaitOverflow++
@@ -1949,7 +1962,7 @@ export class Model {
       H.twHead = 0
     }
     const idx = (H.twHead + H.twLen) % H.twRing.length
-    H.twRing[idx] = this.q.now + this.twLen(h)
+    H.twRing[idx] = at + this.twLen(h)
     H.twRingKey[idx] = key
     H.twLen++
     H.twLive++
