@@ -518,6 +518,7 @@ export function buildPlan(input: PlanInput): Plan {
     haproxy: haproxySvc,
     nginx: nginxSvc,
     phpFpm: phpSvc,
+    phpFpmBin: (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm' && x.ppid === 1)?.comm ?? (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm')?.comm,
     daemonReload
   }
   const checklist = buildChecklist(snap, items, scenario, front, overrides.length > 0)

@@ -48,7 +48,14 @@ export interface ScriptInput {
   haproxy: { unit: string; action: 'reload' | 'restart' } | null
   nginx: { unit: string; action: 'reload' | 'restart' } | null
   phpFpm: { unit: string; action: 'reload' | 'restart' } | null
+  /** The php-fpm binary (`php-fpm`, Debian's `php-fpm8.2`), from the snapshot's process name. */
+  phpFpmBin?: string
   daemonReload: boolean
+}
+
+function prelude(p: ScriptInput): string {
+  const bin = p.phpFpmBin && /^php-?fpm[0-9.]*$/.test(p.phpFpmBin) ? p.phpFpmBin : 'php-fpm'
+  return PRELUDE.replace('@PHPFPM@', bin)
 }
 
 const PRELUDE = `set -eu
@@ -57,7 +64,7 @@ ROOT="\${ROOT%/}"
 SYSTEMCTL="\${HEADROOM_SYSTEMCTL:-systemctl}"
 HAPROXY_BIN="\${HEADROOM_HAPROXY:-haproxy}"
 NGINX_BIN="\${HEADROOM_NGINX:-nginx}"
-PHPFPM_BIN="\${HEADROOM_PHPFPM:-php-fpm}"
+PHPFPM_BIN="\${HEADROOM_PHPFPM:-@PHPFPM@}"
 umask 022
 log() { printf 'headroom: %s\\n' "$*"; }
 die() { printf 'headroom: ERROR: %s\\n' "$*" >&2; exit 1; }
@@ -80,7 +87,7 @@ export function applyScript(p: ScriptInput): string {
   out.push(`# Headroom tuning plan ${commentText(p.planId)}: ${commentText(p.title)}`)
   out.push('# Usage: sh apply.sh [ROOT]   (ROOT prefixes every file path; default: the real /)')
   out.push('# Idempotent: previous values are recorded once in $ROOT/var/lib/headroom/<plan>; rollback.sh restores them.')
-  out.push(PRELUDE)
+  out.push(prelude(p))
   out.push(`STATE_DIR=${stateDir}`)
   out.push('CHANGED_HAPROXY=0; CHANGED_NGINX=0; CHANGED_PHPFPM=0; CHANGED_UNITS=0; CHANGED_SYSCTL=0')
   out.push('')
@@ -206,7 +213,7 @@ export function rollbackScript(p: ScriptInput): string {
   out.push('#!/bin/sh')
   out.push(`# Roll back Headroom tuning plan ${commentText(p.planId)}: restores the values apply.sh recorded.`)
   out.push('# Usage: sh rollback.sh [ROOT]')
-  out.push(PRELUDE)
+  out.push(prelude(p))
   out.push(`STATE_DIR="$ROOT"${shq(`/var/lib/headroom/${p.planId}`)}`)
   out.push('[ -d "$STATE_DIR" ] || die "no recorded state in $STATE_DIR: apply.sh was not run (nothing to roll back)"')
   out.push(`restore_file() { # id

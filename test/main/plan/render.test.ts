@@ -142,3 +142,14 @@ function readPgm(buf: Buffer): { width: number; height: number; pixels: Uint8Arr
   const height = Number(header[2])
   return { width, height, pixels: new Uint8Array(buf.subarray(i, i + width * height)) }
 }
+
+describe('php-fpm binary in the scripts', () => {
+  it('uses the process name the snapshot saw (php-fpm8.2 on Debian), never an arbitrary string', async () => {
+    const input = await report2Inputs()
+    if (!input.snapshot.limits.processes.ok) throw new Error()
+    for (const p of input.snapshot.limits.processes.value) if (p.kind === 'php-fpm') p.comm = 'php-fpm8.2'
+    expect(buildPlan(input).applySh).toContain('PHPFPM_BIN="${HEADROOM_PHPFPM:-php-fpm8.2}"')
+    for (const p of input.snapshot.limits.processes.value) if (p.kind === 'php-fpm') p.comm = 'php-fpm;reboot'
+    expect(buildPlan(input).applySh).toContain('PHPFPM_BIN="${HEADROOM_PHPFPM:-php-fpm}"')
+  })
+})
