@@ -104,6 +104,8 @@ export interface LabSample {
   synSent: Record<string, number>
   timeWait: Record<string, number>
   timeWaitToBackend: number
+  /** TIME_WAIT sockets on the backend host whose peer is the proxy (the server closed first). */
+  timeWaitBackendFromProxy: number
 }
 
 /** One run's flat metrics (dotted keys) plus its samples. */
@@ -369,7 +371,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
     const t0 = Date.now()
     const sampleOnce = (): void => {
-      const smp: LabSample = { t: (Date.now() - t0) / 1000, acceptq: {}, synq: {}, synSent: {}, timeWait: {}, timeWaitToBackend: 0 }
+      const smp: LabSample = { t: (Date.now() - t0) / 1000, acceptq: {}, synq: {}, synSent: {}, timeWait: {}, timeWaitToBackend: 0, timeWaitBackendFromProxy: 0 }
       for (const h of hosts) {
         let text: string
         try {
@@ -377,12 +379,13 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         } catch {
           continue
         }
-        const x = sampleSockets(parseProcNetTcp(text), h === 'lb' ? ips : [])
+        const x = sampleSockets(parseProcNetTcp(text), h === 'lb' ? ips : h === 'app' && lb ? [LB_BACK_IP] : [])
         for (const [p, v] of Object.entries(x.acceptq)) smp.acceptq[`${h}_port${p}`] = v
         for (const [p, v] of Object.entries(x.synq)) smp.synq[`${h}_port${p}`] = v
         smp.synSent[h] = x.synSent
         smp.timeWait[h] = x.timeWait
         if (h === 'lb') smp.timeWaitToBackend = x.timeWaitToBackend
+        if (h === 'app' && lb) smp.timeWaitBackendFromProxy = x.timeWaitToBackend
       }
       res.samples.push(smp)
     }
@@ -622,7 +625,13 @@ function serviceMean(s: Scenario): number {
 }
 
 /** The scenario as the lab ran it: this kernel and HAProxy, the lab's maxconn/fd limits, one client IP, measured RTTs. */
-export function effectiveScenario(s: Scenario, plan: HaproxyPlan | null, kernel: string, pings: Record<string, number>): Scenario {
+export function effectiveScenario(
+  s: Scenario,
+  plan: HaproxyPlan | null,
+  kernel: string,
+  pings: Record<string, number>,
+  backendClose: 'proxy' | 'server' | 'reset' | null = null
+): Scenario {
   const e = cloneScenario(s)
   e.name = `${s.name} (as run in the lab)`
   for (const h of ['client', 'proxy', 'backend'] as const) e.hosts[h].version = kernel
@@ -632,12 +641,28 @@ export function effectiveScenario(s: Scenario, plan: HaproxyPlan | null, kernel:
     e.haproxy.fdSoft = plan.fdSoft
     e.haproxy.fdHard = plan.fdHard
     e.haproxy.sourceIps = 1
+    if (backendClose) e.haproxy.backendClosesFirst = backendClose
   }
   e.clients.sourceIps = 1
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
   if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = pings['rtt_ms_client_lb']
   if (pings['rtt_ms_lb_app'] !== undefined) e.network.backendRttMs = pings['rtt_ms_lb_app']
   return e
+}
+
+/**
+ * Who closed the proxy -> server connections in the real run, seen from where TIME_WAIT landed:
+ * on the proxy ('proxy'), on the backend with the proxy as peer ('server'), or nowhere ('reset':
+ * HAProxy aborts them with RST). HAProxy decides this itself, the scenario cannot force it.
+ */
+export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 'proxy' | 'server' | 'reset' | null {
+  if (!s.haproxy) return null
+  const samples = runs.flatMap((r) => r.samples)
+  const ok = runs.reduce((a, r) => a + (r.metrics['ok'] ?? 0), 0)
+  if (samples.length === 0 || ok === 0) return null
+  if (samples.some((x) => x.timeWaitToBackend > 0)) return 'proxy'
+  if (samples.some((x) => x.timeWaitBackendFromProxy > 0)) return 'server'
+  return 'reset'
 }
 
 /** Deviations of the lab from the scenario that are known before running. */
@@ -652,7 +677,6 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (plan) d.push(...plan.deviations)
   if (s.haproxy && s.haproxy.version !== '2.6.12' && s.haproxy.version !== '2.x+') d.push(`HAProxy ${s.haproxy.version} requested, lab runs 2.6.12`)
   if (s.haproxy?.strictLimits === false) d.push('strict-limits off is not rendered (2.6 keeps it on)')
-  if (s.haproxy && s.haproxy.backendClosesFirst !== 'proxy') d.push(`backendClosesFirst=${s.haproxy.backendClosesFirst} is what HAProxy does by itself; not forced`)
   if (s.clients.sourceIps > 1) d.push(`${s.clients.sourceIps} client source IPs requested, lab uses 1`)
   if (s.haproxy && s.haproxy.sourceIps > 1) d.push(`${s.haproxy.sourceIps} HAProxy source IPs requested, lab uses 1`)
   if (s.clients.natShare > 0) d.push('natShare is not reproduced')
@@ -713,8 +737,14 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
     headroom: {
       format: 'headroom-lab/1',
       scenario: s,
-      effectiveScenario: effectiveScenario(s, plan, kernel, pings),
-      deviations: labDeviations(s, plan, kernel),
+      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs)),
+      deviations: [
+        ...labDeviations(s, plan, kernel),
+        ...(() => {
+          const o = observedBackendClose(s, runs)
+          return o && s.haproxy && o !== s.haproxy.backendClosesFirst ? [`server connections were closed by: ${o} (observed; scenario said ${s.haproxy.backendClosesFirst})`] : []
+        })()
+      ],
       series: runs.map((r) => r.samples),
       startedAt: new Date().toISOString()
     }
