@@ -135,7 +135,10 @@ export function discoveredProcesses(p1: PhaseOutcome): Array<ProcessInfo & { cgr
 }
 
 export interface ConfigsPlan {
+  /** The first config path (the one reported as `configPath`). */
   haproxyConfig: string
+  /** Every -f path in order (files or directories). */
+  haproxyConfigs: string[]
   nginxBinary: string
   nginxConf: string
   phpFpmConf: string
@@ -146,18 +149,24 @@ export interface ConfigsPlan {
 export function planConfigs(p1: PhaseOutcome, opts: CollectOptions): ConfigsPlan {
   const procs = discoveredProcesses(p1)
   const hap = procs.filter((p) => p.kind === 'haproxy')
-  let haproxyConfig = opts.haproxyConfigPath ?? ''
-  if (!haproxyConfig) {
+  let haproxyConfigs: string[] = opts.haproxyConfigPath ? [opts.haproxyConfigPath] : []
+  if (haproxyConfigs.length === 0) {
+    // Every -f, in order (`-f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d`), of the first
+    // HAProxy process that has one (master and workers share the command line).
     for (const p of hap) {
-      const i = p.cmdline.indexOf('-f')
-      if (i >= 0 && p.cmdline[i + 1]) {
-        haproxyConfig = p.cmdline[i + 1]!
+      const fs = p.cmdline.flatMap((a, i) => (a === '-f' && p.cmdline[i + 1] ? [p.cmdline[i + 1]!] : []))
+      if (fs.length) {
+        haproxyConfigs = fs
         break
       }
     }
   }
   const hv = text(p1, 'haproxy-v')
-  if (!haproxyConfig && (hap.length > 0 || hv.ok)) haproxyConfig = '/etc/haproxy/haproxy.cfg'
+  let haproxyConfig = haproxyConfigs[0] ?? ''
+  if (!haproxyConfig && (hap.length > 0 || hv.ok)) {
+    haproxyConfig = '/etc/haproxy/haproxy.cfg'
+    haproxyConfigs = [haproxyConfig]
+  }
   let nginxBinary = ''
   let nginxConf = ''
   for (const p of procs.filter((x) => x.kind === 'nginx')) {
@@ -185,7 +194,7 @@ export function planConfigs(p1: PhaseOutcome, opts: CollectOptions): ConfigsPlan
   for (const p of procs) {
     for (const m of p.cgroup.matchAll(/\/([\w@.:-]+\.service)(?:\/|$)/gm)) units.add(m[1]!)
   }
-  return { haproxyConfig, nginxBinary, nginxConf, phpFpmConf, units: [...units].sort() }
+  return { haproxyConfig, haproxyConfigs, nginxBinary, nginxConf, phpFpmConf, units: [...units].sort() }
 }
 
 /** Split the `# @@file PATH` markers the config phase puts between concatenated files. */

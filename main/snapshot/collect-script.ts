@@ -117,8 +117,8 @@ printf "\n@@%s@DONE1\n" "$HR_N"
 `
 
 /**
- * Phase 2 stdin after the prologue lines: haproxy config path (file or directory, may be
- * empty), nginx binary (may be empty), nginx conf for -c (may be empty), php-fpm conf path
+ * Phase 2 stdin after the prologue lines: haproxy config paths (files or directories, in
+ * -f order, separated by the unit separator \x1f; may be empty), nginx binary (may be empty), nginx conf for -c (may be empty), php-fpm conf path
  * (may be empty), systemd units separated by commas.
  */
 const CONFIGS = String.raw`
@@ -127,12 +127,26 @@ IFS= read -r HR_NGX
 IFS= read -r HR_NGXC
 IFS= read -r HR_FPMC
 IFS= read -r HR_UNITS
+# HAProxy reads every -f in order (files, or directories of *.cfg): the same here. One file
+# is passed through as is; several get "# @@file PATH" comment lines between them.
 hr_hcfg() {
-  if [ -d "$1" ]; then
-    for f in "$1"/*.cfg; do [ -f "$f" ] && { printf "# @@file %s\n" "$f"; $S cat "$f" || return $?; }; done
-  else $S cat "$1"; fi
+  hr_n=0; for x in "$@"; do hr_n=$((hr_n + 1)); [ -d "$x" ] && hr_n=$((hr_n + 1)); done
+  for x in "$@"; do
+    if [ -d "$x" ]; then
+      for f in "$x"/*.cfg; do [ -f "$f" ] && { printf "# @@file %s\n" "$f"; $S cat "$f" || return $?; }; done
+    else
+      [ "$hr_n" -gt 1 ] && printf "# @@file %s\n" "$x"
+      $S cat "$x" || return $?
+    fi
+  done
+  return 0
 }
-if [ -n "$HR_HCFG" ]; then hrf haproxy-cfg hr_hcfg "$HR_HCFG"; fi
+if [ -n "$HR_HCFG" ]; then
+  hr_ifs=$IFS; IFS=$(printf "\037"); set -f
+  set -- $HR_HCFG
+  set +f; IFS=$hr_ifs
+  hrf haproxy-cfg hr_hcfg "$@"
+fi
 hr_nginxT() {
   n="$HR_NGX"; [ -n "$n" ] || n=nginx
   if [ -n "$HR_NGXC" ]; then $S "$n" -T -c "$HR_NGXC"; else $S "$n" -T; fi

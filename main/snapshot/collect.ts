@@ -81,7 +81,7 @@ export async function collectSnapshot(runner: CommandRunner, req: CollectRequest
   if (ok1) {
     hooks.onStage?.('configs', 0.3)
     const plan = planConfigs(p1, req)
-    run.write([plan.haproxyConfig, plan.nginxBinary, plan.nginxConf, plan.phpFpmConf, plan.units.join(',')].map(line).join('\n') + '\n')
+    run.write([plan.haproxyConfigs.map((x) => x.replace(/\x1f/g, '')).join('\x1f'), plan.nginxBinary, plan.nginxConf, plan.phpFpmConf, plan.units.join(',')].map(line).join('\n') + '\n')
     const ok2 = await reach(2, phaseMs)
     p2 = outcome(run, nonce, 2, ok2, stopInfo)
     if (ok2) {

@@ -78,6 +78,8 @@ export interface WorldOptions {
   /** Start HAProxy / nginx (default both). */
   haproxy?: boolean
   nginx?: boolean
+  /** Split haproxy.cfg: global+defaults in haproxy.cfg, proxies in conf.d/ (`-f FILE -f DIR`). */
+  splitConfig?: boolean
   /** Also a real php-fpm pool behind nginx (unix socket, listen.backlog 511, status page). */
   phpFpm?: boolean
   /** sshd: allow password + keyboard-interactive (needs ensureTestUser). */
@@ -194,8 +196,7 @@ ${phpFpm ? `        location = /fpm-status {\n            include /etc/nginx/fas
     const backlog = opts.backlog ?? 64
     const statsSocket = join(dir, 'haproxy.sock')
     const configPath = join(dir, 'haproxy.cfg')
-    writeFileSync(
-      configPath,
+    const text =
       `# test HAProxy (headroom world): explicit maxconn that fits the fd limit
 global
     maxconn ${maxconn}
@@ -221,8 +222,15 @@ listen stats
     stats enable
     stats uri /stats
 `
-    )
-    parts.push(`haproxy -db -f ${configPath} >>${join(dir, 'haproxy.out')} 2>&1 &`)
+    let args = `-f ${configPath}`
+    if (opts.splitConfig) {
+      const at = text.indexOf('frontend fe_test')
+      mkdirSync(join(dir, 'conf.d'))
+      writeFileSync(configPath, text.slice(0, at))
+      writeFileSync(join(dir, 'conf.d', '10-proxies.cfg'), `# proxies (conf.d)\n${text.slice(at)}`)
+      args += ` -f ${join(dir, 'conf.d')}`
+    } else writeFileSync(configPath, text)
+    parts.push(`haproxy -db ${args} >>${join(dir, 'haproxy.out')} 2>&1 &`)
     haproxy = { port, statsSocket, configPath, maxconn, backlog, statsHttpUrl: `http://127.0.0.1:${statsHttpPort}/stats;csv` }
   }
   parts.push(`exec /usr/sbin/sshd -D -e -f ${join(dir, 'sshd_config')} >>${join(dir, 'sshd.out')} 2>&1`)

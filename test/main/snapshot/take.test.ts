@@ -286,6 +286,23 @@ describe.skipIf(!ready)('faults that need their own server', () => {
     }
   })
 
+  it('HAProxy started with -f FILE -f DIR: every file read, in order, parsed as one config', async () => {
+    const w = await startWorld({ splitConfig: true, nginx: false, maxconn: 123 })
+    try {
+      const kh = join(tmp, 'kh3')
+      writeFileSync(kh, `${w.knownHostsLine}\n`)
+      const snap = await takeSnapshot({ host: '127.0.0.1', port: w.sshPort, user: 'root', sampleIntervalS: 0, sudo: false, credentials: { privateKey: w.userKey, agent: null } }, { sshConfigText: '', knownHostsPath: kh })
+      const cfg = val(snap.haproxy!.config)
+      expect(val(snap.haproxy!.configPath)).toBe(w.haproxy!.configPath)
+      expect(cfg.text).toContain(`# @@file ${join(w.dir, 'conf.d', '10-proxies.cfg')}`)
+      expect(cfg.parsed.global.maxconn).toBe(123)
+      expect(cfg.parsed.proxies.map((p) => `${p.kind}:${p.name ?? ''}`)).toEqual(['defaults:', 'frontend:fe_test', 'backend:be_test', 'listen:stats'])
+      expect(val(snap.haproxy!.stat).rows.find((r) => r.svname === 'FRONTEND' && r.pxname === 'fe_test')?.slim).toBe(123)
+    } finally {
+      await w.stop()
+    }
+  })
+
   it('sshd dies in the middle: partial snapshot with a clear error, earlier items kept', async () => {
     const w = await startWorld({ nginx: false })
     try {
