@@ -4,7 +4,7 @@
  * thread and its chart and summary appear; the other demo gives a different result.
  * Screenshots go to docs/ (shown in the README).
  */
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
@@ -21,7 +21,7 @@ describe.skipIf(!enabled)('workbench in Chromium', () => {
   beforeAll(async () => {
     host = await startBrowserHostProcess()
     browser = await launchChromium()
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 }, acceptDownloads: true })
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text())
     })
@@ -55,6 +55,17 @@ describe.skipIf(!enabled)('workbench in Chromium', () => {
     expect(Number(r1.requests.replace(/[^\d.]/g, ''))).toBeGreaterThan(0)
     expect(r1.verdict).toMatch(/First ceiling/)
     expect(await page.locator('[data-testid="chart-Throughput"] path.series').count()).toBe(3)
+    // Charts export to standalone SVG (theme styles inlined) and to PNG.
+    const [svgDl] = await Promise.all([page.waitForEvent('download'), page.getByLabel('export Throughput as SVG').click()])
+    const svgText = readFileSync((await svgDl.path())!, 'utf8')
+    expect(svgDl.suggestedFilename()).toBe('headroom-throughput.svg')
+    expect(svgText).toMatch(/^<svg[^>]+xmlns="http:\/\/www\.w3\.org\/2000\/svg"/)
+    expect((svgText.match(/<path[^>]+class="series/g) ?? []).length).toBe(3)
+    expect(svgText).toMatch(/stroke: ?rgb\(/)
+    const [pngDl] = await Promise.all([page.waitForEvent('download'), page.getByLabel('export Throughput as PNG').click()])
+    const png = readFileSync((await pngDl.path())!)
+    expect(png.subarray(1, 4).toString()).toBe('PNG')
+    expect(png.length).toBeGreaterThan(5000)
     mkdirSync(join(ROOT, 'docs'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-report1.png'), fullPage: true })
 

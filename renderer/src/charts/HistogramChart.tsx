@@ -2,6 +2,7 @@
  * A latency distribution on a log time axis, as the share of requests per bin, several runs
  * side by side. Reference lines at 1 s and 3 s mark where SYN retransmissions land.
  */
+import { ChartExport } from './ChartExport'
 import { useEffect, useMemo, useRef } from 'react'
 import { axisBottom, axisLeft, max, scaleLinear, scaleLog, select } from 'd3'
 
@@ -49,6 +50,7 @@ export function HistogramChart(props: { title: string; width: number; height: nu
     <figure className="chart" aria-label={props.title}>
       <figcaption>
         <span className="chart-title">{props.title}</span>
+        <ChartExport title={props.title} />
         <span className="legend">
           {series.map((s) => (
             <span key={s.key} className={`legend-item ${s.className}`}>

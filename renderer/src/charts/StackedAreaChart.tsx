@@ -1,4 +1,5 @@
 /** Stacked areas over time (failures by cause). d3 computes the stack; React renders it. */
+import { ChartExport } from './ChartExport'
 import { useEffect, useMemo, useRef } from 'react'
 import { area, axisBottom, axisLeft, max, scaleLinear, select, stack } from 'd3'
 
@@ -42,6 +43,7 @@ export function StackedAreaChart(props: { title: string; yLabel: string; width: 
     <figure className="chart" aria-label={props.title}>
       <figcaption>
         <span className="chart-title">{props.title}</span>
+        <ChartExport title={props.title} />
         <span className="legend">
           {series.map((s) => (
             <span key={s.key} className={`legend-item ${s.className}`}>

@@ -3,6 +3,7 @@
  * the SVG; the only DOM-touching d3 (axes) runs through refs in useEffect (style.md 12).
  * Receives data and size as props and never fetches. Hover shows the values at that second.
  */
+import { ChartExport } from './ChartExport'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { axisBottom, axisLeft, bisector, line, max, scaleLinear, select } from 'd3'
 
@@ -71,6 +72,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
     <figure className="chart" aria-label={props.title}>
       <figcaption>
         <span className="chart-title">{props.title}</span>
+        <ChartExport title={props.title} />
         <span className="legend">
           {series.map((s) => (
             <span key={s.key} className={`legend-item ${s.className}`}>
