@@ -67,6 +67,11 @@ export interface SnapshotMeta {
   source: Snapshot['source']
 }
 
+/** A URL without its user:password part (stats pages often use basic auth): never stored. */
+export function redactUrl(u: string): string {
+  return u.replace(/^(https?:\/\/)[^@/]*@/i, '$1')
+}
+
 /** Map one framed item to its text or its error. */
 export function sectionItem(s: RawSection | undefined, missing: ItemError): Item<string> {
   if (!s || s.rc === null) return missing
@@ -343,7 +348,7 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
       version: bind(hv, parseHaproxyVersion),
       configPath: plan.haproxyConfig ? okItem(plan.haproxyConfig) : failItem('not found', 'no -f in the HAProxy command line'),
       config: bind(cfgText, (s) => bind(parseHaproxyConfig(s), (parsed) => okItem({ path: plan.haproxyConfig, text: s, parsed }))),
-      statsSource: sp.notConfigured ? notConf : okItem(sp.statsSocket ? { kind: 'socket' as const, where: sp.statsSocket } : { kind: 'http' as const, where: sp.statsUrl }),
+      statsSource: sp.notConfigured ? notConf : okItem(sp.statsSocket ? { kind: 'socket' as const, where: sp.statsSocket } : { kind: 'http' as const, where: redactUrl(sp.statsUrl) }),
       info: sp.notConfigured ? notConf : sp.statsUrl ? failItem('not configured', 'show info needs the stats socket (an HTTP stats URL gives show stat only)') : bind(t3('haproxy-info'), parseShowInfo),
       stat: statItem('haproxy-stat2'),
       statEarlier: statItem('haproxy-stat1')

@@ -294,3 +294,11 @@ describe('process discovery', () => {
     expect(procs[1]!.fdCount).toMatchObject({ ok: false, error: 'permission denied' })
   })
 })
+
+describe('secrets in URLs', () => {
+  it('stats URLs are recorded without user:password', async () => {
+    const { redactUrl } = await import('../../../main/snapshot/assemble')
+    expect(redactUrl('http://admin:s3cret@10.0.0.1:8000/haproxy?stats;csv')).toBe('http://10.0.0.1:8000/haproxy?stats;csv')
+    expect(redactUrl('https://h/x@y')).toBe('https://h/x@y')
+  })
+})
