@@ -232,7 +232,20 @@ export function planSample(p2: PhaseOutcome, opts: CollectOptions): SamplePlan {
   const parsed = parseHaproxyConfig(cfg.value)
   const sock = parsed.ok ? parsed.value.global.statsSockets[0] : undefined
   if (sock) return { statsSocket: sock, statsUrl: '', notConfigured: null }
+  // A TCP stats socket (`stats socket ipv4@127.0.0.1:9999`, `*:9999`): `tcp:HOST:PORT`.
+  const tcp = parsed.ok ? parsed.value.global.settings.map((l) => (l.keyword === 'stats' && l.args[0] === 'socket' ? tcpStatsTarget(l.args[1] ?? '') : null)).find((x) => x) : null
+  if (tcp) return { statsSocket: tcp, statsUrl: '', notConfigured: null }
   return { statsSocket: '', statsUrl: '', notConfigured: 'no unix "stats socket" in haproxy.cfg and no stats socket or URL given' }
+}
+
+/** `ipv4@1.2.3.4:9999`, `127.0.0.1:9999`, `*:9999`, `:9999`, `ipv6@[::1]:9999` => `tcp:HOST:PORT` (wildcards => loopback). */
+export function tcpStatsTarget(addr: string): string | null {
+  const m = /^(?:(ipv4|ipv6|tcp|tcp4|tcp6)@)?(\[[^\]]*\]|[^:@/]*|::):(\d{1,5})$/.exec(addr)
+  if (!m || (!m[1] && addr.startsWith('/'))) return null
+  let host = m[2] ?? ''
+  if (host === '' || host === '*' || host === '0.0.0.0') host = '127.0.0.1'
+  if (host === '::' || host === '[::]') host = '[::1]'
+  return `tcp:${host}:${m[3]}`
 }
 
 /** systemd-sysctl order: by file name, first directory wins per name; /etc/sysctl.conf last. */

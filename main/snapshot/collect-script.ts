@@ -191,12 +191,21 @@ IFS= read -r HR_PURL
 case "$HR_IV" in ""|*[!0-9]*) HR_IV=5;; esac
 HR_PL="\$s = IO::Socket::UNIX->new(Peer => \$ARGV[0]) or die \"connect \$ARGV[0]: \$!\\n\"; print \$s \"\$ARGV[1]\\n\"; print while <\$s>;"
 HR_PY="import socket,sys;s=socket.socket(socket.AF_UNIX);s.connect(sys.argv[1]);s.sendall((sys.argv[2]+chr(10)).encode());sys.stdout.write(s.makefile().read())"
+HR_PLT="\$s = IO::Socket::INET->new(PeerAddr => \$ARGV[0], Timeout => 5) or die \"connect \$ARGV[0]: \$!\\n\"; print \$s \"\$ARGV[1]\\n\"; print while <\$s>;"
+HR_PYT="import socket,sys;h,p=sys.argv[1].rsplit(chr(58),1);s=socket.create_connection((h.strip(chr(91)+chr(93)),int(p)),5);s.sendall((sys.argv[2]+chr(10)).encode());sys.stdout.write(s.makefile().read())"
 hr_url() {
   if command -v curl >/dev/null 2>&1; then hr "$1" curl -fsS --max-time "$HR_TO" -- "$2"
   elif command -v wget >/dev/null 2>&1; then hr "$1" wget -q -T "$HR_TO" -O - -- "$2"
   else hr "$1" sh -c "echo curl/wget: command not found >&2; exit 127"; fi
 }
 hr_q() {
+  case "$HR_SOCK" in
+  tcp:*)
+    if command -v perl >/dev/null 2>&1; then hr "$1" perl -MIO::Socket::INET -e "$HR_PLT" "${D}HR_SOCK#tcp:}" "$2"
+    elif command -v python3 >/dev/null 2>&1; then hr "$1" python3 -c "$HR_PYT" "${D}HR_SOCK#tcp:}" "$2"
+    else hr "$1" sh -c "echo perl/python3: command not found, cannot talk to the stats socket >&2; exit 127"; fi
+    return;;
+  esac
   if [ -n "$HR_SOCK" ]; then
     if command -v perl >/dev/null 2>&1; then hr "$1" $S perl -MIO::Socket::UNIX -e "$HR_PL" "$HR_SOCK" "$2"
     elif command -v python3 >/dev/null 2>&1; then hr "$1" $S python3 -c "$HR_PY" "$HR_SOCK" "$2"

@@ -73,6 +73,8 @@ export interface WorldOptions {
   backlog?: number
   /** Leave the stats socket out of the config (the "stats socket missing" fault). */
   noStatsSocket?: boolean
+  /** A TCP stats socket (`stats socket ipv4@127.0.0.1:PORT`) instead of the unix one. */
+  statsTcp?: boolean
   /** nginx listen backlog=. */
   nginxBacklog?: number
   /** Start HAProxy / nginx (default both). */
@@ -192,6 +194,7 @@ ${phpFpm ? `        location = /fpm-status {\n            include /etc/nginx/fas
   if (opts.haproxy !== false) {
     const port = await freePort()
     const statsHttpPort = await freePort()
+    const statsTcpPort = await freePort()
     const maxconn = opts.maxconn ?? 300
     const backlog = opts.backlog ?? 64
     const statsSocket = join(dir, 'haproxy.sock')
@@ -201,7 +204,7 @@ ${phpFpm ? `        location = /fpm-status {\n            include /etc/nginx/fas
 global
     maxconn ${maxconn}
     nbthread 1
-${opts.noStatsSocket ? '' : `    stats socket ${statsSocket} mode 600 level admin\n`}
+${opts.noStatsSocket ? '' : opts.statsTcp ? `    stats socket ipv4@127.0.0.1:${statsTcpPort} level admin\n` : `    stats socket ${statsSocket} mode 600 level admin\n`}
 defaults
     mode http
     timeout connect 5s
@@ -275,7 +278,7 @@ listen stats
     await waitFor('sshd', () => portOpen(sshPort), 10_000, proc, log)
     if (haproxy) {
       const h = haproxy
-      await waitFor('haproxy', async () => (await portOpen(h.port)) && (opts.noStatsSocket || existsSync(h.statsSocket)), 10_000, proc, log)
+      await waitFor('haproxy', async () => (await portOpen(h.port)) && (opts.noStatsSocket || (opts.statsTcp ? true : existsSync(h.statsSocket))), 10_000, proc, log)
     }
     if (nginx) await waitFor('nginx', () => portOpen(nginxPort), 10_000, proc, log)
     if (phpFpm) {

@@ -302,3 +302,15 @@ describe('secrets in URLs', () => {
     expect(redactUrl('https://h/x@y')).toBe('https://h/x@y')
   })
 })
+
+describe('HAProxy TCP stats sockets', () => {
+  it('maps the config address to a tcp: target', async () => {
+    const { tcpStatsTarget } = await import('../../../main/snapshot/assemble')
+    expect(tcpStatsTarget('ipv4@127.0.0.1:9999')).toBe('tcp:127.0.0.1:9999')
+    expect(tcpStatsTarget('*:9999')).toBe('tcp:127.0.0.1:9999')
+    expect(tcpStatsTarget(':9999')).toBe('tcp:127.0.0.1:9999')
+    expect(tcpStatsTarget('ipv6@[::1]:9999')).toBe('tcp:[::1]:9999')
+    expect(tcpStatsTarget('/run/haproxy.sock')).toBeNull()
+    expect(tcpStatsTarget('abns@stats')).toBeNull()
+  })
+})

@@ -273,6 +273,20 @@ describe.skipIf(!ready)('faults that need their own server', () => {
   })
   afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
+  it('a TCP stats socket (stats socket ipv4@127.0.0.1:PORT) is found in the config and used', async () => {
+    const w = await startWorld({ statsTcp: true, nginx: false, maxconn: 99 })
+    try {
+      const kh = join(tmp, 'kh4')
+      writeFileSync(kh, `${w.knownHostsLine}\n`)
+      const snap = await takeSnapshot({ host: '127.0.0.1', port: w.sshPort, user: 'root', sampleIntervalS: 0, sudo: false, credentials: { privateKey: w.userKey, agent: null } }, { sshConfigText: '', knownHostsPath: kh })
+      expect(val(snap.haproxy!.statsSource)).toMatchObject({ kind: 'socket', where: expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/) })
+      expect(val(snap.haproxy!.info).Maxconn).toBe(99)
+      expect(val(snap.haproxy!.stat).rows.find((r) => r.pxname === 'fe_test' && r.svname === 'FRONTEND')?.slim).toBe(99)
+    } finally {
+      await w.stop()
+    }
+  })
+
   it('no stats socket in haproxy.cfg: stat is "not configured", not a failure', async () => {
     const w = await startWorld({ noStatsSocket: true, nginx: false })
     try {
