@@ -137,7 +137,8 @@ export function report2Scenario(opts: { somaxconn?: number; socket?: 'unix' | 't
   return {
     format: SCENARIO_FORMAT,
     name: `report 2: nginx + php-fpm, somaxconn ${k.somaxconn}, ab -c 512 -n 5120`,
-    durationS: 120,
+    // long enough for a client whose SYNs keep being dropped to reach the kernel's 127 s give-up
+    durationS: 180,
     drainS: 0,
     clients: {
       mode: 'closed',
