@@ -11,6 +11,7 @@
 import type { Scenario } from '../../simulator/scenario'
 import type { Snapshot } from '../snapshot/schema'
 import type { SnapshotApi, SnapshotEvents } from '../snapshot/api-types'
+import type { DiagnosisApi, PlanApi } from '../plan/api-types'
 import type { BaselineRef, SavedScenario, SavedScenarioInfo, ScenarioListing } from '../scenarios/types'
 
 /** Static facts about the running backend. */
@@ -144,6 +145,8 @@ export interface ApiContract {
     sweepCancel(sweepId: string): Promise<{ cancelled: boolean }>
   }
   snapshot: SnapshotApi
+  diagnosis: DiagnosisApi
+  plan: PlanApi
   scenario: {
     list(): Promise<ScenarioListing>
     open(id: string): Promise<SavedScenario>
@@ -202,6 +205,11 @@ export const API_CALLS = [
   'snapshot.compare',
   'snapshot.fleet',
   'snapshot.sshHosts',
+  'diagnosis.run',
+  'plan.recommend',
+  'plan.build',
+  'plan.export',
+  'plan.verify',
   'scenario.list',
   'scenario.open',
   'scenario.save',

@@ -8,6 +8,7 @@ import type { CallName } from './contract'
 import { scenarioSchema } from '../sim/scenario-schema'
 import { BaselineRefSchema } from '../scenarios/types'
 import { snapshotArgSchemas } from '../snapshot/api-schemas'
+import { planArgSchemas } from '../plan/api-schemas'
 
 const id = z
   .string()
@@ -44,6 +45,7 @@ export const callArgSchemas = {
   'sim.sweepResult': z.tuple([id]),
   'sim.sweepCancel': z.tuple([id]),
   ...snapshotArgSchemas,
+  ...planArgSchemas,
   'scenario.list': z.tuple([]),
   'scenario.open': z.tuple([z.uuid('not a scenario id')]),
   'scenario.save': z.tuple([

@@ -14,6 +14,8 @@ import { SimPool } from '../sim/pool'
 import { ScenarioStore } from '../scenarios/store'
 import { createSnapshotHandlers } from '../snapshot/handlers'
 import { createNoSecretStore, type SecretStore } from '../ssh/secrets'
+import { createPlanHandlers } from '../plan/handlers'
+import { chromiumPrintToPdf } from '../plan/pdf-chromium'
 import { VERSION } from '../version'
 
 export interface ServiceOptions {
@@ -31,6 +33,8 @@ export interface ServiceOptions {
   /** Override ~/.ssh/config and ~/.ssh/known_hosts (tests). */
   sshConfigPath?: string
   knownHostsPath?: string
+  /** HTML -> PDF: Electron's printToPDF in the desktop app; Debian's Chromium otherwise. */
+  printToPdf?: (html: string) => Promise<Uint8Array>
 }
 
 export interface Service {
@@ -62,6 +66,13 @@ export function createService(opts: ServiceOptions): Service {
     ...(opts.sshConfigPath ? { sshConfigPath: opts.sshConfigPath } : {}),
     ...(opts.knownHostsPath ? { knownHostsPath: opts.knownHostsPath } : {})
   })
+  const sim = createSimHandlers({ runner: pool, emit: bus.emit })
+  const planning = createPlanHandlers({
+    resourcesDir: opts.resourcesDir,
+    openSnapshot: (id) => snapshot.open(id),
+    simResult: async (runId) => (await sim.result(runId)).buffer,
+    printToPdf: opts.printToPdf ?? ((html) => chromiumPrintToPdf(html))
+  })
   const impl: ApiContract = {
     app: {
       async info() {
@@ -69,8 +80,10 @@ export function createService(opts: ServiceOptions): Service {
       }
     },
     demo: createDemoHandlers({ resourcesDir: opts.resourcesDir }),
-    sim: createSimHandlers({ runner: pool, emit: bus.emit }),
+    sim,
     snapshot,
+    diagnosis: planning.diagnosis,
+    plan: planning.plan,
     scenario: scenarioHandlers(new ScenarioStore(opts.userDataDir))
   }
   return {

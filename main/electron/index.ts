@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { createService } from '../api/service'
 import { registerIpc } from './ipc'
 import { createSafeStorageSecretStore } from './secrets'
+import { electronPrintToPdf } from './pdf'
 import { WINDOW_CSP, isAppUrl, mainWindowOptions } from './security'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -39,7 +40,8 @@ async function main(): Promise<void> {
     // unpacked next to app.asar (electron-builder.yml asarUnpack).
     workerPath: fileURLToPath(new URL('./worker.js', import.meta.url)).replace(`app.asar${sep}`, `app.asar.unpacked${sep}`),
     // Remembered SSH secrets are encrypted with the OS keychain (safeStorage), never stored in clear.
-    secrets: createSafeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json'))
+    secrets: createSafeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json')),
+    printToPdf: electronPrintToPdf
   })
   registerIpc(service.dispatch, trusted, appFileUrl, devOrigin)
 

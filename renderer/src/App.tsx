@@ -14,12 +14,13 @@ import { WhatIfView } from './features/whatif/WhatIfView'
 import { ConnectForm } from './features/snapshots/ConnectForm'
 import { SnapshotView } from './features/snapshots/SnapshotView'
 import { SnapshotList } from './features/snapshots/SnapshotList'
+import { PlanTab } from './features/plan/PlanTab'
 import { haproxyEffectiveLimits } from '../../simulator/scenario'
 import { scenarioFromSnapshot, workloadFromSnapshot } from '../../main/scenario/from-snapshot'
 import type { Snapshot } from '../../main/snapshot/schema'
 
 type Selection = { kind: 'demo'; id: string } | { kind: 'snapshot'; id: string } | { kind: 'connect' }
-type View = 'overview' | 'server' | 'whatif'
+type View = 'overview' | 'server' | 'whatif' | 'plan'
 
 export function App() {
   const demos = useDemoStore()
@@ -68,7 +69,7 @@ export function App() {
 
   // The what-if workspace starts from the selected demo's or snapshot's scenario.
   useEffect(() => {
-    if (view !== 'whatif' || whatIfSource === sourceKey) return
+    if ((view !== 'whatif' && view !== 'plan') || whatIfSource === sourceKey) return
     if (demo) openWhatIf(demo.scenario, sourceKey)
     else if (sel?.kind === 'snapshot' && snapshot) {
       const w = workloadFromSnapshot(snapshot)
@@ -137,9 +138,15 @@ export function App() {
                 <button type="button" role="tab" aria-selected={view === 'whatif'} className={view === 'whatif' ? 'active' : ''} onClick={() => setView('whatif')} data-testid="tab-whatif">
                   What-if
                 </button>
+                <button type="button" role="tab" aria-selected={view === 'plan'} className={view === 'plan' ? 'active' : ''} onClick={() => setView('plan')} data-testid="tab-plan">
+                  Diagnosis &amp; plan
+                </button>
               </div>
             </section>
             {view === 'whatif' && whatIfSource === sourceKey ? <WhatIfView baselineRef={sel.kind === 'demo' ? { kind: 'demo', id: sel.id } : { kind: 'snapshot', id: sel.id }} /> : null}
+            {view === 'plan' ? (
+              <PlanTab source={sel.kind === 'demo' ? { kind: 'demo', id: sel.id } : { kind: 'stored', id: sel.id }} onOpenWhatIf={() => setView('whatif')} />
+            ) : null}
             {view === 'server' && snapshot ? <SnapshotView snapshot={snapshot} onWhatIf={() => setView('whatif')} /> : null}
             {view === 'overview' && demo ? (
               <>

@@ -22,6 +22,8 @@ export interface RunSlot {
   error: string | null
   /** Generation of the scenario this slot's results belong to. */
   gen: number
+  /** The run id of `full` (for plan predictions). */
+  doneRunId?: string
   /** This side's full result comes from the other side's identical run. */
   sharedWith?: Side
 }
@@ -93,9 +95,9 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
         if (now.gen !== gen || now.runId !== runId) return
         const full = decodeResult(msg.buffer)
         set((cur) => {
-          const runs = { ...cur.runs, [side]: { ...cur.runs[side], full, runId: null, progress: 1 } }
+          const runs = { ...cur.runs, [side]: { ...cur.runs[side], full, runId: null, progress: 1, doneRunId: runId } }
           const o: Side = side === 'baseline' ? 'scenario' : 'baseline'
-          if (runs[o].sharedWith === side) runs[o] = { ...runs[o], full, sharedWith: undefined }
+          if (runs[o].sharedWith === side) runs[o] = { ...runs[o], full, sharedWith: undefined, doneRunId: runId }
           return { runs }
         })
       } catch (err) {
