@@ -1159,7 +1159,6 @@ export class Model {
     if (this.cIni[c] !== I_EST) return
     if (this.cHasData[c]) return
     const st = this.cSrv[c]!
-    this.iniHost(c).counters.TCPSynRetrans += 0 // data retransmits are not SYN retransmits
     if (st === S_REQ || st === S_COOKIE) {
       this.onAck(c, true)
       if (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) this.armDataRtx(c)
@@ -1307,7 +1306,7 @@ export class Model {
       }
       if (!unlimited && this.beQLive >= qcap) {
         this.hit('backend-queue')
-        this.proxyFail(c, 503, true)
+        this.proxyFail(c, 503)
         return
       }
       this.hit('server-maxconn')
@@ -1396,7 +1395,7 @@ export class Model {
     }
     if (this.fdUsed + 1 > this.limits!.ulimitN) {
       this.hit('haproxy-fd')
-      this.retryOrFail(c, 'resource')
+      this.retryOrFail(c)
       return
     }
     // source port for (proxy IP, server IP, server port)
@@ -1406,7 +1405,7 @@ export class Model {
     if (port < 0) {
       this.hit('source-ports')
       if (this.logOn) this.logEv(`eaddrnotavail conn=${c}`)
-      this.retryOrFail(c, 'resource')
+      this.retryOrFail(c)
       return
     }
     const u = this.alloc(ROLE_UPSTREAM)
@@ -1428,10 +1427,10 @@ export class Model {
     if (c < 0 || this.cIni[c] !== I_EST) return
     this.cPeer[c] = -1
     if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
-    this.retryOrFail(c, why)
+    this.retryOrFail(c)
   }
 
-  private retryOrFail(c: number, _why: string): void {
+  private retryOrFail(c: number): void {
     const h = this.s.haproxy!
     const sv = this.servers[this.cServer[c]!]!
     if (this.cTries[c]! < h.retries) {
@@ -1445,7 +1444,7 @@ export class Model {
     sv.econ++
     this.beEcon++
     this.releaseServerSlot(c)
-    this.proxyFail(c, 503, false)
+    this.proxyFail(c, 503)
   }
 
   private onRetry(c: number): void {
@@ -1535,7 +1534,7 @@ export class Model {
     this.release(u)
   }
 
-  private proxyFail(c: number, code: number, _queue: boolean): void {
+  private proxyFail(c: number, code: number): void {
     const h = this.s.haproxy!
     this.unqueue(c)
     if (h.mode === 'tcp') {
@@ -1640,11 +1639,9 @@ export class Model {
   /** A backend process has the request on accepted connection c (client or upstream). */
   private backendRequest(c: number): void {
     const be = this.s.backend
-    const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
     if (be.kind === 'nginx-php-fpm') {
       // nginx reads the request, then connects to php-fpm
       this.at(this.q.now + this.rJit.exp(APP_REACT_S), EV_NGINX_UPSTREAM, c)
-      void sv
       return
     }
     this.servedReq++
@@ -1663,7 +1660,7 @@ export class Model {
       // non-blocking connect() on a unix socket: EAGAIN when the backlog (B+1) is full -> 502
       this.cL[f] = this.listeners.indexOf(F)
       if (F.full) {
-        this.hosts[2]!.counters.ListenOverflows += 0 // unix sockets have no TCP counters
+        // unix sockets have no TCP counters: the overflow shows only as nginx's 502
         this.hit('php-fpm-backlog')
         if (this.logOn) this.logEv(`fpm-eagain conn=${c}`)
         sv.fds--
@@ -1746,7 +1743,6 @@ export class Model {
       return
     }
     // direct client
-    const sv = this.servers[0]!
     if (code !== 200) {
       this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + (code === 502 ? C_502 : C_504))
     } else {
@@ -1756,7 +1752,6 @@ export class Model {
       return
     }
     if (this.cReqLeft[c]! <= 1 || code !== 200) this.backendConnClosed(c)
-    void sv
   }
 
   /** A connection accepted by a backend process closes. */
@@ -1788,7 +1783,7 @@ export class Model {
     this.cPeer[c] = -1
     this.releaseServerSlot(c)
     if (code !== 200) {
-      this.proxyFail(c, code, false)
+      this.proxyFail(c, code)
       return
     }
     this.fe2xx++
@@ -1819,7 +1814,7 @@ export class Model {
     this.closeUpstream(u, false)
     this.cPeer[c] = -1
     this.releaseServerSlot(c)
-    this.proxyFail(c, 504, false)
+    this.proxyFail(c, 504)
   }
 
   // ----------------------------------------------------------- client side --
@@ -2113,14 +2108,14 @@ export class Model {
       case EV_HTTP_REQ_TIMEOUT:
         if (b === this.reqTok(c) && this.cSrv[c] === S_ACCEPTED && !this.cHasData[c] && this.cServer[c]! < 0 && !this.cWaiting[c]) {
           this.ereq++
-          this.proxyFail(c, 408, false)
+          this.proxyFail(c, 408)
         }
         return
       case EV_QUEUE_TIMEOUT:
         if (b === this.reqTok(c) && this.cWaiting[c] === 1) {
           this.unqueue(c)
           this.beEcon++
-          this.proxyFail(c, 503, true)
+          this.proxyFail(c, 503)
         }
         return
       case EV_RETRY:
