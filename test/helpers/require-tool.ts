@@ -32,3 +32,13 @@ export function requireTool(name: string): string | null {
   if (process.env.CI === 'true') throw new Error(`required tool "${name}" is missing (CI=true: failing instead of skipping; install the Debian package)`)
   return null
 }
+
+/**
+ * Root is needed to start sshd on its own config and create the test user. Outside CI a
+ * non-root run skips (returns false); under CI=true it throws.
+ */
+export function requireRoot(): boolean {
+  if (process.getuid?.() === 0) return true
+  if (process.env.CI === 'true') throw new Error('these tests start sshd and need root (CI=true: failing instead of skipping)')
+  return false
+}

@@ -6,10 +6,10 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { snapshotCommand } from '../../../main/cli/snapshot'
 import { parseSnapshot } from '../../../main/snapshot/schema'
-import { requireTool } from '../../helpers/require-tool'
+import { requireRoot, requireTool } from '../../helpers/require-tool'
 import { startWorld, type World } from '../../helpers/world'
 
-const ready = ['sshd', 'haproxy', 'nginx', 'unshare', 'ssh-keygen'].map((t) => requireTool(t)).every(Boolean)
+const ready = ['sshd', 'haproxy', 'nginx', 'unshare', 'ssh-keygen', 'perl', 'curl', 'ss'].map((t) => requireTool(t)).every(Boolean) && requireRoot()
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''

@@ -8,10 +8,10 @@ import { createSnapshotHandlers } from '../../../main/snapshot/handlers'
 import type { SnapshotEvents } from '../../../main/snapshot/api-types'
 import { snapshotArgSchemas } from '../../../main/snapshot/api-schemas'
 import { createNoSecretStore } from '../../../main/ssh/secrets'
-import { requireTool } from '../../helpers/require-tool'
+import { requireRoot, requireTool } from '../../helpers/require-tool'
 import { startWorld, type World } from '../../helpers/world'
 
-const ready = ['sshd', 'haproxy', 'nginx', 'unshare', 'ssh-keygen'].map((t) => requireTool(t)).every(Boolean)
+const ready = ['sshd', 'haproxy', 'nginx', 'unshare', 'ssh-keygen', 'perl', 'curl', 'ss'].map((t) => requireTool(t)).every(Boolean) && requireRoot()
 
 type Ev = { [K in keyof SnapshotEvents]: { event: K; payload: SnapshotEvents[K] } }[keyof SnapshotEvents]
 
