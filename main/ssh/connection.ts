@@ -18,7 +18,7 @@ import { CommandHandle, type RunningCommand } from './command-handle'
 
 // ssh2 is CommonJS: a default import works under Node's ESM loader, named imports do not.
 const { Client, utils } = ssh2
-import { appendKnownHost, fingerprintSha256, hostEntryName, keyTypeOf, readKnownHosts, verifyHostKey } from './known-hosts'
+import { appendKnownHost, fingerprintSha256, hostEntryName, hostKeyAlgorithmsFor, keyTypeOf, knownKeyTypes, readKnownHosts, verifyHostKey } from './known-hosts'
 import type { SshHop, SshTarget } from './ssh-config'
 
 export interface SshCredentials {
@@ -157,7 +157,16 @@ function connectHop(hop: SshHop, sock: Duplex, creds: SshCredentials, opts: Conn
     client.once('close', () => done(hostKeyError ?? new SshError('connection-lost', `connection to ${hopName(hop)} closed during the handshake`)))
 
     const queue = [...attempts]
+    // Like OpenSSH: prefer the host key algorithms of the keys known_hosts already holds for
+    // this host, so an old RSA entry is verified instead of asking about a new ed25519 key.
+    let preferred: string[] = []
+    try {
+      preferred = knownKeyTypes(readKnownHosts(opts.knownHostsPath), hop.hostName, hop.port).flatMap(hostKeyAlgorithmsFor)
+    } catch {
+      // unreadable known_hosts: the verifier reports it
+    }
     client.connect({
+      ...(preferred.length ? { algorithms: { serverHostKey: { remove: preferred, prepend: preferred } } } : {}),
       sock,
       username: hop.user,
       readyTimeout: authMs + 1000,

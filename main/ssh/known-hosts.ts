@@ -80,6 +80,25 @@ export function verifyHostKey(knownHosts: string, host: string, port: number, ke
   return { status: 'unknown', otherTypes: [...otherTypes] }
 }
 
+/** Key types known_hosts already holds for this host (revoked and CA lines excluded). */
+export function knownKeyTypes(knownHosts: string, host: string, port: number): string[] {
+  const name = hostEntryName(host, port)
+  const out: string[] = []
+  for (const l of knownHosts.split(/\r?\n/)) {
+    const f = l.trim().split(/\s+/)
+    if (!f[0] || f[0].startsWith('#') || f[0].startsWith('@') || !f[1] || !f[2]) continue
+    if (hostPatternMatches(f[0], name) && !out.includes(f[1])) out.push(f[1])
+  }
+  return out
+}
+
+/** Host key algorithms that verify a key of this type (RSA keys sign with SHA-2 today). */
+export function hostKeyAlgorithmsFor(keyType: string): string[] {
+  if (keyType === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
+  if (keyType === 'ssh-ed25519' || /^ecdsa-sha2-nistp(256|384|521)$/.test(keyType)) return [keyType]
+  return []
+}
+
 /** A hashed known_hosts line for this host. */
 export function hashedLine(host: string, port: number, keyType: string, keyBase64: string): string {
   const salt = randomBytes(20)

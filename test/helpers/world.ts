@@ -93,6 +93,8 @@ export interface World {
   sshPort: number
   /** `[127.0.0.1]:PORT ssh-ed25519 AAAA...` line for a known_hosts file. */
   knownHostsLine: string
+  /** The same for the server's second host key (RSA). */
+  knownHostsLineRsa: string
   hostKeyType: string
   hostKeyBase64: string
   /** Unencrypted OpenSSH ed25519 user key (authorized for root and the test user). */
@@ -121,6 +123,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     execFileSync('ssh-keygen', ['-q', ...args], { stdio: 'ignore' })
   }
   keygen(['-t', 'ed25519', '-N', '', '-C', 'headroom-test-host', '-f', join(dir, 'host_ed25519')])
+  keygen(['-t', 'rsa', '-b', '2048', '-N', '', '-C', 'headroom-test-host-rsa', '-f', join(dir, 'host_rsa')])
   keygen(['-t', 'ed25519', '-N', '', '-C', 'headroom-test-user', '-f', join(dir, 'user_ed25519')])
   const pemPassphrase = `pp-${randomBytes(6).toString('hex')}`
   keygen(['-t', 'rsa', '-b', '2048', '-m', 'PEM', '-N', pemPassphrase, '-C', 'headroom-test-pem', '-f', join(dir, 'user_rsa_pem')])
@@ -132,6 +135,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       `Port ${sshPort}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${join(dir, 'host_ed25519')}`,
+      `HostKey ${join(dir, 'host_rsa')}`,
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       // The temp dir lives under world-writable /tmp, which StrictModes would reject.
@@ -257,6 +261,7 @@ listen stats
     dir,
     sshPort,
     knownHostsLine: `[127.0.0.1]:${sshPort} ${hostKeyType} ${hostKeyBase64}`,
+    knownHostsLineRsa: `[127.0.0.1]:${sshPort} ${readFileSync(join(dir, 'host_rsa.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')}`,
     hostKeyType,
     hostKeyBase64,
     userKey: readFileSync(join(dir, 'user_ed25519'), 'utf8'),

@@ -195,6 +195,14 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
     expect(again.host.hostname.ok).toBe(true)
   })
 
+  it('known_hosts with only the RSA key of the host: that algorithm is preferred and verified, no prompt', async () => {
+    const kh = join(tmp, 'known_hosts_rsa')
+    writeFileSync(kh, `${world.knownHostsLineRsa}\n`)
+    const snap = await takeSnapshot(base(), { sshConfigText: '', knownHostsPath: kh })
+    expect(snap.host.hostname.ok).toBe(true)
+    expect(readFileSync(kh, 'utf8')).toBe(`${world.knownHostsLineRsa}\n`) // nothing appended
+  })
+
   it('changed host key: refused with a clear message, even with a confirmation', async () => {
     const kh = join(tmp, 'known_hosts_changed')
     const other = readFileSync('/etc/ssh/ssh_host_ed25519_key.pub', 'utf8').split(' ').slice(0, 2).join(' ')
