@@ -6,10 +6,15 @@
 import { it } from 'vitest'
 import type { Scenario } from '../../../simulator/scenario'
 import { defaultScenario } from '../../../simulator/scenario'
-import { labPreflight } from '../../../main/lab/run'
+import { labPreflight, requiredTools } from '../../../main/lab/run'
+import { requireRoot, requireTool } from '../../helpers/require-tool'
 
 /** it() when the lab can run (or under CI, where a missing dependency must fail), it.skip otherwise. */
 export async function labIt(s: Scenario): Promise<{ test: (name: string, fn: () => Promise<void>) => void; missing: string | null }> {
+  // the shared helpers first (under CI they throw: the file fails), then the lab's own checks
+  // (echo module, Linux), which fail the test itself under CI
+  requireRoot()
+  for (const t of requiredTools(s)) requireTool(t)
   const missing = await labPreflight(s)
   const test = (name: string, fn: () => Promise<void>): void => (missing && process.env['CI'] !== 'true' ? it.skip : it)(name, fn)
   return { test, missing }
