@@ -29,7 +29,8 @@ export default defineConfig({
         test: {
           name: 'renderer',
           environment: 'jsdom',
-          include: ['test/renderer/**/*.test.{ts,tsx}']
+          include: ['test/renderer/**/*.test.{ts,tsx}'],
+          testTimeout: 60_000
         }
       },
       {

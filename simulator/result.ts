@@ -271,7 +271,8 @@ export function encodeResult(columns: Record<string, ArrayLike<number>>, summary
 
 /** Decode (and validate) a result buffer; throws a clear Error on anything malformed. */
 export function decodeResult(buf: ArrayBuffer): SimResult {
-  if (!(buf instanceof ArrayBuffer)) throw new Error('decodeResult: expected an ArrayBuffer')
+  // Checked by tag, not instanceof: buffers may come from another realm (IPC, a worker, a test DOM).
+  if (Object.prototype.toString.call(buf) !== '[object ArrayBuffer]') throw new Error('decodeResult: expected an ArrayBuffer')
   if (buf.byteLength < HEADER_BYTES) throw new Error(`decodeResult: buffer of ${buf.byteLength} bytes is shorter than the ${HEADER_BYTES}-byte header`)
   const h = new DataView(buf)
   const magic = h.getUint32(0, true)

@@ -26,7 +26,8 @@ function fromBase64(s: string): ArrayBuffer {
 /** Serialize a value for the wire; ArrayBuffers and typed-array views become `{ $ab: base64 }`. */
 export function encodeWire(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
-    if (v instanceof ArrayBuffer) return { [TAG]: toBase64(v) }
+    // By tag, not instanceof: values may come from another realm (worker, IPC, test DOM).
+    if (Object.prototype.toString.call(v) === '[object ArrayBuffer]') return { [TAG]: toBase64(v as ArrayBuffer) }
     if (ArrayBuffer.isView(v)) {
       const view = v as ArrayBufferView
       return { [TAG]: toBase64(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength) as ArrayBuffer) }

@@ -70,7 +70,11 @@ function kernelKnobs(host: 'proxy' | 'backend', group: KnobGroup): Knob[] {
       get: (s) => kernelTraits(k(s).version).profile,
       set: (s, v) => {
         k(s).version = v
-        if (!kernelTraits(v).twRecycle) k(s).twRecycle = 0
+        // Settings that do not exist in the chosen era fall back to what that kernel has.
+        const t = kernelTraits(v)
+        if (!t.twRecycle) k(s).twRecycle = 0
+        if (!t.twReuse2 && k(s).twReuse === 2) k(s).twReuse = 0
+        if (!t.syncookies2 && k(s).syncookies === 2) k(s).syncookies = 1
       },
       effective: (s) => `${k(s).version}`,
       explain: 'queue rules and SYN retry timing differ: <=4.8 admits SYNs to a full accept queue, 6.5+ retries SYNs 1 s apart',

@@ -1,0 +1,152 @@
+/**
+ * What-if state and editing rules: knob validation and mapping, load-curve editing, and the
+ * store's undo/redo with the in-page preview, against the real API service (worker pool).
+ */
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { KNOBS, knobError, visibleKnobs, type NumberKnob } from '../../renderer/src/features/whatif/knobs'
+import { addPoint, movePoint, presetCurve, rateAt, removePoint, scaleCurve } from '../../renderer/src/features/whatif/curve'
+import { defaultScenario, type Scenario } from '../../simulator/scenario'
+import { parseScenario } from '../../main/sim/scenario-schema'
+import type { Api } from '../../main/api/contract'
+
+const ROOT = process.cwd()
+const WORKER = join(ROOT, 'out', 'main', 'worker.js')
+
+const num = (id: string): NumberKnob => {
+  const k = KNOBS.find((x) => x.id === id)
+  if (!k || k.kind !== 'number') throw new Error(`no number knob ${id}`)
+  return k
+}
+
+describe('knobs', () => {
+  it('every knob reads and writes the scenario, and the result stays valid', () => {
+    const s = defaultScenario()
+    for (const k of visibleKnobs(s)) {
+      const x = structuredClone(s)
+      if (k.kind === 'number') {
+        const v = k.get(x)
+        const next = v === null ? k.min : Math.min(k.max, Math.max(k.min, k.step >= 1 ? Math.round(v + k.step) : v + k.step))
+        if (knobError(k, x, next) === null) {
+          k.set(x, next)
+          expect(k.get(x), k.id).toBeCloseTo(next, 6)
+        }
+      } else {
+        const other = k.options.find((o) => o.value !== k.get(x))
+        if (other) {
+          k.set(x, other.value)
+          expect(k.get(x), k.id).toBe(other.value)
+        }
+      }
+      expect(() => parseScenario(x), k.id).not.toThrow()
+    }
+  })
+
+  it('refuses out-of-range and inconsistent values with the reason', () => {
+    const s = defaultScenario()
+    expect(knobError(num('proxy.somaxconn'), s, -1)).toMatch(/between 0 and 65535/)
+    expect(knobError(num('proxy.somaxconn'), s, 1.5)).toMatch(/whole number/)
+    expect(knobError(num('proxy.somaxconn'), s, NaN)).toMatch(/must be a number/)
+    expect(knobError(num('proxy.portLow'), s, 61000)).toMatch(/below the high end/)
+    expect(knobError(num('haproxy.globalMaxconn'), s, null)).toBeNull() // unset is allowed
+    expect(knobError(num('proxy.somaxconn'), s, null)).toMatch(/needs a value/)
+    expect(knobError(num('proxy.somaxconn'), s, 1024)).toBeNull()
+  })
+
+  it('shows the effective value where the system clamps or computes it', () => {
+    const s = defaultScenario()
+    s.haproxy!.bindBacklog = 10000
+    s.hosts.proxy.somaxconn = 128
+    expect(num('haproxy.bindBacklog').effective!(s)).toMatch(/listen\(10000\) → B = 128, accept queue 129/)
+    s.haproxy!.version = '1.5.18'
+    s.haproxy!.globalMaxconn = null
+    expect(num('haproxy.globalMaxconn').effective!(s)).toMatch(/^2000 /)
+  })
+
+  it('hides HAProxy knobs without a proxy', () => {
+    const s: Scenario = defaultScenario()
+    s.haproxy = null
+    expect(visibleKnobs(s).some((k) => k.id.startsWith('haproxy.'))).toBe(false)
+  })
+})
+
+describe('load curve editing', () => {
+  const pts = [
+    { tS: 0, rate: 100 },
+    { tS: 50, rate: 200 },
+    { tS: 100, rate: 100 }
+  ]
+  it('adds in time order, moves without passing neighbours, removes but keeps one', () => {
+    const a = addPoint(pts, { tS: 75, rate: 300 }, 100, 1000)
+    expect(a.points.map((p) => p.tS)).toEqual([0, 50, 75, 100])
+    expect(a.index).toBe(2)
+    const m = movePoint(pts, 1, { tS: 150, rate: 5000 }, 100, 1000)
+    expect(m[1].tS).toBeLessThan(100)
+    expect(m[1].rate).toBe(1000)
+    expect(removePoint([{ tS: 0, rate: 1 }], 0)).toHaveLength(1)
+    expect(removePoint(pts, 1)).toHaveLength(2)
+  })
+  it('scales and interpolates', () => {
+    expect(scaleCurve(pts, 2).map((p) => p.rate)).toEqual([200, 400, 200])
+    expect(() => scaleCurve(pts, -1)).toThrow(/>= 0/)
+    expect(rateAt(pts, 25)).toBe(150)
+    expect(rateAt(pts, 500)).toBe(100)
+    const spike = presetCurve('spike', 100, 1000)
+    expect(Math.max(...spike.map((p) => p.rate))).toBe(1000)
+    expect(spike[spike.length - 1].tS).toBe(100)
+  })
+})
+
+const built = existsSync(WORKER)
+if (!built && process.env['CI'] === 'true') throw new Error('out/main/worker.js missing: `npm test` builds first')
+
+describe.skipIf(!built)('what-if store against the real service', () => {
+  let close: () => Promise<void>
+  beforeAll(async () => {
+    const { createService } = await import('../../main/api/service')
+    const svc = createService({ hostKind: 'browser', resourcesDir: join(ROOT, 'resources'), userDataDir: mkdtempSync(join(tmpdir(), 'hr-r-')), workerPath: WORKER, poolSize: 1 })
+    // window.api as the browser host serves it: one function per call over the real
+    // dispatcher, replies through the same wire codec the HTTP client decodes.
+    const { decodeWire, encodeWire } = await import('../../main/api/codec')
+    const api: Record<string, unknown> = {}
+    const { API_CALLS } = await import('../../main/api/contract')
+    for (const name of API_CALLS) {
+      const [d, v] = name.split('.') as [string, string]
+      const g = (api[d] ??= {}) as Record<string, unknown>
+      g[v] = async (...args: unknown[]) => {
+        const r = decodeWire(encodeWire(await svc.dispatch(name, decodeWire(encodeWire(args))))) as Awaited<ReturnType<typeof svc.dispatch>>
+        if (r.ok) return r.value
+        throw new Error(r.error.message)
+      }
+    }
+    api['on'] = (e: string, h: (p: unknown) => void) => svc.bus.subscribe((ev, p) => ev === e && h(p))
+    ;(window as unknown as { api: Api }).api = api as unknown as Api
+    close = () => svc.close()
+  })
+  afterAll(async () => close?.())
+
+  it('previews at once, runs in full, and undoes/redoes edits', async () => {
+    const { useWhatIf } = await import('../../renderer/src/state/whatif-store')
+    const s = defaultScenario()
+    s.durationS = 10
+    s.drainS = 5
+    useWhatIf.getState().open(s, 'test')
+    expect(useWhatIf.getState().runs.scenario.preview?.preview).toBe(true)
+    useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 64))
+    useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 32))
+    expect(useWhatIf.getState().scenario!.hosts.proxy.somaxconn).toBe(32)
+    useWhatIf.getState().undo()
+    expect(useWhatIf.getState().scenario!.hosts.proxy.somaxconn).toBe(64)
+    useWhatIf.getState().redo()
+    expect(useWhatIf.getState().scenario!.hosts.proxy.somaxconn).toBe(32)
+    expect(useWhatIf.getState().baseline!.hosts.proxy.somaxconn).toBe(s.hosts.proxy.somaxconn)
+    // a no-op edit records nothing
+    const past = useWhatIf.getState().past.length
+    useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 32))
+    expect(useWhatIf.getState().past.length).toBe(past)
+    await expect.poll(() => { const r = useWhatIf.getState().runs.scenario; return r.error ?? r.full?.preview }, { timeout: 30_000 }).toBe(false)
+    expect(useWhatIf.getState().runs.scenario.full!.summary.totals.requests).toBeGreaterThan(0)
+  })
+})
