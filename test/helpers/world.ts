@@ -114,7 +114,23 @@ export interface World {
   kill(): void
 }
 
+/**
+ * Start a world; one retry with fresh ports and keys, because a port picked by freePort() can
+ * be taken by another test between the pick and the daemon's bind. A real failure fails twice.
+ */
 export async function startWorld(opts: WorldOptions = {}): Promise<World> {
+  try {
+    return await startWorldOnce(opts)
+  } catch (first) {
+    try {
+      return await startWorldOnce(opts)
+    } catch (second) {
+      throw new Error(`${(second as Error).message}\n(first attempt: ${(first as Error).message.slice(0, 500)})`)
+    }
+  }
+}
+
+async function startWorldOnce(opts: WorldOptions): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'headroom-world-'))
   chmodSync(dir, 0o755)
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 })
@@ -280,15 +296,19 @@ listen stats
     }
   }
   try {
-    await waitFor('sshd', () => portOpen(sshPort), 10_000, proc, log)
+    await waitFor('sshd', () => portOpen(sshPort), 30_000, proc, log)
     if (haproxy) {
       const h = haproxy
-      await waitFor('haproxy', async () => (await portOpen(h.port)) && (opts.noStatsSocket || (opts.statsTcp ? true : existsSync(h.statsSocket))), 10_000, proc, log)
+      const out = join(dir, 'haproxy.out')
+      await waitFor('haproxy', async () => {
+        if (existsSync(out) && /\[ALERT\]/.test(readFileSync(out, 'utf8'))) throw new Error(`haproxy failed to start: ${log()}`)
+        return (await portOpen(h.port)) && (opts.noStatsSocket || (opts.statsTcp ? true : existsSync(h.statsSocket)))
+      }, 30_000, proc, log)
     }
-    if (nginx) await waitFor('nginx', () => portOpen(nginxPort), 10_000, proc, log)
+    if (nginx) await waitFor('nginx', () => portOpen(nginxPort), 30_000, proc, log)
     if (phpFpm) {
       const sock = phpFpm.socket
-      await waitFor('php-fpm', () => existsSync(sock), 10_000, proc, log)
+      await waitFor('php-fpm', () => existsSync(sock), 30_000, proc, log)
     }
   } catch (e) {
     await world.stop()
