@@ -1,18 +1,8 @@
 /** SSH failures, each with a kind the UI and CLI can act on and a one-line message for people. */
-export type SshErrorKind =
-  | 'dns'
-  | 'refused'
-  | 'unreachable'
-  | 'timeout'
-  | 'auth'
-  | 'hostkey-unknown'
-  | 'hostkey-changed'
-  | 'hostkey-revoked'
-  | 'permission'
-  | 'connection-lost'
-  | 'cancelled'
-  | 'config'
-  | 'protocol'
+import type { SnapshotFailureKind } from '../snapshot/api-types'
+
+/** The kinds are the API's failure kinds (api-types.ts), minus the catch-all 'error'. */
+export type SshErrorKind = Exclude<SnapshotFailureKind, 'error'>
 
 export class SshError extends Error {
   constructor(
