@@ -12,6 +12,7 @@ import type { Scenario } from '../../simulator/scenario'
 import type { Snapshot } from '../snapshot/schema'
 import type { SnapshotApi, SnapshotEvents } from '../snapshot/api-types'
 import type { DiagnosisApi, PlanApi } from '../plan/api-types'
+import type { LabApi } from '../lab/api-types'
 import type { BaselineRef, SavedScenario, SavedScenarioInfo, ScenarioListing } from '../scenarios/types'
 
 /** Static facts about the running backend. */
@@ -147,6 +148,7 @@ export interface ApiContract {
   snapshot: SnapshotApi
   diagnosis: DiagnosisApi
   plan: PlanApi
+  lab: LabApi
   scenario: {
     list(): Promise<ScenarioListing>
     open(id: string): Promise<SavedScenario>
@@ -210,6 +212,8 @@ export const API_CALLS = [
   'plan.build',
   'plan.export',
   'plan.verify',
+  'lab.cases',
+  'lab.compare',
   'scenario.list',
   'scenario.open',
   'scenario.save',

@@ -46,6 +46,8 @@ export const callArgSchemas = {
   'sim.sweepCancel': z.tuple([id]),
   ...snapshotArgSchemas,
   ...planArgSchemas,
+  'lab.cases': z.tuple([]),
+  'lab.compare': z.tuple([id]),
   'scenario.list': z.tuple([]),
   'scenario.open': z.tuple([z.uuid('not a scenario id')]),
   'scenario.save': z.tuple([

@@ -4,6 +4,7 @@
  * shell over IPC, the browser host over HTTP + WebSocket.
  */
 import { availableParallelism } from 'node:os'
+import { join } from 'node:path'
 import type { ApiContract, AppInfo } from './contract'
 import { callArgSchemas } from './schemas'
 import { createDispatch, type Dispatch } from './dispatch'
@@ -16,6 +17,7 @@ import { createSnapshotHandlers } from '../snapshot/handlers'
 import { createNoSecretStore, type SecretStore } from '../ssh/secrets'
 import { createPlanHandlers } from '../plan/handlers'
 import { chromiumPrintToPdf } from '../plan/pdf-chromium'
+import { createLabHandlers } from '../lab/handlers'
 import { VERSION } from '../version'
 
 export interface ServiceOptions {
@@ -84,6 +86,7 @@ export function createService(opts: ServiceOptions): Service {
     snapshot,
     diagnosis: planning.diagnosis,
     plan: planning.plan,
+    lab: createLabHandlers({ labDir: join(opts.resourcesDir, 'lab'), runner: pool }),
     scenario: scenarioHandlers(new ScenarioStore(opts.userDataDir))
   }
   return {

@@ -206,7 +206,7 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
   }
   const runs = items.find((i) => i.lab)?.lab.runs ?? a.runs
   const md = renderFidelityMarkdown(items, {
-    command: `node bin/headroom.mjs lab --report --runs ${runs} --cases test/main/lab/cases`,
+    command: `node bin/headroom.mjs lab --report --runs ${runs} --cases resources/lab`,
     generatedAt: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
     runs,
     machine: `Linux ${items.find((i) => i.lab)?.lab.measured_on['kernel'] ?? release()}, HAProxy 2.6.12, nginx 1.22`

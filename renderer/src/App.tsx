@@ -15,11 +15,14 @@ import { ConnectForm } from './features/snapshots/ConnectForm'
 import { SnapshotView } from './features/snapshots/SnapshotView'
 import { SnapshotList } from './features/snapshots/SnapshotList'
 import { PlanTab } from './features/plan/PlanTab'
+import { LabView } from './features/lab/LabView'
+import { getApi } from './api'
+import type { LabCaseInfo } from '../../main/lab/api-types'
 import { haproxyEffectiveLimits } from '../../simulator/scenario'
 import { scenarioFromSnapshot, workloadFromSnapshot } from '../../main/scenario/from-snapshot'
 import type { Snapshot } from '../../main/snapshot/schema'
 
-type Selection = { kind: 'demo'; id: string } | { kind: 'snapshot'; id: string } | { kind: 'connect' }
+type Selection = { kind: 'demo'; id: string } | { kind: 'snapshot'; id: string } | { kind: 'connect' } | { kind: 'lab'; id: string }
 type View = 'overview' | 'server' | 'whatif' | 'plan'
 
 export function App() {
@@ -33,6 +36,13 @@ export function App() {
   const whatIfSource = useWhatIf((s) => s.sourceLabel)
   const [sel, setSel] = useState<Selection | null>(null)
   const [view, setView] = useState<View>('overview')
+  const [labCases, setLabCases] = useState<LabCaseInfo[]>([])
+  useEffect(() => {
+    void getApi()
+      .lab.cases()
+      .then(setLabCases)
+      .catch(() => setLabCases([]))
+  }, [])
 
   useEffect(() => {
     void demos.load()
@@ -79,6 +89,7 @@ export function App() {
 
   const maxconn = demo?.scenario.haproxy != null ? haproxyEffectiveLimits(demo.scenario.haproxy, demo.scenario.hosts.proxy.somaxconn).frontendMaxconn : null
   const title = demo ? demo.title : sel?.kind === 'snapshot' ? (snapshot?.name ?? 'Opening…') : sel?.kind === 'connect' ? 'Connect to a server' : ''
+  const labSel = sel?.kind === 'lab' ? sel : null
 
   return (
     <div className="app">
@@ -109,6 +120,20 @@ export function App() {
             </li>
           ))}
         </ul>
+        {labCases.length ? (
+          <>
+            <h2>Ground truth (lab runs)</h2>
+            <ul>
+              {labCases.map((c) => (
+                <li key={c.id}>
+                  <button type="button" className={labSel?.id === c.id ? 'active' : ''} onClick={() => setSel({ kind: 'lab', id: c.id })} data-testid={`lab-${c.id}`} title={c.description}>
+                    {c.id}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
       </nav>
       <main className="content">
         {demos.openError ? (
@@ -122,7 +147,13 @@ export function App() {
           </p>
         ) : null}
         {sel?.kind === 'connect' ? <ConnectForm onOpened={selectSnapshot} /> : null}
-        {sel && sel.kind !== 'connect' ? (
+        {labSel ? (
+          <>
+            <h1 data-testid="demo-title">Lab: {labSel.id}</h1>
+            <LabView id={labSel.id} />
+          </>
+        ) : null}
+        {sel && sel.kind !== 'connect' && sel.kind !== 'lab' ? (
           <>
             <section className="demo-head">
               <h1 data-testid="demo-title">{title}</h1>

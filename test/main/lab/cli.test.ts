@@ -6,7 +6,7 @@ import { labCommand } from '../../../main/cli/lab'
 import type { LabCase } from '../../../main/lab/run'
 
 // A lab case measured by `headroom lab --report` (HAProxy maxconn 20 under 80 ab clients).
-const CASE = join(import.meta.dirname, 'cases', 'report1-maxconn-20.json')
+const CASE = join(import.meta.dirname, '..', '..', '..', 'resources', 'lab', 'report1-maxconn-20.json')
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
