@@ -12,6 +12,7 @@ import { ResultView } from './components/ResultView'
 import { ScenarioFacts } from './components/ScenarioFacts'
 import { WhatIfView } from './features/whatif/WhatIfView'
 import { ConnectForm } from './features/snapshots/ConnectForm'
+import { FleetForm } from './features/snapshots/FleetForm'
 import { SnapshotView } from './features/snapshots/SnapshotView'
 import { SnapshotList } from './features/snapshots/SnapshotList'
 import { PlanTab } from './features/plan/PlanTab'
@@ -146,7 +147,12 @@ export function App() {
             {snaps.openError}
           </p>
         ) : null}
-        {sel?.kind === 'connect' ? <ConnectForm onOpened={selectSnapshot} /> : null}
+        {sel?.kind === 'connect' ? (
+          <>
+            <ConnectForm onOpened={selectSnapshot} />
+            <FleetForm onOpen={selectSnapshot} />
+          </>
+        ) : null}
         {labSel ? (
           <>
             <h1 data-testid="demo-title">Lab: {labSel.id}</h1>

@@ -29,7 +29,8 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
     knownHosts = join(dir, 'known_hosts')
     writeFileSync(knownHosts, '')
     const sshConfig = join(dir, 'config')
-    writeFileSync(sshConfig, `Host lab\n  HostName 127.0.0.1\n  Port ${world.sshPort}\n  User root\n`)
+    writeFileSync(sshConfig, `Host lab lab2\n  HostName 127.0.0.1\n  Port ${world.sshPort}\n  User root\n  IdentityFile ${join(dir, 'id_ed25519')}\n`)
+    writeFileSync(join(dir, 'id_ed25519'), world.userKey, { mode: 0o600 })
     host = await startBrowserHostProcess({ HEADROOM_SSH_CONFIG: sshConfig, HEADROOM_KNOWN_HOSTS: knownHosts })
     browser = await launchChromium()
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } })
@@ -46,7 +47,7 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
     await page.getByTestId('connect-host').fill('lab') // the alias from the ssh config
     await page.getByTestId('connect-auth').selectOption('key')
     await page.getByLabel('private key', { exact: true }).fill(world.userKey)
-    await page.getByLabel('counter sampling').fill('1')
+    await page.getByLabel('counter sampling', { exact: true }).first().fill('1')
     if (world.haproxy) await page.getByLabel('HAProxy stats socket').fill(world.haproxy.statsSocket)
     await page.getByTestId('connect-go').click()
 
@@ -68,5 +69,22 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
     await page.getByTestId('snapshot-whatif').click()
     await page.getByTestId('compare').waitFor({ timeout: 60_000 })
     await expect.poll(() => page.getByTestId('input-haproxy.globalMaxconn').inputValue()).toBe('77')
+  })
+
+  it('snapshots several hosts in parallel with per-host outcomes, then compares two snapshots', async () => {
+    await page.getByTestId('nav-connect').click()
+    await page.getByLabel('hosts', { exact: true }).fill('lab2 nosuch.invalid')
+    await page.getByTestId('fleet-form').getByLabel('counter sampling').fill('0')
+    await page.getByRole('button', { name: 'Snapshot all' }).click()
+    await expect.poll(() => page.getByTestId('fleet-lab2').textContent(), { timeout: 90_000 }).toMatch(/done.*open/)
+    await expect.poll(() => page.getByTestId('fleet-nosuch.invalid').textContent(), { timeout: 90_000 }).toMatch(/failed/)
+    await page.getByTestId('fleet-lab2').getByRole('button', { name: 'open' }).click()
+    await page.getByTestId('snapshot-view').waitFor()
+    const options = await page.getByTestId('compare-with').locator('option').allTextContents()
+    expect(options.length).toBeGreaterThanOrEqual(2)
+    await page.getByTestId('compare-with').selectOption({ index: 1 })
+    await page.getByTestId('compare-go').click()
+    // Two snapshots seconds apart: at least the counters moved.
+    await expect.poll(async () => page.getByTestId('compare-table').locator('tbody tr').count(), { timeout: 30_000 }).toBeGreaterThan(0)
   })
 })

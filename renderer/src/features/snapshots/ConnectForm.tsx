@@ -42,9 +42,14 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
       .catch(() => setHosts([]))
   }, [])
 
+  // Open the snapshot when a take started from this form finishes (not an earlier one).
+  const [startedHere, setStartedHere] = useState(false)
   useEffect(() => {
-    if (take.status === 'done') onOpened(take.snapshotId)
-  }, [take, onOpened])
+    if (startedHere && take.status === 'done') {
+      setStartedHere(false)
+      onOpened(take.snapshotId)
+    }
+  }, [take, onOpened, startedHere])
 
   const submit = (e: React.FormEvent): void => {
     e.preventDefault()
@@ -73,6 +78,7 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
     }
     if (statsSocket.trim()) req.haproxyStatsSocket = statsSocket.trim()
     if (statsUrl.trim()) req.haproxyStatsUrl = statsUrl.trim()
+    setStartedHere(true)
     void start(req)
   }
 
@@ -163,7 +169,14 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
             <p>
               {take.failure.hostKey.host}:{take.failure.hostKey.port} presents a {take.failure.hostKey.keyType} key with fingerprint <code data-testid="fingerprint">{take.failure.hostKey.fingerprint}</code>. Compare it with the server's
               own (<code>ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub</code> on the server) before trusting it.{' '}
-              <button type="button" onClick={() => void trustAndRetry()} data-testid="trust-host">
+              <button
+                type="button"
+                onClick={() => {
+                  setStartedHere(true)
+                  void trustAndRetry()
+                }}
+                data-testid="trust-host"
+              >
                 Trust this key and retry
               </button>
             </p>

@@ -4,6 +4,7 @@
  * read, and the way into the what-if workbench with this server as the baseline.
  */
 import type { Item, Snapshot } from '../../../../main/snapshot/schema'
+import { CompareSnapshots } from './CompareSnapshots'
 
 function val<T>(it: Item<T> | undefined | null): T | undefined {
   return it && it.ok ? it.value : undefined
@@ -153,6 +154,7 @@ export function SnapshotView({ snapshot, onWhatIf }: { snapshot: Snapshot; onWha
       ) : (
         <p className="muted">Counter rates unavailable (one of the two samples failed).</p>
       )}
+      {s.source.kind !== 'demo' ? <CompareSnapshots id={s.id} /> : null}
       {s.problems.length ? (
         <>
           <h3>Not read</h3>
