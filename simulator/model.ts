@@ -346,7 +346,7 @@ interface Server {
 
 export class Model {
   readonly s: Scenario
-  readonly q = new EventQueue(4096)
+  readonly q = new EventQueue(4096, 1 / 64)
   readonly opts: ModelOptions
   /** Event log on (golden tests): messages are only built when it is. */
   private readonly logOn: boolean

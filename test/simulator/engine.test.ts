@@ -35,6 +35,38 @@ describe('EventQueue', () => {
     )
   })
 
+  it('bucket tier: same pops as a sorted reference (near, bucketed, beyond the ring, Infinity)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.double({ min: 0, max: 300, noNaN: true }), fc.integer({ min: -1, max: 1 }), fc.boolean()), { maxLength: 300 }),
+        fc.constantFrom(1 / 64, 0.01, 1),
+        (evs, w) => {
+          const q = new EventQueue(2, w)
+          const ref = new EventQueue(2)
+          // interleave: schedule half, pop a few, schedule the rest relative to now
+          const half = evs.length >> 1
+          const put = (t: number, p: number, i: number): void => {
+            q.schedule(t, p, i, i, -i)
+            ref.schedule(t, p, i, i, -i)
+          }
+          evs.slice(0, half).forEach(([t, p, inf], i) => put(inf && i % 7 === 0 ? Infinity : t, p, i))
+          for (let k = 0; k < 5 && ref.length > 0; k++) {
+            expect(q.step()).toBe(ref.step())
+            expect([q.now, q.kind, q.a, q.b]).toEqual([ref.now, ref.kind, ref.a, ref.b])
+          }
+          evs.slice(half).forEach(([t, p], j) => put((ref.now < Infinity ? ref.now : 0) + t * (j % 3 === 0 ? 0.001 : 1), p, half + j))
+          expect(q.length).toBe(ref.length)
+          while (ref.length > 0) {
+            expect(q.peek()).toBe(ref.peek())
+            expect(q.step()).toBe(ref.step())
+            expect([q.now, q.kind, q.a, q.b]).toEqual([ref.now, ref.kind, ref.a, ref.b])
+          }
+          expect(q.step()).toBe(false)
+        }
+      )
+    )
+  })
+
   it('interleaved schedule/step keeps order (grows under load)', () => {
     const q = new EventQueue(1)
     const r = new Stream(1, 1)
