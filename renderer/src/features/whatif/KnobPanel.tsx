@@ -4,7 +4,7 @@
  * does. Invalid values are refused at the input with the reason; the scenario keeps its last
  * valid value.
  */
-import { useId, useState } from 'react'
+import { memo, useCallback, useId, useRef, useState } from 'react'
 import type { Scenario } from '../../../../simulator/scenario'
 import { knobError, visibleKnobs, type ChoiceKnob, type Knob, type NumberKnob } from './knobs'
 
@@ -34,16 +34,24 @@ function fromSlider(k: NumberKnob, pos: number): number {
   return Math.min(k.max, Math.max(k.min, Number(v.toFixed(decimals))))
 }
 
-function NumberRow({ knob, scenario, baseline, onEdit }: { knob: NumberKnob } & KnobPanelProps) {
+interface RowProps<K> {
+  knob: K
+  value: K extends NumberKnob ? number | null : string
+  base: K extends NumberKnob ? number | null : string
+  effective: string | null
+  /** The latest scenario, for cross-field checks at input time (rows re-render only when their own values change). */
+  getScenario(): Scenario
+  onEdit: KnobPanelProps['onEdit']
+}
+
+const NumberRow = memo(function NumberRow({ knob, value, base, effective, getScenario, onEdit }: RowProps<NumberKnob>) {
   const id = useId()
-  const value = knob.get(scenario)
-  const base = knob.get(baseline)
   const [draft, setDraft] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const commit = (raw: string): void => {
     const trimmed = raw.trim()
     const v = trimmed === '' ? null : Number(trimmed)
-    const err = knobError(knob, scenario, v === null || Number.isNaN(v) ? (trimmed === '' ? null : NaN) : v)
+    const err = knobError(knob, getScenario(), v === null || Number.isNaN(v) ? (trimmed === '' ? null : NaN) : v)
     if (err) {
       setError(err)
       return
@@ -70,7 +78,7 @@ function NumberRow({ knob, scenario, baseline, onEdit }: { knob: NumberKnob } & 
           data-testid={`slider-${knob.id}`}
           onChange={(e) => {
             const v = fromSlider(knob, Number(e.target.value))
-            const err = knobError(knob, scenario, v)
+            const err = knobError(knob, getScenario(), v)
             setError(err)
             if (!err) onEdit((s) => knob.set(s, v))
           }}
@@ -108,17 +116,15 @@ function NumberRow({ knob, scenario, baseline, onEdit }: { knob: NumberKnob } & 
       ) : null}
       <div className="knob-meta">
         <span>baseline {base === null ? (knob.nullable ?? 'unset') : base}</span>
-        {knob.effective ? <span className="knob-effective">in effect: {knob.effective(scenario)}</span> : null}
+        {effective !== null ? <span className="knob-effective">in effect: {effective}</span> : null}
       </div>
       <div className="knob-explain">{knob.explain}</div>
     </div>
   )
-}
+})
 
-function ChoiceRow({ knob, scenario, baseline, onEdit }: { knob: ChoiceKnob } & KnobPanelProps) {
+const ChoiceRow = memo(function ChoiceRow({ knob, value, base, effective, onEdit }: RowProps<ChoiceKnob>) {
   const id = useId()
-  const value = knob.get(scenario)
-  const base = knob.get(baseline)
   return (
     <div className={`knob ${value !== base ? 'knob-changed' : ''}`} data-testid={`knob-${knob.id}`}>
       <label htmlFor={id} className="knob-label">
@@ -133,14 +139,17 @@ function ChoiceRow({ knob, scenario, baseline, onEdit }: { knob: ChoiceKnob } & 
       </select>
       <div className="knob-meta">
         <span>baseline {knob.options.find((o) => o.value === base)?.label ?? base}</span>
-        {knob.effective ? <span className="knob-effective">in effect: {knob.effective(scenario)}</span> : null}
+        {effective !== null ? <span className="knob-effective">in effect: {effective}</span> : null}
       </div>
       <div className="knob-explain">{knob.explain}</div>
     </div>
   )
-}
+})
 
 export function KnobPanel(props: KnobPanelProps) {
+  const latest = useRef(props.scenario)
+  latest.current = props.scenario
+  const getScenario = useCallback(() => latest.current, [])
   const knobs = visibleKnobs(props.scenario)
   const groups = new Map<string, Knob[]>()
   for (const k of knobs) groups.set(k.group, [...(groups.get(k.group) ?? []), k])
@@ -150,7 +159,27 @@ export function KnobPanel(props: KnobPanelProps) {
         <details key={group} open className="knob-group">
           <summary>{group}</summary>
           {ks.map((k) =>
-            k.kind === 'number' ? <NumberRow key={k.id} knob={k} {...props} /> : <ChoiceRow key={k.id} knob={k} {...props} />
+            k.kind === 'number' ? (
+              <NumberRow
+                key={k.id}
+                knob={k}
+                value={k.get(props.scenario)}
+                base={k.get(props.baseline)}
+                effective={k.effective ? k.effective(props.scenario) : null}
+                getScenario={getScenario}
+                onEdit={props.onEdit}
+              />
+            ) : (
+              <ChoiceRow
+                key={k.id}
+                knob={k}
+                value={k.get(props.scenario)}
+                base={k.get(props.baseline)}
+                effective={k.effective ? k.effective(props.scenario) : null}
+                getScenario={getScenario}
+                onEdit={props.onEdit}
+              />
+            )
           )}
         </details>
       ))}
