@@ -22,8 +22,8 @@
 
 const SEQ_SPAN = 2 ** 40
 const U32 = 4294967296
-/** Buckets in the ring (power of two); events beyond it go to the overflow heap. */
-const NB = 4096
+/** The ring of buckets spans this many seconds (rounded up to a power-of-two bucket count); later events go to the overflow heap. */
+const RING_S = 64
 
 /** Binary heap of 4-double records (the overflow tier; rarely used). */
 class RecordHeap {
@@ -100,6 +100,7 @@ export class EventQueue {
   private readonly invWidth: number
   private waiting = 0
   private ringCount = 0
+  private readonly nb: number
   private bHead: Int32Array
   private rec: Float64Array
   private recNext: Int32Array
@@ -113,13 +114,15 @@ export class EventQueue {
       this.width = 2 ** Math.round(Math.log2(bucketWidthS))
       this.invWidth = 1 / this.width
       this.F = 0
-      this.bHead = new Int32Array(NB).fill(-1)
+      this.nb = 2 ** Math.max(10, Math.ceil(Math.log2(RING_S / this.width)))
+      this.bHead = new Int32Array(this.nb).fill(-1)
       this.rec = new Float64Array(0)
       this.recNext = new Int32Array(0)
       this.growRec(1024)
     } else {
       this.width = Infinity
       this.invWidth = 0
+      this.nb = 0
       this.bHead = new Int32Array(0)
       this.rec = new Float64Array(0)
       this.recNext = new Int32Array(0)
@@ -205,7 +208,7 @@ export class EventQueue {
   private park(time: number, tie: number, ka: number, b: number): void {
     this.waiting++
     const id = Math.floor(time * this.invWidth) // exact: the width is a power of two
-    if (id - this.fb >= NB || !(id < Infinity)) {
+    if (id - this.fb >= this.nb || !(id < Infinity)) {
       this.over.push(time, tie, ka, b)
       return
     }
@@ -218,7 +221,7 @@ export class EventQueue {
     rec[o + 1] = tie
     rec[o + 2] = ka
     rec[o + 3] = b
-    const slot = id & (NB - 1)
+    const slot = id & (this.nb - 1)
     this.recNext[r] = this.bHead[slot]!
     this.bHead[slot] = r
     this.ringCount++
@@ -238,7 +241,7 @@ export class EventQueue {
       if (id > this.fb) this.fb = id
     }
     const fb = this.fb
-    const slot = fb & (NB - 1)
+    const slot = fb & (this.nb - 1)
     let r = this.bHead[slot]!
     this.bHead[slot] = -1
     const rec = this.rec

@@ -238,6 +238,8 @@ class Listener {
   server: number
   colSynq: Float64Array | null = null
   colAcceptq: Float64Array | null = null
+  /** Position in Model.listeners (conn rows store it). */
+  index = -1
   constructor(id: string, host: number, unix: boolean, B: number, synCap: number, owner: number, server: number) {
     this.id = id
     this.host = host
@@ -346,7 +348,7 @@ interface Server {
 
 export class Model {
   readonly s: Scenario
-  readonly q = new EventQueue(4096, 1 / 64)
+  readonly q = new EventQueue(4096, 1 / 256)
   readonly opts: ModelOptions
   /** Event log on (golden tests): messages are only built when it is. */
   private readonly logOn: boolean
@@ -481,14 +483,14 @@ export class Model {
   private maxSynSent = 0
 
   /** Constant-duration timers, by event kind (see TimerFifo). */
-  private fifos = new Map<number, TimerFifo>()
+  private fifos: (TimerFifo | undefined)[] = new Array<TimerFifo | undefined>(EV_FIFO + 1).fill(undefined)
 
   /** Arm a constant-duration timer of `kind` for request token `tok` of row c. */
   private timer(kind: number, delay: number, c: number, tok: number): void {
-    let f = this.fifos.get(kind)
+    let f = this.fifos[kind]
     if (!f) {
       f = new TimerFifo()
-      this.fifos.set(kind, f)
+      this.fifos[kind] = f
     }
     const t = this.q.now + delay
     // FIFO order holds because one kind always has the same delay (asserted by construction)
@@ -496,7 +498,7 @@ export class Model {
   }
 
   private onFifo(kind: number): void {
-    const f = this.fifos.get(kind)!
+    const f = this.fifos[kind]!
     const now = this.q.now
     while (f.len > 0 && f.at[f.head]! <= now) {
       const c = f.conn[f.head]!
@@ -541,6 +543,9 @@ export class Model {
     this.rJit = new Stream(seed, STREAM.jitter)
     this.rNat = new Stream(seed, STREAM.nat)
     this.rPort = new Stream(seed, STREAM.race)
+    const net = s.network
+    this.owdBase = [Math.max(MIN_OWD_S, net.clientRttMs / 2000), Math.max(MIN_OWD_S, net.backendRttMs / 2000)]
+    this.netJitterS = net.jitterMs > 0 ? net.jitterMs / 1000 : 0
     const mk = (k: KernelConfig): Host => {
       const t = kernelTraits(k.version)
       const syn = synSchedule(k)
@@ -643,6 +648,7 @@ export class Model {
       this.front = this.servers[0]!.listener
     }
 
+    this.listeners.forEach((L, i) => (L.index = i))
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)
     for (const L of this.listeners) {
@@ -763,12 +769,13 @@ export class Model {
     this.q.schedule(time, 0, kind, c, c >= 0 ? this.cGen[c]! : 0)
   }
 
+  /** Base one-way delay per hop (0: client <-> front, 1: proxy <-> backend) and the network jitter span (s). */
+  private readonly owdBase: [number, number]
+  private readonly netJitterS: number
+
   private owd(host: 0 | 1): number {
-    // host 0: client <-> front, 1: proxy <-> backend
-    const n = this.s.network
-    const rtt = host === 0 ? n.clientRttMs : n.backendRttMs
-    let d = Math.max(MIN_OWD_S, rtt / 2000) + this.rJit.next() * HOST_JITTER_S
-    if (n.jitterMs > 0) d += this.rJit.next() * (n.jitterMs / 1000)
+    let d = this.owdBase[host] + this.rJit.next() * HOST_JITTER_S
+    if (this.netJitterS > 0) d += this.rJit.next() * this.netJitterS
     return d
   }
 
@@ -918,7 +925,7 @@ export class Model {
 
   /** Start a TCP handshake from the initiator of `c` to listener L. */
   private openTcp(c: number, L: Listener, connectTimeout: number | null): void {
-    this.cL[c] = this.listeners.indexOf(L)
+    this.cL[c] = L.index
     this.cIni[c] = I_SYN_SENT
     this.cStart[c] = this.q.now
     this.synSent++
@@ -1658,7 +1665,7 @@ export class Model {
     sv.fds++
     if (F.unix) {
       // non-blocking connect() on a unix socket: EAGAIN when the backlog (B+1) is full -> 502
-      this.cL[f] = this.listeners.indexOf(F)
+      this.cL[f] = F.index
       if (F.full) {
         // unix sockets have no TCP counters: the overflow shows only as nginx's 502
         this.hit('php-fpm-backlog')
