@@ -5,7 +5,8 @@ import react from '@vitejs/plugin-react'
 // jsdom for React components, real Chromium (playwright-core) for end-to-end.
 export default defineConfig({
   test: {
-    reporters: ['default'],
+    // The default report, then one plain closing line CI reads ("tests: N passed, N failed").
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         test: {
