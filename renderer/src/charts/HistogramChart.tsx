@@ -3,8 +3,9 @@
  * side by side. Reference lines at 1 s and 3 s mark where SYN retransmissions land.
  */
 import { ChartExport } from './ChartExport'
-import { useEffect, useMemo, useRef } from 'react'
-import { axisBottom, axisLeft, max, scaleLinear, scaleLog, select } from 'd3'
+import { useMemo } from 'react'
+import { max, scaleLinear, scaleLog } from 'd3'
+import { useAxes } from './useAxes'
 
 export interface HistSeries {
   key: string
@@ -20,8 +21,6 @@ export function HistogramChart(props: { title: string; width: number; height: nu
   const { width, height, series } = props
   const innerW = Math.max(10, width - M.left - M.right)
   const innerH = Math.max(10, height - M.top - M.bottom)
-  const xRef = useRef<SVGGElement>(null)
-  const yRef = useRef<SVGGElement>(null)
   const { x, y, bars } = useMemo(() => {
     const lo = Math.max(0.1, Math.min(1, ...series.flatMap((s) => s.bins.map((b) => Math.max(0.1, b[0])))))
     const hi = Math.max(10, ...series.flatMap((s) => s.bins.map((b) => b[1])))
@@ -42,10 +41,7 @@ export function HistogramChart(props: { title: string; width: number; height: nu
     )
     return { x, y, bars }
   }, [series, innerW, innerH])
-  useEffect(() => {
-    if (xRef.current) select(xRef.current).call(axisBottom(x).ticks(6, '~s'))
-    if (yRef.current) select(yRef.current).call(axisLeft(y).ticks(4, '.0%'))
-  }, [x, y])
+  const { xRef, yRef } = useAxes(x, y, { xTicks: 6, xFormat: '~s', yTicks: 4, yFormat: '.0%' })
   return (
     <figure className="chart" aria-label={props.title}>
       <figcaption>

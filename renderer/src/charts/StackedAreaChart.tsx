@@ -1,7 +1,8 @@
 /** Stacked areas over time (failures by cause). d3 computes the stack; React renders it. */
 import { ChartExport } from './ChartExport'
-import { useEffect, useMemo, useRef } from 'react'
-import { area, axisBottom, axisLeft, max, scaleLinear, select, stack } from 'd3'
+import { useMemo } from 'react'
+import { area, max, scaleLinear, stack } from 'd3'
+import { useAxes } from './useAxes'
 
 export interface StackSeries {
   key: string
@@ -16,8 +17,6 @@ export function StackedAreaChart(props: { title: string; yLabel: string; width: 
   const { width, height, t, series } = props
   const innerW = Math.max(10, width - M.left - M.right)
   const innerH = Math.max(10, height - M.top - M.bottom)
-  const xRef = useRef<SVGGElement>(null)
-  const yRef = useRef<SVGGElement>(null)
   const { x, y, paths } = useMemo(() => {
     const n = t.length
     const rows = Array.from({ length: n }, (_, i) => {
@@ -35,10 +34,7 @@ export function StackedAreaChart(props: { title: string; yLabel: string; width: 
       .y1((d) => y(d[1]))
     return { x, y, paths: layers.map((l) => gen(l.map((d) => [d[0], d[1]] as [number, number])) ?? '') }
   }, [t, series, innerW, innerH])
-  useEffect(() => {
-    if (xRef.current) select(xRef.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))))
-    if (yRef.current) select(yRef.current).call(axisLeft(y).ticks(4))
-  }, [x, y, innerW])
+  const { xRef, yRef } = useAxes(x, y, { xTicks: Math.max(2, Math.floor(innerW / 80)), yTicks: 4 })
   return (
     <figure className="chart" aria-label={props.title}>
       <figcaption>

@@ -4,8 +4,9 @@
  * Receives data and size as props and never fetches. Hover shows the values at that second.
  */
 import { ChartExport } from './ChartExport'
-import { useEffect, useMemo, useRef, useState } from 'react'
-import { axisBottom, axisLeft, bisector, line, max, scaleLinear, select } from 'd3'
+import { useMemo, useState } from 'react'
+import { bisector, line, max, scaleLinear } from 'd3'
+import { useAxes } from './useAxes'
 
 export interface Series {
   key: string
@@ -34,8 +35,6 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const { width, height, t, series, limit } = props
   const innerW = Math.max(10, width - M.left - M.right)
   const innerH = Math.max(10, height - M.top - M.bottom)
-  const xAxisRef = useRef<SVGGElement>(null)
-  const yAxisRef = useRef<SVGGElement>(null)
   const [hover, setHover] = useState<number | null>(null)
 
   const { x, y, paths } = useMemo(() => {
@@ -55,10 +54,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
     return { x, y, paths }
   }, [t, series, limit, innerW, innerH])
 
-  useEffect(() => {
-    if (xAxisRef.current) select(xAxisRef.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(innerW / 80))))
-    if (yAxisRef.current) select(yAxisRef.current).call(axisLeft(y).ticks(Math.max(2, Math.floor(innerH / 40))))
-  }, [x, y, innerW, innerH])
+  const { xRef: xAxisRef, yRef: yAxisRef } = useAxes(x, y, { xTicks: Math.max(2, Math.floor(innerW / 80)), yTicks: Math.max(2, Math.floor(innerH / 40)) })
 
   const onMove = (e: React.MouseEvent<SVGRectElement>): void => {
     const rect = e.currentTarget.getBoundingClientRect()

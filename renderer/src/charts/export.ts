@@ -2,6 +2,8 @@
  * Chart export: the SVG as shown (styles from the theme inlined, since a standalone file has
  * no stylesheet) or rasterised to PNG at 2x through a canvas. Downloads go through blob URLs.
  */
+import { downloadBlob } from '../util/download'
+
 const PROPS = ['fill', 'fill-opacity', 'stroke', 'stroke-width', 'stroke-dasharray', 'stroke-opacity', 'opacity', 'font-size', 'font-family', 'font-weight', 'text-anchor', 'dominant-baseline']
 
 /** A standalone SVG document of `svg` with computed styles inlined. */
@@ -33,14 +35,7 @@ export function standaloneSvg(svg: SVGSVGElement): string {
 }
 
 function download(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob)
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 2000)
+  downloadBlob(name, blob, blob.type)
 }
 
 export function fileName(title: string, ext: string): string {

@@ -8,6 +8,7 @@ import { useEffect, useMemo, useState } from 'react'
 import { useStore } from 'zustand'
 import { createTar } from 'nanotar'
 import { getApi } from '../../api'
+import { downloadBlob } from '../../util/download'
 import { createPlanStore } from './plan-store'
 import { FindingsList } from './FindingsList'
 import { PlanView } from './PlanView'
@@ -17,16 +18,7 @@ import type { PlanExport, PlanExportFormat, SnapshotSource } from '../../../../m
 
 const planStore = createPlanStore(getApi())
 
-function save(name: string, data: BlobPart, mime: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type: mime }))
-  const a = document.createElement('a')
-  a.href = url
-  a.download = name
-  document.body.appendChild(a)
-  a.click()
-  a.remove()
-  setTimeout(() => URL.revokeObjectURL(url), 2000)
-}
+const save = downloadBlob
 
 /** The bundle as one .tar: file modes kept, so `tar xf` gives an executable apply.sh. */
 export function bundleTar(exp: PlanExport): Uint8Array {

@@ -1,6 +1,7 @@
 /** Stored snapshots in the sidebar: open, rename, delete, export and import as JSON. */
 import { useRef, useState } from 'react'
 import { useSnapshots } from '../../state/snapshot-store'
+import { downloadBlob } from '../../util/download'
 
 export function SnapshotList({ selectedId, onSelect }: { selectedId: string | null; onSelect(id: string): void }) {
   const { list, listError, rename, remove, importJson, exportJson } = useSnapshots()
@@ -11,12 +12,7 @@ export function SnapshotList({ selectedId, onSelect }: { selectedId: string | nu
   const download = async (id: string): Promise<void> => {
     const r = await exportJson(id)
     if (!r) return
-    const url = URL.createObjectURL(new Blob([r.json], { type: 'application/json' }))
-    const a = document.createElement('a')
-    a.href = url
-    a.download = r.fileName
-    a.click()
-    setTimeout(() => URL.revokeObjectURL(url), 1000)
+    downloadBlob(r.fileName, r.json, 'application/json')
   }
 
   return (
