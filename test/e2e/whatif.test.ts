@@ -59,6 +59,19 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     await page.evaluate(() => window.scrollTo(0, 0))
     await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-report2.png'), fullPage: false })
 
+    // Headroom curve: the largest load scale under 1% failures, for three somaxconn values.
+    await page.getByTestId('sweep-knob').selectOption('backend.somaxconn')
+    await page.getByLabel('sweep from').fill('8')
+    await page.getByLabel('sweep to').fill('1024')
+    await page.getByLabel('sweep steps').fill('3')
+    await page.getByLabel('sweep quality').selectOption('preview')
+    await page.getByTestId('sweep-run').click()
+    await page.getByTestId('sweep-chart').waitFor({ timeout: 120_000 })
+    expect(await page.locator('[data-testid^=sweep-point-]').count()).toBe(3)
+    const ys = await page.locator('[data-testid^=sweep-point-]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('cy'))))
+    // a larger somaxconn never leaves less headroom (higher on screen = smaller cy)
+    expect(ys[2]).toBeLessThanOrEqual(ys[0])
+
     // Undo brings the baseline value back.
     await page.getByTestId('undo').click()
     await expect.poll(() => page.getByTestId('input-backend.somaxconn').inputValue()).toBe('8')

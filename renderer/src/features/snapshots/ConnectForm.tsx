@@ -29,6 +29,7 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
   const [password, setPassword] = useState('')
   const [privateKey, setPrivateKey] = useState('')
   const [passphrase, setPassphrase] = useState('')
+  const [remember, setRemember] = useState(false)
   const [interval, setIntervalS] = useState('5')
   const [sudo, setSudo] = useState(false)
   const [statsSocket, setStatsSocket] = useState('')
@@ -76,6 +77,7 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
       req.privateKey = privateKey
       if (passphrase) req.passphrase = passphrase
     }
+    if (remember && (auth === 'password' || (auth === 'key' && passphrase))) req.remember = true
     if (statsSocket.trim()) req.haproxyStatsSocket = statsSocket.trim()
     if (statsUrl.trim()) req.haproxyStatsUrl = statsUrl.trim()
     setStartedHere(true)
@@ -127,6 +129,15 @@ export function ConnectForm({ onOpened }: { onOpened(id: string): void }) {
             </div>
             <label htmlFor={`${id}-pp`}>passphrase</label>
             <input id={`${id}-pp`} type="password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} autoComplete="off" />
+          </>
+        ) : null}
+        {auth === 'password' || auth === 'key' ? (
+          <>
+            <label htmlFor={`${id}-rem`}>remember</label>
+            <span>
+              <input id={`${id}-rem`} type="checkbox" checked={remember} onChange={(e) => setRemember(e.target.checked)} /> keep the password / passphrase in the OS keychain (desktop app only;
+              never written in clear)
+            </span>
           </>
         ) : null}
         <label htmlFor={`${id}-iv`}>counter sampling</label>
