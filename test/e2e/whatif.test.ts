@@ -108,6 +108,9 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     await page.getByTestId('open-maxconn raised').click()
     await expect.poll(() => page.getByTestId('input-haproxy.globalMaxconn').inputValue()).toBe(String(v))
     expect(await page.locator('[data-testid^=curve-point-]').count()).toBe(points + 1)
+    // Compare two scenarios: the saved one becomes the baseline side.
+    await page.getByTestId('compare-maxconn raised').click()
+    await expect.poll(() => page.getByTestId('baseline-label').textContent()).toMatch(/maxconn raised/)
     expect(errors).toEqual([])
   })
 })

@@ -46,6 +46,10 @@ export interface WhatIfStore {
   undo(): void
   redo(): void
   resetToBaseline(): void
+  /** Compare against another scenario (e.g. a saved one) instead of the original baseline. */
+  setBaseline(s: Scenario, label: string): void
+  /** What the baseline side is (the demo/snapshot, or a saved scenario's name). */
+  baselineLabel: string
   /** Run both sides (full); the scenario side re-runs on every edit by itself. */
   runBoth(): void
   runSide(side: Side): void
@@ -133,9 +137,10 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     future: [],
     runs: { baseline: emptySlot(), scenario: emptySlot() },
     seed: 1,
+    baselineLabel: 'baseline',
 
     open(baseline, sourceLabel) {
-      set({ baseline: cloneScenario(baseline), scenario: cloneScenario(baseline), past: [], future: [], sourceLabel })
+      set({ baseline: cloneScenario(baseline), scenario: cloneScenario(baseline), past: [], future: [], sourceLabel, baselineLabel: 'baseline' })
       changed('baseline')
       changed('scenario')
     },
@@ -168,6 +173,11 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
       if (!future.length || !scenario) return
       set({ scenario: future[0], future: future.slice(1), past: [...get().past, scenario] })
       changed('scenario')
+    },
+
+    setBaseline(s, label) {
+      set({ baseline: cloneScenario(s), baselineLabel: label })
+      changed('baseline')
     },
 
     resetToBaseline() {

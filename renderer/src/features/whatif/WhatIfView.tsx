@@ -79,6 +79,11 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
         <button type="button" onClick={st.resetToBaseline} data-testid="reset">
           Reset to baseline
         </button>
+        {st.baselineLabel !== 'baseline' ? (
+          <span className="muted" data-testid="baseline-label">
+            comparing against “{st.baselineLabel}”
+          </span>
+        ) : null}
         <span className="sep" />
         <input aria-label="scenario name" placeholder="scenario name" value={name} onChange={(e) => setName(e.target.value)} data-testid="scenario-name" />
         <button
@@ -199,6 +204,15 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
                     </button>{' '}
                     <button type="button" className="small" onClick={() => void files.duplicate(f.id)}>
                       duplicate
+                    </button>{' '}
+                    <button
+                      type="button"
+                      className="small"
+                      title="compare the current scenario against this one"
+                      onClick={() => void files.open(f.id).then((x) => x && st.setBaseline(x.scenario, f.name))}
+                      data-testid={`compare-${f.name}`}
+                    >
+                      compare with
                     </button>{' '}
                     {renaming === f.id ? (
                       <input
