@@ -28,7 +28,8 @@ export const CSP =
   "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 const TOKEN_PROTOCOL_PREFIX = 'headroom-token.'
-const MAX_BODY = 8 * 1024 * 1024
+// Above the largest argument any call accepts (snapshot.import: 64 MB of JSON).
+const MAX_BODY = 72 * 1024 * 1024
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
