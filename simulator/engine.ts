@@ -174,22 +174,47 @@ export class EventQueue {
     for (;;) {
       const c0 = (pos << 2) + 1
       if (c0 >= last) break
-      // smallest of up to 4 children
+      // smallest of up to 4 children (unrolled when all 4 exist)
       let c = c0
-      let ct = h[c0 << 2]!
-      let cti = h[(c0 << 2) + 1]!
-      const end = c0 + 4 < last ? c0 + 4 : last
-      for (let k = c0 + 1; k < end; k++) {
-        const kt = h[k << 2]!
-        if (kt < ct || (kt === ct && h[(k << 2) + 1]! < cti)) {
-          c = k
+      let co = c0 << 2
+      let ct = h[co]!
+      let cti = h[co + 1]!
+      if (c0 + 3 < last) {
+        let k = co + 4
+        let kt = h[k]!
+        if (kt < ct || (kt === ct && h[k + 1]! < cti)) {
+          co = k
           ct = kt
-          cti = h[(k << 2) + 1]!
+          cti = h[k + 1]!
         }
+        k += 4
+        kt = h[k]!
+        if (kt < ct || (kt === ct && h[k + 1]! < cti)) {
+          co = k
+          ct = kt
+          cti = h[k + 1]!
+        }
+        k += 4
+        kt = h[k]!
+        if (kt < ct || (kt === ct && h[k + 1]! < cti)) {
+          co = k
+          ct = kt
+          cti = h[k + 1]!
+        }
+        c = co >> 2
+      } else {
+        for (let k = c0 + 1; k < last; k++) {
+          const kt = h[k << 2]!
+          if (kt < ct || (kt === ct && h[(k << 2) + 1]! < cti)) {
+            c = k
+            ct = kt
+            cti = h[(k << 2) + 1]!
+          }
+        }
+        co = c << 2
       }
       if (t < ct || (t === ct && ti < cti)) break
       const o = pos << 2
-      const co = c << 2
       h[o] = ct
       h[o + 1] = cti
       h[o + 2] = h[co + 2]!
