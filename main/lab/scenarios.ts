@@ -1,8 +1,11 @@
 /**
  * The scenarios of docs/fidelity.md: each field report's situation, scaled down to run in a few
  * seconds on a small machine (fewer clients and requests, same mechanism), plus the knobs the
- * what-if sliders move (somaxconn, HAProxy maxconn, server maxconn + queue, port range and
- * tw_reuse, RTT). Every load is bounded in requests and time.
+ * what-if sliders move (somaxconn, tcp_max_syn_backlog, syncookies, abort_on_overflow, HAProxy
+ * maxconn, bind backlog, fd limit, server maxconn + queue, server count, timeout connect + retries,
+ * server keep-alive, port range and tw_reuse, RTTs, php-fpm children and listen.backlog). Every
+ * load is bounded in requests and time. Knobs this machine cannot reproduce are listed in
+ * docs/fidelity.md ("Knobs this machine cannot reproduce").
  */
 import type { Scenario } from '../../simulator/scenario'
 import { defaultScenario } from '../../simulator/scenario'
@@ -169,6 +172,74 @@ function workers(): Scenario {
   return s
 }
 
+/** tcp_max_syn_backlog with syncookies 0 (semantics.md 2.1, the 3/4 rule): 128 SYNs at once over a 30 ms RTT, bind backlog 1024. */
+function synBacklog(): Scenario {
+  const s = open(base('syn-backlog-64-syncookies-0'), 12800, 0.01)
+  s.network.clientRttMs = 30
+  s.backend.serviceTime = { kind: 'constant', s: 0.1 }
+  s.hosts.proxy.syncookies = 0
+  s.hosts.proxy.tcpMaxSynBacklog = 64
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.frontendMaxconn = 1000
+  s.haproxy!.bindBacklog = 1024
+  return s
+}
+
+/** php-fpm listen.backlog 8 with somaxconn 4096 (the pool's own backlog, not the sysctl): ab straight to nginx, unix socket. */
+function fpmBacklog(): Scenario {
+  const s = closed(base('fpm-listen-backlog-8'), 64, 640)
+  s.haproxy = null
+  s.backend.kind = 'nginx-php-fpm'
+  s.backend.serviceTime = { kind: 'constant', s: 0.005 }
+  s.backend.nginx = { workers: 2, workerConnections: 4096, listenBacklog: 511, fastcgiConnectTimeoutS: 60 }
+  s.backend.phpFpm = { children: 4, listenBacklog: 8, socket: 'unix' }
+  s.hosts.backend.somaxconn = 4096
+  return s
+}
+
+/** pm.max_children behind HAProxy: 40 conn/s of 100 ms PHP work (4 busy on average), php-fpm over a unix socket. */
+function fpmChildren(children: number): Scenario {
+  const s = open(base(`fpm-children-${children}`), 40, 5)
+  s.backend.kind = 'nginx-php-fpm'
+  s.backend.serviceTime = { kind: 'constant', s: 0.1 }
+  s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: 60 }
+  s.backend.phpFpm = { children, listenBacklog: 511, socket: 'unix' }
+  s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
+/** Server count: the server-queue scenario with two servers (roundrobin), twice the slots. */
+function twoServers(): Scenario {
+  const s = serverQueue()
+  s.name = 'servers-2-maxconn-4-queue-1s'
+  s.haproxy!.servers = [
+    { name: 's1', maxconn: 4, maxqueue: 0, weight: 1 },
+    { name: 's2', maxconn: 4, maxqueue: 0, weight: 1 }
+  ]
+  return s
+}
+
+/** timeout connect + retries: the backend's SYN-ACK comes back after 200 ms (RTT), later than timeout connect 100 ms, so every attempt times out. */
+function connectRetries(): Scenario {
+  const s = open(base('timeout-connect-0.1s-retries-2'), 20, 3)
+  s.network.backendRttMs = 200
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.timeoutConnectS = 0.1
+  s.haproxy!.retries = 2
+  return s
+}
+
+/** Connections to servers: keep-alive (the lab renders `http-reuse safe`) over a 60 ms backend RTT, one request per client connection. */
+function serverKeepAlive(): Scenario {
+  const s = open(base('server-keepalive-backend-rtt-60ms'), 40, 5)
+  s.network.backendRttMs = 60
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.serverConnections = 'keep-alive'
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -187,6 +258,13 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fd-limit-1024-maxconn-5000', what: 'Field report 1 `ulimit -n`: HAProxy started without root, fd limit 1024:1024, global maxconn 5000', scenario: fdLimit() },
     { id: 'callbacks-connect-timeout-0.5s', what: 'Field report 1 lost callbacks: 80 conn/s of 200 ms work against maxconn 10, senders give up connecting after 0.5 s', scenario: callbacks() },
     { id: 'client-rtt-30ms', what: 'RTT clients <-> HAProxy 30 ms (TUN delay link), 150 conn/s', scenario: clientRtt() },
-    { id: 'generic-4-workers-lognormal', what: 'Workers per server: 4 php-fpm workers, lognormal service time (p50 40 ms, p99 200 ms), 60 conn/s', scenario: workers() }
+    { id: 'generic-4-workers-lognormal', what: 'Workers per server: 4 php-fpm workers, lognormal service time (p50 40 ms, p99 200 ms), 60 conn/s', scenario: workers() },
+    { id: 'syn-backlog-64-syncookies-0', what: '`tcp_max_syn_backlog=64` with `tcp_syncookies=0` on the proxy (the 3/4 rule, semantics.md 2.1): 128 SYNs at once over a 30 ms client RTT, bind backlog 1024', scenario: synBacklog() },
+    { id: 'fpm-listen-backlog-8', what: 'php-fpm `listen.backlog=8` (somaxconn 4096): 4 children, 5 ms, unix socket, `ab -c 64 -n 640` straight to nginx', scenario: fpmBacklog() },
+    { id: 'fpm-children-8', what: 'php-fpm `pm.max_children=8` behind HAProxy: 40 conn/s of 100 ms PHP work', scenario: fpmChildren(8) },
+    { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
+    { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
+    { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },
+    { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() }
   ]
 }
