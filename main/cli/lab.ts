@@ -212,7 +212,9 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
     machine: `Linux ${items.find((i) => i.lab)?.lab.measured_on['kernel'] ?? release()}, HAProxy 2.6.12, nginx 1.22`
   })
   const out = a.out ?? 'docs/fidelity.md'
-  writeFileSync(out, md)
+  // The hand-written part (knobs this machine cannot reproduce) lives beside the saved cases.
+  const extra = join(a.cases ?? 'resources/lab', 'uncovered-knobs.md')
+  writeFileSync(out, existsSync(extra) ? `${md.trimEnd()}\n\n${readFileSync(extra, 'utf8')}` : md)
   log(`wrote ${out}`)
   return items.some((i) => i.error) ? 1 : 0
 }
