@@ -2,7 +2,7 @@
 // `npm start`: build what changed, then open the desktop window when the Electron binary is
 // present and a display exists; otherwise say so in one line and serve the same workbench
 // through the browser host (`headroom --web`).
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { spawn, spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -33,10 +33,15 @@ if (Math.max(...sources, ...configTime) > built) {
   writeFileSync(stamp, new Date().toISOString())
 }
 
+// Look for the binary the way electron's index.js does (path.txt -> dist/...), without
+// requiring it: Electron 45's index.js starts a download when the binary is missing.
 function electronBinary() {
   try {
-    const p = createRequire(import.meta.url)('electron')
-    return typeof p === 'string' && existsSync(p) ? p : null
+    const dir = dirname(createRequire(import.meta.url).resolve('electron/package.json'))
+    const pathTxt = join(dir, 'path.txt')
+    if (!existsSync(pathTxt)) return null
+    const bin = join(dir, 'dist', readFileSync(pathTxt, 'utf8').trim())
+    return existsSync(bin) ? bin : null
   } catch {
     return null
   }
