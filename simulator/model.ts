@@ -91,6 +91,12 @@ export let HAPROXY_EVENT_S = 30e-6
 export function setHaproxyEventS(v: number): void {
   HAPROXY_EVENT_S = v
 }
+/**
+ * HAProxy pool-purge-delay (default 5 s): idle server connections are purged after it. HAProxy
+ * closes part of the idle pool each interval; the model closes a connection once it has been
+ * idle that long (checked lazily whenever that server's pool is used).
+ */
+export const POOL_PURGE_DELAY_S = 5
 /** HAProxy event-loop turn between accept batches of tune.maxaccept (s). */
 export const HAPROXY_LOOP_S = 20e-6
 /** TCP minimum RTO (s) for data retransmits; 3 s fallback after a retransmitted SYN. */
@@ -342,6 +348,8 @@ interface Server {
   pools: PortPool[]
   poolRr: number
   idle: number[]
+  /** When each idle connection went idle (parallel to idle, oldest first). */
+  idleAt: number[]
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
 }
@@ -633,6 +641,7 @@ export class Model {
         pools,
         poolRr: 0,
         idle: [],
+        idleAt: [],
         acceptPausedUntil: 0
       })
     })
@@ -1389,12 +1398,15 @@ export class Model {
   private connectServer(c: number): void {
     const h = this.s.haproxy!
     const sv = this.servers[this.cServer[c]!]!
-    // reuse an idle kept-alive server connection
-    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0) {
+    // reuse an idle kept-alive server connection; http-reuse safe: not for a session's first request
+    if (h.serverConnections === 'keep-alive') this.purgeIdle(sv)
+    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0 && this.cReqSeq[c]! > 0) {
       const u = sv.idle.pop()!
+      sv.idleAt.pop()
       this.cPeer[u] = c
       this.cPeer[c] = u
-      this.cHasData[u] = 1
+      // cHasData[u] stays 0 (cleared when it went idle): the EV_DATA below sets it and hands the
+      // request to the backend (onAck -> onRequestData); setting it here made onAck skip that
       if (this.logOn) this.logEv(`reuse-server-conn conn=${c} up=${u}`)
       this.at(this.q.now + this.owd(1), EV_DATA, u)
       this.armServerTimeout(c)
@@ -1425,6 +1437,27 @@ export class Model {
     this.hosts[1]!.openFiles++
     this.level(this.cols.open_fds!, this.fdUsed)
     this.openTcp(u, sv.listener, h.timeoutConnectS)
+  }
+
+  /**
+   * Can any request take an idle server connection? With http-reuse safe only a client session's
+   * second and later requests can: without client keep-alive none ever does, and the connection
+   * is closed now rather than idling until HAProxy purges it.
+   */
+  private reusable(): boolean {
+    const cl = this.s.clients
+    return cl.keepAlive && cl.requestsPerConnection > 1
+  }
+
+  /** HAProxy closes server connections idle for pool-purge-delay (5 s by default). */
+  private purgeIdle(sv: Server): void {
+    const cut = this.q.now - POOL_PURGE_DELAY_S
+    let n = 0
+    while (n < sv.idle.length && sv.idleAt[n]! <= cut) n++
+    if (n === 0) return
+    const gone = sv.idle.splice(0, n)
+    sv.idleAt.splice(0, n)
+    for (const u of gone) this.closeUpstream(u, false)
   }
 
   /** An upstream connect failed (timeout / reset / refused). */
@@ -1502,11 +1535,18 @@ export class Model {
   private closeUpstream(u: number, keep: boolean): void {
     const h = this.s.haproxy!
     const sv = this.servers[this.cServer[u]!]!
-    if (keep && h.serverConnections === 'keep-alive' && this.cIni[u] === I_EST) {
-      this.cPeer[u] = -1
-      this.cHasData[u] = 0
-      sv.idle.push(u)
-      return
+    // idle pool bounded by the connections in use (sv.cur still counts this one's session): HAProxy's
+    // purge keeps about the recent peak of used connections; the model applies that bound at once
+    // (an unbounded pool would hold backend worker / worker_connections slots the backend needs)
+    if (keep && h.serverConnections === 'keep-alive' && this.cIni[u] === I_EST && this.reusable()) {
+      this.purgeIdle(sv)
+      if (sv.idle.length < sv.cur) {
+        this.cPeer[u] = -1
+        this.cHasData[u] = 0
+        sv.idle.push(u)
+        sv.idleAt.push(this.q.now)
+        return
+      }
     }
     const wasEst = this.cIni[u] === I_EST || this.cSrv[u] === S_ACCEPTED
     if (this.cIni[u] === I_SYN_SENT) this.synSent--
@@ -1884,24 +1924,32 @@ export class Model {
     // abandon the listener side
     const st = this.cSrv[c]!
     if (st === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
-    if (st === S_ACCEPTED) {
-      if (!this.s.haproxy) this.detachChild(c)
-      if (this.s.haproxy) {
-        const u = this.cPeer[c]!
-        if (u >= 0) {
-          this.closeUpstream(u, false)
-          this.cPeer[c] = -1
-        }
-        this.unqueue(c)
-        if (this.cServer[c]! >= 0) this.releaseServerSlot(c)
-        this.endSession(c)
-      } else this.backendConnClosed(c)
-    }
+    if (st === S_ACCEPTED) this.abandonAccepted(c)
     // S_ACCEPTQ: the closed connection keeps its accept-queue slot until the process accepts it (skipped then)
     this.clientClose(c)
   }
 
+  /** The server side (HAProxy session or direct backend) of client connection c learns it closed. */
+  private abandonAccepted(c: number): void {
+    if (this.cSrv[c] !== S_ACCEPTED) return
+    if (!this.s.haproxy) {
+      this.backendConnClosed(c)
+      return
+    }
+    const u = this.cPeer[c]!
+    if (u >= 0) {
+      this.closeUpstream(u, false)
+      this.cPeer[c] = -1
+    }
+    this.unqueue(c)
+    if (this.cServer[c]! >= 0) this.releaseServerSlot(c)
+    this.endSession(c)
+  }
+
   private clientClose(c: number, now = this.q.now): void {
+    // a keep-alive client that stops early (load over) closes a connection the server side still
+    // holds open between requests: end that session too (its FIN's one-way delay is not modelled)
+    this.abandonAccepted(c)
     const ip = this.cIp[c]!
     if (ip >= 0) {
       this.clientIpBusy[ip]!--

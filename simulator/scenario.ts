@@ -148,7 +148,12 @@ export interface HaproxyConfig {
   retries: number
   redispatch: boolean
   mode: 'http' | 'tcp'
-  /** 'per-request': a new server connection per request; 'keep-alive': idle server connections are reused (http-reuse). */
+  /**
+   * 'per-request': a new server connection per request; 'keep-alive': idle server connections
+   * are reused with HAProxy 2.x's default `http-reuse safe`: a client session's first request
+   * always opens its own server connection, only its later requests take an idle one (so with
+   * one request per client connection nothing is reused). 'always'/'aggressive' are not modelled.
+   */
   serverConnections: 'per-request' | 'keep-alive'
   /** Who closes proxy->server connections first: 'proxy' (TIME_WAIT and ports on the proxy), 'server', or 'reset' (RST, no TIME_WAIT). */
   backendClosesFirst: 'proxy' | 'server' | 'reset'

@@ -173,3 +173,38 @@ describe('kernel listen queues by era (semantics 1-3)', () => {
     expect(on.totals.synRetryShare).toBeLessThan(off.totals.synRetryShare)
   })
 })
+
+describe('HAProxy server connection reuse (keep-alive, http-reuse safe) conserves requests', () => {
+  // Regression: a reused idle server connection was marked as already carrying data, so the
+  // backend never saw the request and the session hung until a timeout (lab case
+  // server-keepalive-backend-rtt-60ms: 98 of 200 lost, frontend scur stuck at 98).
+  const reuse = (rate: number, rpc: number, closer: 'proxy' | 'server'): Scenario => {
+    const s = viaProxy({ rate, durationS: 5, service: 0.01 })
+    s.network = { clientRttMs: 0, backendRttMs: 60, jitterMs: 0 }
+    s.clients = { ...s.clients, keepAlive: rpc > 1, requestsPerConnection: rpc, thinkTimeS: 0, closesFirst: 'client' }
+    s.haproxy = { ...s.haproxy!, serverConnections: 'keep-alive', backendClosesFirst: closer }
+    return s
+  }
+  for (const [rate, rpc, closer] of [[40, 1, 'server'], [200, 1, 'proxy'], [40, 3, 'server'], [120, 5, 'proxy'], [300, 2, 'server']] as const) {
+    it(`rate ${rate}/s, ${rpc} request(s) per client connection, ${closer} closes: every request ok, nothing left open`, () => {
+      for (const seed of [1, 2, 3]) {
+        const log: string[] = []
+        const r = decodeResult(simulate(reuse(rate, rpc, closer), { seed, log })).summary
+        expect(r.totals.requests).toBeGreaterThan(0)
+        expect(r.totals.ok).toBe(r.totals.requests)
+        expect(r.totals.failed).toBe(0)
+        expect(r.totals.inFlight).toBe(0)
+        expect(r.haproxy!.frontend.scur).toBe(0)
+        expect(r.haproxy!.backend.scur).toBe(0)
+        const reused = log.filter((l) => l.includes(' reuse-server-conn ')).length
+        // http-reuse safe: a session's first request never takes an idle connection, so with one
+        // request per client connection nothing is reused; with keep-alive clients later requests are
+        if (rpc === 1) expect(reused).toBe(0)
+        else {
+          expect(reused).toBeGreaterThan(0)
+          expect(reused).toBeLessThanOrEqual(r.totals.requests - r.totals.offered)
+        }
+      }
+    })
+  }
+})
