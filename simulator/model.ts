@@ -246,6 +246,12 @@ class Listener {
   colAcceptq: Float64Array | null = null
   /** Position in Model.listeners (conn rows store it). */
   index = -1
+  /**
+   * Peers with cached TCP metrics (tcp_metrics, keyed by peer address; see Model.peerOf): an
+   * established connection from that address closed here. `tcp_peer_is_proven` exempts them from
+   * the syncookies=0 3/4 rule. Sized by Model.
+   */
+  proven: Uint8Array = new Uint8Array(1)
   constructor(id: string, host: number, unix: boolean, B: number, synCap: number, owner: number, server: number) {
     this.id = id
     this.host = host
@@ -657,7 +663,12 @@ export class Model {
       this.front = this.servers[0]!.listener
     }
 
-    this.listeners.forEach((L, i) => (L.index = i))
+    // peer addresses: client source IPs + the NAT address, HAProxy source IPs, nginx (one)
+    const peers = Math.max(s.clients.sourceIps + 1, h ? h.sourceIps : 1, 1)
+    this.listeners.forEach((L, i) => {
+      L.index = i
+      L.proven = new Uint8Array(peers)
+    })
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)
     for (const L of this.listeners) {
@@ -1041,7 +1052,7 @@ export class Model {
       this.armSynTimers(c)
       return
     }
-    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2) {
+    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[this.peerOf(c)] !== 1) {
       ctr.ListenDrops++
       this.hit('syn-queue')
       if (this.logOn) this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
@@ -1068,6 +1079,26 @@ export class Model {
     const t1 = this.q.now + this.owdOf(c)
     this.cEstAt[c] = t1
     this.at(t1 + this.owdOf(c), EV_SYNACK, c)
+  }
+
+  /**
+   * Address the listener sees connection c come from (index into Listener.proven): a client's
+   * source IP or the shared NAT address, HAProxy's source IP, nginx for php-fpm.
+   */
+  private peerOf(c: number): number {
+    const r = this.cRole[c]!
+    if (r === ROLE_CLIENT) return this.cNatHost[c]! >= 0 ? this.s.clients.sourceIps : Math.max(0, this.cIp[c]!)
+    if (r === ROLE_UPSTREAM) return Math.max(0, this.cPool[c]!)
+    return 0
+  }
+
+  /**
+   * An established connection accepted on its listener closes (FIN, not RST): tcp_update_metrics
+   * (LAST_ACK done / tcp_time_wait) caches the peer's RTT, so the peer is "proven" from now on.
+   * The cache's 1 h expiry and hash-bucket eviction are not modelled.
+   */
+  private markProven(c: number): void {
+    this.listeners[this.cL[c]!]!.proven[this.peerOf(c)] = 1
   }
 
   private overflowHit(L: Listener): void {
@@ -1606,6 +1637,7 @@ export class Model {
   private endSession(c: number, resumeAt = this.q.now): void {
     if (this.cSrv[c] !== S_ACCEPTED) return
     this.cSrv[c] = S_GONE
+    this.markProven(c)
     this.feconn--
     this.fdUsed--
     this.hosts[1]!.openFiles--
@@ -1758,7 +1790,10 @@ export class Model {
       const sv = this.servers[this.cServer[c]!]!
       sv.busy--
       sv.fds--
-      if (!sv.fpm!.unix) this.addTw(2)
+      if (!sv.fpm!.unix) {
+        this.addTw(2)
+        this.markProven(c)
+      }
       const front = this.cPeer[c]!
       this.cIni[c] = I_DONE
       this.release(c)
@@ -1807,6 +1842,7 @@ export class Model {
     const be = this.s.backend
     const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
     this.cSrv[c] = S_GONE
+    if (!(this.cRole[c] === ROLE_UPSTREAM && this.s.haproxy!.backendClosesFirst === 'reset')) this.markProven(c)
     this.detachChild(c)
     sv.active--
     sv.fds--

@@ -208,3 +208,32 @@ describe('HAProxy server connection reuse (keep-alive, http-reuse safe) conserve
     })
   }
 })
+
+describe('syncookies=0 3/4 rule and proven peers (semantics 2.1, tcp_peer_is_proven)', () => {
+  // tcp_max_syn_backlog 64: at most 64 - 16 + 1 = 49 request socks from unproven peers; a peer whose
+  // earlier connection closed has cached TCP metrics and is exempt. 128 clients start within 10 ms
+  // (RTT 30 ms: no handshake completes meanwhile); retried SYNs come back together about 1 s later.
+  const burst = (sourceIps: number): Scenario => {
+    const s = viaProxy({ rate: 12800, durationS: 0.01, service: 0.1 })
+    s.network = { clientRttMs: 30, backendRttMs: 0, jitterMs: 0 }
+    s.clients = { ...s.clients, sourceIps, requestTimeoutS: 30 }
+    s.hosts.proxy = { ...s.hosts.proxy, somaxconn: 4096, tcpMaxSynBacklog: 64, syncookies: 0 }
+    return s
+  }
+  it('one client address: 79 dropped, their retries all admitted (the first 49 closed: the peer is proven)', () => {
+    const r = run(burst(1))
+    expect(r.totals.requests).toBe(128)
+    expect(r.totals.ok).toBe(128)
+    expect(r.kernel.proxy!.ListenDrops).toBe(128 - 49)
+    expect(r.kernel.proxy!.TCPReqQFullDrop).toBe(0)
+    expect(r.haproxy!.frontend.smax).toBe(128 - 49)
+    expect(r.latency.maxMs).toBeLessThan(1500)
+  })
+  it('a new address per connection: retries are unproven too, 49 admitted again, 30 wait for the next retry', () => {
+    const r = run(burst(1000))
+    expect(r.totals.ok).toBe(128)
+    expect(r.kernel.proxy!.ListenDrops).toBe(128 - 49 + (128 - 49 - 49))
+    expect(r.haproxy!.frontend.smax).toBe(49)
+    expect(r.latency.maxMs).toBeGreaterThan(2000)
+  })
+})
