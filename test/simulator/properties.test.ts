@@ -102,6 +102,11 @@ describe('conservation (property)', () => {
           const k = r.summary.kernel.backend
           expect(k.ListenDrops).toBeGreaterThanOrEqual(k.ListenOverflows)
           if (r.summary.haproxy) expect(r.summary.haproxy.frontend.smax).toBeLessThanOrEqual(p.maxconn)
+          // nothing in flight: no HAProxy session or server slot left behind
+          if (r.summary.haproxy && t.inFlight === 0) {
+            expect(r.summary.haproxy.frontend.scur).toBe(0)
+            expect(r.summary.haproxy.backend.scur).toBe(0)
+          }
         }
       ),
       { numRuns: 120 }
