@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'react'
 import { getApi } from '../../api'
 import { useSnapshots } from '../../state/snapshot-store'
-import type { SnapshotFleetProgressEvent, SnapshotFleetRequest } from '../../../../main/snapshot/api-types'
+import type { SnapshotFleetDoneEvent, SnapshotFleetProgressEvent, SnapshotFleetRequest } from '../../../../main/snapshot/api-types'
 
 type Row = Pick<SnapshotFleetProgressEvent, 'host' | 'state' | 'stage' | 'snapshotId' | 'error'>
 
@@ -22,8 +22,7 @@ export function FleetForm({ onOpen }: { onOpen(id: string): void }) {
 
   useEffect(() => {
     const api = getApi()
-    const off1 = api.on('snapshot.fleetProgress', (e) => {
-      if (e.fleetId !== fleetIdRef.current) return
+    const progress = (e: SnapshotFleetProgressEvent): void => {
       setRows((rs) => {
         const next = rs.filter((r) => r.host !== e.host)
         const row: Row = { host: e.host, state: e.state }
@@ -34,13 +33,26 @@ export function FleetForm({ onOpen }: { onOpen(id: string): void }) {
         next.splice(i < 0 ? next.length : i, 0, row)
         return next
       })
-    })
-    const off2 = api.on('snapshot.fleetDone', (e) => {
-      if (e.fleetId !== fleetIdRef.current) return
+    }
+    const done = (e: SnapshotFleetDoneEvent): void => {
       setWallMs(e.wallMs)
       setFleetId(null)
       fleetIdRef.current = null
       void refresh()
+    }
+    // Events can arrive before snapshot.fleet() has answered with the fleet's id (a host that
+    // fails at once): keep them and replay them when the id is known.
+    replay.current = (id) => {
+      for (const ev of early.get(id) ?? []) (ev.kind === 'progress' ? progress(ev.e as SnapshotFleetProgressEvent) : done(ev.e as SnapshotFleetDoneEvent))
+      early.clear()
+    }
+    const off1 = api.on('snapshot.fleetProgress', (e) => {
+      if (e.fleetId === fleetIdRef.current) progress(e)
+      else if (fleetIdRef.current === PENDING) early.set(e.fleetId, [...(early.get(e.fleetId) ?? []), { kind: 'progress', e }])
+    })
+    const off2 = api.on('snapshot.fleetDone', (e) => {
+      if (e.fleetId === fleetIdRef.current) done(e)
+      else if (fleetIdRef.current === PENDING) early.set(e.fleetId, [...(early.get(e.fleetId) ?? []), { kind: 'done', e }])
     })
     return () => {
       off1()
@@ -72,14 +84,15 @@ export function FleetForm({ onOpen }: { onOpen(id: string): void }) {
     if (hosts.length) req.hosts = hosts
     else req.pattern = pattern.trim()
     try {
+      fleetIdRef.current = PENDING
+      setRows([])
       const r = await getApi().snapshot.fleet(req)
       fleetIdRef.current = r.fleetId
       setFleetId(r.fleetId)
-      setRows((cur) => {
-        const known = new Map(cur.map((x) => [x.host, x]))
-        return r.hosts.map((h) => known.get(h) ?? { host: h, state: 'queued' })
-      })
+      setRows(r.hosts.map((h) => ({ host: h, state: 'queued' as const })))
+      replay.current?.(r.fleetId)
     } catch (err) {
+      fleetIdRef.current = null
       setError((err as Error).message)
     }
   }
@@ -139,4 +152,7 @@ export function FleetForm({ onOpen }: { onOpen(id: string): void }) {
   )
 }
 
+const PENDING = 'pending'
 const fleetIdRef: { current: string | null } = { current: null }
+const early = new Map<string, { kind: 'progress' | 'done'; e: unknown }[]>()
+const replay: { current: ((id: string) => void) | null } = { current: null }
