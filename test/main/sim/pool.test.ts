@@ -72,8 +72,4 @@ const run = built || process.env.CI === 'true'
   })
 })
 
-if (!run) {
-  describe('SimPool without a build', () => {
-    it.skip(`needs ${workerPath}: run "npx electron-vite build" (npm test does)`, () => {})
-  })
-}
+if (!run) console.warn(`SimPool tests need ${workerPath}: run "npx electron-vite build" (npm test does); under CI=true they run and fail without it`)
