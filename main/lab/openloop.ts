@@ -47,6 +47,8 @@ export interface OpenLoopConfig {
   /** 'client': HTTP/1.1, the client closes after the response; 'server': HTTP/1.0, waits for the server's close. */
   closesFirst: 'client' | 'server'
   hardStopS: number
+  /** JSON file with one local (source) address per arrival, bound before connect; null: the kernel picks (one address). */
+  sourcesFile?: string | null
 }
 
 /** One finished request: [startMs, connectMs (-1: never connected), totalMs, HTTP status (0: none), error code ('' if none)]. */
@@ -58,6 +60,7 @@ import net from 'node:net'
 import { readFileSync, writeFileSync } from 'node:fs'
 const cfg = JSON.parse(process.env.HR_LAB_CFG)
 const times = JSON.parse(readFileSync(cfg.arrivalsFile, 'utf8'))
+const srcs = cfg.sourcesFile ? JSON.parse(readFileSync(cfg.sourcesFile, 'utf8')) : null
 const t0 = performance.now()
 const recs = []
 let open = 0, started = 0, finished = false
@@ -75,7 +78,7 @@ function done() {
 function one() {
   const start = performance.now() - t0
   let conn = -1, status = 0, buf = '', need = -1, chunked = false, closedRec = false
-  const s = net.connect({ host: cfg.host, port: cfg.port })
+  const s = net.connect(srcs ? { host: cfg.host, port: cfg.port, localAddress: srcs[(started - 1) % srcs.length] } : { host: cfg.host, port: cfg.port })
   live.add(s)
   open++
   s.__start = start; s.__conn = -1; s.__status = () => status

@@ -118,6 +118,8 @@ export interface RunMetrics {
   effective: Record<string, Record<string, string>>
   pingRttMs: Record<string, { avg: number; min: number; max: number }>
   loadCommand: string
+  /** Client addresses the front listener's connections came from (sampled from its socket table). */
+  srcIpsAtFront?: string[]
 }
 
 /** The lab's result: a fidelity case plus Headroom's own scenario, deviations and time series. */
@@ -142,6 +144,51 @@ export interface LabCase {
   }
 }
 
+/**
+ * Where the clients connect from. Open loop only (`ab` cannot bind a source address): with
+ * `sourceIps` > 1 the client side of the cli <-> front link gets that many addresses
+ * (10.200.1.10..), bound round-robin before connect. With `natShare` > 0 the clients sit behind an
+ * extra namespace `nat` (cli 10.200.3.0/24 -> nat -> front): the natShare of the connections come
+ * from `natHosts` addresses (10.200.3.100..) that nat masquerades (nftables) to its own 10.200.1.1,
+ * the rest from `sourceIps` addresses (10.200.3.10..) that nat only routes.
+ */
+export interface ClientAddressing {
+  nat: boolean
+  direct: string[]
+  natHosts: string[]
+}
+
+export const NAT_OUTSIDE_IP = CLIENT_IP
+const NAT_INSIDE_IP = '10.200.3.1'
+const CLI_BEHIND_NAT_IP = '10.200.3.2'
+
+export function clientAddressing(s: Scenario): ClientAddressing {
+  const open = s.clients.mode === 'open'
+  const nat = open && s.clients.natShare > 0
+  const n = open ? Math.max(1, Math.min(90, Math.round(s.clients.sourceIps))) : 1
+  const range = (k: number, f: (i: number) => string): string[] => Array.from({ length: k }, (_, i) => f(i))
+  return {
+    nat,
+    direct: nat ? range(n, (i) => `10.200.3.${10 + i}`) : n > 1 ? range(n, (i) => `10.200.1.${10 + i}`) : [],
+    natHosts: nat ? range(Math.max(1, Math.min(100, Math.round(s.clients.natHosts))), (j) => `10.200.3.${100 + j}`) : []
+  }
+}
+
+/** Source address of each of `count` arrivals (null: one address, the kernel picks): connection i is NATed when floor((i+1) share) > floor(i share). */
+export function sourcesPerArrival(s: Scenario, count: number): string[] | null {
+  const a = clientAddressing(s)
+  if (!a.nat && a.direct.length === 0) return null
+  const share = Math.min(1, s.clients.natShare)
+  const out: string[] = []
+  let d = 0
+  let n = 0
+  for (let i = 0; i < count; i++) {
+    const natted = a.nat && Math.floor((i + 1) * share) > Math.floor(i * share)
+    out.push(natted ? a.natHosts[n++ % a.natHosts.length]! : a.direct[d++ % a.direct.length]!)
+  }
+  return out
+}
+
 /** Tools a lab run needs for this scenario; the CLI reports what is missing. */
 export function requiredTools(s: Scenario): string[] {
   const t = ['ip', 'sysctl', 'ss', 'prlimit', 'nginx']
@@ -149,6 +196,7 @@ export function requiredTools(s: Scenario): string[] {
   if (usesPhpFpm(s)) t.push('php-fpm8.2')
   if (s.clients.mode === 'closed') t.push('ab')
   if (s.network.clientRttMs > 0 || s.network.backendRttMs > 0) t.push('python3')
+  if (clientAddressing(s).nat) t.push('nft')
   return t
 }
 
@@ -161,7 +209,7 @@ export async function labPreflight(s: Scenario): Promise<string | null> {
     const r = await run('sh', ['-c', `command -v ${t}`], { timeoutMs: 5000 })
     if (r.code !== 0) missing.push(t)
   }
-  if (missing.length) return `missing tools: ${missing.join(', ')} (Debian: iproute2 procps util-linux nginx haproxy php-fpm apache2-utils python3)`
+  if (missing.length) return `missing tools: ${missing.join(', ')} (Debian: iproute2 procps util-linux nginx haproxy php-fpm apache2-utils python3 nftables)`
   if (!usesPhpFpm(s) && !existsSync(ECHO_MODULE)) return `nginx echo module missing (${ECHO_MODULE}); install the Debian package libnginx-mod-http-echo`
   return null
 }
@@ -246,6 +294,8 @@ interface Topology {
   anchors: Partial<Record<Host, Daemon>>
   daemons: Daemon[]
   links: string[]
+  /** Namespaces without an anchor process (the NAT router). */
+  extraNs: string[]
 }
 
 /** Join two namespaces: a veth pair, or (rttMs > 0) two TUN devices bridged by the delay link. */
@@ -286,7 +336,8 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
   const runId = process.pid.toString(36) + randomBytes(3).toString('hex')
   const runDir = makeRunDir(runId)
   const hosts: Host[] = s.haproxy ? ['cli', 'lb', 'app'] : ['cli', 'app']
-  const topo: Topology = { ns: {}, anchors: {}, daemons: [], links: [] }
+  const topo: Topology = { ns: {}, anchors: {}, daemons: [], links: [], extraNs: [] }
+  const addr = clientAddressing(s)
   const capS = s.durationS + s.drainS
   const ips = backendIps(s)
   const res: RunMetrics = {
@@ -297,7 +348,8 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     backlogs: {},
     effective: {},
     pingRttMs: {},
-    loadCommand: ''
+    loadCommand: '',
+    srcIpsAtFront: []
   }
   try {
     for (const h of hosts) {
@@ -314,12 +366,31 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     // sysctls where each acts
     const kern = { cli: s.hosts.client, lb: s.hosts.proxy, app: s.hosts.backend }
     for (const h of hosts) await setSysctls(topo.ns[h]!, kernelSysctls(kern[h], sysctlAvailable).set)
-    if (lb) {
-      await link(runDir, topo, cli, CLIENT_IP, lb, [FRONT_IP], s.network.clientRttMs, 'hr0')
-      await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1')
+    const front = lb ?? app
+    if (addr.nat) {
+      // cli (10.200.3.x) -- nat (routes; masquerades the NAT hosts to 10.200.1.1) -- front
+      const nat = `hr-lab-${runId}-nat`
+      await must('ip', ['netns', 'add', nat])
+      topo.extraNs.push(nat)
+      await must('ip', ['-n', nat, 'link', 'set', 'lo', 'up'])
+      await setSysctls(nat, { 'net.ipv4.ip_forward': '1' })
+      await link(runDir, topo, cli, CLI_BEHIND_NAT_IP, nat, [NAT_INSIDE_IP], 0, 'hr2')
+      for (const ip of [...addr.direct, ...addr.natHosts]) await must('ip', ['-n', cli, 'addr', 'add', `${ip}/24`, 'dev', 'hr2'])
+      await must('ip', ['-n', cli, 'route', 'add', 'default', 'via', NAT_INSIDE_IP])
+      await link(runDir, topo, nat, NAT_OUTSIDE_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0')
+      await must('ip', ['-n', front, 'route', 'add', '10.200.3.0/24', 'via', NAT_OUTSIDE_IP])
+      const first = addr.natHosts[0]!
+      const last = addr.natHosts[addr.natHosts.length - 1]!
+      const rules = `table ip hrlab {\n  chain post {\n    type nat hook postrouting priority srcnat;\n    ip saddr ${first}-${last} ip daddr 10.200.1.0/24 masquerade\n  }\n}\n`
+      writeFileSync(join(runDir, 'nat.nft'), rules)
+      await must('ip', ['netns', 'exec', nat, 'nft', '-f', join(runDir, 'nat.nft')])
+      topo.links.push(`nat: nftables masquerade of ${first}-${last} to ${NAT_OUTSIDE_IP}; ${addr.direct.join(', ')} routed unchanged`)
     } else {
-      await link(runDir, topo, cli, CLIENT_IP, app, [FRONT_IP], s.network.clientRttMs, 'hr0')
+      await link(runDir, topo, cli, CLIENT_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0')
+      const dev = s.network.clientRttMs > 0 ? 'hr0a' : 'hr0'
+      for (const ip of addr.direct) await must('ip', ['-n', cli, 'addr', 'add', `${ip}/24`, 'dev', dev])
     }
+    if (lb) await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1')
     for (const h of hosts) res.effective[h] = await readSysctls(topo.ns[h]!)
     if (s.network.clientRttMs > 0) res.pingRttMs['rtt_ms_client_lb'] = await pingRtt(cli, FRONT_IP, 22)
     if (lb && s.network.backendRttMs > 0) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22)
@@ -370,6 +441,8 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     const before: Partial<Record<Host, Record<string, number>>> = {}
     for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
     const t0 = Date.now()
+    const frontHost: Host = lb ? 'lb' : 'app'
+    const seenAtFront = new Set<string>()
     const sampleOnce = (): void => {
       const smp: LabSample = { t: (Date.now() - t0) / 1000, acceptq: {}, synq: {}, synSent: {}, timeWait: {}, timeWaitToBackend: 0, timeWaitBackendFromProxy: 0 }
       for (const h of hosts) {
@@ -379,7 +452,9 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         } catch {
           continue
         }
-        const x = sampleSockets(parseProcNetTcp(text), h === 'lb' ? ips : h === 'app' && lb ? [LB_BACK_IP] : [])
+        const rows = parseProcNetTcp(text)
+        if (h === frontHost) for (const r of rows) if (r.state !== 10 && r.localIp === FRONT_IP && r.localPort === FRONT_PORT) seenAtFront.add(r.remoteIp)
+        const x = sampleSockets(rows, h === 'lb' ? ips : h === 'app' && lb ? [LB_BACK_IP] : [])
         for (const [p, v] of Object.entries(x.acceptq)) smp.acceptq[`${h}_port${p}`] = v
         for (const [p, v] of Object.entries(x.synq)) smp.synq[`${h}_port${p}`] = v
         smp.synSent[h] = x.synSent
@@ -436,6 +511,9 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         const times = arrivalTimes(c.loadCurve, s.durationS, c.arrivals, 200_000)
         const arrivalsFile = join(runDir, 'arrivals.json')
         writeFileSync(arrivalsFile, JSON.stringify(times))
+        const sources = sourcesPerArrival(s, times.length)
+        const sourcesFile = sources ? join(runDir, 'sources.json') : null
+        if (sourcesFile) writeFileSync(sourcesFile, JSON.stringify(sources))
         const cfg: OpenLoopConfig = {
           host: FRONT_IP,
           port: FRONT_PORT,
@@ -444,9 +522,10 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           connectTimeoutS: c.connectTimeoutS,
           requestTimeoutS: c.requestTimeoutS,
           closesFirst: c.closesFirst,
-          hardStopS: capS
+          hardStopS: capS,
+          sourcesFile
         }
-        res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), one request each, hard stop ${capS} s`
+        res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), one request each, hard stop ${capS} s${sources ? `, source addresses bound round-robin: ${addr.direct.length ? addr.direct.join(' ') : ''}${addr.nat ? `${addr.direct.length ? '; ' : ''}behind NAT (share ${s.clients.natShare}): ${addr.natHosts.join(' ')}` : ''}` : ''}`
         process.env['HR_LAB_CFG'] = JSON.stringify(cfg)
         const cl = startInNs(runDir, 'openloop', cli, process.execPath, ['--input-type=module', '-e', OPEN_LOOP_CLIENT])
         delete process.env['HR_LAB_CFG']
@@ -480,6 +559,16 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       clearInterval(timer)
       sampleOnce()
     }
+
+    // the front's kernel keeps TCP metrics per peer address of every closed connection: short
+    // connections the 100 ms sampler missed show up there
+    const tm = await run('ip', ['-n', topo.ns[frontHost]!, 'tcp_metrics', 'show'])
+    for (const l of tm.stdout.split('\n')) {
+      const ip = l.split(' ')[0] ?? ''
+      if (/^10\.200\.[13]\.\d+$/.test(ip)) seenAtFront.add(ip)
+    }
+    res.metrics['clients.src_ips_at_front'] = seenAtFront.size
+    res.srcIpsAtFront = [...seenAtFront].sort()
 
     // kernel counter deltas per namespace
     for (const h of hosts) {
@@ -523,6 +612,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       if (a) await stopDaemon(runDir, a, 'SIGKILL', 500)
     }
     for (const h of hosts) if (topo.ns[h]) await removeNamespace(topo.ns[h]!)
+    for (const ns of topo.extraNs) await removeNamespace(ns)
     ;(res as RunMetrics & { links?: string[] }).links = topo.links
     if (!opts.keepFiles) rmSync(runDir, { recursive: true, force: true })
     else rmSync(join(runDir, 'owner.pid'), { force: true })
@@ -569,7 +659,8 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       links: (r0 as RunMetrics & { links?: string[] }).links ?? [],
       measured_ping_rtt_ms: pings,
       rtt_method: 'this kernel has no sch_netem, so a link with RTT > 0 is a pair of TUN devices joined by the lab delay link (python3, main/lab/delaylink.ts), which holds every packet rtt/2 in each direction; RTT measured as the TCP SYN -> RST round trip to a closed port (no ping binary needed)',
-      topology: h ? 'cli(10.200.1.1) -- (10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app' : 'cli(10.200.1.1) -- (10.200.1.2)app'
+      topology: (clientAddressing(s).nat ? 'cli(10.200.3.2, 10.200.3.10.., NAT hosts 10.200.3.100..) -- (10.200.3.1)nat(10.200.1.1) -- ' : `cli(10.200.1.1${clientAddressing(s).direct.length ? ', ' + clientAddressing(s).direct.join(', ') : ''}) -- `) + (h ? '(10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app' : '(10.200.1.2)app'),
+      client_src_ips_at_front: r0.srcIpsAtFront ?? []
     },
     proxy: h && plan
       ? {
@@ -643,7 +734,11 @@ export function effectiveScenario(
     e.haproxy.sourceIps = 1
     if (backendClose) e.haproxy.backendClosesFirst = backendClose
   }
-  e.clients.sourceIps = 1
+  // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
+  const a = clientAddressing(s)
+  e.clients.sourceIps = a.nat ? a.direct.length : Math.max(1, a.direct.length)
+  e.clients.natHosts = a.nat ? a.natHosts.length : s.clients.natHosts
+  if (!a.nat) e.clients.natShare = 0
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
   if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = pings['rtt_ms_client_lb']
   if (pings['rtt_ms_lb_app'] !== undefined) e.network.backendRttMs = pings['rtt_ms_lb_app']
@@ -677,9 +772,13 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (plan) d.push(...plan.deviations)
   if (s.haproxy && s.haproxy.version !== '2.6.12' && s.haproxy.version !== '2.x+') d.push(`HAProxy ${s.haproxy.version} requested, lab runs 2.6.12`)
   if (s.haproxy?.strictLimits === false) d.push('strict-limits off is not rendered (2.6 keeps it on)')
-  if (s.clients.sourceIps > 1) d.push(`${s.clients.sourceIps} client source IPs requested, lab uses 1`)
+  const a = clientAddressing(s)
+  if (s.clients.sourceIps > 1 && s.clients.mode === 'closed') d.push(`${s.clients.sourceIps} client source IPs requested, ab connects from 1`)
+  else if (s.clients.sourceIps > 90) d.push(`${s.clients.sourceIps} client source IPs requested, the lab binds 90`)
   if (s.haproxy && s.haproxy.sourceIps > 1) d.push(`${s.haproxy.sourceIps} HAProxy source IPs requested, lab uses 1`)
-  if (s.clients.natShare > 0) d.push('natShare is not reproduced')
+  if (s.clients.natShare > 0 && !a.nat) d.push('natShare is not reproduced in the closed loop (ab connects from one address)')
+  if (a.nat && s.clients.natHosts > 100) d.push(`${s.clients.natHosts} hosts behind the NAT requested, the lab uses 100`)
+  if (a.nat && s.hosts.proxy.twRecycle === 1) d.push('tcp_tw_recycle does not exist on this kernel: NAT changes only the port space and TIME_WAIT tuples at the front, no PAWS drops')
   if (s.network.jitterMs > 0) d.push('jitter is not reproduced')
   if (s.clients.requestsPerConnection > 1 || s.clients.keepAlive) d.push('one request per connection (keep-alive clients not reproduced)')
   if (s.clients.thinkTimeS > 0) d.push('think time is not reproduced')

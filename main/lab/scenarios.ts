@@ -240,6 +240,33 @@ function serverKeepAlive(): Scenario {
   return s
 }
 
+/**
+ * Client source IPs: the client host has a port range of 50 and closes first (TIME_WAIT on its
+ * side), 40 conn/s for 3 s = 120 connections. One address runs out of ports after 50; the open-loop
+ * client binds `ips` addresses round-robin (50 ports each).
+ */
+function clientIps(ips: number): Scenario {
+  const s = open(base(`client-ports-50-source-ips-${ips}`), 40, 3)
+  s.drainS = 10
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.hosts.client.ipLocalPortRange = [40000, 40049]
+  s.haproxy!.globalMaxconn = 1000
+  s.clients.sourceIps = ips
+  return s
+}
+
+/** Clients behind NAT: half of the connections from 4 hosts masqueraded by a `nat` namespace, the rest from 2 routed addresses. */
+function clientsNat(): Scenario {
+  const s = open(base('clients-nat-share-0.5'), 40, 3)
+  s.drainS = 10
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.clients.sourceIps = 2
+  s.clients.natShare = 0.5
+  s.clients.natHosts = 4
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -265,6 +292,9 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
     { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
     { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },
-    { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() }
+    { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },
+    { id: 'client-ports-50-source-ips-1', what: 'Client port range of 50, the client closes first (TIME_WAIT on its side), 40 conn/s for 3 s from one source address', scenario: clientIps(1) },
+    { id: 'client-ports-50-source-ips-4', what: 'The same from 4 client source addresses (10.200.1.10-13 on the client side of the link, bound round-robin by the open-loop client; `ab` cannot bind, so closed-loop rows stay at 1)', scenario: clientIps(4) },
+    { id: 'clients-nat-share-0.5', what: 'Clients behind NAT: half of 120 connections from 4 hosts that a `nat` namespace masquerades (nftables) to one address, the rest from 2 routed addresses: HAProxy sees 3 client addresses. This kernel has no `tcp_tw_recycle`, so NAT changes only the (src, dst, dport) tuples at the proxy, no PAWS drops', scenario: clientsNat() }
   ]
 }
