@@ -2,7 +2,7 @@
  * A latency distribution on a log time axis, as the share of requests per bin, several runs
  * side by side. Reference lines at 1 s and 3 s mark where SYN retransmissions land.
  */
-import { ChartExport } from './ChartExport'
+import { ChartCaption } from './ChartCaption'
 import { useMemo } from 'react'
 import { max, scaleLinear, scaleLog } from 'd3'
 import { useAxes } from './useAxes'
@@ -44,20 +44,7 @@ export function HistogramChart(props: { title: string; width: number; height: nu
   const { xRef, yRef } = useAxes(x, y, { xTicks: 6, xFormat: '~s', yTicks: 4, yFormat: '.0%' })
   return (
     <figure className="chart" aria-label={props.title}>
-      <figcaption>
-        <span className="chart-title">{props.title}</span>
-        <ChartExport title={props.title} />
-        <span className="legend">
-          {series.map((s) => (
-            <span key={s.key} className={`legend-item ${s.className}`}>
-              <svg width="10" height="10" aria-hidden="true">
-                <rect width="10" height="10" className="swatch" />
-              </svg>
-              {s.label}
-            </span>
-          ))}
-        </span>
-      </figcaption>
+      <ChartCaption title={props.title} items={series} swatch="box" />
       <svg width={width} height={height} role="img" aria-label={`${props.title} distribution`} data-testid={`chart-${props.title}`}>
         <g transform={`translate(${M.left},${M.top})`}>
           <g ref={yRef} className="axis axis-y" />

@@ -1,5 +1,5 @@
 /** Stacked areas over time (failures by cause). d3 computes the stack; React renders it. */
-import { ChartExport } from './ChartExport'
+import { ChartCaption } from './ChartCaption'
 import { useMemo } from 'react'
 import { area, max, scaleLinear, stack } from 'd3'
 import { useAxes } from './useAxes'
@@ -37,20 +37,7 @@ export function StackedAreaChart(props: { title: string; yLabel: string; width: 
   const { xRef, yRef } = useAxes(x, y, { xTicks: Math.max(2, Math.floor(innerW / 80)), yTicks: 4 })
   return (
     <figure className="chart" aria-label={props.title}>
-      <figcaption>
-        <span className="chart-title">{props.title}</span>
-        <ChartExport title={props.title} />
-        <span className="legend">
-          {series.map((s) => (
-            <span key={s.key} className={`legend-item ${s.className}`}>
-              <svg width="10" height="10" aria-hidden="true">
-                <rect width="10" height="10" className="swatch" />
-              </svg>
-              {s.label}
-            </span>
-          ))}
-        </span>
-      </figcaption>
+      <ChartCaption title={props.title} items={series} swatch="box" />
       <svg width={width} height={height} role="img" aria-label={`${props.title} over time`} data-testid={`chart-${props.title}`}>
         <g transform={`translate(${M.left},${M.top})`}>
           <g ref={yRef} className="axis axis-y" />

@@ -3,7 +3,7 @@
  * the SVG; the only DOM-touching d3 (axes) runs through refs in useEffect (style.md 12).
  * Receives data and size as props and never fetches. Hover shows the values at that second.
  */
-import { ChartExport } from './ChartExport'
+import { ChartCaption } from './ChartCaption'
 import { useMemo, useState } from 'react'
 import { bisector, line, max, scaleLinear } from 'd3'
 import { useAxes } from './useAxes'
@@ -66,20 +66,7 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
 
   return (
     <figure className="chart" aria-label={props.title}>
-      <figcaption>
-        <span className="chart-title">{props.title}</span>
-        <ChartExport title={props.title} />
-        <span className="legend">
-          {series.map((s) => (
-            <span key={s.key} className={`legend-item ${s.className}`}>
-              <svg width="14" height="8" aria-hidden="true">
-                <line x1="0" y1="4" x2="14" y2="4" className={`stroke ${s.dashed ? 'dashed' : ''}`} />
-              </svg>
-              {s.label}
-            </span>
-          ))}
-        </span>
-      </figcaption>
+      <ChartCaption title={props.title} items={series} swatch="line" />
       <svg width={width} height={height} role="img" aria-label={`${props.title} over time`} data-testid={`chart-${props.title}`}>
         <g transform={`translate(${M.left},${M.top})`}>
           <g ref={yAxisRef} className="axis axis-y" />
