@@ -156,6 +156,48 @@ const EV_CLIENT_START = 27
 const EV_NGINX_UPSTREAM = 28
 const EV_FIFO = 29
 
+// conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
+// Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
+const REC_BYTES = 128
+// Int32 view, record at c << 5
+const I32_GEN = 0 // generation: bumped on alloc and release; events carry it
+const I32_PEER = 1 // the other row of a proxied pair (client <-> upstream, fcgi -> front), -1 if none
+const I32_REQ_LEFT = 2
+const I32_REQ_SEQ = 3
+const I32_PORT = 4
+const I32_IP = 5
+const I32_CHILD = 6 // nginx -> php-fpm connection of a backend-side request (the fcgi row), -1 if none
+// Int16 view, record at c << 6 (bytes 28-43)
+const I16_L = 14 // listener index
+const I16_SERVER = 15
+const I16_SYN_IDX = 16
+const I16_SYNACK_IDX = 17
+const I16_RTX = 18
+const I16_POOL = 19
+const I16_NAT_HOST = 20
+const I16_AWAIT_RESP = 21
+// Int8 view, record at c << 7 (bytes 44-53)
+const I8_ROLE = 44
+const I8_INI = 45
+const I8_SRV = 46
+const I8_HAS_DATA = 47
+const I8_YOUNG = 48
+const I8_RETRANSMITTED = 49
+const I8_TRIES = 50
+const I8_WAITING = 51
+const I8_TIMERS = 52 // lazily armed timers: 1 connect timeout, 2 SYN-ACK retransmit
+const I8_WAITED_ACCEPT = 53
+// Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
+// timers (SYN sent time, give-up, request-sock creation, handshake completion)
+const F64_START = 8
+const F64_EST_AT = 9
+const F64_SYN_AT = 10
+const F64_GIVE_UP = 11
+const F64_REQ_START = 12
+const F64_CONN_START = 13
+const F64_QUEUED_AT = 14
+const F64_REQ_AT = 15
+
 const CAUSE_INDEX: Record<FailureCause, number> = Object.fromEntries(FAILURE_CAUSES.map((c, i) => [c, i])) as Record<FailureCause, number>
 const C_CONNECT_TIMEOUT = CAUSE_INDEX.connect_timeout
 const C_TIMEOUT = CAUSE_INDEX.timeout
@@ -388,45 +430,18 @@ export class Model {
   private cFailed!: Float64Array
   private cFailedBy!: Float64Array[]
 
-  // conn rows
+  // conn rows: one 128-byte record per connection (two cache lines, instead of one line in
+  // each of ~30 per-field arrays), read through four views of one buffer. Record c starts at
+  // i32 index c << 5, i16 index c << 6, i8 index c << 7 and f64 index c << 4; the I32_ / I16_ /
+  // I8_ / F64_ constants (top of this file) are the field offsets within each view, with the
+  // same widths and signedness as the per-field arrays they replace (stores wrap the same way).
   private cap = 0
   private free: number[] = []
   private next = 0
-  private cGen = new Int32Array(0)
-  private cRole = new Int8Array(0)
-  private cIni = new Int8Array(0)
-  private cSrv = new Int8Array(0)
-  private cL = new Int16Array(0)
-  private cPeer = new Int32Array(0)
-  private cSynIdx = new Int16Array(0)
-  private cSynackIdx = new Int16Array(0)
-  private cRtx = new Int16Array(0)
-  private cStart = new Float64Array(0)
-  private cReqStart = new Float64Array(0)
-  private cConnStart = new Float64Array(0)
-  private cHasData = new Int8Array(0)
-  private cYoung = new Int8Array(0)
-  private cRetransmitted = new Int8Array(0)
-  private cReqLeft = new Int32Array(0)
-  private cServer = new Int16Array(0)
-  private cPort = new Int32Array(0)
-  private cPool = new Int16Array(0)
-  private cTries = new Int8Array(0)
-  private cNatHost = new Int16Array(0)
-  private cIp = new Int32Array(0)
-  private cWaiting = new Int8Array(0)
-  private cAwaitResp = new Int16Array(0)
-  private cReqSeq = new Int32Array(0)
-  private cQueuedAt = new Float64Array(0)
-  /** Lazily armed timers: SYN sent time, give-up, request-sock creation, handshake completion. */
-  private cSynAt = new Float64Array(0)
-  private cGiveUp = new Float64Array(0)
-  private cReqAt = new Float64Array(0)
-  private cEstAt = new Float64Array(0)
-  private cTimers = new Int8Array(0)
-  /** nginx -> php-fpm connection of a backend-side request (the fcgi row), -1 if none. */
-  private cChild = new Int32Array(0)
-  private cWaitedAccept = new Int8Array(0)
+  private i32 = new Int32Array(0)
+  private i16 = new Int16Array(0)
+  private i8 = new Int8Array(0)
+  private f64 = new Float64Array(0)
 
   // clients
   private offered = 0
@@ -534,13 +549,13 @@ export class Model {
     if (tok !== this.reqTok(c)) return false
     switch (kind) {
       case EV_REQ_TIMEOUT:
-        return this.cIni[c] !== I_DONE
+        return this.i8[(c << 7) + I8_INI] !== I_DONE
       case EV_HTTP_REQ_TIMEOUT:
-        return this.cSrv[c] === S_ACCEPTED && !this.cHasData[c]
+        return this.i8[(c << 7) + I8_SRV] === S_ACCEPTED && !this.i8[(c << 7) + I8_HAS_DATA]
       case EV_QUEUE_TIMEOUT:
-        return this.cWaiting[c] === 1
+        return this.i8[(c << 7) + I8_WAITING] === 1
       default:
-        return this.cIni[c] === I_EST
+        return this.i8[(c << 7) + I8_INI] === I_EST
     }
   }
 
@@ -705,44 +720,12 @@ export class Model {
 
   // ---------------------------------------------------------------- conn rows --
   private grow(n: number): void {
-    const g = <T extends Int8Array | Int16Array | Int32Array | Float64Array>(a: T, C: new (n: number) => T): T => {
-      const b = new C(n)
-      b.set(a)
-      return b
-    }
-    this.cGen = g(this.cGen, Int32Array)
-    this.cRole = g(this.cRole, Int8Array)
-    this.cIni = g(this.cIni, Int8Array)
-    this.cSrv = g(this.cSrv, Int8Array)
-    this.cL = g(this.cL, Int16Array)
-    this.cPeer = g(this.cPeer, Int32Array)
-    this.cSynIdx = g(this.cSynIdx, Int16Array)
-    this.cSynackIdx = g(this.cSynackIdx, Int16Array)
-    this.cRtx = g(this.cRtx, Int16Array)
-    this.cStart = g(this.cStart, Float64Array)
-    this.cReqStart = g(this.cReqStart, Float64Array)
-    this.cConnStart = g(this.cConnStart, Float64Array)
-    this.cHasData = g(this.cHasData, Int8Array)
-    this.cYoung = g(this.cYoung, Int8Array)
-    this.cRetransmitted = g(this.cRetransmitted, Int8Array)
-    this.cReqLeft = g(this.cReqLeft, Int32Array)
-    this.cServer = g(this.cServer, Int16Array)
-    this.cPort = g(this.cPort, Int32Array)
-    this.cPool = g(this.cPool, Int16Array)
-    this.cTries = g(this.cTries, Int8Array)
-    this.cNatHost = g(this.cNatHost, Int16Array)
-    this.cIp = g(this.cIp, Int32Array)
-    this.cWaiting = g(this.cWaiting, Int8Array)
-    this.cAwaitResp = g(this.cAwaitResp, Int16Array)
-    this.cReqSeq = g(this.cReqSeq, Int32Array)
-    this.cQueuedAt = g(this.cQueuedAt, Float64Array)
-    this.cSynAt = g(this.cSynAt, Float64Array)
-    this.cGiveUp = g(this.cGiveUp, Float64Array)
-    this.cReqAt = g(this.cReqAt, Float64Array)
-    this.cEstAt = g(this.cEstAt, Float64Array)
-    this.cTimers = g(this.cTimers, Int8Array)
-    this.cChild = g(this.cChild, Int32Array)
-    this.cWaitedAccept = g(this.cWaitedAccept, Int8Array)
+    const buf = new ArrayBuffer(n * REC_BYTES)
+    new Uint8Array(buf).set(new Uint8Array(this.f64.buffer, 0, this.cap * REC_BYTES))
+    this.i32 = new Int32Array(buf)
+    this.i16 = new Int16Array(buf)
+    this.i8 = new Int8Array(buf)
+    this.f64 = new Float64Array(buf)
     this.cap = n
   }
 
@@ -753,40 +736,40 @@ export class Model {
       if (this.next === this.cap) this.grow(this.cap * 2)
       c = this.next++
     }
-    this.cGen[c] = (this.cGen[c]! + 1) & 0x3fffffff
-    this.cRole[c] = role
-    this.cIni[c] = I_NONE
-    this.cSrv[c] = S_NONE
-    this.cPeer[c] = -1
-    this.cSynIdx[c] = 0
-    this.cSynackIdx[c] = 0
-    this.cRtx[c] = 0
-    this.cHasData[c] = 0
-    this.cYoung[c] = 0
-    this.cRetransmitted[c] = 0
-    this.cReqLeft[c] = 0
-    this.cServer[c] = -1
-    this.cPort[c] = -1
-    this.cPool[c] = -1
-    this.cTries[c] = 0
-    this.cNatHost[c] = -1
-    this.cIp[c] = -1
-    this.cWaiting[c] = 0
-    this.cAwaitResp[c] = 0
-    this.cEstAt[c] = 0
-    this.cTimers[c] = 0
-    this.cChild[c] = -1
+    this.i32[(c << 5) + I32_GEN] = (this.i32[(c << 5) + I32_GEN]! + 1) & 0x3fffffff
+    this.i8[(c << 7) + I8_ROLE] = role
+    this.i8[(c << 7) + I8_INI] = I_NONE
+    this.i8[(c << 7) + I8_SRV] = S_NONE
+    this.i32[(c << 5) + I32_PEER] = -1
+    this.i16[(c << 6) + I16_SYN_IDX] = 0
+    this.i16[(c << 6) + I16_SYNACK_IDX] = 0
+    this.i16[(c << 6) + I16_RTX] = 0
+    this.i8[(c << 7) + I8_HAS_DATA] = 0
+    this.i8[(c << 7) + I8_YOUNG] = 0
+    this.i8[(c << 7) + I8_RETRANSMITTED] = 0
+    this.i32[(c << 5) + I32_REQ_LEFT] = 0
+    this.i16[(c << 6) + I16_SERVER] = -1
+    this.i32[(c << 5) + I32_PORT] = -1
+    this.i16[(c << 6) + I16_POOL] = -1
+    this.i8[(c << 7) + I8_TRIES] = 0
+    this.i16[(c << 6) + I16_NAT_HOST] = -1
+    this.i32[(c << 5) + I32_IP] = -1
+    this.i8[(c << 7) + I8_WAITING] = 0
+    this.i16[(c << 6) + I16_AWAIT_RESP] = 0
+    this.f64[(c << 4) + F64_EST_AT] = 0
+    this.i8[(c << 7) + I8_TIMERS] = 0
+    this.i32[(c << 5) + I32_CHILD] = -1
     return c
   }
 
   private release(c: number): void {
-    this.cGen[c] = (this.cGen[c]! + 1) & 0x3fffffff
-    this.cIni[c] = I_DONE
+    this.i32[(c << 5) + I32_GEN] = (this.i32[(c << 5) + I32_GEN]! + 1) & 0x3fffffff
+    this.i8[(c << 7) + I8_INI] = I_DONE
     this.free.push(c)
   }
 
   private at(time: number, kind: number, c: number): void {
-    this.q.schedule(time, 0, kind, c, c >= 0 ? this.cGen[c]! : 0)
+    this.q.schedule(time, 0, kind, c, c >= 0 ? this.i32[(c << 5) + I32_GEN]! : 0)
   }
 
   /** Base one-way delay per hop (0: client <-> front, 1: proxy <-> backend) and the network jitter span (s). */
@@ -800,7 +783,7 @@ export class Model {
   }
 
   private owdOf(c: number): number {
-    const r = this.cRole[c]!
+    const r = this.i8[(c << 7) + I8_ROLE]!
     if (r === ROLE_CLIENT) return this.owd(0)
     if (r === ROLE_UPSTREAM) return this.owd(1)
     return MIN_OWD_S + this.rJit.next() * HOST_JITTER_S // nginx -> php-fpm on the same host
@@ -808,7 +791,7 @@ export class Model {
 
   /** Host index of the connection's initiator. */
   private iniHost(c: number): Host {
-    const r = this.cRole[c]!
+    const r = this.i8[(c << 7) + I8_ROLE]!
     return this.hosts[r === ROLE_CLIENT ? 0 : r === ROLE_UPSTREAM ? 1 : 2]!
   }
 
@@ -908,14 +891,14 @@ export class Model {
     const c = this.alloc(ROLE_CLIENT)
     this.offered++
     this.bump(this.cOffered)
-    this.cReqLeft[c] = cl.keepAlive ? cl.requestsPerConnection : 1
+    this.i32[(c << 5) + I32_REQ_LEFT] = cl.keepAlive ? cl.requestsPerConnection : 1
     // requests count when the connection attempt starts (ab -n counts attempts)
     this.requests++
     this.flight(1)
-    this.cConnStart[c] = this.q.now
-    this.cReqStart[c] = this.q.now
-    this.cReqSeq[c] = 0
-    if (cl.natShare > 0 && this.rNat.next() < cl.natShare) this.cNatHost[c] = Math.floor(this.rNat.next() * this.natTs.length)
+    this.f64[(c << 4) + F64_CONN_START] = this.q.now
+    this.f64[(c << 4) + F64_REQ_START] = this.q.now
+    this.i32[(c << 5) + I32_REQ_SEQ] = 0
+    if (cl.natShare > 0 && this.rNat.next() < cl.natShare) this.i16[(c << 6) + I16_NAT_HOST] = Math.floor(this.rNat.next() * this.natTs.length)
     // client source port: per (src IP, front) tuple, active + TIME_WAIT
     const ip = this.offered % this.clientIpBusy.length
     const ck = this.s.hosts.client
@@ -927,84 +910,84 @@ export class Model {
       return
     }
     this.clientIpBusy[ip]!++
-    this.cIp[c] = ip
+    this.i32[(c << 5) + I32_IP] = ip
     if (cl.requestTimeoutS != null) this.timer(EV_REQ_TIMEOUT, cl.requestTimeoutS, c, this.reqTok(c))
     if (!this.proxyUp) {
       // nothing listens: SYN answered by RST
       this.hit('proxy-not-started')
-      this.q.schedule(this.q.now + 2 * this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + C_REFUSED)
-      this.cAwaitResp[c] = 1
+      this.q.schedule(this.q.now + 2 * this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.i32[(c << 5) + I32_GEN]! * 32 + C_REFUSED)
+      this.i16[(c << 6) + I16_AWAIT_RESP] = 1
       return
     }
     this.openTcp(c, this.front, cl.connectTimeoutS)
   }
 
   private reqTok(c: number): number {
-    return ((this.cGen[c]! & 0xffff) << 12) | (this.cReqSeq[c]! & 0xfff)
+    return ((this.i32[(c << 5) + I32_GEN]! & 0xffff) << 12) | (this.i32[(c << 5) + I32_REQ_SEQ]! & 0xfff)
   }
 
   /** Start a TCP handshake from the initiator of `c` to listener L. */
   private openTcp(c: number, L: Listener, connectTimeout: number | null): void {
-    this.cL[c] = L.index
-    this.cIni[c] = I_SYN_SENT
-    this.cStart[c] = this.q.now
+    this.i16[(c << 6) + I16_L] = L.index
+    this.i8[(c << 7) + I8_INI] = I_SYN_SENT
+    this.f64[(c << 4) + F64_START] = this.q.now
     this.synSent++
-    if (this.synSent > this.maxSynSent && this.cRole[c] === ROLE_CLIENT) this.maxSynSent = this.synSent
+    if (this.synSent > this.maxSynSent && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.maxSynSent = this.synSent
     if (L.unix) return
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
     const ih = this.iniHost(c)
-    this.cSynAt[c] = this.q.now
-    this.cGiveUp[c] = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
+    this.f64[(c << 4) + F64_SYN_AT] = this.q.now
+    this.f64[(c << 4) + F64_GIVE_UP] = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
     // A SYN that gets a SYN-ACK needs neither the retransmit timer nor the connect timeout:
     // both are armed (as the kernel armed them when the SYN left) only once a SYN is dropped.
-    if (this.cGiveUp[c] < 4 * MIN_OWD_S + (this.cRole[c] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
+    if (this.f64[(c << 4) + F64_GIVE_UP] < 4 * MIN_OWD_S + (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
   }
 
   /** The SYN of c was dropped: arm the retransmit timer (from when it was sent) and, once, the give-up. */
   private armSynTimers(c: number): void {
     const ih = this.iniHost(c)
-    const k = this.cSynIdx[c]!
-    if (k + 1 < ih.syn.length) this.at(timerAt(this.cSynAt[c]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel), EV_SYN_TIMER, c)
-    if (!(this.cTimers[c]! & 1)) {
-      this.cTimers[c]! |= 1
-      this.at(this.cStart[c]! + this.cGiveUp[c]!, EV_CONNECT_TIMEOUT, c)
+    const k = this.i16[(c << 6) + I16_SYN_IDX]!
+    if (k + 1 < ih.syn.length) this.at(timerAt(this.f64[(c << 4) + F64_SYN_AT]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel), EV_SYN_TIMER, c)
+    if (!(this.i8[(c << 7) + I8_TIMERS]! & 1)) {
+      this.i8[(c << 7) + I8_TIMERS]! |= 1
+      this.at(this.f64[(c << 4) + F64_START]! + this.f64[(c << 4) + F64_GIVE_UP]!, EV_CONNECT_TIMEOUT, c)
     }
   }
 
   private onSynTimer(c: number): void {
-    if (this.cIni[c] !== I_SYN_SENT) return
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     const ih = this.iniHost(c)
-    const k = ++this.cSynIdx[c]!
+    const k = ++this.i16[(c << 6) + I16_SYN_IDX]!
     ih.counters.TCPSynRetrans++
-    this.cRetransmitted[c] = 1
-    this.cSynAt[c] = this.q.now
+    this.i8[(c << 7) + I8_RETRANSMITTED] = 1
+    this.f64[(c << 4) + F64_SYN_AT] = this.q.now
     if (this.logOn) this.logEv(`syn-retransmit conn=${c} n=${k}`)
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
   }
 
   private onConnectTimeout(c: number): void {
-    if (this.cIni[c] !== I_SYN_SENT) return
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     // the SYN-ACK already reached the initiator (handshake event pending): connected
-    if (this.cEstAt[c]! > 0 && this.cEstAt[c]! <= this.q.now) return
-    const r = this.cRole[c]!
+    if (this.f64[(c << 4) + F64_EST_AT]! > 0 && this.f64[(c << 4) + F64_EST_AT]! <= this.q.now) return
+    const r = this.i8[(c << 7) + I8_ROLE]!
     if (this.logOn) this.logEv(`connect-timeout conn=${c} role=${r}`)
     if (r === ROLE_CLIENT) {
       this.clientFail(c, C_CONNECT_TIMEOUT) // also leaves SYN-SENT
       return
     }
-    this.cIni[c] = I_DONE
+    this.i8[(c << 7) + I8_INI] = I_DONE
     this.synSent--
     if (r === ROLE_UPSTREAM) {
       this.upstreamFailed(c, 'connect')
     } else {
       // nginx -> php-fpm TCP: fastcgi_connect_timeout -> 504
-      if (this.cSrv[c] === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
-      const front = this.cPeer[c]!
-      const sv = this.servers[this.cServer[c]!]!
+      if (this.i8[(c << 7) + I8_SRV] === S_REQ) this.removeReq(c, this.listeners[this.i16[(c << 6) + I16_L]!]!)
+      const front = this.i32[(c << 5) + I32_PEER]!
+      const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
       sv.fds--
       this.release(c)
       if (front >= 0) {
-        this.cChild[front] = -1
+        this.i32[(front << 5) + I32_CHILD] = -1
         this.backendRespond(front, 504)
       }
     }
@@ -1013,14 +996,14 @@ export class Model {
   // ------------------------------------------------------------------ kernel --
   /** SYN arrives at the listener of c. */
   private onSyn(c: number): void {
-    if (this.cIni[c] !== I_SYN_SENT || this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) return
-    const L = this.listeners[this.cL[c]!]!
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT || this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) return
+    const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     const H = this.hosts[L.host]!
     const k = H.k
     const ctr = H.counters
     // tcp_tw_recycle (<= 4.11): PAWS check against the NAT address's cached timestamp
-    if (k.twRecycle === 1 && H.t.twRecycle && k.timestamps === 1 && this.cRole[c] === ROLE_CLIENT && this.cNatHost[c]! >= 0) {
-      const ts = this.natTs[this.cNatHost[c]!]! + this.q.now * 1000
+    if (k.twRecycle === 1 && H.t.twRecycle && k.timestamps === 1 && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && this.i16[(c << 6) + I16_NAT_HOST]! >= 0) {
+      const ts = this.natTs[this.i16[(c << 6) + I16_NAT_HOST]!]! + this.q.now * 1000
       if (this.q.now - H.pawsAt < TIME_WAIT_S && ts < H.pawsTs) {
         ctr.PAWSPassive++
         ctr.ListenDrops++
@@ -1061,23 +1044,23 @@ export class Model {
     }
     if (wantCookie) {
       ctr.SyncookiesSent++
-      this.cSrv[c] = S_COOKIE
+      this.i8[(c << 7) + I8_SRV] = S_COOKIE
       if (this.logOn) this.logEv(`syn-cookie conn=${c} L=${L.id}`)
     } else {
       L.synq++
       L.young++
-      this.cYoung[c] = 1
-      this.cSrv[c] = S_REQ
-      this.cSynackIdx[c] = 0
+      this.i8[(c << 7) + I8_YOUNG] = 1
+      this.i8[(c << 7) + I8_SRV] = S_REQ
+      this.i16[(c << 6) + I16_SYNACK_IDX] = 0
       if (L.synq > L.maxSynq) L.maxSynq = L.synq
       this.level(L.colSynq!, L.synq)
       // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
-      this.cReqAt[c] = this.q.now
+      this.f64[(c << 4) + F64_REQ_AT] = this.q.now
       if (this.logOn) this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
     }
     // SYN-ACK reaches the initiator at t1 (connect() returns), its ACK + request reach us d2 later
     const t1 = this.q.now + this.owdOf(c)
-    this.cEstAt[c] = t1
+    this.f64[(c << 4) + F64_EST_AT] = t1
     this.at(t1 + this.owdOf(c), EV_SYNACK, c)
   }
 
@@ -1086,9 +1069,9 @@ export class Model {
    * source IP or the shared NAT address, HAProxy's source IP, nginx for php-fpm.
    */
   private peerOf(c: number): number {
-    const r = this.cRole[c]!
-    if (r === ROLE_CLIENT) return this.cNatHost[c]! >= 0 ? this.s.clients.sourceIps : Math.max(0, this.cIp[c]!)
-    if (r === ROLE_UPSTREAM) return Math.max(0, this.cPool[c]!)
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    if (r === ROLE_CLIENT) return this.i16[(c << 6) + I16_NAT_HOST]! >= 0 ? this.s.clients.sourceIps : Math.max(0, this.i32[(c << 5) + I32_IP]!)
+    if (r === ROLE_UPSTREAM) return Math.max(0, this.i16[(c << 6) + I16_POOL]!)
     return 0
   }
 
@@ -1098,7 +1081,7 @@ export class Model {
    * The cache's 1 h expiry and hash-bucket eviction are not modelled.
    */
   private markProven(c: number): void {
-    this.listeners[this.cL[c]!]!.proven[this.peerOf(c)] = 1
+    this.listeners[this.i16[(c << 6) + I16_L]!]!.proven[this.peerOf(c)] = 1
   }
 
   private overflowHit(L: Listener): void {
@@ -1112,22 +1095,22 @@ export class Model {
    * returned, the request was written) and its ACK plus request segment reach the listener now.
    */
   private onSynack(c: number): void {
-    if (this.cIni[c] !== I_SYN_SENT) return
-    const t1 = this.cEstAt[c]!
-    this.cIni[c] = I_EST
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
+    const t1 = this.f64[(c << 4) + F64_EST_AT]!
+    this.i8[(c << 7) + I8_INI] = I_EST
     this.synSent--
-    const connectS = t1 - this.cStart[c]!
-    if (this.cRole[c] === ROLE_CLIENT) {
+    const connectS = t1 - this.f64[(c << 4) + F64_START]!
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
       this.connected++
-      if (this.cRetransmitted[c]) this.retriedConnects++
-      this.cReqStart[c] = t1
+      if (this.i8[(c << 7) + I8_RETRANSMITTED]) this.retriedConnects++
+      this.f64[(c << 4) + F64_REQ_START] = t1
     }
     if (this.logOn) this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}`)
     this.onAck(c, true)
     // a dropped ACK is followed microseconds later by the request segment: a second attempt
-    if (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) {
-      const H = this.hosts[this.listeners[this.cL[c]!]!.host]!
+    if (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) {
+      const H = this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!
       H.counters.ListenOverflows++
       H.counters.ListenDrops++
     }
@@ -1135,11 +1118,11 @@ export class Model {
 
   /** Final ACK (pure) at the listener. */
   private onAck(c: number, withData: boolean): void {
-    const st = this.cSrv[c]!
-    const L = this.listeners[this.cL[c]!]!
+    const st = this.i8[(c << 7) + I8_SRV]!
+    const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     if (st === S_ACCEPTQ || st === S_ACCEPTED) {
-      if (withData && !this.cHasData[c]) {
-        this.cHasData[c] = 1
+      if (withData && !this.i8[(c << 7) + I8_HAS_DATA]) {
+        this.i8[(c << 7) + I8_HAS_DATA] = 1
         if (st === S_ACCEPTED) this.onRequestData(c)
       }
       return
@@ -1159,27 +1142,27 @@ export class Model {
       if (H.k.abortOnOverflow === 1 && st === S_REQ) {
         H.counters.EmbryonicRsts++
         this.removeReq(c, L)
-        this.cSrv[c] = S_GONE
+        this.i8[(c << 7) + I8_SRV] = S_GONE
         if (this.logOn) this.logEv(`ack-overflow reset conn=${c} L=${L.id}`)
         this.initiatorReset(c)
         return
       }
       if (this.logOn) this.logEv(`ack-overflow drop conn=${c} L=${L.id} data=${withData ? 1 : 0}`)
-      if (withData && this.cRtx[c] === 0) this.armDataRtx(c)
-      if (st === S_REQ && !(this.cTimers[c]! & 2)) {
+      if (withData && this.i16[(c << 6) + I16_RTX] === 0) this.armDataRtx(c)
+      if (st === S_REQ && !(this.i8[(c << 7) + I8_TIMERS]! & 2)) {
         // request sock stays: its SYN-ACK retransmit timer (armed when it was created) matters now
-        this.cTimers[c]! |= 2
+        this.i8[(c << 7) + I8_TIMERS]! |= 2
         const sa = H.synack
-        this.at(timerAt(this.cReqAt[c]!, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
+        this.at(timerAt(this.f64[(c << 4) + F64_REQ_AT]!, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
       }
       return
     }
     // promote
     if (st === S_REQ) this.removeReq(c, L)
-    this.cSrv[c] = S_ACCEPTQ
-    if (withData) this.cHasData[c] = 1
-    L.push(c, this.cGen[c]!)
-    this.cQueuedAt[c] = this.q.now
+    this.i8[(c << 7) + I8_SRV] = S_ACCEPTQ
+    if (withData) this.i8[(c << 7) + I8_HAS_DATA] = 1
+    L.push(c, this.i32[(c << 5) + I32_GEN]!)
+    this.f64[(c << 4) + F64_QUEUED_AT] = this.q.now
     this.level(L.colAcceptq!, L.aqLen)
     if (this.logOn) this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
     this.wake(L)
@@ -1187,28 +1170,28 @@ export class Model {
 
   private removeReq(c: number, L: Listener): void {
     L.synq--
-    if (this.cYoung[c]) {
+    if (this.i8[(c << 7) + I8_YOUNG]) {
       L.young--
-      this.cYoung[c] = 0
+      this.i8[(c << 7) + I8_YOUNG] = 0
     }
   }
 
   private armDataRtx(c: number): void {
-    const n = this.cRtx[c]!
-    const rto0 = this.cRetransmitted[c] ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
+    const n = this.i16[(c << 6) + I16_RTX]!
+    const rto0 = this.i8[(c << 7) + I8_RETRANSMITTED] ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
     const delay = Math.min(120, rto0 * Math.pow(2, n))
-    this.cRtx[c] = n + 1
+    this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
     this.at(timerAt(this.q.now, delay, ih.wheel) + this.owdOf(c), EV_DATA_RTX, c)
   }
 
   private onDataRtx(c: number): void {
-    if (this.cIni[c] !== I_EST) return
-    if (this.cHasData[c]) return
-    const st = this.cSrv[c]!
+    if (this.i8[(c << 7) + I8_INI] !== I_EST) return
+    if (this.i8[(c << 7) + I8_HAS_DATA]) return
+    const st = this.i8[(c << 7) + I8_SRV]!
     if (st === S_REQ || st === S_COOKIE) {
       this.onAck(c, true)
-      if (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) this.armDataRtx(c)
+      if (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) this.armDataRtx(c)
       return
     }
     this.onAck(c, true)
@@ -1216,24 +1199,24 @@ export class Model {
 
   /** Server request-sock timer: SYN-ACK retransmit (client answers with a dup ACK) or expiry. */
   private onReqskTimer(c: number): void {
-    if (this.cSrv[c] !== S_REQ) return
-    const L = this.listeners[this.cL[c]!]!
+    if (this.i8[(c << 7) + I8_SRV] !== S_REQ) return
+    const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     const H = this.hosts[L.host]!
-    const n = ++this.cSynackIdx[c]!
-    if (this.cYoung[c]) {
+    const n = ++this.i16[(c << 6) + I16_SYNACK_IDX]!
+    if (this.i8[(c << 7) + I8_YOUNG]) {
       L.young--
-      this.cYoung[c] = 0
+      this.i8[(c << 7) + I8_YOUNG] = 0
     }
     if (n > H.k.synackRetries) {
       this.removeReq(c, L)
-      this.cSrv[c] = S_GONE
+      this.i8[(c << 7) + I8_SRV] = S_GONE
       if (this.logOn) this.logEv(`reqsk-expired conn=${c} L=${L.id}`)
       // the client's next segment meets a listener without request: RST
-      if (this.cIni[c] === I_EST) this.initiatorReset(c)
+      if (this.i8[(c << 7) + I8_INI] === I_EST) this.initiatorReset(c)
       return
     }
     if (this.logOn) this.logEv(`synack-retransmit conn=${c} n=${n}`)
-    if (this.cIni[c] === I_EST) {
+    if (this.i8[(c << 7) + I8_INI] === I_EST) {
       // client already established: its dup ACK retries the promotion one RTT later
       this.at(this.q.now + 2 * this.owdOf(c), EV_ACK, c)
     }
@@ -1244,21 +1227,21 @@ export class Model {
 
   /** The initiator of c gets a reset (ECONNRESET). */
   private initiatorReset(c: number): void {
-    if (this.cIni[c] !== I_EST) return
-    const r = this.cRole[c]!
+    if (this.i8[(c << 7) + I8_INI] !== I_EST) return
+    const r = this.i8[(c << 7) + I8_ROLE]!
     if (r === ROLE_CLIENT) this.clientFail(c, C_RESET)
     else if (r === ROLE_UPSTREAM) {
-      this.cIni[c] = I_DONE
+      this.i8[(c << 7) + I8_INI] = I_DONE
       this.upstreamFailed(c, 'reset')
     } else {
-      const front = this.cPeer[c]!
-      this.cIni[c] = I_DONE
-      const sv = this.servers[this.cServer[c]!]!
+      const front = this.i32[(c << 5) + I32_PEER]!
+      this.i8[(c << 7) + I8_INI] = I_DONE
+      const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
       sv.fds--
-      if (this.cSrv[c] === S_ACCEPTED) sv.busy--
+      if (this.i8[(c << 7) + I8_SRV] === S_ACCEPTED) sv.busy--
       this.release(c)
       if (front >= 0) {
-        this.cChild[front] = -1
+        this.i32[(front << 5) + I32_CHILD] = -1
         this.backendRespond(front, 502)
       }
     }
@@ -1296,9 +1279,9 @@ export class Model {
         return
       }
       const c = L.shift()
-      if (L.lastGen !== this.cGen[c] || this.cSrv[c] !== S_ACCEPTQ) continue // closed while queued
+      if (L.lastGen !== this.i32[(c << 5) + I32_GEN] || this.i8[(c << 7) + I8_SRV] !== S_ACCEPTQ) continue // closed while queued
       n++
-      this.cSrv[c] = S_ACCEPTED
+      this.i8[(c << 7) + I8_SRV] = S_ACCEPTED
       this.feconn++
       if (this.feconn > this.feMax) this.feMax = this.feconn
       this.fdUsed++
@@ -1309,7 +1292,7 @@ export class Model {
       this.level(this.cols.open_fds!, this.fdUsed)
       if (this.logOn) this.logEv(`haproxy-accept conn=${c} feconn=${this.feconn}`)
       if (this.s.haproxy!.mode === 'tcp') this.route(c)
-      else if (this.cHasData[c]) this.route(c)
+      else if (this.i8[(c << 7) + I8_HAS_DATA]) this.route(c)
       else this.timer(EV_HTTP_REQ_TIMEOUT, this.s.haproxy!.timeoutClientS, c, this.reqTok(c))
     }
   }
@@ -1328,10 +1311,10 @@ export class Model {
 
   /** Request bytes arrived on an accepted connection. */
   private onRequestData(c: number): void {
-    const r = this.cRole[c]!
-    const L = this.listeners[this.cL[c]!]!
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     if (r === ROLE_CLIENT && L.owner === 0) {
-      if (this.s.haproxy!.mode === 'http' && this.cWaiting[c] === 0 && this.cServer[c] < 0) this.route(c)
+      if (this.s.haproxy!.mode === 'http' && this.i8[(c << 7) + I8_WAITING] === 0 && this.i16[(c << 6) + I16_SERVER] < 0) this.route(c)
       return
     }
     // a backend process got the request
@@ -1357,7 +1340,7 @@ export class Model {
         return
       }
       this.hit('server-maxconn')
-      this.cWaiting[c] = 1
+      this.i8[(c << 7) + I8_WAITING] = 1
       this.beQueue.push(c)
       const ql = ++this.beQLive
       if (ql > this.beQmax) this.beQmax = ql
@@ -1407,15 +1390,15 @@ export class Model {
 
   /** Leave the backend queue (served, timed out, or the client went away). */
   private unqueue(c: number): void {
-    if (this.cWaiting[c] === 1) {
-      this.cWaiting[c] = 0
+    if (this.i8[(c << 7) + I8_WAITING] === 1) {
+      this.i8[(c << 7) + I8_WAITING] = 0
       this.beQLive--
     }
   }
 
   private assign(c: number, sIdx: number): void {
     const sv = this.servers[sIdx]!
-    this.cServer[c] = sIdx
+    this.i16[(c << 6) + I16_SERVER] = sIdx
     this.unqueue(c)
     sv.cur++
     sv.stot++
@@ -1428,14 +1411,14 @@ export class Model {
 
   private connectServer(c: number): void {
     const h = this.s.haproxy!
-    const sv = this.servers[this.cServer[c]!]!
+    const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
     // reuse an idle kept-alive server connection; http-reuse safe: not for a session's first request
     if (h.serverConnections === 'keep-alive') this.purgeIdle(sv)
-    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0 && this.cReqSeq[c]! > 0) {
+    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0 && this.i32[(c << 5) + I32_REQ_SEQ]! > 0) {
       const u = sv.idle.pop()!
       sv.idleAt.pop()
-      this.cPeer[u] = c
-      this.cPeer[c] = u
+      this.i32[(u << 5) + I32_PEER] = c
+      this.i32[(c << 5) + I32_PEER] = u
       // cHasData[u] stays 0 (cleared when it went idle): the EV_DATA below sets it and hands the
       // request to the backend (onAck -> onRequestData); setting it here made onAck skip that
       if (this.logOn) this.logEv(`reuse-server-conn conn=${c} up=${u}`)
@@ -1459,11 +1442,11 @@ export class Model {
       return
     }
     const u = this.alloc(ROLE_UPSTREAM)
-    this.cPort[u] = port
-    this.cPool[u] = poolIdx
-    this.cServer[u] = this.cServer[c]!
-    this.cPeer[u] = c
-    this.cPeer[c] = u
+    this.i32[(u << 5) + I32_PORT] = port
+    this.i16[(u << 6) + I16_POOL] = poolIdx
+    this.i16[(u << 6) + I16_SERVER] = this.i16[(c << 6) + I16_SERVER]!
+    this.i32[(u << 5) + I32_PEER] = c
+    this.i32[(c << 5) + I32_PEER] = u
     this.fdUsed++
     this.hosts[1]!.openFiles++
     this.level(this.cols.open_fds!, this.fdUsed)
@@ -1493,19 +1476,19 @@ export class Model {
 
   /** An upstream connect failed (timeout / reset / refused). */
   private upstreamFailed(u: number, why: 'connect' | 'reset'): void {
-    const c = this.cPeer[u]!
+    const c = this.i32[(u << 5) + I32_PEER]!
     this.closeUpstream(u, false)
-    if (c < 0 || this.cIni[c] !== I_EST) return
-    this.cPeer[c] = -1
+    if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) return
+    this.i32[(c << 5) + I32_PEER] = -1
     if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
     this.retryOrFail(c)
   }
 
   private retryOrFail(c: number): void {
     const h = this.s.haproxy!
-    const sv = this.servers[this.cServer[c]!]!
-    if (this.cTries[c]! < h.retries) {
-      this.cTries[c]!++
+    const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
+    if (this.i8[(c << 7) + I8_TRIES]! < h.retries) {
+      this.i8[(c << 7) + I8_TRIES]!++
       sv.wretr++
       this.beWretr++
       // turn-around delay min(timeout connect, 1 s) before retrying
@@ -1521,14 +1504,14 @@ export class Model {
   private onRetry(c: number): void {
     const h = this.s.haproxy!
     // option redispatch: the last retry may go to another server
-    if (h.redispatch && this.cTries[c] === h.retries && this.servers.length > 1) {
-      const other = this.pickServer(this.cServer[c]!)
+    if (h.redispatch && this.i8[(c << 7) + I8_TRIES] === h.retries && this.servers.length > 1) {
+      const other = this.pickServer(this.i16[(c << 6) + I16_SERVER]!)
       if (other >= 0) {
-        const sv = this.servers[this.cServer[c]!]!
+        const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
         sv.cur--
         sv.wredis++
         this.beCur--
-        this.dequeue(this.cServer[c]!)
+        this.dequeue(this.i16[(c << 6) + I16_SERVER]!)
         this.assign(c, other)
         return
       }
@@ -1541,12 +1524,12 @@ export class Model {
   }
 
   private releaseServerSlot(c: number): void {
-    const sIdx = this.cServer[c]!
+    const sIdx = this.i16[(c << 6) + I16_SERVER]!
     if (sIdx < 0) return
     const sv = this.servers[sIdx]!
     sv.cur--
     this.beCur--
-    this.cServer[c] = -1
+    this.i16[(c << 6) + I16_SERVER] = -1
     this.dequeue(sIdx)
   }
 
@@ -1554,7 +1537,7 @@ export class Model {
     const sv = this.servers[sIdx]!
     while (this.beQHead < this.beQueue.length && (sv.maxconn === 0 || sv.cur < sv.maxconn)) {
       const c = this.beQueue[this.beQHead++]!
-      if (this.cWaiting[c] !== 1 || this.cIni[c] !== I_EST) continue
+      if (this.i8[(c << 7) + I8_WAITING] !== 1 || this.i8[(c << 7) + I8_INI] !== I_EST) continue
       this.assign(c, sIdx)
     }
     if (this.beQHead > 1024 && this.beQHead * 2 > this.beQueue.length) {
@@ -1565,37 +1548,37 @@ export class Model {
 
   private closeUpstream(u: number, keep: boolean): void {
     const h = this.s.haproxy!
-    const sv = this.servers[this.cServer[u]!]!
+    const sv = this.servers[this.i16[(u << 6) + I16_SERVER]!]!
     // idle pool bounded by the connections in use (sv.cur still counts this one's session): HAProxy's
     // purge keeps about the recent peak of used connections; the model applies that bound at once
     // (an unbounded pool would hold backend worker / worker_connections slots the backend needs)
-    if (keep && h.serverConnections === 'keep-alive' && this.cIni[u] === I_EST && this.reusable()) {
+    if (keep && h.serverConnections === 'keep-alive' && this.i8[(u << 7) + I8_INI] === I_EST && this.reusable()) {
       this.purgeIdle(sv)
       if (sv.idle.length < sv.cur) {
-        this.cPeer[u] = -1
-        this.cHasData[u] = 0
+        this.i32[(u << 5) + I32_PEER] = -1
+        this.i8[(u << 7) + I8_HAS_DATA] = 0
         sv.idle.push(u)
         sv.idleAt.push(this.q.now)
         return
       }
     }
-    const wasEst = this.cIni[u] === I_EST || this.cSrv[u] === S_ACCEPTED
-    if (this.cIni[u] === I_SYN_SENT) this.synSent--
+    const wasEst = this.i8[(u << 7) + I8_INI] === I_EST || this.i8[(u << 7) + I8_SRV] === S_ACCEPTED
+    if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) this.synSent--
     // listener side clean-up
-    const st = this.cSrv[u]!
+    const st = this.i8[(u << 7) + I8_SRV]!
     const L = sv.listener
     if (st === S_REQ) this.removeReq(u, L)
     if (st === S_ACCEPTED) this.backendConnClosed(u)
     // ports and TIME_WAIT
     const tw = wasEst && h.backendClosesFirst === 'proxy'
-    if (this.cPort[u]! >= 0) {
-      const pool = sv.pools[this.cPool[u]!]!
+    if (this.i32[(u << 5) + I32_PORT]! >= 0) {
+      const pool = sv.pools[this.i16[(u << 6) + I16_POOL]!]!
       let placed = false
       if (tw) {
         if (this.twAtLimit(1)) this.hosts[1]!.counters.TCPTimeWaitOverflow++
         else placed = true
       }
-      pool.release(this.cPort[u]!, this.q.now, placed)
+      pool.release(this.i32[(u << 5) + I32_PORT]!, this.q.now, placed)
       if (placed && this.poolTwUpper() > this.maxTwProxyToBackend) {
         // exact counts only when the upper bound could set a new maximum
         let ptw = 0
@@ -1608,7 +1591,7 @@ export class Model {
     if (wasEst && h.backendClosesFirst === 'server') this.addTw(2)
     this.fdUsed--
     this.hosts[1]!.openFiles--
-    this.cIni[u] = I_DONE
+    this.i8[(u << 7) + I8_INI] = I_DONE
     this.release(u)
   }
 
@@ -1618,7 +1601,7 @@ export class Model {
     if (h.mode === 'tcp') {
       // tcp mode: the client connection is simply closed
       this.endSession(c)
-      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + C_RESET)
+      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.i32[(c << 5) + I32_GEN]! * 32 + C_RESET)
       return
     }
     if (code === 503) {
@@ -1630,13 +1613,13 @@ export class Model {
     } else this.fe4xx++
     const cause = code === 503 ? C_503 : code === 504 ? C_504 : code === 502 ? C_502 : C_408
     this.endSession(c)
-    this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + cause)
+    this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.i32[(c << 5) + I32_GEN]! * 32 + cause)
   }
 
   /** HAProxy frontend session ends (client connection closed by either side). */
   private endSession(c: number, resumeAt = this.q.now): void {
-    if (this.cSrv[c] !== S_ACCEPTED) return
-    this.cSrv[c] = S_GONE
+    if (this.i8[(c << 7) + I8_SRV] !== S_ACCEPTED) return
+    this.i8[(c << 7) + I8_SRV] = S_GONE
     this.markProven(c)
     this.feconn--
     this.fdUsed--
@@ -1672,9 +1655,9 @@ export class Model {
         return
       }
       const c = L.shift()
-      if (L.lastGen !== this.cGen[c] || this.cSrv[c] !== S_ACCEPTQ) continue // closed while queued
-      this.cSrv[c] = S_ACCEPTED
-      this.cWaitedAccept[c] = this.q.now > this.cQueuedAt[c]! ? 1 : 0
+      if (L.lastGen !== this.i32[(c << 5) + I32_GEN] || this.i8[(c << 7) + I8_SRV] !== S_ACCEPTQ) continue // closed while queued
+      this.i8[(c << 7) + I8_SRV] = S_ACCEPTED
+      this.i8[(c << 7) + I8_WAITED_ACCEPT] = this.q.now > this.f64[(c << 4) + F64_QUEUED_AT]! ? 1 : 0
       sv.active++
       sv.fds++
       this.hosts[2]!.openFiles++
@@ -1687,16 +1670,16 @@ export class Model {
         this.level(this.cols.open_fds!, sv.fds)
       }
       if (this.logOn) this.logEv(`backend-accept conn=${c} server=${sv.name}`)
-      if (this.cHasData[c]) this.backendRequest(c)
+      if (this.i8[(c << 7) + I8_HAS_DATA]) this.backendRequest(c)
     }
   }
 
   /** The front request of an nginx -> php-fpm connection went away: the fcgi row finishes alone. */
   private detachChild(c: number): void {
-    const f = this.cChild[c]!
+    const f = this.i32[(c << 5) + I32_CHILD]!
     if (f >= 0) {
-      this.cPeer[f] = -1
-      this.cChild[c] = -1
+      this.i32[(f << 5) + I32_PEER] = -1
+      this.i32[(c << 5) + I32_CHILD] = -1
     }
   }
 
@@ -1724,36 +1707,36 @@ export class Model {
       return
     }
     this.servedReq++
-    if (this.cWaitedAccept[c]) this.waitedReq++
+    if (this.i8[(c << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
     this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, c)
   }
 
   private nginxToFpm(c: number, sv: Server): void {
     const F = sv.fpm!
     const f = this.alloc(ROLE_FCGI)
-    this.cPeer[f] = c
-    this.cChild[c] = f
-    this.cServer[f] = this.servers.indexOf(sv)
+    this.i32[(f << 5) + I32_PEER] = c
+    this.i32[(c << 5) + I32_CHILD] = f
+    this.i16[(f << 6) + I16_SERVER] = this.servers.indexOf(sv)
     sv.fds++
     if (F.unix) {
       // non-blocking connect() on a unix socket: EAGAIN when the backlog (B+1) is full -> 502
-      this.cL[f] = F.index
+      this.i16[(f << 6) + I16_L] = F.index
       if (F.full) {
         // unix sockets have no TCP counters: the overflow shows only as nginx's 502
         this.hit('php-fpm-backlog')
         if (this.logOn) this.logEv(`fpm-eagain conn=${c}`)
         sv.fds--
-        this.cChild[c] = -1
+        this.i32[(c << 5) + I32_CHILD] = -1
         this.release(f)
         this.backendRespond(c, 502)
         return
       }
-      this.cIni[f] = I_EST
-      this.cSrv[f] = S_ACCEPTQ
-      this.cHasData[f] = 1
-      this.cStart[f] = this.q.now
-      F.push(f, this.cGen[f]!)
-      this.cQueuedAt[f] = this.q.now
+      this.i8[(f << 7) + I8_INI] = I_EST
+      this.i8[(f << 7) + I8_SRV] = S_ACCEPTQ
+      this.i8[(f << 7) + I8_HAS_DATA] = 1
+      this.f64[(f << 4) + F64_START] = this.q.now
+      F.push(f, this.i32[(f << 5) + I32_GEN]!)
+      this.f64[(f << 4) + F64_QUEUED_AT] = this.q.now
       this.level(F.colAcceptq!, F.aqLen)
       this.fpmAccept(sv)
       return
@@ -1766,40 +1749,40 @@ export class Model {
     const children = this.s.backend.phpFpm.children
     while (F.aqLen > 0 && sv.busy < children) {
       const f = F.shift()
-      if (F.lastGen !== this.cGen[f] || this.cSrv[f] !== S_ACCEPTQ) continue // nginx gave up meanwhile
-      this.cSrv[f] = S_ACCEPTED
-      this.cWaitedAccept[f] = this.q.now > this.cQueuedAt[f]! ? 1 : 0
+      if (F.lastGen !== this.i32[(f << 5) + I32_GEN] || this.i8[(f << 7) + I8_SRV] !== S_ACCEPTQ) continue // nginx gave up meanwhile
+      this.i8[(f << 7) + I8_SRV] = S_ACCEPTED
+      this.i8[(f << 7) + I8_WAITED_ACCEPT] = this.q.now > this.f64[(f << 4) + F64_QUEUED_AT]! ? 1 : 0
       sv.busy++
       this.level(this.cols.busy_workers!, this.busyTotal())
       if (this.logOn) this.logEv(`fpm-accept fcgi=${f}`)
-      if (this.cHasData[f]) this.fpmRequest(f)
+      if (this.i8[(f << 7) + I8_HAS_DATA]) this.fpmRequest(f)
     }
     if (F.aqLen > 0) this.hit('backend-workers')
   }
 
   private fpmRequest(f: number): void {
     this.servedReq++
-    if (this.cWaitedAccept[f]) this.waitedReq++
+    if (this.i8[(f << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
     this.at(this.q.now + this.serviceTime() + (this.s.backend.phpFpm.requestOverheadMs ?? 1) / 1000, EV_SERVICE_DONE, f)
   }
 
   private onServiceDone(c: number): void {
-    const r = this.cRole[c]!
+    const r = this.i8[(c << 7) + I8_ROLE]!
     if (r === ROLE_FCGI) {
       // php-fpm child done: response to nginx, child free; php-fpm closes (TIME_WAIT on its side)
-      const sv = this.servers[this.cServer[c]!]!
+      const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
       sv.busy--
       sv.fds--
       if (!sv.fpm!.unix) {
         this.addTw(2)
         this.markProven(c)
       }
-      const front = this.cPeer[c]!
-      this.cIni[c] = I_DONE
+      const front = this.i32[(c << 5) + I32_PEER]!
+      this.i8[(c << 7) + I8_INI] = I_DONE
       this.release(c)
       this.fpmAccept(sv)
       if (front >= 0) {
-        this.cChild[front] = -1
+        this.i32[(front << 5) + I32_CHILD] = -1
         this.at(this.q.now + MIN_OWD_S, EV_RESP_AT_NGINX, front)
       }
       return
@@ -1813,36 +1796,36 @@ export class Model {
 
   /** The backend answers on accepted connection c (client conn without proxy, or upstream conn). */
   private backendRespond(c: number, code: number): void {
-    if (this.cIni[c] === I_DONE && this.cRole[c] === ROLE_CLIENT && !this.s.haproxy) return
-    if (this.cRole[c] === ROLE_UPSTREAM) {
-      const front = this.cPeer[c]!
+    if (this.i8[(c << 7) + I8_INI] === I_DONE && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && !this.s.haproxy) return
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM) {
+      const front = this.i32[(c << 5) + I32_PEER]!
       if (front < 0) {
         this.closeUpstream(c, false)
         return
       }
-      this.cAwaitResp[c] = code
+      this.i16[(c << 6) + I16_AWAIT_RESP] = code
       this.at(this.q.now + this.owd(1), EV_RESP_AT_PROXY, c)
       return
     }
     // direct client
     if (code !== 200) {
-      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.cGen[c]! * 32 + (code === 502 ? C_502 : C_504))
+      this.q.schedule(this.q.now + this.owd(0), 0, EV_FAIL_AT_CLIENT, c, this.i32[(c << 5) + I32_GEN]! * 32 + (code === 502 ? C_502 : C_504))
     } else {
       const t = this.q.now + this.owd(0)
-      if (this.cReqLeft[c]! <= 1) this.backendConnClosed(c)
+      if (this.i32[(c << 5) + I32_REQ_LEFT]! <= 1) this.backendConnClosed(c)
       this.onRespAtClient(c, t)
       return
     }
-    if (this.cReqLeft[c]! <= 1 || code !== 200) this.backendConnClosed(c)
+    if (this.i32[(c << 5) + I32_REQ_LEFT]! <= 1 || code !== 200) this.backendConnClosed(c)
   }
 
   /** A connection accepted by a backend process closes. */
   private backendConnClosed(c: number): void {
-    if (this.cSrv[c] !== S_ACCEPTED) return
+    if (this.i8[(c << 7) + I8_SRV] !== S_ACCEPTED) return
     const be = this.s.backend
-    const sv = this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!
-    this.cSrv[c] = S_GONE
-    if (!(this.cRole[c] === ROLE_UPSTREAM && this.s.haproxy!.backendClosesFirst === 'reset')) this.markProven(c)
+    const sv = this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!
+    this.i8[(c << 7) + I8_SRV] = S_GONE
+    if (!(this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM && this.s.haproxy!.backendClosesFirst === 'reset')) this.markProven(c)
     this.detachChild(c)
     sv.active--
     sv.fds--
@@ -1850,20 +1833,20 @@ export class Model {
     if (be.kind === 'generic') {
       sv.busy--
     }
-    if (this.cRole[c] === ROLE_CLIENT && this.s.clients.closesFirst === 'server' && this.addTw(2)) this.stampPaws(2, c)
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && this.s.clients.closesFirst === 'server' && this.addTw(2)) this.stampPaws(2, c)
     this.backendAccept(sv)
   }
 
   private onRespAtProxy(u: number): void {
-    const c = this.cPeer[u]!
-    const code = this.cAwaitResp[u]!
-    if (c < 0 || this.cIni[c] !== I_EST) {
+    const c = this.i32[(u << 5) + I32_PEER]!
+    const code = this.i16[(u << 6) + I16_AWAIT_RESP]!
+    if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) {
       this.closeUpstream(u, false)
       return
     }
     // per-request server connections close here; kept-alive ones go back to the idle pool
     this.closeUpstream(u, true)
-    this.cPeer[c] = -1
+    this.i32[(c << 5) + I32_PEER] = -1
     this.releaseServerSlot(c)
     if (code !== 200) {
       this.proxyFail(c, code)
@@ -1874,7 +1857,7 @@ export class Model {
     const cpu = this.proxyCpuTurn()
     // the last response ends the session (the client's FIN one RTT later is not modelled);
     // the freed slot is used at the next poll, after the batch in progress
-    if (this.cReqLeft[c]! <= 1) this.endSession(c, cpu)
+    if (this.i32[(c << 5) + I32_REQ_LEFT]! <= 1) this.endSession(c, cpu)
     this.onRespAtClient(c, cpu + this.owd(0))
   }
 
@@ -1889,13 +1872,13 @@ export class Model {
   }
 
   private onServerTimeout(c: number): void {
-    const u = this.cPeer[c]!
-    if (u < 0 || this.cServer[c]! < 0) return
-    const sv = this.servers[this.cServer[c]!]!
+    const u = this.i32[(c << 5) + I32_PEER]!
+    if (u < 0 || this.i16[(c << 6) + I16_SERVER]! < 0) return
+    const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
     sv.eresp++
     this.beEresp++
     this.closeUpstream(u, false)
-    this.cPeer[c] = -1
+    this.i32[(c << 5) + I32_PEER] = -1
     this.releaseServerSlot(c)
     this.proxyFail(c, 504)
   }
@@ -1906,21 +1889,21 @@ export class Model {
    * that sends it books the receipt directly instead of scheduling one more event).
    */
   private onRespAtClient(c: number, now = this.q.now): void {
-    if (this.cIni[c] !== I_EST) return
+    if (this.i8[(c << 7) + I8_INI] !== I_EST) return
     this.ok++
     const row = Math.floor(now)
     this.cCompleted[row < this.rows ? row : this.rows - 1]!++
     this.flightAt(-1, now)
-    const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    const lat = (now - (this.i32[(c << 5) + I32_REQ_SEQ] === 0 ? this.f64[(c << 4) + F64_CONN_START]! : this.f64[(c << 4) + F64_REQ_START]!)) * 1000
     this.latencySumS += lat / 1000
     this.doneReq++
     this.latency.add(lat)
-    this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
+    this.reqLatency.add((now - this.f64[(c << 4) + F64_REQ_START]!) * 1000)
     if (now > this.lastEnd) this.lastEnd = now
     if (this.logOn) this.opts.log!.push(`${now.toFixed(6)} response conn=${c} latency_ms=${lat.toFixed(3)}`)
-    const left = --this.cReqLeft[c]!
+    const left = --this.i32[(c << 5) + I32_REQ_LEFT]!
     if (left > 0 && now < this.loadEndS) {
-      this.cReqSeq[c]!++
+      this.i32[(c << 5) + I32_REQ_SEQ]!++
       this.requests++
       this.flightAt(1, now)
       this.q.schedule(now + this.s.clients.thinkTimeS, 0, EV_NEXT_REQ, c, this.reqTok(c))
@@ -1930,8 +1913,8 @@ export class Model {
   }
 
   private onNextReq(c: number): void {
-    this.cReqStart[c] = this.q.now
-    this.cHasData[c] = 0
+    this.f64[(c << 4) + F64_REQ_START] = this.q.now
+    this.i8[(c << 7) + I8_HAS_DATA] = 0
     const rt = this.s.clients.requestTimeoutS
     if (rt != null) this.timer(EV_REQ_TIMEOUT, rt, c, this.reqTok(c))
     // the request reaches the front one-way later
@@ -1939,27 +1922,27 @@ export class Model {
   }
 
   private clientFail(c: number, cause: number): void {
-    if (this.cIni[c] === I_DONE) return
+    if (this.i8[(c << 7) + I8_INI] === I_DONE) return
     this.failed++
     this.byCause[cause]!++
     this.flight(-1)
     this.bump(this.cFailed)
     this.bump(this.cFailedBy[cause]!)
     const now = this.q.now
-    const lat = (now - (this.cReqSeq[c] === 0 ? this.cConnStart[c]! : this.cReqStart[c]!)) * 1000
+    const lat = (now - (this.i32[(c << 5) + I32_REQ_SEQ] === 0 ? this.f64[(c << 4) + F64_CONN_START]! : this.f64[(c << 4) + F64_REQ_START]!)) * 1000
     this.latencySumS += lat / 1000
     this.doneReq++
     if (now > this.lastEnd) this.lastEnd = now
     // HTTP error responses are answered requests: load tools count them in their percentiles
     if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408) {
       this.latency.add(lat)
-      this.reqLatency.add((now - this.cReqStart[c]!) * 1000)
+      this.reqLatency.add((now - this.f64[(c << 4) + F64_REQ_START]!) * 1000)
     }
     if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
-    if (this.cIni[c] === I_SYN_SENT) this.synSent--
+    if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) this.synSent--
     // abandon the listener side
-    const st = this.cSrv[c]!
-    if (st === S_REQ) this.removeReq(c, this.listeners[this.cL[c]!]!)
+    const st = this.i8[(c << 7) + I8_SRV]!
+    if (st === S_REQ) this.removeReq(c, this.listeners[this.i16[(c << 6) + I16_L]!]!)
     if (st === S_ACCEPTED) this.abandonAccepted(c)
     // S_ACCEPTQ: the closed connection keeps its accept-queue slot until the process accepts it (skipped then)
     this.clientClose(c)
@@ -1967,18 +1950,18 @@ export class Model {
 
   /** The server side (HAProxy session or direct backend) of client connection c learns it closed. */
   private abandonAccepted(c: number): void {
-    if (this.cSrv[c] !== S_ACCEPTED) return
+    if (this.i8[(c << 7) + I8_SRV] !== S_ACCEPTED) return
     if (!this.s.haproxy) {
       this.backendConnClosed(c)
       return
     }
-    const u = this.cPeer[c]!
+    const u = this.i32[(c << 5) + I32_PEER]!
     if (u >= 0) {
       this.closeUpstream(u, false)
-      this.cPeer[c] = -1
+      this.i32[(c << 5) + I32_PEER] = -1
     }
     this.unqueue(c)
-    if (this.cServer[c]! >= 0) this.releaseServerSlot(c)
+    if (this.i16[(c << 6) + I16_SERVER]! >= 0) this.releaseServerSlot(c)
     this.endSession(c)
   }
 
@@ -1986,13 +1969,13 @@ export class Model {
     // a keep-alive client that stops early (load over) closes a connection the server side still
     // holds open between requests: end that session too (its FIN's one-way delay is not modelled)
     this.abandonAccepted(c)
-    const ip = this.cIp[c]!
+    const ip = this.i32[(c << 5) + I32_IP]!
     if (ip >= 0) {
       this.clientIpBusy[ip]!--
       // client closes first: it holds TIME_WAIT on (its IP, port) for 60 s
-      if (this.s.clients.closesFirst === 'client' && this.cIni[c] === I_EST && this.addTw(0, ip, now)) this.clientIpBusy[ip]!++
+      if (this.s.clients.closesFirst === 'client' && this.i8[(c << 7) + I8_INI] === I_EST && this.addTw(0, ip, now)) this.clientIpBusy[ip]!++
     }
-    this.cIni[c] = I_DONE
+    this.i8[(c << 7) + I8_INI] = I_DONE
     this.release(c)
     if (this.s.clients.mode === 'closed') {
       this.usersActive--
@@ -2064,8 +2047,8 @@ export class Model {
   /** tw_recycle: a server-side TIME_WAIT remembers the peer's latest TCP timestamp (per source address). */
   private stampPaws(h: number, c: number): void {
     const H = this.hosts[h]!
-    if (H.k.twRecycle !== 1 || !H.t.twRecycle || this.cNatHost[c]! < 0) return
-    const ts = this.natTs[this.cNatHost[c]!]! + this.q.now * 1000
+    if (H.k.twRecycle !== 1 || !H.t.twRecycle || this.i16[(c << 6) + I16_NAT_HOST]! < 0) return
+    const ts = this.natTs[this.i16[(c << 6) + I16_NAT_HOST]!]! + this.q.now * 1000
     if (ts > H.pawsTs || this.q.now - H.pawsAt >= TIME_WAIT_S) {
       H.pawsTs = ts
       H.pawsAt = this.q.now
@@ -2194,35 +2177,35 @@ export class Model {
     // request-scoped events carry a request token, the rest the row generation
     switch (kind) {
       case EV_REQ_TIMEOUT:
-        if (b === this.reqTok(c) && this.cIni[c] !== I_DONE) this.clientFail(c, C_TIMEOUT)
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_INI] !== I_DONE) this.clientFail(c, C_TIMEOUT)
         return
       case EV_HTTP_REQ_TIMEOUT:
-        if (b === this.reqTok(c) && this.cSrv[c] === S_ACCEPTED && !this.cHasData[c] && this.cServer[c]! < 0 && !this.cWaiting[c]) {
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_SRV] === S_ACCEPTED && !this.i8[(c << 7) + I8_HAS_DATA] && this.i16[(c << 6) + I16_SERVER]! < 0 && !this.i8[(c << 7) + I8_WAITING]) {
           this.ereq++
           this.proxyFail(c, 408)
         }
         return
       case EV_QUEUE_TIMEOUT:
-        if (b === this.reqTok(c) && this.cWaiting[c] === 1) {
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_WAITING] === 1) {
           this.unqueue(c)
           this.beEcon++
           this.proxyFail(c, 503)
         }
         return
       case EV_RETRY:
-        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onRetry(c)
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_INI] === I_EST) this.onRetry(c)
         return
       case EV_SERVER_TIMEOUT:
-        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onServerTimeout(c)
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_INI] === I_EST) this.onServerTimeout(c)
         return
       case EV_NEXT_REQ:
-        if (b === this.reqTok(c) && this.cIni[c] === I_EST) this.onNextReq(c)
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_INI] === I_EST) this.onNextReq(c)
         return
       case EV_FAIL_AT_CLIENT:
-        if ((b >> 5) === this.cGen[c]) this.clientFail(c, b & 31)
+        if ((b >> 5) === this.i32[(c << 5) + I32_GEN]) this.clientFail(c, b & 31)
         return
     }
-    if (b !== this.cGen[c]) return
+    if (b !== this.i32[(c << 5) + I32_GEN]) return
     switch (kind) {
       case EV_SYN:
         this.onSyn(c)
@@ -2241,7 +2224,7 @@ export class Model {
         break
       case EV_DATA:
         this.onAck(c, true)
-        if (this.cRole[c] === ROLE_CLIENT && (this.cSrv[c] === S_REQ || this.cSrv[c] === S_COOKIE) && this.cRtx[c] === 0) this.armDataRtx(c)
+        if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) && this.i16[(c << 6) + I16_RTX] === 0) this.armDataRtx(c)
         break
       case EV_REQSK_TIMER:
         this.onReqskTimer(c)
@@ -2256,7 +2239,7 @@ export class Model {
         this.onRespAtNginx(c)
         break
       case EV_NGINX_UPSTREAM:
-        if (this.cSrv[c] === S_ACCEPTED) this.nginxToFpm(c, this.servers[this.cRole[c] === ROLE_UPSTREAM ? this.cServer[c]! : 0]!)
+        if (this.i8[(c << 7) + I8_SRV] === S_ACCEPTED) this.nginxToFpm(c, this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!)
         break
       case EV_RESP_AT_PROXY:
         this.onRespAtProxy(c)
