@@ -31,6 +31,7 @@ export default defineConfig({
           name: 'renderer',
           environment: 'jsdom',
           include: ['test/renderer/**/*.test.{ts,tsx}'],
+          setupFiles: ['test/support/jsdom-setup.ts'],
           testTimeout: 60_000
         }
       },

@@ -56,6 +56,32 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     const failedAfter = await num('cmp-failed-value')
     expect(failedAfter).toBeLessThan(failedBefore)
     await expect.poll(() => page.getByTestId('knob-backend.somaxconn').textContent()).toMatch(/baseline 8/)
+
+    // The charts fit the activity (an ab burst of a few seconds plus the 30 s request
+    // timeouts), not the whole 120 s + drain; dragging zooms every chart; "whole run" resets.
+    const win = page.getByTestId('time-window')
+    const bounds = async (): Promise<[number, number]> => [Number(await win.getByLabel('window start (s)').inputValue()), Number(await win.getByLabel('window end (s)').inputValue())]
+    const [, fitEnd] = await bounds()
+    expect(fitEnd).toBeGreaterThan(2)
+    expect(fitEnd).toBeLessThan(60)
+    const plot = page.getByTestId('plot-Throughput')
+    const box = (await plot.boundingBox())!
+    await page.mouse.move(box.x + box.width * 0.1, box.y + box.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await expect.poll(async () => (await bounds())[1]).toBeLessThan(fitEnd * 0.5)
+    const [z0, z1] = await bounds()
+    expect(z0).toBeGreaterThan(0)
+    // every time chart shows the same window: its last x tick is inside it
+    const lastTick = async (title: string): Promise<number> =>
+      Number(((await page.getByTestId(`chart-${title}`).locator('.axis-x .tick text').last().textContent()) ?? '').replace(/,/g, ''))
+    expect(await lastTick('Sessions and queues')).toBeLessThanOrEqual(z1)
+    await win.getByRole('button', { name: 'whole run' }).click()
+    await expect.poll(async () => (await bounds())[1]).toBeGreaterThan(100)
+    expect(await lastTick('Throughput')).toBeGreaterThan(100)
+    await win.getByRole('button', { name: 'fit activity' }).click()
+    await expect.poll(async () => (await bounds())[1]).toBe(fitEnd)
     await page.evaluate(() => window.scrollTo(0, 0))
     await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-report2.png'), fullPage: false })
 

@@ -62,7 +62,7 @@ describe('TimeSeriesChart', () => {
     )
     const target = container.querySelector('rect.hover-target') as SVGRectElement
     target.getBoundingClientRect = () => ({ left: 0, top: 0, width: 400, height: 200, right: 400, bottom: 200, x: 0, y: 0, toJSON: () => ({}) })
-    fireEvent.mouseMove(target, { clientX: 301, clientY: 10 })
+    fireEvent.pointerMove(target, { clientX: 301, clientY: 10 })
     expect(getByRole('status').textContent).toMatch(/t = 3 s.*offered: 300/)
   })
 

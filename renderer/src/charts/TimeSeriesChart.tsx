@@ -4,9 +4,10 @@
  * Receives data and size as props and never fetches. Hover shows the values at that second.
  */
 import { ChartCaption } from './ChartCaption'
-import { useMemo, useState } from 'react'
-import { bisector, line, max, scaleLinear } from 'd3'
+import { useId, useMemo, useState } from 'react'
+import { line, scaleLinear } from 'd3'
 import { useAxes } from './useAxes'
+import { useBrush, windowIndices, xDomain, type TimeWindow } from './time-window'
 
 export interface Series {
   key: string
@@ -27,6 +28,11 @@ export interface TimeSeriesChartProps {
   yLabel: string
   /** Optional horizontal reference line (a limit), e.g. maxconn. */
   limit?: { value: number; label: string }
+  /** Shown time range (the view's shared window); null/undefined: the whole run. */
+  window?: TimeWindow | null
+  /** Dragging across the plot zooms to that range; double-click resets. */
+  onZoom?: (from: number, to: number) => void
+  onResetZoom?: () => void
 }
 
 const M = { top: 12, right: 16, bottom: 34, left: 56 }
@@ -37,31 +43,41 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
   const innerH = Math.max(10, height - M.top - M.bottom)
   const [hover, setHover] = useState<number | null>(null)
 
-  const { x, y, paths } = useMemo(() => {
-    const n = t.length
-    const tMax = n > 0 ? t[n - 1] : 1
-    const yMax = Math.max(1, limit?.value ?? 0, ...series.map((s) => max(Array.from(s.values).filter(Number.isFinite)) ?? 0))
-    const x = scaleLinear().domain([n > 0 ? t[0] : 0, Math.max(tMax, 1)]).range([0, innerW])
+  const clip = `clip-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`
+  const { x, y, paths, i0, i1 } = useMemo(() => {
+    const [i0, i1] = windowIndices(t, props.window)
+    let yMax = Math.max(1, limit?.value ?? 0)
+    for (const s of series) {
+      for (let i = i0; i <= i1; i++) {
+        const v = s.values[i]
+        if (Number.isFinite(v) && v > yMax) yMax = v
+      }
+    }
+    const x = scaleLinear().domain(xDomain(t, props.window)).range([0, innerW])
     const y = scaleLinear().domain([0, yMax * 1.05]).nice().range([innerH, 0])
+    const idx = Array.from({ length: Math.max(0, i1 - i0 + 1) }, (_, k) => i0 + k)
     const paths = series.map((s) => {
       // Missing values (a run shorter than the axis, a column a run lacks) leave gaps.
       const gen = line<number>()
         .defined((i) => Number.isFinite(s.values[i]))
         .x((i) => x(t[i]))
         .y((i) => y(s.values[i] ?? 0))
-      return { key: s.key, d: gen(Array.from({ length: n }, (_, i) => i)) ?? '' }
+      return { key: s.key, d: gen(idx) ?? '' }
     })
-    return { x, y, paths }
-  }, [t, series, limit, innerW, innerH])
+    return { x, y, paths, i0, i1 }
+  }, [t, series, limit, innerW, innerH, props.window])
+  const brush = useBrush(x, props.onZoom)
 
   const { xRef: xAxisRef, yRef: yAxisRef } = useAxes(x, y, { xTicks: Math.max(2, Math.floor(innerW / 80)), yTicks: Math.max(2, Math.floor(innerH / 40)) })
 
-  const onMove = (e: React.MouseEvent<SVGRectElement>): void => {
-    const rect = e.currentTarget.getBoundingClientRect()
-    const tx = x.invert(e.clientX - rect.left)
-    const arr = Array.from(t)
-    const i = Math.min(arr.length - 1, Math.max(0, bisector((d: number) => d).center(arr, tx)))
-    setHover(arr.length ? i : null)
+  const onMove = (e: React.PointerEvent<SVGRectElement>): void => {
+    brush.onPointerMove(e)
+    if (i1 < i0) return setHover(null)
+    const tx = x.invert(e.clientX - e.currentTarget.getBoundingClientRect().left)
+    // nearest sample inside the shown range
+    let best = i0
+    for (let i = i0; i <= i1; i++) if (Math.abs(t[i] - tx) < Math.abs(t[best] - tx)) best = i
+    setHover(t[best] >= x.domain()[0] - 0.5 && t[best] <= x.domain()[1] + 0.5 ? best : null)
   }
 
   return (
@@ -85,16 +101,26 @@ export function TimeSeriesChart(props: TimeSeriesChartProps) {
               </text>
             </g>
           ) : null}
-          {paths.map((p, i) => (
-            <path key={p.key} d={p.d} className={`series ${series[i].className} ${series[i].dashed ? 'dashed' : ''}`} data-series={p.key} />
-          ))}
+          <clipPath id={clip}>
+            <rect width={innerW} height={innerH} />
+          </clipPath>
+          <g clipPath={`url(#${clip})`}>
+            {paths.map((p, i) => (
+              <path key={p.key} d={p.d} className={`series ${series[i].className} ${series[i].dashed ? 'dashed' : ''}`} data-series={p.key} />
+            ))}
+          </g>
           {hover !== null ? <line className="hover-rule" x1={x(t[hover])} x2={x(t[hover])} y1={0} y2={innerH} /> : null}
+          {brush.sel ? <rect className="brush-sel" x={Math.min(...brush.sel)} width={Math.abs(brush.sel[1] - brush.sel[0])} y={0} height={innerH} /> : null}
           <rect
-            className="hover-target"
+            className={`hover-target ${props.onZoom ? 'zoomable' : ''}`}
             width={innerW}
             height={innerH}
-            onMouseMove={onMove}
-            onMouseLeave={() => setHover(null)}
+            data-testid={`plot-${props.title}`}
+            onPointerDown={brush.onPointerDown}
+            onPointerMove={onMove}
+            onPointerUp={brush.onPointerUp}
+            onPointerLeave={() => setHover(null)}
+            onDoubleClick={props.onResetZoom}
           />
         </g>
       </svg>

@@ -3,6 +3,8 @@ import { useMemo } from 'react'
 import type { SimResult } from '../../../simulator/result'
 import { TimeSeriesChart, formatNumber, type Series } from '../charts/TimeSeriesChart'
 import { useWidth } from './useSize'
+import { useTimeWindow } from '../charts/time-window'
+import { TimeWindowBar } from '../charts/TimeWindowBar'
 
 const CAUSE_LABEL: Record<string, string> = {
   connect_timeout: 'connect timeout',
@@ -31,6 +33,9 @@ const CEILING_LABEL: Record<string, string> = {
   'tw-recycle': 'tcp_tw_recycle SYN drops',
   'fd-limit': 'fd limit'
 }
+
+/** Columns whose last non-zero second ends the default ("fit activity") time window. */
+export const ACTIVITY = ['offered', 'completed', 'failed', 'proxy_scur', 'syn_sent', 'busy_workers']
 
 function pct(n: number, d: number): string {
   return d > 0 ? `${((100 * n) / d).toFixed(d >= 1000 ? 2 : 1)}%` : '–'
@@ -61,6 +66,10 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
     return out
   }, [result, s.haproxy])
   const causes = Object.entries(s.totals.byCause).filter(([, n]) => n > 0)
+  const activity = useMemo(() => ACTIVITY.map((c) => result.columns[c]), [result])
+  const tw = useTimeWindow(t, activity)
+  const span: [number, number] = [t.length ? t[0] : 0, t.length ? Math.max(t[t.length - 1], 1) : 1]
+  const zoom = { window: tw.window, onZoom: tw.zoom, onResetZoom: tw.reset }
 
   return (
     <section className="result" aria-label="simulation result" data-testid="result">
@@ -85,7 +94,9 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
           <div className="card-value">
             {formatMs(s.latency.p50)} / {formatMs(s.latency.p99)}
           </div>
-          <div className="card-sub">connect p99 {formatMs(s.connect.p99)} · SYN retried {pct(s.totals.synRetryShare, 1)}</div>
+          <div className="card-sub">
+            connect p99 {formatMs(s.connect.p99)} · SYN retried {pct(s.totals.synRetryShare, 1)} of connected
+          </div>
         </div>
       </div>
       <div className={`verdict ${s.verdict.ceiling === 'none' ? 'clear' : 'hit'}`} data-testid="verdict">
@@ -99,7 +110,8 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
         <p>{s.verdict.message}</p>
       </div>
       <div ref={ref} className="charts">
-        <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={260} t={t} series={flow} />
+        <TimeWindowBar window={tw.window} span={span} isUser={tw.isUser} hasAuto={tw.auto !== null} onZoom={tw.zoom} onFit={tw.reset} onWhole={tw.showWhole} />
+        <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={260} t={t} series={flow} {...zoom} />
         {queues.length ? (
           <TimeSeriesChart
             title="Sessions and queues"
@@ -109,6 +121,7 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
             t={t}
             series={queues}
             limit={maxconn !== null && s.haproxy ? { value: maxconn, label: `maxconn ${maxconn}` } : undefined}
+            {...zoom}
           />
         ) : null}
       </div>

@@ -9,6 +9,9 @@ import { TimeSeriesChart, formatNumber, type Series } from '../../charts/TimeSer
 import { StackedAreaChart } from '../../charts/StackedAreaChart'
 import { HistogramChart } from '../../charts/HistogramChart'
 import { useWidth } from '../../components/useSize'
+import { useTimeWindow } from '../../charts/time-window'
+import { TimeWindowBar } from '../../charts/TimeWindowBar'
+import { ACTIVITY } from '../../components/ResultView'
 
 const CAUSES: [string, string][] = [
   ['connect_timeout', 'connect timeout'],
@@ -72,6 +75,11 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
   const n = t.length
   const s = scenario?.summary
   const b = baseline?.summary
+  // the window fits the activity of both runs
+  const activity = useMemo(() => ACTIVITY.flatMap((c) => [col(baseline, c), col(scenario, c)]), [baseline, scenario])
+  const tw = useTimeWindow(t, activity)
+  const span: [number, number] = [n ? t[0] : 0, n ? Math.max(t[n - 1], 1) : 1]
+  const zoom = { window: tw.window, onZoom: tw.zoom, onResetZoom: tw.reset }
 
   const flow: Series[] = useMemo(
     () => [
@@ -140,8 +148,9 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
         {s.verdict.message}
       </p>
       <div ref={ref} className="charts">
-        <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={240} t={t} series={flow} />
-        {failures.length ? <StackedAreaChart title="Failures by cause" yLabel="per second" width={width} height={200} t={t} series={failures} /> : null}
+        <TimeWindowBar window={tw.window} span={span} isUser={tw.isUser} hasAuto={tw.auto !== null} onZoom={tw.zoom} onFit={tw.reset} onWhole={tw.showWhole} />
+        <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={240} t={t} series={flow} {...zoom} />
+        {failures.length ? <StackedAreaChart title="Failures by cause" yLabel="per second" width={width} height={200} t={t} series={failures} {...zoom} /> : null}
         {queues.length ? (
           <TimeSeriesChart
             title="Sessions and queues"
@@ -151,9 +160,10 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
             t={t}
             series={queues}
             limit={maxconn !== null ? { value: maxconn, label: `maxconn ${maxconn}` } : undefined}
+            {...zoom}
           />
         ) : null}
-        <TimeSeriesChart title="Ports, TIME_WAIT and fds" yLabel="count" width={width} height={200} t={t} series={ports} />
+        <TimeSeriesChart title="Ports, TIME_WAIT and fds" yLabel="count" width={width} height={200} t={t} series={ports} {...zoom} />
         <HistogramChart
           title="Connect time"
           width={width}
