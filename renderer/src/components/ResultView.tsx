@@ -104,7 +104,7 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
         {s.verdict.atS !== null ? (
           <span>
             {' '}
-            at t = {s.verdict.atS.toFixed(0)} s{s.verdict.atLoad !== null ? `, offered ${formatNumber(s.verdict.atLoad)}` : ''}
+            at t = {s.verdict.atS.toFixed(s.verdict.atS < 10 ? 1 : 0)} s{s.verdict.atLoad !== null ? `, load ${formatNumber(Math.round(s.verdict.atLoad))}` : ''}
           </span>
         ) : null}
         <p>{s.verdict.message}</p>

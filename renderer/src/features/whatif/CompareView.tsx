@@ -140,7 +140,7 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
           <div className="card-label">first ceiling</div>
           <div className="card-value small">{s.verdict.ceiling}</div>
           <div className="card-sub">
-            {s.verdict.atS !== null ? `at ${s.verdict.atS.toFixed(0)} s, load ${formatNumber(s.verdict.atLoad ?? NaN)}` : 'none hit'} · baseline {b.verdict.ceiling}
+            {s.verdict.atS !== null ? `at ${s.verdict.atS.toFixed(s.verdict.atS < 10 ? 1 : 0)} s, load ${formatNumber(Math.round(s.verdict.atLoad ?? NaN))}` : 'none hit'} · baseline {b.verdict.ceiling}
           </div>
         </div>
       </div>
