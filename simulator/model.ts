@@ -412,6 +412,11 @@ export class Model {
   private readonly skipDeadTimers: boolean
   /** Peak of the client load curve (the thinning bound of open-loop arrivals). */
   private readonly peakRate: number
+  /** Lognormal service time parameters (when the backend's service time is lognormal). */
+  private readonly svcMu: number = 0
+  private readonly svcSigma: number = 0
+  /** Every proxy -> server port pool, server by server (for TIME_WAIT tallies). */
+  private readonly proxyPools: PortPool[] = []
   private readonly rArr: Stream
   private readonly rSvc: Stream
   private readonly rJit: Stream
@@ -572,6 +577,11 @@ export class Model {
     this.logOn = !!opts.log
     this.skipDeadTimers = opts.maxEvents == null
     this.peakRate = curvePeak(s.clients.loadCurve)
+    const st = s.backend.serviceTime
+    if (st.kind === 'lognormal') {
+      this.svcMu = Math.log(st.p50S)
+      this.svcSigma = (Math.log(st.p99S) - this.svcMu) / 2.3263478740408408
+    }
     const seed = opts.seed | 0
     this.rArr = new Stream(seed, STREAM.arrivals)
     this.rSvc = new Stream(seed, STREAM.service)
@@ -672,6 +682,7 @@ export class Model {
         acceptPausedUntil: 0
       })
     })
+    for (const sv of this.servers) for (const p of sv.pools) this.proxyPools.push(p)
     if (h) {
       this.proxyThreads = new Array<number>(Math.max(1, h.nbthread)).fill(0)
       const pk = s.hosts.proxy
@@ -1707,9 +1718,7 @@ export class Model {
     const st = this.s.backend.serviceTime
     if (st.kind === 'constant') return st.s
     if (st.kind === 'exponential') return this.rSvc.exp(st.meanS)
-    const mu = Math.log(st.p50S)
-    const sigma = (Math.log(st.p99S) - mu) / 2.3263478740408408
-    return Math.exp(mu + sigma * this.rSvc.normal())
+    return Math.exp(this.svcMu + this.svcSigma * this.rSvc.normal())
   }
 
   /** A backend process has the request on accepted connection c (client or upstream). */
@@ -2009,7 +2018,7 @@ export class Model {
   private twAtLimit(h: number): boolean {
     const H = this.hosts[h]!
     let upper = H.twLen
-    if (h === 1) for (let i = 0; i < this.servers.length; i++) for (const p of this.servers[i]!.pools) upper += p.twUpper
+    if (h === 1) upper += this.poolTwUpper()
     if (upper < H.k.maxTwBuckets) return false
     return this.twCount(h) >= H.k.maxTwBuckets
   }
@@ -2018,7 +2027,7 @@ export class Model {
   private twCount(h: number): number {
     this.popTw(h)
     let n = this.hosts[h]!.twLive
-    if (h === 1) for (const sv of this.servers) for (const p of sv.pools) n += p.twCount(this.q.now)
+    if (h === 1) for (const p of this.proxyPools) n += p.twCount(this.q.now)
     return n
   }
 
@@ -2071,7 +2080,8 @@ export class Model {
 
   private poolTwUpper(): number {
     let n = 0
-    for (let i = 0; i < this.servers.length; i++) for (const p of this.servers[i]!.pools) n += p.twUpper
+    const pools = this.proxyPools
+    for (let i = 0; i < pools.length; i++) n += pools[i]!.twUpper
     return n
   }
 
