@@ -82,6 +82,20 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     expect(await lastTick('Throughput')).toBeGreaterThan(100)
     await win.getByRole('button', { name: 'fit activity' }).click()
     await expect.poll(async () => (await bounds())[1]).toBe(fitEnd)
+
+    // Failures by cause: the scenario has none left; the baseline's show on request
+    const areaTop = async (title: string): Promise<number> =>
+      page.getByTestId(`chart-${title}`).evaluate((svg) => {
+        let top = Infinity
+        for (const p of Array.from(svg.querySelectorAll('path.area'))) top = Math.min(top, (p as SVGPathElement).getBBox().y)
+        return top
+      })
+    await page.getByTestId('failures-of-baseline').click()
+    const baseTop = await areaTop('Failures by cause (baseline)')
+    expect(await page.getByTestId('failures-of-baseline').getAttribute('aria-pressed')).toBe('true')
+    await page.getByTestId('failures-of-scenario').click()
+    const scenTop = await areaTop('Failures by cause (scenario)')
+    expect(baseTop).toBeLessThan(scenTop) // the baseline's stack rises above the scenario's flat zero
     await page.evaluate(() => window.scrollTo(0, 0))
     await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-report2.png'), fullPage: false })
 

@@ -3,7 +3,7 @@
  * sessions against their limits, TIME_WAIT and free ports, fds, and the connect-time
  * distribution where the 1 s / 3 s SYN-retransmit steps show. Summary cards carry the deltas.
  */
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import type { SimResult } from '../../../../simulator/result'
 import { TimeSeriesChart, formatNumber, type Series } from '../../charts/TimeSeriesChart'
 import { StackedAreaChart } from '../../charts/StackedAreaChart'
@@ -91,15 +91,17 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
     ],
     [baseline, scenario, n]
   )
+  // failures by cause of one run at a time (stacks do not overlay); the scenario by default
+  const [failuresOf, setFailuresOf] = useState<'scenario' | 'baseline'>('scenario')
   const failures = useMemo(
     () =>
       CAUSES.filter(([c]) => (s?.totals.byCause as Record<string, number> | undefined)?.[c] || (b?.totals.byCause as Record<string, number> | undefined)?.[c]).map(([c, label], i) => ({
         key: c,
         label,
-        values: padTo(col(scenario, `failed_${c}`), n),
+        values: padTo(col(failuresOf === 'scenario' ? scenario : baseline, `failed_${c}`), n),
         className: `cause-${i}`
       })),
-    [scenario, n, s, b]
+    [scenario, baseline, failuresOf, n, s, b]
   )
   const queues: Series[] = useMemo(() => {
     const out: Series[] = []
@@ -150,7 +152,18 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
       <div ref={ref} className="charts">
         <TimeWindowBar window={tw.window} span={span} isUser={tw.isUser} hasAuto={tw.auto !== null} onZoom={tw.zoom} onFit={tw.reset} onWhole={tw.showWhole} />
         <TimeSeriesChart title="Throughput" yLabel="per second" width={width} height={240} t={t} series={flow} {...zoom} />
-        {failures.length ? <StackedAreaChart title="Failures by cause" yLabel="per second" width={width} height={200} t={t} series={failures} {...zoom} /> : null}
+        {failures.length ? (
+          <div className="failures-of">
+            <div className="seg" role="group" aria-label="failures of which run">
+              {(['scenario', 'baseline'] as const).map((k) => (
+                <button key={k} type="button" className="small" aria-pressed={failuresOf === k} data-testid={`failures-of-${k}`} onClick={() => setFailuresOf(k)}>
+                  {k} ({formatNumber((k === 'scenario' ? s : b)?.totals.failed ?? 0)} failed)
+                </button>
+              ))}
+            </div>
+            <StackedAreaChart title={`Failures by cause (${failuresOf})`} yLabel="per second" width={width} height={200} t={t} series={failures} {...zoom} />
+          </div>
+        ) : null}
         {queues.length ? (
           <TimeSeriesChart
             title="Sessions and queues"
