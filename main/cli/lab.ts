@@ -1,9 +1,10 @@
 /**
  * `headroom lab`: ground truth on demand (Linux, root).
  *
- *   headroom lab --scenario FILE [--runs N] [--out FILE] [--keep]
+ *   headroom lab --scenario FILE [--runs N] [--out FILE] [--keep] [--driver ab|node]
  *       replay a scenario on the real kernel, HAProxy and nginx in network namespaces; prints
- *       (or writes) a fidelity case: what was measured, {mean, min, max} over the runs
+ *       (or writes) a fidelity case: what was measured, {mean, min, max} over the runs.
+ *       --driver forces the closed-loop tool (default: ab unless the scenario needs the lab's own client)
  *   headroom lab --compare FILE [--predicted FILE] [--seed N] [--json]
  *       measured (a lab case) vs simulated for the same scenario, each metric's error and
  *       whether it is inside the shared/fidelity/README.md tolerance
@@ -28,7 +29,7 @@ export interface LabIo {
   stderr: (s: string) => void
 }
 
-const USAGE = `usage: headroom lab --scenario FILE [--runs N] [--out FILE] [--keep]
+const USAGE = `usage: headroom lab --scenario FILE [--runs N] [--out FILE] [--keep] [--driver ab|node]
        headroom lab --compare FILE [--predicted FILE] [--seed N] [--json]
        headroom lab --report [--runs N] [--out FILE] [--cases DIR] [--only ID,...] [--from DIR]`
 
@@ -45,6 +46,7 @@ interface Args {
   seed: number
   json: boolean
   keep: boolean
+  driver?: 'ab' | 'node'
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -68,6 +70,11 @@ function parseArgs(argv: string[]): Args | string {
       else if (k === '--only') a.only = need(k).split(',').filter(Boolean)
       else if (k === '--json') a.json = true
       else if (k === '--keep') a.keep = true
+      else if (k === '--driver') {
+        const v = need(k)
+        if (v !== 'ab' && v !== 'node') return '--driver needs ab or node'
+        a.driver = v
+      }
       else if (k === '--runs' || k === '--seed') {
         const v = need(k)
         if (!/^\d+$/.test(v) || (k === '--runs' && (Number(v) < 1 || Number(v) > 20))) return `${k} needs an integer${k === '--runs' ? ' 1..20' : ''}`
@@ -147,7 +154,7 @@ async function measure(a: Args, io: LabIo, log: (l: string) => void): Promise<nu
     return 2
   }
   try {
-    const res = await runLab(scenario, { runs: a.runs, log, keepFiles: a.keep })
+    const res = await runLab(scenario, { runs: a.runs, log, keepFiles: a.keep, closedLoopDriver: a.driver })
     const text = labCaseJson(res)
     if (a.out) {
       writeFileSync(a.out, text)
@@ -191,7 +198,7 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
         }
         lab = readLabCase(f)
       } else {
-        lab = await runLab(e.scenario, { runs: a.runs, log })
+        lab = await runLab(e.scenario, { runs: a.runs, log, closedLoopDriver: e.driver })
         if (a.cases) writeFileSync(join(a.cases, `${e.id}.json`), labCaseJson(lab))
       }
       const rows = compareLab(lab, predictLab(lab, a.seed))

@@ -5,12 +5,21 @@
  * all happen in the namespaces' kernels); only the wire is user space. Node cannot issue the
  * TUNSETIFF ioctl, so this one process is python3 (standard library only).
  *
- * argv: <tun-a> <tun-b> <one-way delay ms>. Prints "ready" once both devices exist.
+ * Jitter (argv 4 > 0): each packet's one-way delay gets a uniform 0..jitter ms draw from a seeded
+ * PRNG (Python's Mersenne Twister, argv 5), so it is bounded by delay + jitter. A flow (IPv4
+ * protocol, addresses and TCP/UDP ports, one direction) keeps its packet order, as on a real path
+ * whose delay varies: a packet leaves no earlier than the previous packet of its flow, so back-to-
+ * back packets of one connection can wait a little longer than their own draw. Packets of
+ * different flows may overtake each other. The simulator draws every packet's delay
+ * independently (no order kept); single-packet exchanges (SYN, SYN-ACK, RST) see the same
+ * distribution in both.
+ *
+ * argv: <tun-a> <tun-b> <one-way delay ms> [jitter ms] [seed]. Prints "ready" once both devices exist.
  */
 import { run } from './sys'
 
 export const DELAY_LINK = String.raw`
-import fcntl, heapq, os, select, struct, sys, time
+import fcntl, heapq, os, random, select, struct, sys, time
 TUNSETIFF = 0x400454ca
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 def tun(name):
@@ -19,8 +28,18 @@ def tun(name):
     return fd
 a, b = tun(sys.argv[1]), tun(sys.argv[2])
 delay = float(sys.argv[3]) / 1000.0
+jitter = float(sys.argv[4]) / 1000.0 if len(sys.argv) > 4 else 0.0
+rng = random.Random(int(sys.argv[5]) if len(sys.argv) > 5 else 1)
 peer = {a: b, b: a}
 q, seq = [], 0
+last = {}  # flow -> release time of its latest packet (jitter only)
+def flow(fd, pkt):
+    if len(pkt) < 20 or pkt[0] >> 4 != 4:
+        return (fd, pkt[:1])
+    ihl = (pkt[0] & 15) * 4
+    proto = pkt[9]
+    ports = pkt[ihl:ihl + 4] if proto in (6, 17) else b''
+    return (fd, proto, pkt[12:20], ports)
 print('ready', flush=True)
 while True:
     now = time.monotonic()
@@ -34,7 +53,12 @@ while True:
             except BlockingIOError:
                 break
             seq += 1
-            heapq.heappush(q, (now + delay, seq, peer[fd], pkt))
+            due = now + delay
+            if jitter > 0:
+                k = flow(fd, pkt)
+                due = max(due + rng.random() * jitter, last.get(k, 0.0))
+                last[k] = due
+            heapq.heappush(q, (due, seq, peer[fd], pkt))
     now = time.monotonic()
     while q and q[0][0] <= now:
         _, _, fd, pkt = heapq.heappop(q)
@@ -42,6 +66,8 @@ while True:
             os.write(fd, pkt)
         except OSError:
             pass
+    if len(last) > 4096:
+        last = {k: v for k, v in last.items() if v > now}
 `
 
 /** Source of a TCP "ping": connect to a closed port; the RST comes back after one RTT (ECONNREFUSED). Prints RTTs in ms. */
@@ -59,9 +85,9 @@ function one(i) {
 one(0)
 `
 
-/** RTT (ms) from namespace `ns` to ip: 10 TCP SYN -> RST/SYN-ACK round trips after one warm-up; avg, min and max. */
-export async function pingRtt(ns: string, ip: string, port: number): Promise<{ avg: number; min: number; max: number }> {
-  const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_PING, ip, String(port), '11'], { timeoutMs: 20_000 })
+/** RTT (ms) from namespace `ns` to ip: `probes` TCP SYN -> RST/SYN-ACK round trips after one warm-up; avg, min and max. */
+export async function pingRtt(ns: string, ip: string, port: number, probes = 10): Promise<{ avg: number; min: number; max: number }> {
+  const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_PING, ip, String(port), String(probes + 1)], { timeoutMs: 20_000 + probes * 500 })
   const v = JSON.parse(r.stdout.trim() || '[]') as number[]
   const rest = v.slice(1)
   if (rest.length === 0) throw new Error(`RTT measurement from ${ns} to ${ip} failed: ${r.stderr.trim()}`)

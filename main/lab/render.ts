@@ -21,6 +21,30 @@ export function backendIps(s: Scenario): string[] {
   return s.haproxy.servers.map((_, i) => `10.200.2.${2 + i}`)
 }
 
+/** At most this many HAProxy source addresses (10.200.2.200..249). */
+export const MAX_HAPROXY_SOURCES = 50
+
+/**
+ * HAProxy's source addresses towards the servers (`haproxy.sourceIps` > 1): extra addresses on
+ * the proxy's backend-side interface, 10.200.2.200... HAProxy 2.6 takes one `source` per server
+ * line, so each scenario server becomes one server line per source address (same address and
+ * port, `source <ip>`; HAProxy sets IP_BIND_ADDRESS_NO_PORT, so the kernel still picks the port
+ * per (src, dst, dport) tuple from ip_local_port_range). roundrobin over these lines spreads a
+ * server's connections over the addresses in turn, as the simulator's per-server pools do. Empty
+ * for one address (HAProxy connects from 10.200.2.1 without a `source`).
+ */
+export function haproxySources(s: Scenario): { ips: string[]; deviations: string[] } {
+  const h = s.haproxy
+  const n = h ? Math.round(h.sourceIps) : 1
+  if (!h || n <= 1) return { ips: [], deviations: [] }
+  const k = Math.min(n, MAX_HAPROXY_SOURCES)
+  const d: string[] = []
+  if (n > k) d.push(`${n} HAProxy source IPs requested, the lab uses ${k}`)
+  d.push(`${k} HAProxy source addresses = ${k} server lines per server (one \`source\` each); a retry stays on its line (same address), the simulator's next attempt takes the next address`)
+  if (h.servers.some((sv) => sv.maxconn > 0 || sv.maxqueue > 0)) d.push(`server maxconn / maxqueue apply per server line: each of the ${k} lines gets ceil(value / ${k})`)
+  return { ips: Array.from({ length: k }, (_, j) => `10.200.2.${200 + j}`), deviations: d }
+}
+
 /** sysctls of one host (names as `sysctl -w` takes them). `available` filters names this kernel lacks. */
 export function kernelSysctls(k: KernelConfig, available: (name: string) => boolean): { set: Record<string, string>; deviations: string[] } {
   const want: Record<string, string> = {
@@ -126,11 +150,15 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
   f.push('    default_backend be')
   const b = ['backend be', `    balance ${h.balance}`]
   if (h.mode === 'http') b.push(h.serverConnections === 'keep-alive' ? '    http-reuse safe' : '    http-reuse never')
+  const src = haproxySources(s).ips
+  const per = (v: number): number => (src.length > 1 ? Math.ceil(v / src.length) : v)
   h.servers.forEach((sv, i) => {
     const o: string[] = [`weight ${sv.weight}`]
-    if (sv.maxconn > 0) o.push(`maxconn ${sv.maxconn}`)
-    if (sv.maxqueue > 0) o.push(`maxqueue ${sv.maxqueue}`)
-    b.push(`    server ${sv.name} ${ips[i]}:${FRONT_PORT} ${o.join(' ')}`)
+    if (sv.maxconn > 0) o.push(`maxconn ${per(sv.maxconn)}`)
+    if (sv.maxqueue > 0) o.push(`maxqueue ${per(sv.maxqueue)}`)
+    if (src.length === 0) b.push(`    server ${sv.name} ${ips[i]}:${FRONT_PORT} ${o.join(' ')}`)
+    // one line per source address; names <server>.src<j> (run.ts sums them back per server)
+    else src.forEach((ip, j) => b.push(`    server ${sv.name}.src${j + 1} ${ips[i]}:${FRONT_PORT} ${o.join(' ')} source ${ip}`))
   })
   return [g, d, f, b].map((x) => x.join('\n')).join('\n\n') + '\n'
 }

@@ -30,6 +30,7 @@ import {
   renderNginxConf,
   renderPhpFpmConf,
   renderPhpPage,
+  haproxySources,
   usesPhpFpm,
   type HaproxyPlan
 } from './render'
@@ -46,6 +47,7 @@ import {
   sampleSockets
 } from './parse'
 import { OPEN_LOOP_CLIENT, arrivalTimes, type OpenLoopConfig, type OpenLoopRecord } from './openloop'
+import { CLOSED_LOOP_CLIENT, type ClosedLoopConfig, type ClosedLoopRecord } from './closedloop'
 import { DELAY_LINK, pingRtt } from './delaylink'
 import { cleanupStale, endRun, makeRunDir, must, removeNamespace, run, sleep, startInNs, stopDaemon, type Daemon } from './sys'
 import type { MeasuredValue } from './tolerance'
@@ -92,6 +94,22 @@ export interface LabOptions {
   log?: (line: string) => void
   /** Keep `/tmp/hr-lab/<runid>/` (configs and logs) after the run. */
   keepFiles?: boolean
+  /** Closed-loop load tool; default: `closedLoopDriver(s)` (ab unless the scenario needs what ab lacks). */
+  closedLoopDriver?: ClosedLoopDriver
+}
+
+/** Closed-loop load tools: `ab`, or the lab's own closed-loop client (closedloop.ts). */
+export type ClosedLoopDriver = 'ab' | 'node'
+
+/**
+ * Which closed-loop tool a scenario needs: ab (the reference tool of the shared fidelity cases)
+ * unless it asks for what ab cannot do: several client source addresses, clients behind NAT, a
+ * client connect timeout, or a user count that follows a load curve.
+ */
+export function closedLoopDriver(s: Scenario): ClosedLoopDriver {
+  const c = s.clients
+  const curve = c.loadCurve.length > 1 && new Set(c.loadCurve.map((p) => p.rate)).size > 1
+  return c.sourceIps > 1 || c.natShare > 0 || c.connectTimeoutS != null || curve ? 'node' : 'ab'
 }
 
 type Host = 'cli' | 'lb' | 'app'
@@ -118,6 +136,8 @@ export interface RunMetrics {
   effective: Record<string, Record<string, string>>
   pingRttMs: Record<string, { avg: number; min: number; max: number }>
   loadCommand: string
+  /** The load tool that ran: 'ab', 'node-closed-loop' or 'node-open-loop'. */
+  loadTool?: string
   /** Client addresses the front listener's connections came from (sampled from its socket table). */
   srcIpsAtFront?: string[]
 }
@@ -145,7 +165,7 @@ export interface LabCase {
 }
 
 /**
- * Where the clients connect from. Open loop only (`ab` cannot bind a source address): with
+ * Where the clients connect from. Open loop and the lab's closed-loop client (`ab` cannot bind a source address): with
  * `sourceIps` > 1 the client side of the cli <-> front link gets that many addresses
  * (10.200.1.10..), bound round-robin before connect. With `natShare` > 0 the clients sit behind an
  * extra namespace `nat` (cli 10.200.3.0/24 -> nat -> front): the natShare of the connections come
@@ -163,7 +183,7 @@ const NAT_INSIDE_IP = '10.200.3.1'
 const CLI_BEHIND_NAT_IP = '10.200.3.2'
 
 export function clientAddressing(s: Scenario): ClientAddressing {
-  const open = s.clients.mode === 'open'
+  const open = s.clients.mode === 'open' || closedLoopDriver(s) === 'node'
   const nat = open && s.clients.natShare > 0
   const n = open ? Math.max(1, Math.min(90, Math.round(s.clients.sourceIps))) : 1
   const range = (k: number, f: (i: number) => string): string[] => Array.from({ length: k }, (_, i) => f(i))
@@ -194,7 +214,7 @@ export function requiredTools(s: Scenario): string[] {
   const t = ['ip', 'sysctl', 'ss', 'prlimit', 'nginx']
   if (s.haproxy) t.push('haproxy')
   if (usesPhpFpm(s)) t.push('php-fpm8.2')
-  if (s.clients.mode === 'closed') t.push('ab')
+  if (s.clients.mode === 'closed' && closedLoopDriver(s) === 'ab') t.push('ab')
   if (s.network.clientRttMs > 0 || s.network.backendRttMs > 0) t.push('python3')
   if (clientAddressing(s).nat) t.push('nft')
   return t
@@ -298,21 +318,24 @@ interface Topology {
   extraNs: string[]
 }
 
-/** Join two namespaces: a veth pair, or (rttMs > 0) two TUN devices bridged by the delay link. */
-async function link(runDir: string, topo: Topology, a: string, aIp: string, b: string, bIps: string[], rttMs: number, name: string): Promise<void> {
-  if (rttMs <= 0) {
+/**
+ * Join two namespaces: a veth pair, or (rttMs > 0 or jitterMs > 0) two TUN devices bridged by the
+ * delay link. Returns the device's name in `a`.
+ */
+async function link(runDir: string, topo: Topology, a: string, aIp: string, b: string, bIps: string[], rttMs: number, name: string, jitterMs = 0, seed = 1): Promise<string> {
+  if (rttMs <= 0 && jitterMs <= 0) {
     await must('ip', ['-n', a, 'link', 'add', 'name', name, 'type', 'veth', 'peer', 'name', name, 'netns', b])
     await must('ip', ['-n', a, 'addr', 'add', `${aIp}/24`, 'dev', name])
     for (const ip of bIps) await must('ip', ['-n', b, 'addr', 'add', `${ip}/24`, 'dev', name])
     await must('ip', ['-n', a, 'link', 'set', name, 'up'])
     await must('ip', ['-n', b, 'link', 'set', name, 'up'])
     topo.links.push(`${a.replace(/^hr-lab-[^-]+-/, '')}(${aIp}/24) <-veth-> ${b.replace(/^hr-lab-[^-]+-/, '')}(${bIps.join(', ')}/24), no added delay`)
-    return
+    return name
   }
   // The delay link opens both TUN devices in `a`; the second one then moves to `b`.
   const ta = `${name}a`
   const tb = `${name}b`
-  const d = startInNs(runDir, `delaylink-${name}`, a, 'python3', ['-c', DELAY_LINK, ta, tb, String(rttMs / 2)])
+  const d = startInNs(runDir, `delaylink-${name}`, a, 'python3', ['-c', DELAY_LINK, ta, tb, String(rttMs / 2), String(jitterMs), String(seed)])
   topo.daemons.push(d)
   const up = await waitFor(() => {
     try {
@@ -327,7 +350,9 @@ async function link(runDir: string, topo: Topology, a: string, aIp: string, b: s
   for (const ip of bIps) await must('ip', ['-n', b, 'addr', 'add', `${ip}/24`, 'dev', tb])
   await must('ip', ['-n', a, 'link', 'set', ta, 'up'])
   await must('ip', ['-n', b, 'link', 'set', tb, 'up'])
-  topo.links.push(`${a.replace(/^hr-lab-[^-]+-/, '')}(${aIp}) <-TUN pair + delay link, ${rttMs / 2} ms one-way each direction (RTT ${rttMs} ms)-> ${b.replace(/^hr-lab-[^-]+-/, '')}(${bIps.join(', ')})`)
+  const jit = jitterMs > 0 ? ` + jitter 0..${jitterMs} ms per packet (seed ${seed}, per-flow order kept)` : ''
+  topo.links.push(`${a.replace(/^hr-lab-[^-]+-/, '')}(${aIp}) <-TUN pair + delay link, ${rttMs / 2} ms one-way each direction${jit} (RTT ${rttMs} ms)-> ${b.replace(/^hr-lab-[^-]+-/, '')}(${bIps.join(', ')})`)
+  return ta
 }
 
 /** Everything of one run; always removes its namespaces and processes, also on failure. */
@@ -377,7 +402,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       await link(runDir, topo, cli, CLI_BEHIND_NAT_IP, nat, [NAT_INSIDE_IP], 0, 'hr2')
       for (const ip of [...addr.direct, ...addr.natHosts]) await must('ip', ['-n', cli, 'addr', 'add', `${ip}/24`, 'dev', 'hr2'])
       await must('ip', ['-n', cli, 'route', 'add', 'default', 'via', NAT_INSIDE_IP])
-      await link(runDir, topo, nat, NAT_OUTSIDE_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0')
+      await link(runDir, topo, nat, NAT_OUTSIDE_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0', s.network.jitterMs, 1)
       await must('ip', ['-n', front, 'route', 'add', '10.200.3.0/24', 'via', NAT_OUTSIDE_IP])
       const first = addr.natHosts[0]!
       const last = addr.natHosts[addr.natHosts.length - 1]!
@@ -386,14 +411,19 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       await must('ip', ['netns', 'exec', nat, 'nft', '-f', join(runDir, 'nat.nft')])
       topo.links.push(`nat: nftables masquerade of ${first}-${last} to ${NAT_OUTSIDE_IP}; ${addr.direct.join(', ')} routed unchanged`)
     } else {
-      await link(runDir, topo, cli, CLIENT_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0')
-      const dev = s.network.clientRttMs > 0 ? 'hr0a' : 'hr0'
+      const dev = await link(runDir, topo, cli, CLIENT_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0', s.network.jitterMs, 1)
       for (const ip of addr.direct) await must('ip', ['-n', cli, 'addr', 'add', `${ip}/24`, 'dev', dev])
     }
-    if (lb) await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1')
+    if (lb) {
+      const dev = await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1', s.network.jitterMs, 2)
+      // HAProxy's extra source addresses (render.ts: one server line with `source` per address)
+      for (const ip of haproxySources(s).ips) await must('ip', ['-n', lb, 'addr', 'add', `${ip}/24`, 'dev', dev])
+    }
     for (const h of hosts) res.effective[h] = await readSysctls(topo.ns[h]!)
-    if (s.network.clientRttMs > 0) res.pingRttMs['rtt_ms_client_lb'] = await pingRtt(cli, FRONT_IP, 22)
-    if (lb && s.network.backendRttMs > 0) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22)
+    // with jitter, more probes: the spread is what is recorded
+    const probes = s.network.jitterMs > 0 ? 40 : 10
+    if (s.network.clientRttMs > 0 || s.network.jitterMs > 0) res.pingRttMs['rtt_ms_client_lb'] = await pingRtt(cli, FRONT_IP, 22, probes)
+    if (lb && (s.network.backendRttMs > 0 || s.network.jitterMs > 0)) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22, probes)
 
     // backend: nginx (echo_sleep) or nginx + php-fpm
     if (usesPhpFpm(s)) {
@@ -470,13 +500,15 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     // the load, bounded in requests and in time
     const url = `http://${FRONT_IP}:${FRONT_PORT}/`
     const c = s.clients
+    const driver = opts.closedLoopDriver ?? closedLoopDriver(s)
     try {
-      if (c.mode === 'closed') {
+      if (c.mode === 'closed' && driver === 'ab') {
         const users = c.loadCurve.length ? Math.max(1, Math.round(curvePeak(c.loadCurve))) : c.concurrency
         const total = c.totalRequests > 0 ? c.totalRequests : 50_000
         const gfile = join(runDir, 'ab.tsv')
         const args = ['-r', '-l', '-s', String(Math.max(1, Math.ceil(c.requestTimeoutS ?? 30))), '-t', String(Math.ceil(s.durationS)), '-n', String(total), '-c', String(Math.min(users, total)), '-g', gfile, url]
         res.loadCommand = `ab ${args.join(' ')}`.replace(gfile, '<run-dir>/ab.tsv')
+        res.loadTool = 'ab'
         const ab = startInNs(runDir, 'ab', cli, 'ab', args)
         topo.daemons.push(ab)
         // ab prints what it has on SIGINT; SIGKILL only if it ignores that
@@ -507,6 +539,63 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           duration_s: sum.timeTakenS
         })
         latencyMetrics(res.metrics, reqs.map((r) => r.totalMs), reqs.map((r) => r.connectMs), s)
+      } else if (c.mode === 'closed') {
+        // the lab's closed-loop client: what ab does, plus source addresses, connect timeout, a user curve
+        const curve = c.loadCurve.length > 1 && new Set(c.loadCurve.map((p) => p.rate)).size > 1 ? c.loadCurve : []
+        const users = c.loadCurve.length ? Math.max(1, Math.round(curvePeak(c.loadCurve))) : c.concurrency
+        const total = c.totalRequests > 0 ? c.totalRequests : 50_000
+        const sources = sourcesPerArrival(s, total)
+        const sourcesFile = sources ? join(runDir, 'sources.json') : null
+        if (sourcesFile) writeFileSync(sourcesFile, JSON.stringify(sources))
+        const cfg: ClosedLoopConfig = {
+          host: FRONT_IP,
+          port: FRONT_PORT,
+          users: Math.min(users, total),
+          curve,
+          totalRequests: total,
+          durationS: s.durationS,
+          connectTimeoutS: c.connectTimeoutS,
+          requestTimeoutS: c.requestTimeoutS,
+          closesFirst: c.closesFirst,
+          hardStopS: capS,
+          outFile: join(runDir, 'closedloop.json'),
+          sourcesFile
+        }
+        const who = curve.length ? `users following the curve ${curve.map((p) => `${p.tS}s:${p.rate}`).join(' ')} (read every second)` : `${cfg.users} users`
+        res.loadCommand = `node closed-loop client: ${who}, ${total} requests at most, one connection each (${c.closesFirst === 'server' ? 'HTTP/1.0, the server closes' : 'HTTP/1.1, the client closes'}), no new request after ${s.durationS} s, hard stop ${capS} s${c.connectTimeoutS != null ? `, connect timeout ${c.connectTimeoutS} s` : ''}${c.requestTimeoutS != null ? `, request timeout ${c.requestTimeoutS} s` : ''}${sources ? `, source addresses bound round-robin: ${addr.direct.join(' ')}${addr.nat ? `${addr.direct.length ? '; ' : ''}behind NAT (share ${s.clients.natShare}): ${addr.natHosts.join(' ')}` : ''}` : ''}`
+        res.loadTool = 'node-closed-loop'
+        process.env['HR_LAB_CFG'] = JSON.stringify(cfg)
+        const cl = startInNs(runDir, 'closedloop', cli, process.execPath, ['--input-type=module', '-e', CLOSED_LOOP_CLIENT])
+        delete process.env['HR_LAB_CFG']
+        topo.daemons.push(cl)
+        const stop = setTimeout(() => {
+          try {
+            process.kill(cl.pid, 'SIGKILL')
+          } catch {
+            /* gone */
+          }
+        }, (capS + 10) * 1000)
+        await cl.exited
+        clearTimeout(stop)
+        if (!existsSync(cfg.outFile)) throw new Error(`closed-loop client failed: ${readFileSync(join(runDir, 'closedloop.log'), 'utf8').slice(-400)}`)
+        const out = JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: ClosedLoopRecord[]; maxUsers: number; cpuMs: number }
+        const recs = out.records
+        const answered = recs.filter((r) => r[3] > 0 && r[4] === '')
+        const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
+        // requests count when their connection attempt starts (ab -n and the simulator count attempts)
+        Object.assign(res.metrics, {
+          requests: recs.length,
+          ok,
+          not_ok: recs.length - ok,
+          non_2xx: answered.length - ok,
+          errors: recs.length - answered.length,
+          duration_s: recs.length ? Math.max(...recs.map((r) => r[0] + r[2])) / 1000 : 0,
+          'clients.max_users': out.maxUsers,
+          // the client's own CPU time during the load (user + system): a busy machine shows here first
+          'clients.cpu_ms': Math.round(out.cpuMs)
+        })
+        for (const code of new Set(recs.map((r) => r[4]).filter(Boolean))) res.metrics[`clients.errors.${code}`] = recs.filter((r) => r[4] === code).length
+        latencyMetrics(res.metrics, answered.map((r) => r[2]), recs.filter((r) => r[1] >= 0).map((r) => r[1]), s)
       } else {
         const times = arrivalTimes(c.loadCurve, s.durationS, c.arrivals, 200_000)
         const arrivalsFile = join(runDir, 'arrivals.json')
@@ -525,6 +614,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           hardStopS: capS,
           sourcesFile
         }
+        res.loadTool = 'node-open-loop'
         res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), one request each, hard stop ${capS} s${sources ? `, source addresses bound round-robin: ${addr.direct.length ? addr.direct.join(' ') : ''}${addr.nat ? `${addr.direct.length ? '; ' : ''}behind NAT (share ${s.clients.natShare}): ${addr.natHosts.join(' ')}` : ''}` : ''}`
         process.env['HR_LAB_CFG'] = JSON.stringify(cfg)
         const cl = startInNs(runDir, 'openloop', cli, process.execPath, ['--input-type=module', '-e', OPEN_LOOP_CLIENT])
@@ -598,6 +688,12 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           const v = stat[row]![f]
           if (typeof v === 'number') res.metrics[`haproxy.${row}.${f}`] = v
         }
+      }
+      // several source addresses: one server line per address (render.ts); sum the counters per scenario server
+      for (const sv of s.haproxy.servers) {
+        const lines = Object.keys(stat).filter((r) => r.startsWith(`server_${sv.name}.src`))
+        if (lines.length === 0) continue
+        for (const f of ['econ', 'eresp', 'wretr', 'stot']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
       }
       for (const f of ['Maxconn', 'Maxsock', 'Ulimit-n']) {
         const v = info[f]
@@ -696,7 +792,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       listen_backlog_effective: r0.backlogs['app'] ?? {}
     },
     load: {
-      tool: s.clients.mode === 'closed' ? 'ab' : 'node-open-loop',
+      tool: r0.loadTool ?? (s.clients.mode === 'closed' ? 'ab' : 'node-open-loop'),
       // both lab load tools time a request from the start of its connect (ab's ttime; the open-loop client)
       latency_includes_connect: true,
       command: r0.loadCommand,
@@ -721,7 +817,8 @@ export function effectiveScenario(
   plan: HaproxyPlan | null,
   kernel: string,
   pings: Record<string, number>,
-  backendClose: 'proxy' | 'server' | 'reset' | null = null
+  backendClose: 'proxy' | 'server' | 'reset' | null = null,
+  driver: ClosedLoopDriver = closedLoopDriver(s)
 ): Scenario {
   const e = cloneScenario(s)
   e.name = `${s.name} (as run in the lab)`
@@ -731,17 +828,21 @@ export function effectiveScenario(
     e.haproxy.globalMaxconn = plan.globalMaxconn
     e.haproxy.fdSoft = plan.fdSoft
     e.haproxy.fdHard = plan.fdHard
-    e.haproxy.sourceIps = 1
+    e.haproxy.sourceIps = Math.max(1, haproxySources(s).ips.length)
     if (backendClose) e.haproxy.backendClosesFirst = backendClose
   }
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
+  if (e.clients.mode === 'closed' && driver === 'ab') e.clients.closesFirst = 'server'
   e.clients.sourceIps = a.nat ? a.direct.length : Math.max(1, a.direct.length)
   e.clients.natHosts = a.nat ? a.natHosts.length : s.clients.natHosts
   if (!a.nat) e.clients.natShare = 0
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
-  if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = pings['rtt_ms_client_lb']
-  if (pings['rtt_ms_lb_app'] !== undefined) e.network.backendRttMs = pings['rtt_ms_lb_app']
+  // a probe's round trip carries two jitter draws of 0..jitterMs (mean jitterMs): the base RTT is the rest
+  const j = s.network.jitterMs > 0 ? s.network.jitterMs : 0
+  const base = (x: number): number => (j > 0 ? Math.max(0, x - j) : x)
+  if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = base(pings['rtt_ms_client_lb'])
+  if (pings['rtt_ms_lb_app'] !== undefined) e.network.backendRttMs = base(pings['rtt_ms_lb_app'])
   return e
 }
 
@@ -761,7 +862,7 @@ export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 
 }
 
 /** Deviations of the lab from the scenario that are known before running. */
-export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: string): string[] {
+export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: string, driver: ClosedLoopDriver = closedLoopDriver(s)): string[] {
   const d: string[] = []
   for (const h of ['client', 'proxy', 'backend'] as const) {
     const k = s.hosts[h]
@@ -773,18 +874,14 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (s.haproxy && s.haproxy.version !== '2.6.12' && s.haproxy.version !== '2.x+') d.push(`HAProxy ${s.haproxy.version} requested, lab runs 2.6.12`)
   if (s.haproxy?.strictLimits === false) d.push('strict-limits off is not rendered (2.6 keeps it on)')
   const a = clientAddressing(s)
-  if (s.clients.sourceIps > 1 && s.clients.mode === 'closed') d.push(`${s.clients.sourceIps} client source IPs requested, ab connects from 1`)
-  else if (s.clients.sourceIps > 90) d.push(`${s.clients.sourceIps} client source IPs requested, the lab binds 90`)
-  if (s.haproxy && s.haproxy.sourceIps > 1) d.push(`${s.haproxy.sourceIps} HAProxy source IPs requested, lab uses 1`)
-  if (s.clients.natShare > 0 && !a.nat) d.push('natShare is not reproduced in the closed loop (ab connects from one address)')
+  if (s.clients.sourceIps > 90) d.push(`${s.clients.sourceIps} client source IPs requested, the lab binds 90`)
+  if (s.haproxy) d.push(...haproxySources(s).deviations)
   if (a.nat && s.clients.natHosts > 100) d.push(`${s.clients.natHosts} hosts behind the NAT requested, the lab uses 100`)
   if (a.nat && s.hosts.proxy.twRecycle === 1) d.push('tcp_tw_recycle does not exist on this kernel: NAT changes only the port space and TIME_WAIT tuples at the front, no PAWS drops')
-  if (s.network.jitterMs > 0) d.push('jitter is not reproduced')
+  if (s.network.jitterMs > 0) d.push(`jitter: the delay link adds 0..${s.network.jitterMs} ms per packet and direction but keeps each connection's packet order (the simulator draws every packet's delay independently)`)
   if (s.clients.requestsPerConnection > 1 || s.clients.keepAlive) d.push('one request per connection (keep-alive clients not reproduced)')
   if (s.clients.thinkTimeS > 0) d.push('think time is not reproduced')
-  if (s.clients.mode === 'closed' && s.clients.loadCurve.length > 1 && new Set(s.clients.loadCurve.map((p) => p.rate)).size > 1)
-    d.push('closed loop: ab runs the peak user count for the whole run')
-  if (s.clients.mode === 'closed' && s.clients.connectTimeoutS != null) d.push('ab has no connect timeout (only -s)')
+  if (s.clients.mode === 'closed' && driver === 'ab' && s.clients.closesFirst === 'client') d.push('ab sends HTTP/1.0: the server closes first (simulated so)')
   const e = s.backend.kind === 'nginx-echo' ? echoSleepFor(s.backend.serviceTime).deviation : null
   if (e) d.push(e)
   if (s.backend.kind === 'generic') d.push('generic backend = nginx + php-fpm (children = workers, listen.backlog = listenBacklog)')
@@ -798,6 +895,7 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
   await cleanupStale()
   const kernel = release()
   const plan = s.haproxy ? planHaproxy(s.haproxy, s.hosts.proxy.somaxconn, hardFdCap()) : null
+  const driver = opts.closedLoopDriver ?? closedLoopDriver(s)
   const runs: RunMetrics[] = []
   for (let i = 0; i < Math.max(1, opts.runs); i++) {
     opts.log?.(`run ${i + 1}/${opts.runs}: ${s.name}`)
@@ -836,9 +934,9 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
     headroom: {
       format: 'headroom-lab/1',
       scenario: s,
-      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs)),
+      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs), driver),
       deviations: [
-        ...labDeviations(s, plan, kernel),
+        ...labDeviations(s, plan, kernel, driver),
         ...(() => {
           const o = observedBackendClose(s, runs)
           return o && s.haproxy && o !== s.haproxy.backendClosesFirst ? [`server connections were closed by: ${o} (observed; scenario said ${s.haproxy.backendClosesFirst})`] : []

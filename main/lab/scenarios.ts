@@ -15,6 +15,8 @@ export interface LabScenarioEntry {
   /** What the row shows (markdown). */
   what: string
   scenario: Scenario
+  /** Closed-loop tool to force (the driver validation rows); default: what the scenario needs (run.ts closedLoopDriver). */
+  driver?: 'ab' | 'node'
 }
 
 function base(name: string): Scenario {
@@ -267,6 +269,91 @@ function clientsNat(): Scenario {
   return s
 }
 
+/** A scenario under another name (the same load driven by another tool). */
+function renamed(s: Scenario, name: string): Scenario {
+  s.name = name
+  return s
+}
+
+/**
+ * Client source IPs in the closed loop (the lab's closed-loop client; ab cannot bind): 10 users,
+ * 150 requests, HTTP/1.1 and the client closes first (TIME_WAIT on its side), client port range 50.
+ */
+function closedClientIps(ips: number): Scenario {
+  const s = closed(base(`closed-client-ports-50-source-ips-${ips}`), 10, 150)
+  s.drainS = 10
+  s.clients.closesFirst = 'client'
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.hosts.client.ipLocalPortRange = [40000, 40049]
+  s.haproxy!.globalMaxconn = 1000
+  s.clients.sourceIps = ips
+  return s
+}
+
+/** Closed loop behind NAT: 8 users, 160 requests, half from 4 NAT hosts, the rest from 2 routed addresses. */
+function closedNat(): Scenario {
+  const s = closed(base('closed-clients-nat-share-0.5'), 8, 160)
+  s.drainS = 10
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.clients.sourceIps = 2
+  s.clients.natShare = 0.5
+  s.clients.natHosts = 4
+  return s
+}
+
+/** Closed-loop users with a 0.5 s connect timeout against maxconn 10 (200 ms work): SYNs dropped at the full accept queue give up before their 1 s retransmission. */
+function closedConnectTimeout(): Scenario {
+  const s = closed(base('closed-connect-timeout-0.5s'), 30, 300)
+  s.durationS = 5
+  s.drainS = 10
+  s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+  s.haproxy!.globalMaxconn = 10
+  s.haproxy!.frontendMaxconn = 10
+  s.clients.connectTimeoutS = 0.5
+  s.clients.requestTimeoutS = 10
+  return s
+}
+
+/** Closed loop following a user curve: 5 users, then 30 from 2.5 s (read at whole seconds: 30 from t = 3 s), 6 s, against maxconn 20 (100 ms work). */
+function closedCurve(): Scenario {
+  const s = closed(base('closed-users-curve-5-to-30'), 30, 0)
+  s.durationS = 6
+  s.drainS = 10
+  s.clients.loadCurve = [
+    { tS: 0, rate: 5 },
+    { tS: 2.5, rate: 5 },
+    { tS: 2.5, rate: 30 },
+    { tS: 6, rate: 30 }
+  ]
+  s.haproxy!.globalMaxconn = 20
+  s.haproxy!.frontendMaxconn = 20
+  return s
+}
+
+/** RTT jitter: backend RTT 30 ms, jitter 0..20 ms per packet on both links (delay link), 100 conn/s for 5 s. */
+function jitter(): Scenario {
+  const s = open(base('rtt-30ms-jitter-20ms'), 100, 5)
+  s.network.backendRttMs = 30
+  s.network.jitterMs = 20
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
+/** HAProxy source IPs: proxy port range of 50, tcp_tw_reuse 0, mode tcp (the proxy closes first), 40 conn/s for 4 s = 160 connections from `ips` addresses. */
+function proxyIps(ips: number): Scenario {
+  const s = open(base(`proxy-ports-50-source-ips-${ips}`), 40, 4)
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.hosts.proxy.ipLocalPortRange = [40000, 40049]
+  s.hosts.proxy.twReuse = 0
+  s.haproxy!.mode = 'tcp'
+  s.haproxy!.globalMaxconn = 2000
+  s.haproxy!.timeoutConnectS = 2
+  s.haproxy!.sourceIps = ips
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -295,6 +382,17 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },
     { id: 'client-ports-50-source-ips-1', what: 'Client port range of 50, the client closes first (TIME_WAIT on its side), 40 conn/s for 3 s from one source address', scenario: clientIps(1) },
     { id: 'client-ports-50-source-ips-4', what: 'The same from 4 client source addresses (10.200.1.10-13 on the client side of the link, bound round-robin by the open-loop client; `ab` cannot bind, so closed-loop rows stay at 1)', scenario: clientIps(4) },
-    { id: 'clients-nat-share-0.5', what: 'Clients behind NAT: half of 120 connections from 4 hosts that a `nat` namespace masquerades (nftables) to one address, the rest from 2 routed addresses: HAProxy sees 3 client addresses. This kernel has no `tcp_tw_recycle`, so NAT changes only the (src, dst, dport) tuples at the proxy, no PAWS drops', scenario: clientsNat() }
+    { id: 'clients-nat-share-0.5', what: 'Clients behind NAT: half of 120 connections from 4 hosts that a `nat` namespace masquerades (nftables) to one address, the rest from 2 routed addresses: HAProxy sees 3 client addresses. This kernel has no `tcp_tw_recycle`, so NAT changes only the (src, dst, dport) tuples at the proxy, no PAWS drops', scenario: clientsNat() },
+    { id: 'report1-maxconn-100-node-driver', what: 'Driver validation: report1-maxconn-100 driven by the lab\'s closed-loop client instead of ab (80 users, 800 requests, HTTP/1.0)', scenario: renamed(report1Maxconn(100), 'report1-maxconn-100-node-driver'), driver: 'node' },
+    { id: 'report1-maxconn-20-node-driver', what: 'Driver validation: report1-maxconn-20 (SYN drops at the full accept queue) driven by the lab\'s closed-loop client instead of ab', scenario: renamed(report1Maxconn(20), 'report1-maxconn-20-node-driver'), driver: 'node' },
+    { id: 'closed-client-ports-50-source-ips-1', what: 'Closed loop (the lab\'s client), 10 users, 150 requests, the client closes first, client port range 50, one source address', scenario: closedClientIps(1), driver: 'node' },
+    { id: 'closed-client-ports-50-source-ips-4', what: 'The same from 4 client source addresses bound round-robin (ab cannot bind)', scenario: closedClientIps(4) },
+    { id: 'closed-clients-nat-share-0.5', what: 'Closed loop behind NAT: 8 users, 160 requests, half of them from 4 hosts masqueraded by the `nat` namespace, the rest from 2 routed addresses', scenario: closedNat() },
+    { id: 'closed-connect-timeout-0.5s', what: 'Closed loop with a client connect timeout of 0.5 s: 30 users against maxconn 10 (200 ms work), 5 s', scenario: closedConnectTimeout() },
+    { id: 'closed-users-curve-5-to-30', what: 'Closed loop following the load curve: 5 users, 30 from 2.5 s (the curve is read every whole second), 6 s, maxconn 20, 100 ms work', scenario: closedCurve() },
+    { id: 'rtt-30ms-jitter-20ms', what: 'RTT jitter: backend RTT 30 ms plus 0..20 ms per packet and direction on both links (seeded, per-flow order kept), 100 conn/s for 5 s', scenario: jitter() },
+    { id: 'proxy-ports-50-source-ips-1', what: 'Proxy port range of 50, `tcp_tw_reuse=0`, mode tcp, 40 conn/s for 4 s, HAProxy connects from one address', scenario: proxyIps(1) },
+    { id: 'proxy-ports-50-source-ips-4', what: 'The same with 4 HAProxy source addresses (4 server lines, each with its own `source`)', scenario: proxyIps(4) }
   ]
 }
+

@@ -7,7 +7,7 @@
  * processes of runs whose owner is gone (a crashed earlier run), and never touches a live run.
  */
 import { spawn } from 'node:child_process'
-import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
+import { existsSync, openSync, closeSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const LAB_ROOT = '/tmp/hr-lab'
@@ -161,7 +161,15 @@ export function runIdOf(ns: string): string {
 
 function ownerAlive(runId: string): boolean {
   const f = join(LAB_ROOT, runId, 'owner.pid')
-  if (!existsSync(f)) return false
+  if (!existsSync(f)) {
+    // another lab process may have created the folder and not yet written owner.pid: a folder
+    // without it counts as dead only once it is a minute old
+    try {
+      return Date.now() - statSync(join(LAB_ROOT, runId)).mtimeMs < 60_000
+    } catch {
+      return false
+    }
+  }
   const pid = Number(readFileSync(f, 'utf8').trim())
   return Number.isInteger(pid) && pid > 0 && isAlive(pid)
 }
