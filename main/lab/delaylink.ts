@@ -85,12 +85,14 @@ function one(i) {
 one(0)
 `
 
-/** RTT (ms) from namespace `ns` to ip: `probes` TCP SYN -> RST/SYN-ACK round trips after one warm-up; avg, min and max. */
-export async function pingRtt(ns: string, ip: string, port: number, probes = 10): Promise<{ avg: number; min: number; max: number }> {
+/** RTT (ms) from namespace `ns` to ip: `probes` TCP SYN -> RST/SYN-ACK round trips after one warm-up; avg, median, min and max. */
+export async function pingRtt(ns: string, ip: string, port: number, probes = 10): Promise<{ avg: number; p50: number; min: number; max: number }> {
   const r = await run('ip', ['netns', 'exec', ns, process.execPath, '-e', TCP_PING, ip, String(port), String(probes + 1)], { timeoutMs: 20_000 + probes * 500 })
   const v = JSON.parse(r.stdout.trim() || '[]') as number[]
   const rest = v.slice(1)
   if (rest.length === 0) throw new Error(`RTT measurement from ${ns} to ${ip} failed: ${r.stderr.trim()}`)
   const r3 = (x: number): number => Math.round(x * 1000) / 1000
-  return { avg: r3(rest.reduce((a, b) => a + b, 0) / rest.length), min: r3(Math.min(...rest)), max: r3(Math.max(...rest)) }
+  const sorted = [...rest].sort((a, b) => a - b)
+  const p50 = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
+  return { avg: r3(rest.reduce((a, b) => a + b, 0) / rest.length), p50: r3(p50), min: r3(Math.min(...rest)), max: r3(Math.max(...rest)) }
 }

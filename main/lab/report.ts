@@ -78,8 +78,11 @@ export function renderFidelityMarkdown(items: readonly ReportItem[], meta: { com
     if (startMsg && 'value' in startMsg) out.push(`HAProxy refused to start: \`${String(startMsg.value)}\``, '')
     const load = it.lab.scenario['load'] as { command?: string } | undefined
     if (load?.command) out.push(`Load: \`${load.command}\``, '')
-    const ping = (it.lab.scenario['network'] as { measured_ping_rtt_ms?: Record<string, { avg?: { mean: number } }> }).measured_ping_rtt_ms ?? {}
-    for (const [k, v] of Object.entries(ping)) if (v.avg) out.push(`Achieved ${k}: ${v.avg.mean} ms (TCP SYN -> RST round trip)`, '')
+    const ping = (it.lab.scenario['network'] as { measured_ping_rtt_ms?: Record<string, { avg?: { mean: number }; p50?: { mean: number }; min?: { min: number }; max?: { max: number } }> }).measured_ping_rtt_ms ?? {}
+    // with jitter the spread of the probes is the point: median, lowest and highest probe over all runs
+    const jitter = it.lab.headroom.scenario.network.jitterMs > 0
+    for (const [k, v] of Object.entries(ping))
+      if (v.avg) out.push(`Achieved ${k}: ${v.avg.mean} ms${jitter && v.min && v.max ? `, median ${v.p50?.mean ?? '-'} ms, probes ${v.min.min}..${v.max.max} ms` : ''} (TCP SYN -> RST round trip)`, '')
     out.push('| metric | measured | simulated | error | tolerance | ok |', '|---|---|---|---|---|---|')
     for (const r of it.rows) {
       const sim = r.predicted === null ? '-' : typeof r.predicted === 'boolean' ? String(r.predicted) : num(r.predicted)

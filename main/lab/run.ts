@@ -134,7 +134,7 @@ export interface RunMetrics {
   samples: LabSample[]
   backlogs: Record<string, Record<number, number>>
   effective: Record<string, Record<string, string>>
-  pingRttMs: Record<string, { avg: number; min: number; max: number }>
+  pingRttMs: Record<string, { avg: number; p50?: number; min: number; max: number }>
   loadCommand: string
   /** The load tool that ran: 'ab', 'node-closed-loop' or 'node-open-loop'. */
   loadTool?: string
@@ -744,8 +744,8 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
   const echo = echoSleepFor(s.backend.serviceTime)
   const pings: Record<string, unknown> = {}
   for (const k of Object.keys(r0.pingRttMs)) {
-    const of = (f: 'avg' | 'min' | 'max'): number[] => runs.map((r) => r.pingRttMs[k]?.[f] ?? NaN).filter(Number.isFinite)
-    pings[k] = { avg: stat(of('avg')), min: stat(of('min')), max: stat(of('max')) }
+    const of = (f: 'avg' | 'p50' | 'min' | 'max'): number[] => runs.map((r) => r.pingRttMs[k]?.[f] ?? NaN).filter(Number.isFinite)
+    pings[k] = { avg: stat(of('avg')), ...(of('p50').length ? { p50: stat(of('p50')) } : {}), min: stat(of('min')), max: stat(of('max')) }
   }
   return {
     kernel: { set: sets, effective: r0.effective },
@@ -776,6 +776,8 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
           nbthread: h.nbthread,
           mode: h.mode,
           prlimit_nofile: `${plan.fdSoft}:${plan.fdHard}`,
+          // HAProxy's source addresses towards the servers (one server line with `source` each); empty: 10.200.2.1
+          source_ips: haproxySources(s).ips,
           ulimit_n: h.ulimitN,
           backend_connection_mode: h.serverConnections === 'keep-alive' ? 'http-reuse safe' : 'http-reuse never'
         }
@@ -838,7 +840,7 @@ export function effectiveScenario(
   e.clients.natHosts = a.nat ? a.natHosts.length : s.clients.natHosts
   if (!a.nat) e.clients.natShare = 0
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
-  // a probe's round trip carries two jitter draws of 0..jitterMs (mean jitterMs): the base RTT is the rest
+  // a probe's round trip carries two jitter draws of 0..jitterMs (mean and median jitterMs): the base RTT is the rest
   const j = s.network.jitterMs > 0 ? s.network.jitterMs : 0
   const base = (x: number): number => (j > 0 ? Math.max(0, x - j) : x)
   if (pings['rtt_ms_client_lb'] !== undefined) e.network.clientRttMs = base(pings['rtt_ms_client_lb'])
@@ -919,7 +921,9 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
   if (s.haproxy) sets['lb'] = kernelSysctls(s.hosts.proxy, sysctlAvailable).set
   const base = ['proxy_started', 'ok', 'not_ok', 'latency_ms.p50', 'latency_ms.p99', 'kernel.lb.ListenOverflows', 'kernel.app.ListenOverflows', 'duration_s', 'haproxy.frontend.smax', 'haproxy.info.Maxconn']
   const pings: Record<string, number> = {}
-  for (const k of Object.keys(runs[0]!.pingRttMs)) pings[k] = runs.reduce((a, r) => a + (r.pingRttMs[k]?.avg ?? 0), 0) / runs.length
+  // with jitter the median probe (robust to a late wake-up of the delay link on a busy machine), else the mean
+  const pick = (p: { avg: number; p50?: number }): number => (s.network.jitterMs > 0 && p.p50 !== undefined ? p.p50 : p.avg)
+  for (const k of Object.keys(runs[0]!.pingRttMs)) pings[k] = runs.reduce((a, r) => a + (r.pingRttMs[k] ? pick(r.pingRttMs[k]!) : 0), 0) / runs.length
   const versions = await toolVersions()
   return {
     format: 'headroom-fidelity-case/1',

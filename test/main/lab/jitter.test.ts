@@ -26,13 +26,13 @@ describe('lab: RTT jitter on the delay link', () => {
   test('records the RTT spread and the base RTT for the simulator', async () => {
     if (missing) throw new Error(`lab cannot run: ${missing}`)
     const res = await runLab(s, { runs: 1 })
-    const net = res.scenario['network'] as { measured_ping_rtt_ms: Record<string, { avg: { mean: number }; min: { mean: number }; max: { mean: number } }>; links: string[] }
+    const net = res.scenario['network'] as { measured_ping_rtt_ms: Record<string, { p50: { mean: number }; min: { mean: number }; max: { mean: number } }>; links: string[] }
     const p = net.measured_ping_rtt_ms['rtt_ms_client_lb']!
     expect(p.min.mean).toBeGreaterThanOrEqual(10)
     expect(p.max.mean - p.min.mean).toBeGreaterThan(5)
     expect(net.links.join(' ')).toMatch(/jitter 0\.\.10 ms/)
-    // the simulator gets the base RTT and the jitter separately (a round trip carries two draws, mean 10 ms)
-    expect(res.headroom.effectiveScenario.network.clientRttMs).toBeCloseTo(Math.max(0, p.avg.mean - 10), 6)
+    // the simulator gets the base RTT and the jitter separately (a round trip carries two draws, median 10 ms)
+    expect(res.headroom.effectiveScenario.network.clientRttMs).toBeCloseTo(Math.max(0, p.p50.mean - 10), 6)
     expect(res.headroom.effectiveScenario.network.jitterMs).toBe(10)
     const ok = res.measured['ok']
     expect(ok && 'mean' in ok ? ok.mean : -1).toBe(20)
