@@ -4,8 +4,9 @@
  * Per run: client, proxy and backend hosts are network namespaces `hr-lab-<runid>-{cli,lb,app}`
  * joined by veth pairs (or, for an RTT > 0, by a user-space delay link over TUN devices, see
  * delaylink.ts), each with its host's sysctls from the scenario. Real daemons are started with
- * configs rendered from the scenario; a real load generator drives them (`ab` closed loop, the
- * open-loop client of openloop.ts); the lab samples every listener's accept queue and SYN_RECV,
+ * configs rendered from the scenario; a real load generator drives them (`ab` closed loop, or the
+ * closed-loop client of closedloop.ts when the scenario needs what ab lacks; the open-loop client
+ * of openloop.ts); the lab samples every listener's accept queue and SYN_RECV,
  * the clients in SYN-SENT and TIME_WAIT from `/proc/<pid>/net/tcp` of a process inside each
  * namespace, and takes counter deltas of `/proc/<pid>/net/{netstat,snmp}` there. The result is a
  * fidelity case (shared/fidelity/README.md format): `measured` holds {mean, min, max} over runs.

@@ -40,6 +40,18 @@ describe('lab cleanup', () => {
     }
   })
 
+  test('spares a fresh run folder whose owner.pid is not written yet (another lab process is creating it)', async () => {
+    if (missing) throw new Error(`lab cannot run: ${missing}`)
+    const id = `zz${process.pid.toString(36)}new`
+    mkdirSync(join(LAB_ROOT, id), { recursive: true })
+    try {
+      await cleanupStale()
+      expect(existsSync(join(LAB_ROOT, id))).toBe(true)
+    } finally {
+      await run('rm', ['-rf', join(LAB_ROOT, id)])
+    }
+  })
+
   test('abortActiveRuns tears down this process\'s live runs (what the CLI does on Ctrl-C)', async () => {
     if (missing) throw new Error(`lab cannot run: ${missing}`)
     const id = `zz${process.pid.toString(36)}abrt`
