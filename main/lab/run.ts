@@ -840,6 +840,16 @@ export function effectiveScenario(
   e.clients.sourceIps = a.nat ? a.direct.length : Math.max(1, a.direct.length)
   e.clients.natHosts = a.nat ? a.natHosts.length : s.clients.natHosts
   if (!a.nat) e.clients.natShare = 0
+  if (e.clients.mode === 'closed' && driver === 'ab' && closedLoopDriver(s) === 'node') {
+    // ab forced on a scenario that needs the lab's client: what ab really ran
+    e.clients.sourceIps = 1
+    e.clients.natShare = 0
+    e.clients.connectTimeoutS = null
+    if (e.clients.loadCurve.length) {
+      e.clients.concurrency = Math.max(1, Math.round(curvePeak(e.clients.loadCurve)))
+      e.clients.loadCurve = []
+    }
+  }
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
   // a probe's round trip carries two jitter draws of 0..jitterMs (mean and median jitterMs): the base RTT is the rest
   const j = s.network.jitterMs > 0 ? s.network.jitterMs : 0
@@ -885,6 +895,8 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (s.clients.requestsPerConnection > 1 || s.clients.keepAlive) d.push('one request per connection (keep-alive clients not reproduced)')
   if (s.clients.thinkTimeS > 0) d.push('think time is not reproduced')
   if (s.clients.mode === 'closed' && driver === 'ab' && s.clients.closesFirst === 'client') d.push('ab sends HTTP/1.0: the server closes first (simulated so)')
+  if (s.clients.mode === 'closed' && driver === 'ab' && closedLoopDriver(s) === 'node')
+    d.push('ab was forced: client source addresses, NAT, the connect timeout and the user curve are not reproduced (ab runs the peak user count from one address)')
   const e = s.backend.kind === 'nginx-echo' ? echoSleepFor(s.backend.serviceTime).deviation : null
   if (e) d.push(e)
   if (s.backend.kind === 'generic') d.push('generic backend = nginx + php-fpm (children = workers, listen.backlog = listenBacklog)')

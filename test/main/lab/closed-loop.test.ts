@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { closedLoopDriver, runLab } from '../../../main/lab/run'
+import { closedLoopDriver, effectiveScenario, labDeviations, runLab } from '../../../main/lab/run'
 import type { Scenario } from '../../../simulator/scenario'
 import { closedLoopScenario, labIt } from './lab-env'
 
@@ -89,5 +89,21 @@ describe('lab: closed-loop client', () => {
     expect(mean(res, 'haproxy.frontend.smax')).toBeLessThanOrEqual(4)
     expect(mean(res, 'haproxy.frontend.smax')).toBeGreaterThan(1)
     expect(mean(res, 'ok')).toBe(mean(res, 'requests'))
+  })
+})
+
+describe('lab: closed loop with ab forced', () => {
+  it('simulates what ab really ran (one address, no connect timeout, the peak user count)', () => {
+    const s = withCurve()
+    s.clients.sourceIps = 3
+    s.clients.connectTimeoutS = 1
+    const e = effectiveScenario(s, null, '6.18.44', {}, null, 'ab')
+    expect(e.clients.sourceIps).toBe(1)
+    expect(e.clients.connectTimeoutS).toBeNull()
+    expect(e.clients.loadCurve).toEqual([])
+    expect(e.clients.concurrency).toBe(4)
+    expect(e.clients.closesFirst).toBe('server')
+    expect(labDeviations(s, null, '6.18.44', 'ab').join(' ')).toMatch(/ab was forced/)
+    expect(effectiveScenario(s, null, '6.18.44', {}, null, 'node').clients.sourceIps).toBe(3)
   })
 })
