@@ -33,7 +33,9 @@ import {
   curveRate,
   effectiveBacklog,
   haproxyEffectiveLimits,
+  kernelHz,
   kernelTraits,
+  timerAt,
   synQueueCapacity,
   synSchedule,
   synackSchedule,
@@ -104,8 +106,8 @@ export const RTO_MIN_S = 0.2
 export const RTO_FALLBACK_S = 3
 /** TIME_WAIT length (TCP_TIMEWAIT_LEN, fixed). */
 export const TIME_WAIT_S = 60
-/** Kernel HZ assumed for timer-wheel rounding (Debian/RHEL build with 250 or 1000; 250 here). */
-export let KERNEL_HZ = 250
+/** Kernel HZ override for every host (golden tests: 0 = exact timers); -1 = each host's `hz`. */
+export let KERNEL_HZ = -1
 
 // ------------------------------------------------------------------ enums --
 const ROLE_CLIENT = 0 // client -> front (HAProxy or backend)
@@ -230,30 +232,12 @@ export interface ModelOptions {
   maxEvents?: number
 }
 
-/** Kernel timer fire time: exact before 4.8, else rounded up per timer-wheel level granularity. */
-function timerAt(now: number, delay: number, wheel: boolean): number {
-  if (!wheel || KERNEL_HZ <= 0) return now + delay
-  const j = 1 / KERNEL_HZ
-  const nowJ = Math.floor(now / j + 1e-9)
-  let expJ = Math.ceil((now + delay) / j - 1e-9)
-  const delta = expJ - nowJ
-  let lvl = 0
-  let start = 63
-  while (delta >= start && lvl < 8) {
-    lvl++
-    start = 63 << (3 * lvl)
-  }
-  if (lvl > 0) {
-    const gran = 1 << (3 * lvl)
-    expJ = Math.floor((expJ + gran) / gran) * gran
-  }
-  return expJ * j
-}
-
 interface Host {
   k: KernelConfig
   t: KernelTraits
   wheel: boolean
+  /** CONFIG_HZ used for timer rounding (KERNEL_HZ overrides it when >= 0). */
+  hz: number
   counters: KernelCounters
   /** TIME_WAIT sockets alive, and their expiry ring. */
   twLive: number
@@ -603,6 +587,7 @@ export class Model {
         k,
         t,
         wheel: t.major * 1000 + t.minor >= 4008,
+        hz: KERNEL_HZ >= 0 ? KERNEL_HZ : kernelHz(k),
         counters: zeroCounters(),
         twLive: 0,
         twMax: 0,
@@ -970,7 +955,7 @@ export class Model {
     const k = this.i16[(c << 6) + I16_SYN_IDX]!
     const giveUpAt = this.f64[(c << 4) + F64_START]! + this.f64[(c << 4) + F64_GIVE_UP]!
     if (k + 1 < ih.syn.length) {
-      const t = timerAt(this.f64[(c << 4) + F64_SYN_AT]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel)
+      const t = timerAt(this.f64[(c << 4) + F64_SYN_AT]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel, ih.hz)
       // A retransmit due strictly after the give-up would be popped as a no-op: the connect
       // timeout (armed below, if not yet) releases the row first, as a pending retransmit means
       // the last SYN was dropped. Not scheduled in full runs; runs cut at maxEvents (previews)
@@ -1182,7 +1167,7 @@ export class Model {
         // request sock stays: its SYN-ACK retransmit timer (armed when it was created) matters now
         this.i8[(c << 7) + I8_TIMERS]! |= 2
         const sa = H.synack
-        this.at(timerAt(this.f64[(c << 4) + F64_REQ_AT]!, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel), EV_REQSK_TIMER, c)
+        this.at(timerAt(this.f64[(c << 4) + F64_REQ_AT]!, sa.length > 1 ? sa[1]! : H.synackExpire, H.wheel, H.hz), EV_REQSK_TIMER, c)
       }
       return
     }
@@ -1211,7 +1196,7 @@ export class Model {
     const delay = Math.min(120, rto0 * Math.pow(2, n))
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
-    this.at(timerAt(this.q.now, delay, ih.wheel) + this.owdOf(c), EV_DATA_RTX, c)
+    this.at(timerAt(this.q.now, delay, ih.wheel, ih.hz) + this.owdOf(c), EV_DATA_RTX, c)
   }
 
   private onDataRtx(c: number): void {
@@ -1251,7 +1236,7 @@ export class Model {
     }
     const sa = H.synack
     const nextGap = n + 1 < sa.length ? sa[n + 1]! - sa[n]! : H.synackExpire - sa[n]!
-    this.at(timerAt(this.q.now, nextGap, H.wheel), EV_REQSK_TIMER, c)
+    this.at(timerAt(this.q.now, nextGap, H.wheel, H.hz), EV_REQSK_TIMER, c)
   }
 
   /** The initiator of c gets a reset (ECONNRESET). */

@@ -102,6 +102,12 @@ export interface KernelConfig {
   maxTwBuckets: number
   /** fs.file-max (system-wide open files; ENFILE beyond). */
   fileMax: number
+  /**
+   * CONFIG_HZ of the kernel build (jiffies per second): the timer wheel rounds retransmit timers
+   * to its granularity. Unset: the profile's usual build, 1000 for 3.10 (RHEL/CentOS), 250 otherwise
+   * (Debian, Ubuntu).
+   */
+  hz?: number
 }
 
 export interface HaproxyServer {
@@ -382,6 +388,12 @@ export function kernelTraits(version: string): KernelTraits {
   }
 }
 
+/** CONFIG_HZ of a host: its `hz`, else the usual build of its profile (RHEL/CentOS 7: 1000; Debian/Ubuntu: 250). */
+export function kernelHz(k: KernelConfig): number {
+  if (k.hz != null) return k.hz
+  return kernelTraits(k.version).profile === '3.10' ? 1000 : 250
+}
+
 /** Map a kernel version string to its profile. */
 export function kernelProfile(version: string): KernelProfile {
   return kernelTraits(version).profile
@@ -414,6 +426,33 @@ export function synSchedule(k: KernelConfig): { sendS: number[]; giveUpS: number
     if (i >= linear) gap = Math.min(gap * 2, 120)
   }
   return { sendS, giveUpS }
+}
+
+/**
+ * Kernel timer fire time (timer_list: SYN, SYN-ACK and data retransmit timers). Since 4.8
+ * (kernel/time/timer.c calc_wheel_index / calc_index) a timer lands in wheel level L, chosen by its
+ * distance in jiffies (level 0 below 63, level L below 63 << 3L), and fires at the next multiple of
+ * that level's granularity (8^L jiffies) strictly after its expiry: one jiffy late at level 0,
+ * up to 8^L late above. So a 1 s timer fires after 1.024 s at HZ 250 (256 jiffies) and HZ 1000
+ * (1024), 1.04 s at HZ 100. Before 4.8 (cascading wheel) timers fire on their jiffy.
+ * `hz` is the host's CONFIG_HZ; 0 means exact times.
+ */
+export function timerAt(now: number, delay: number, wheel: boolean, hz: number): number {
+  if (hz <= 0) return now + delay
+  const j = 1 / hz
+  const nowJ = Math.floor(now / j + 1e-9)
+  let expJ = Math.ceil((now + delay) / j - 1e-9)
+  if (!wheel) return expJ * j
+  const delta = expJ - nowJ
+  let lvl = 0
+  let start = 63
+  while (delta >= start && lvl < 8) {
+    lvl++
+    start = 63 << (3 * lvl)
+  }
+  const gran = 1 << (3 * lvl)
+  expJ = (Math.floor(expJ / gran) + 1) * gran
+  return expJ * j
 }
 
 /** Server SYN-ACK send times (s after the SYN) and request expiry (semantics.md 3.3). */

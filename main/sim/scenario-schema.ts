@@ -65,9 +65,14 @@ export const kernelSchema = z
     ipLocalPortRange: z.tuple([port('ip_local_port_range low'), port('ip_local_port_range high')]),
     reservedPorts: int('ip_local_reserved_ports count', 0, 65535),
     maxTwBuckets: int('tcp_max_tw_buckets', 0, INT_MAX),
-    fileMax: int('fs.file-max', 8, Number.MAX_SAFE_INTEGER)
+    fileMax: int('fs.file-max', 8, Number.MAX_SAFE_INTEGER),
+    hz: int('CONFIG_HZ', 100, 1000).optional()
   })
   .superRefine((k, ctx) => {
+    // x86 Kconfig offers HZ_100 / HZ_250 / HZ_300 / HZ_1000
+    if (k.hz !== undefined && ![100, 250, 300, 1000].includes(k.hz)) {
+      ctx.addIssue({ code: 'custom', path: ['hz'], message: `CONFIG_HZ must be 100, 250, 300 or 1000 (got ${k.hz})` })
+    }
     let t: ReturnType<typeof kernelTraits>
     try {
       t = kernelTraits(k.version)

@@ -65,6 +65,22 @@ describe('knobs', () => {
     expect(num('haproxy.globalMaxconn').effective!(s)).toMatch(/^2000 /)
   })
 
+  it('CONFIG_HZ: profile default, and the 1 s SYN retry the timer wheel makes of it', () => {
+    const s = defaultScenario()
+    const hz = KNOBS.find((k) => k.id === 'proxy.hz')!
+    if (hz.kind !== 'choice') throw new Error('proxy.hz is a choice')
+    expect(hz.get(s)).toBe('default')
+    expect(hz.effective!(s)).toBe('250 Hz: a 1 s SYN retry fires after 1024 ms')
+    hz.set(s, '100')
+    expect(s.hosts.proxy.hz).toBe(100)
+    expect(hz.effective!(s)).toBe('100 Hz: a 1 s SYN retry fires after 1040 ms')
+    expect(parseScenario(s).hosts.proxy.hz).toBe(100)
+    hz.set(s, 'default')
+    expect(s.hosts.proxy.hz).toBeUndefined()
+    s.hosts.proxy.version = '3.10'
+    expect(hz.effective!(s)).toMatch(/^1000 Hz: timers fire on their jiffy/)
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

@@ -7,8 +7,10 @@
 import {
   effectiveBacklog,
   haproxyEffectiveLimits,
+  kernelHz,
   kernelTraits,
   KERNEL_PROFILES,
+  timerAt,
   type KernelConfig,
   type Scenario
 } from '../../../../simulator/scenario'
@@ -217,6 +219,32 @@ function kernelKnobs(host: 'proxy' | 'backend', group: KnobGroup): Knob[] {
       },
       explain: 'drops SYNs from clients behind NAT (non-monotonic timestamps); removed in 4.12',
       when: (s) => relevant(s) && kernelTraits(k(s).version).twRecycle
+    },
+    {
+      kind: 'choice',
+      id: `${host}.hz`,
+      group,
+      label: 'CONFIG_HZ (kernel build)',
+      options: [
+        { value: 'default', label: 'profile default' },
+        { value: '100', label: '100' },
+        { value: '250', label: '250 (Debian, Ubuntu)' },
+        { value: '300', label: '300' },
+        { value: '1000', label: '1000 (RHEL, CentOS)' }
+      ],
+      get: (s) => (k(s).hz == null ? 'default' : String(k(s).hz)),
+      set: (s, v) => {
+        if (v === 'default') delete k(s).hz
+        else k(s).hz = Number(v)
+      },
+      effective: (s) => {
+        const hz = kernelHz(k(s))
+        const wheel = kernelTraits(k(s).version)
+        if (wheel.major * 1000 + wheel.minor < 4008) return `${hz} Hz: timers fire on their jiffy (pre-4.8 wheel)`
+        return `${hz} Hz: a 1 s SYN retry fires after ${(timerAt(0, 1, true, hz) * 1000).toFixed(0)} ms`
+      },
+      explain: 'timer-wheel granularity (4.8+): retransmit timers round up to 8^level jiffies, so retried SYNs leave in bursts and drift against the load\'s rhythm',
+      when: relevant
     }
   ]
 }
