@@ -101,7 +101,10 @@ export function setHaproxyEventS(v: number): void {
 export const POOL_PURGE_DELAY_S = 5
 /** HAProxy event-loop turn between accept batches of tune.maxaccept (s). */
 export const HAPROXY_LOOP_S = 20e-6
-/** TCP minimum RTO (s) for data retransmits; 3 s fallback after a retransmitted SYN. */
+/**
+ * TCP minimum RTO (s) for data retransmits. 3 s (TCP_TIMEOUT_FALLBACK) only when the handshake
+ * gave no RTT sample: a retransmitted SYN without TCP timestamps (see handshakeRto).
+ */
 export const RTO_MIN_S = 0.2
 export const RTO_FALLBACK_S = 3
 /** TIME_WAIT length (TCP_TIMEWAIT_LEN, fixed). */
@@ -1190,9 +1193,20 @@ export class Model {
     }
   }
 
+  /**
+   * The initiator's first data RTO after the handshake (tcp_init_metrics): RTO_MIN + RTT, unless the
+   * handshake gave no RTT sample. A SYN-ACK answering a retransmitted SYN gives none by Karn's rule,
+   * but with timestamps negotiated (both hosts' tcp_timestamps=1) tcp_ack_update_rtt takes it from
+   * the TS echo (RTTM rule); only without timestamps does srtt stay 0 and the RTO fall back to 3 s.
+   */
+  private handshakeRto(c: number): number {
+    const tsBoth = this.iniHost(c).k.timestamps === 1 && this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!.k.timestamps === 1
+    return this.i8[(c << 7) + I8_RETRANSMITTED] && !tsBoth ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
+  }
+
   private armDataRtx(c: number): void {
     const n = this.i16[(c << 6) + I16_RTX]!
-    const rto0 = this.i8[(c << 7) + I8_RETRANSMITTED] ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
+    const rto0 = this.handshakeRto(c)
     const delay = Math.min(120, rto0 * Math.pow(2, n))
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)

@@ -16,10 +16,7 @@ import { caseToScenario, predictedFor, readCase, scoreCase } from '../../main/si
 
 const dir = resolve(__dirname, '../../../shared/fidelity/cases')
 const KNOWN_MISSES: Record<string, string> = {
-  'haproxy-maxconn-saturation':
-    'p99 10 s vs 2.7 s: ~3 % of ab users stay stuck in SYN retries until the others finish; with HAProxy response batching the retry share (9 % vs 13 %), p90 and ListenOverflows are close, but the real desynchronisation that lets every stuck client in within 1-3 retries is not modelled',
-  'rtt-migration-1ms': 'frontend smax 6 vs 9: the real latency tail (p99 19 ms vs p50 13 ms, user-space delay link under load) is not in the model',
-  'seed-backlog-8': 'app ListenOverflows 2700 vs 1000: nginx accepting one connection per event-loop turn (multi_accept off) and its CPU share are not modelled, so too many php-fpm SYNs meet a full accept queue instead of a full SYN queue'
+  'rtt-migration-1ms': 'frontend smax 6 vs 9: the real latency tail (p99 19 ms vs p50 13 ms, user-space delay link under load) is not in the model'
 }
 
 const present = existsSync(dir)

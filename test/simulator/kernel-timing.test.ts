@@ -3,11 +3,15 @@
  *  - timer wheel (kernel/time/timer.c calc_wheel_index / calc_index, 4.8+): a timer lands in the
  *    level its distance in jiffies selects (level L from 63 << 3(L-1) jiffies) and fires at the next
  *    multiple of 8^L jiffies strictly after its expiry; CONFIG_HZ per host, by profile by default;
+ *  - the first data RTO after a handshake whose SYN was retransmitted (tcp_init_metrics,
+ *    tcp_ack_update_rtt): 3 s TCP_TIMEOUT_FALLBACK only without timestamps; with timestamps the
+ *    TS echo of the SYN-ACK is an RTT sample (RTTM rule) and the RTO is RTO_MIN + RTT.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
 import { setHostTiming, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
 import { defaultKernel, defaultScenario, kernelHz, timerAt } from '../../simulator/scenario'
+import { decodeResult } from '../../simulator/result'
 
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
 afterEach(() => setHostTiming(...saved))
@@ -58,5 +62,48 @@ describe('timer wheel granularity (4.8+)', () => {
     expect(at(250)).toEqual([1.024, 2.048, 3.072])
     // HZ 100: 104, 208, 312 jiffies of 10 ms
     expect(at(100)).toEqual([1.04, 2.08, 3.12])
+  })
+})
+
+/**
+ * Backlog 0 (accept queue holds 1), one worker, 0.9 s service, exact timers, 15 us per hop, four
+ * clients 20 us apart. c0 is served at once, c1 waits in the accept queue, c2's SYN got a request
+ * sock but its ACK overflowed, c3's SYN is dropped (queue full) and retried at 1.000075 s. There
+ * the queue is empty (c1 was accepted at 0.900045); c2's dup ACK (SYN-ACK retransmit at 1.000055)
+ * takes the slot at 1.000085, so c3's ACK + request (1.000105) overflow: c3 is ESTABLISHED with a
+ * retransmitted SYN and must resend its request.
+ *  - timestamps on: RTO 0.2 s + RTT, doubling: request resent at ~1.2, 1.6, 2.4 s; c3's dup ACK
+ *    to its SYN-ACK retransmit (2.000075 s) puts it in the queue after c2 was accepted (1.800045);
+ *    the worker takes c3 at 2.700045 with its request (arrived 2.4 s), done at 3.600045;
+ *  - timestamps off: RTO 3 s (no RTT sample from the handshake): the request arrives at ~4.0001 s,
+ *    c3 is served from then, done ~4.9 s.
+ */
+describe('data RTO after a retransmitted SYN', () => {
+  const c3Done = (ts: 0 | 1): number => {
+    setHostTiming(0, 0, 20e-6, 0)
+    const s = defaultScenario()
+    s.haproxy = null
+    s.durationS = 10
+    s.drainS = 0
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 4, totalRequests: 4, requestTimeoutS: null, closesFirst: 'client' }
+    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+    s.hosts.client = { ...defaultKernel('6.18'), timestamps: ts }
+    s.hosts.backend = { ...defaultKernel('6.18'), timestamps: ts }
+    s.backend = { ...s.backend, kind: 'generic', workers: 1, listenBacklog: 0, serviceTime: { kind: 'constant', s: 0.9 } }
+    const log: string[] = []
+    const r = decodeResult(simulate(s, { seed: 1, log })).summary
+    expect(r.totals).toMatchObject({ ok: 4, failed: 0 })
+    expect(log).toContain('1.000105 ack-overflow drop conn=3 L=backend:80 data=1')
+    const done = log.filter((l) => l.includes('response conn=3')).map((l) => Number(l.split(' ')[0]))
+    expect(done).toHaveLength(1)
+    return done[0]!
+  }
+  it('with timestamps the request is resent after ~0.2 s (RTT sample from the TS echo)', () => {
+    expect(c3Done(1)).toBeCloseTo(3.600045 + 15e-6, 5)
+  })
+  it('without timestamps it waits for the 3 s TCP_TIMEOUT_FALLBACK', () => {
+    const t = c3Done(0)
+    expect(t).toBeGreaterThan(4.9)
+    expect(t).toBeLessThan(4.91)
   })
 })
