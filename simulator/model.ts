@@ -1243,6 +1243,7 @@ export class Model {
       if (this.i8[(c << 7) + I8_INI] === I_EST) this.initiatorReset(c)
       return
     }
+    H.counters.TCPSynRetrans++ // tcp_rtx_synack counts SYN-ACK retransmits in the listener's netns
     if (this.logOn) this.logEv(`synack-retransmit conn=${c} n=${n}`)
     if (this.i8[(c << 7) + I8_INI] === I_EST) {
       // client already established: its dup ACK retries the promotion one RTT later

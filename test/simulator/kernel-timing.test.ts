@@ -66,17 +66,17 @@ describe('timer wheel granularity (4.8+)', () => {
 })
 
 /**
- * Backlog 0 (accept queue holds 1), one worker, 0.9 s service, exact timers, 15 us per hop, four
- * clients 20 us apart. c0 is served at once, c1 waits in the accept queue, c2's SYN got a request
- * sock but its ACK overflowed, c3's SYN is dropped (queue full) and retried at 1.000075 s. There
- * the queue is empty (c1 was accepted at 0.900045); c2's dup ACK (SYN-ACK retransmit at 1.000055)
- * takes the slot at 1.000085, so c3's ACK + request (1.000105) overflow: c3 is ESTABLISHED with a
- * retransmitted SYN and must resend its request.
- *  - timestamps on: RTO 0.2 s + RTT, doubling: request resent at ~1.2, 1.6, 2.4 s; c3's dup ACK
- *    to its SYN-ACK retransmit (2.000075 s) puts it in the queue after c2 was accepted (1.800045);
- *    the worker takes c3 at 2.700045 with its request (arrived 2.4 s), done at 3.600045;
- *  - timestamps off: RTO 3 s (no RTT sample from the handshake): the request arrives at ~4.0001 s,
- *    c3 is served from then, done ~4.9 s.
+ * Backlog 0 (accept queue and SYN queue hold 1 each on 6.18), one worker, 0.9 s service, exact
+ * timers, 15 us per hop, four clients 20 us apart. c0 is served at once; c1 (cookie: SYN queue
+ * full) waits in the accept queue; c2's SYN got a request sock but its ACK + request overflowed;
+ * c3's SYN is dropped (accept queue full) and retried at 1.000060 s. The queue is empty then (c1
+ * was accepted at 0.900045), but c2's dup ACK (SYN-ACK retransmit at 1.000055) takes the slot, so
+ * c3 (a cookie: c2 still holds the SYN queue) has its ACK + request dropped at 1.000105: c3 is
+ * ESTABLISHED after a retransmitted SYN and must resend its request.
+ *  - timestamps on: RTO 0.2 s + RTT, doubling: resent at ~1.2, 1.6 (queue full) and 2.4 s (c2 was
+ *    accepted at 1.800045): queued, taken by the worker at 2.700045, done at 3.600045 (+15 us);
+ *  - timestamps off: RTO 3 s (no RTT sample from the handshake): resent at ~4.0001 s, served at
+ *    once, done ~4.9 s.
  */
 describe('data RTO after a retransmitted SYN', () => {
   const c3Done = (ts: 0 | 1): number => {
@@ -94,6 +94,10 @@ describe('data RTO after a retransmitted SYN', () => {
     const r = decodeResult(simulate(s, { seed: 1, log })).summary
     expect(r.totals).toMatchObject({ ok: 4, failed: 0 })
     expect(log).toContain('1.000105 ack-overflow drop conn=3 L=backend:80 data=1')
+    // one SYN retransmit (c3) on the client; one SYN-ACK retransmit (c2) on the server, which
+    // tcp_rtx_synack counts as TCPSynRetrans in the listener's namespace
+    expect(r.kernel.client.TCPSynRetrans).toBe(1)
+    expect(r.kernel.backend.TCPSynRetrans).toBe(1)
     const done = log.filter((l) => l.includes('response conn=3')).map((l) => Number(l.split(' ')[0]))
     expect(done).toHaveLength(1)
     return done[0]!
