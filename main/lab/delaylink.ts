@@ -15,23 +15,22 @@
  * distribution in both.
  *
  * argv: <tun-a> <tun-b> <one-way delay ms> [jitter ms] [seed]. Prints "ready" once both devices exist.
+ * `--selftest <arrivals JSON> <delay> <jitter> <seed>` runs only the scheduling (no devices) for the tests.
  */
 import { run } from './sys'
 
 export const DELAY_LINK = String.raw`
-import fcntl, heapq, os, random, select, struct, sys, time
+import fcntl, heapq, json, os, random, select, struct, sys, time
 TUNSETIFF = 0x400454ca
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 def tun(name):
     fd = os.open('/dev/net/tun', os.O_RDWR | os.O_NONBLOCK)
     fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', name.encode(), IFF_TUN | IFF_NO_PI))
     return fd
-a, b = tun(sys.argv[1]), tun(sys.argv[2])
+selftest = sys.argv[1] == '--selftest'
 delay = float(sys.argv[3]) / 1000.0
 jitter = float(sys.argv[4]) / 1000.0 if len(sys.argv) > 4 else 0.0
 rng = random.Random(int(sys.argv[5]) if len(sys.argv) > 5 else 1)
-peer = {a: b, b: a}
-q, seq = [], 0
 last = {}  # flow -> release time of its latest packet (jitter only)
 def flow(fd, pkt):
     if len(pkt) < 20 or pkt[0] >> 4 != 4:
@@ -40,6 +39,24 @@ def flow(fd, pkt):
     proto = pkt[9]
     ports = pkt[ihl:ihl + 4] if proto in (6, 17) else b''
     return (fd, proto, pkt[12:20], ports)
+def due_time(now, fd, pkt):
+    due = now + delay
+    if jitter > 0:
+        k = flow(fd, pkt)
+        due = max(due + rng.random() * jitter, last.get(k, 0.0))
+        last[k] = due
+    return due
+if selftest:
+    # no TUN devices: argv[2] is a JSON list of [arrival s, flow number] (IPv4/TCP packets, flow n = source port 1000 + n); prints each release delay (s)
+    out = []
+    for at, n in json.loads(sys.argv[2]):
+        pkt = bytes([0x45]) + bytes(8) + bytes([6]) + bytes(2) + bytes([10, 0, 0, 1, 10, 0, 0, 2]) + struct.pack('!HH', 1000 + n, 80)
+        out.append(due_time(at, 0, pkt) - at)
+    print(json.dumps(out))
+    sys.exit(0)
+a, b = tun(sys.argv[1]), tun(sys.argv[2])
+peer = {a: b, b: a}
+q, seq = [], 0
 print('ready', flush=True)
 while True:
     now = time.monotonic()
@@ -53,12 +70,7 @@ while True:
             except BlockingIOError:
                 break
             seq += 1
-            due = now + delay
-            if jitter > 0:
-                k = flow(fd, pkt)
-                due = max(due + rng.random() * jitter, last.get(k, 0.0))
-                last[k] = due
-            heapq.heappush(q, (due, seq, peer[fd], pkt))
+            heapq.heappush(q, (due_time(now, fd, pkt), seq, peer[fd], pkt))
     now = time.monotonic()
     while q and q[0][0] <= now:
         _, _, fd, pkt = heapq.heappop(q)
