@@ -222,5 +222,5 @@ function reducedRun(s: Scenario, seed: number, maxEvents: number): ArrayBuffer {
 }
 
 function statRow(svname: string, slim: number): NonNullable<SimSummary['haproxy']>['frontend'] {
-  return { pxname: 'preview', svname, qcur: 0, qmax: 0, scur: 0, smax: 0, slim, stot: 0, ereq: 0, econ: 0, eresp: 0, wretr: 0, wredis: 0, hrsp_2xx: 0, hrsp_4xx: 0, hrsp_5xx: 0 }
+  return { pxname: 'preview', svname, qcur: 0, qmax: 0, scur: 0, smax: 0, slim, stot: 0, ereq: 0, econ: 0, eresp: 0, wretr: 0, wredis: 0, hrsp_2xx: 0, hrsp_4xx: 0, hrsp_5xx: 0, connect: 0, reuse: 0 }
 }

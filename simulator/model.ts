@@ -15,9 +15,11 @@
  *   which is why retransmitted SYNs arrive in bursts.
  * HAProxy: accept gated by bind / frontend / global maxconn (listener paused, kernel queue
  * fills), fd limit (EMFILE, 100 ms pause), tune.maxaccept per loop; server maxconn and the
- * backend queue with timeout queue (503, econ); timeout connect, retries (wretr),
- * redispatch; source ports per server tuple (EADDRNOTAVAIL -> retries -> 503 / close);
- * per-request or kept-alive server connections; TIME_WAIT where the closer is.
+ * backend queue (requests without a server; not capped by maxqueue) and per-server queues
+ * (hash balance or leastconn with maxqueue; capped by maxqueue -> 503) with timeout queue
+ * (503, econ); timeout connect, retries (wretr), redispatch; source ports per server tuple
+ * (EADDRNOTAVAIL -> retries -> 503 / close); per-request or kept-alive server connections
+ * shared per `http-reuse` (never / safe / aggressive / always); TIME_WAIT where the closer is.
  * Backends: generic (thread per connection: accepts only with an idle worker),
  * nginx-echo (event driven, fixed delay), nginx + php-fpm (unix socket: EAGAIN -> 502;
  * TCP: a kernel listener, fastcgi connect timeout -> 504).
@@ -364,6 +366,38 @@ class TimerFifo {
   }
 }
 
+/**
+ * Requests waiting for a server slot (HAProxy pendconns), FIFO: row, its generation (a row
+ * reused after the request left is skipped) and a global arrival number, so that a freed slot
+ * serves the older of its server's queue head and the backend queue head (process_srv_queue).
+ */
+class PendQueue {
+  conn: number[] = []
+  gen: number[] = []
+  seq: number[] = []
+  head = 0
+  /** Requests waiting now (qcur) and the most ever (qmax). */
+  live = 0
+  max = 0
+  push(c: number, gen: number, seq: number): void {
+    this.conn.push(c)
+    this.gen.push(gen)
+    this.seq.push(seq)
+    if (++this.live > this.max) this.max = this.live
+  }
+  compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.conn.length) {
+      this.conn = this.conn.slice(this.head)
+      this.gen = this.gen.slice(this.head)
+      this.seq = this.seq.slice(this.head)
+      this.head = 0
+    }
+  }
+}
+
+/** HAProxy max-session-srv-conns: idle private server connections one client session keeps. */
+export const MAX_SESSION_SRV_CONNS = 10
+
 interface Server {
   name: string
   maxconn: number
@@ -377,7 +411,10 @@ interface Server {
   wretr: number
   wredis: number
   hrsp5xx: number
-  qmax: number
+  /** The server's own queue (requests already bound to it). */
+  pq: PendQueue
+  connect: number
+  reuse: number
   /** Backend process on this server. */
   listener: Listener
   fpm: Listener | null
@@ -389,6 +426,8 @@ interface Server {
   idle: number[]
   /** When each idle connection went idle (parallel to idle, oldest first). */
   idleAt: number[]
+  /** Parallel to idle: 1 when the connection has already been reused (HAProxy's "safe" list). */
+  idleSafe: number[]
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
 }
@@ -492,11 +531,15 @@ export class Model {
   private fe2xx = 0
   private fe4xx = 0
   private fe5xx = 0
-  private beQueue: number[] = []
-  private beQHead = 0
-  private beQmax = 0
-  /** Requests waiting in the backend queue (beQueue also holds entries that left it). */
-  private beQLive = 0
+  /** The backend queue: requests with no server assigned (BACKEND qcur). */
+  private beQ = new PendQueue()
+  /** Requests in any queue (backend + servers) and the arrival counter of all queues. */
+  private queued = 0
+  private pendSeq = 0
+  /** Upstream rows that have served more than one request (reused at least once). */
+  private upReused = new Set<number>()
+  /** http-reuse never: each client session's idle private server connections (by client row). */
+  private priv = new Map<number, number[]>()
   private beEcon = 0
   private beEresp = 0
   private beWretr = 0
@@ -553,7 +596,7 @@ export class Model {
       case EV_HTTP_REQ_TIMEOUT:
         return this.i8[(c << 7) + I8_SRV] === S_ACCEPTED && !this.i8[(c << 7) + I8_HAS_DATA]
       case EV_QUEUE_TIMEOUT:
-        return this.i8[(c << 7) + I8_WAITING] === 1
+        return this.i8[(c << 7) + I8_WAITING] !== 0
       default:
         return this.i8[(c << 7) + I8_INI] === I_EST
     }
@@ -661,7 +704,9 @@ export class Model {
         wretr: 0,
         wredis: 0,
         hrsp5xx: 0,
-        qmax: 0,
+        pq: new PendQueue(),
+        connect: 0,
+        reuse: 0,
         listener: L,
         fpm,
         busy: 0,
@@ -671,6 +716,7 @@ export class Model {
         poolRr: 0,
         idle: [],
         idleAt: [],
+        idleSafe: [],
         acceptPausedUntil: 0
       })
     })
@@ -1352,33 +1398,71 @@ export class Model {
   }
 
   // -------------------------------------------------------------- HAProxy --
+  /**
+   * Pick a server for request c, or queue it (backend.c assign_server_and_queue): roundrobin /
+   * leastconn skip saturated servers and, when none is left, queue in the backend queue, which
+   * no maxqueue caps; a server picked while full (hash balance; leastconn with maxqueue > 0)
+   * queues the request in its own queue, up to its maxqueue, beyond which the request gets 503.
+   */
   private route(c: number): void {
     const h = this.s.haproxy!
-    const sIdx = this.pickServer(-1)
+    const sIdx = h.balance === 'source' ? this.hashServer(c) : this.pickServer(-1)
     if (sIdx < 0) {
-      // all servers at maxconn: backend queue
-      let qcap = 0
-      let unlimited = false
-      for (const sv of this.servers) {
-        if (sv.maxqueue === 0) unlimited = true
-        qcap += sv.maxqueue
-      }
-      if (!unlimited && this.beQLive >= qcap) {
-        this.hit('backend-queue')
-        this.proxyFail(c, 503)
-        return
-      }
-      this.hit('server-maxconn')
-      this.i8[(c << 7) + I8_WAITING] = 1
-      this.beQueue.push(c)
-      const ql = ++this.beQLive
-      if (ql > this.beQmax) this.beQmax = ql
-      this.level(this.cols.backend_queue!, ql)
-      const tq = h.timeoutQueueS ?? h.timeoutConnectS
-      this.timer(EV_QUEUE_TIMEOUT, tq, c, this.reqTok(c))
+      this.enqueue(c, -1)
       return
     }
-    this.assign(c, sIdx)
+    const sv = this.servers[sIdx]!
+    if (this.hasRoom(sv)) {
+      this.assign(c, sIdx)
+      return
+    }
+    if (sv.maxqueue > 0 && sv.pq.live >= sv.maxqueue) {
+      // SRV_STATUS_FULL without a cookie-assigned (DIRECT) server: no redispatch, 503 + econ
+      this.hit('backend-queue')
+      sv.econ++
+      this.beEcon++
+      this.proxyFail(c, 503)
+      return
+    }
+    this.enqueue(c, sIdx)
+  }
+
+  /** Server not saturated: no maxconn, or nobody queued for it and a free slot. */
+  private hasRoom(sv: Server): boolean {
+    return sv.maxconn === 0 || (sv.pq.live === 0 && sv.cur < sv.maxconn)
+  }
+
+  /** balance source (map-based): the client's address hashed onto the weight-expanded server list. */
+  private hashServer(c: number): number {
+    let x = (this.peerOf(c) + 1) * 0x9e3779b1
+    x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0
+    let total = 0
+    for (const sv of this.servers) total += sv.weight
+    let slot = x % total
+    for (let i = 0; i < this.servers.length; i++) {
+      slot -= this.servers[i]!.weight
+      if (slot < 0) return i
+    }
+    return 0
+  }
+
+  /** Wait for a slot of server sIdx (its queue) or of any server (sIdx < 0: the backend queue). */
+  private enqueue(c: number, sIdx: number): void {
+    const h = this.s.haproxy!
+    this.hit('server-maxconn')
+    if (sIdx < 0) {
+      this.i8[(c << 7) + I8_WAITING] = 1
+      this.beQ.push(c, this.i32[(c << 5) + I32_GEN]!, this.pendSeq++)
+    } else {
+      this.i8[(c << 7) + I8_WAITING] = 2
+      this.i16[(c << 6) + I16_SERVER] = sIdx
+      this.servers[sIdx]!.pq.push(c, this.i32[(c << 5) + I32_GEN]!, this.pendSeq++)
+    }
+    this.level(this.cols.backend_queue!, ++this.queued)
+    // a queued request is already the backend's (be->beconn): BACKEND scur/smax count it
+    if (++this.beCur > this.beSmax) this.beSmax = this.beCur
+    const tq = h.timeoutQueueS ?? h.timeoutConnectS
+    this.timer(EV_QUEUE_TIMEOUT, tq, c, this.reqTok(c))
   }
 
   private pickServer(exclude: number): number {
@@ -1386,10 +1470,11 @@ export class Model {
     const lb = this.s.haproxy!.balance
     let best = -1
     if (lb === 'leastconn') {
+      // lb_fwlc.c (2.x): a server is a candidate while served + queued < maxconn + maxqueue
       let bv = Infinity
       for (let i = 0; i < n; i++) {
         const sv = this.servers[i]!
-        if (i === exclude || sv.weight === 0 || (sv.maxconn > 0 && sv.cur >= sv.maxconn)) continue
+        if (i === exclude || sv.weight === 0 || (sv.maxconn > 0 && sv.cur + sv.pq.live >= sv.maxconn + sv.maxqueue)) continue
         const v = sv.cur / sv.weight
         if (v < bv) {
           bv = v
@@ -1398,7 +1483,7 @@ export class Model {
       }
       return best
     }
-    // weighted round robin over a weight-expanded cycle
+    // weighted round robin over a weight-expanded cycle; saturated servers are skipped (lb_fwrr.c)
     let total = 0
     for (const sv of this.servers) total += sv.weight
     for (let k = 0; k < total; k++) {
@@ -1410,25 +1495,31 @@ export class Model {
         if (slot < acc) break
       }
       const sv = this.servers[i]!
-      if (i === exclude || (sv.maxconn > 0 && sv.cur >= sv.maxconn)) continue
+      if (i === exclude || !this.hasRoom(sv)) continue
       this.rr = slot + 1
       return i
     }
     return -1
   }
 
-  /** Leave the backend queue (served, timed out, or the client went away). */
+  /** Leave the backend or server queue (served, timed out, or the client went away). */
   private unqueue(c: number): void {
-    if (this.i8[(c << 7) + I8_WAITING] === 1) {
-      this.i8[(c << 7) + I8_WAITING] = 0
-      this.beQLive--
+    const w = this.i8[(c << 7) + I8_WAITING]!
+    if (w === 0) return
+    this.i8[(c << 7) + I8_WAITING] = 0
+    this.queued--
+    this.beCur--
+    if (w === 1) this.beQ.live--
+    else {
+      this.servers[this.i16[(c << 6) + I16_SERVER]!]!.pq.live--
+      this.i16[(c << 6) + I16_SERVER] = -1
     }
   }
 
   private assign(c: number, sIdx: number): void {
     const sv = this.servers[sIdx]!
-    this.i16[(c << 6) + I16_SERVER] = sIdx
     this.unqueue(c)
+    this.i16[(c << 6) + I16_SERVER] = sIdx
     sv.cur++
     sv.stot++
     this.beCur++
@@ -1441,11 +1532,12 @@ export class Model {
   private connectServer(c: number): void {
     const h = this.s.haproxy!
     const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
-    // reuse an idle kept-alive server connection; http-reuse safe: not for a session's first request
-    if (h.serverConnections === 'keep-alive') this.purgeIdle(sv)
-    if (h.serverConnections === 'keep-alive' && sv.idle.length > 0 && this.i32[(c << 5) + I32_REQ_SEQ]! > 0) {
-      const u = sv.idle.pop()!
-      sv.idleAt.pop()
+    // reuse an idle kept-alive server connection, as http-reuse allows
+    const idle = h.serverConnections === 'keep-alive' ? this.takeIdle(c, this.i16[(c << 6) + I16_SERVER]!) : -1
+    if (idle >= 0) {
+      const u = idle
+      this.upReused.add(u)
+      sv.reuse++
       this.i32[(u << 5) + I32_PEER] = c
       this.i32[(c << 5) + I32_PEER] = u
       // cHasData[u] stays 0 (cleared when it went idle): the EV_DATA below sets it and hands the
@@ -1471,6 +1563,7 @@ export class Model {
       return
     }
     const u = this.alloc(ROLE_UPSTREAM)
+    sv.connect++
     this.i32[(u << 5) + I32_PORT] = port
     this.i16[(u << 6) + I16_POOL] = poolIdx
     this.i16[(u << 6) + I16_SERVER] = this.i16[(c << 6) + I16_SERVER]!
@@ -1483,13 +1576,57 @@ export class Model {
   }
 
   /**
-   * Can any request take an idle server connection? With http-reuse safe only a client session's
-   * second and later requests can: without client keep-alive none ever does, and the connection
-   * is closed now rather than idling until HAProxy purges it.
+   * An idle server connection of server sIdx that request c may use (removed from its list), or
+   * -1 (backend.c connect_server): the session's own first; under 'never' nothing else. Otherwise
+   * from the server's idle list: a session's later requests take any; its first request takes
+   * one only under 'always', or under 'aggressive' one already reused once ("safe").
+   */
+  private takeIdle(c: number, sIdx: number): number {
+    const mode = this.s.haproxy!.httpReuse ?? 'safe'
+    if (mode === 'never') {
+      const list = this.priv.get(c)
+      if (!list) return -1
+      for (let i = list.length - 1; i >= 0; i--) {
+        const u = list[i]!
+        if (this.i16[(u << 6) + I16_SERVER] === sIdx && this.i8[(u << 7) + I8_INI] === I_EST) {
+          list.splice(i, 1)
+          return u
+        }
+      }
+      return -1
+    }
+    const sv = this.servers[sIdx]!
+    this.purgeIdle(sv)
+    const first = this.i32[(c << 5) + I32_REQ_SEQ] === 0
+    for (let i = sv.idle.length - 1; i >= 0; i--) {
+      if (first && mode === 'safe') return -1
+      if (first && mode === 'aggressive' && sv.idleSafe[i] !== 1) continue
+      const u = sv.idle[i]!
+      sv.idle.splice(i, 1)
+      sv.idleAt.splice(i, 1)
+      sv.idleSafe.splice(i, 1)
+      return u
+    }
+    return -1
+  }
+
+  /** http-reuse never: the client session of c ends, HAProxy closes its private server connections. */
+  private closePrivate(c: number): void {
+    const list = this.priv.get(c)
+    if (!list) return
+    this.priv.delete(c)
+    for (const u of list) this.closeUpstream(u, false)
+  }
+
+  /**
+   * Can any request take an idle server connection? Under 'always' any request can; otherwise
+   * only a client session's second and later requests can (a connection becomes "safe" for
+   * 'aggressive' only by such a reuse): without client keep-alive none ever does, and the
+   * connection is closed now rather than idling until HAProxy purges it.
    */
   private reusable(): boolean {
     const cl = this.s.clients
-    return cl.keepAlive && cl.requestsPerConnection > 1
+    return this.s.haproxy!.httpReuse === 'always' || (cl.keepAlive && cl.requestsPerConnection > 1)
   }
 
   /** HAProxy closes server connections idle for pool-purge-delay (5 s by default). */
@@ -1500,6 +1637,7 @@ export class Model {
     if (n === 0) return
     const gone = sv.idle.splice(0, n)
     sv.idleAt.splice(0, n)
+    sv.idleSafe.splice(0, n)
     for (const u of gone) this.closeUpstream(u, false)
   }
 
@@ -1535,7 +1673,7 @@ export class Model {
     // option redispatch: the last retry may go to another server
     if (h.redispatch && this.i8[(c << 7) + I8_TRIES] === h.retries && this.servers.length > 1) {
       const other = this.pickServer(this.i16[(c << 6) + I16_SERVER]!)
-      if (other >= 0) {
+      if (other >= 0 && this.hasRoom(this.servers[other]!)) {
         const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
         sv.cur--
         sv.wredis++
@@ -1562,17 +1700,29 @@ export class Model {
     this.dequeue(sIdx)
   }
 
+  /** A slot of server sIdx freed: serve the oldest waiting request of its queue and the backend queue (queue.c process_srv_queue). */
   private dequeue(sIdx: number): void {
     const sv = this.servers[sIdx]!
-    while (this.beQHead < this.beQueue.length && (sv.maxconn === 0 || sv.cur < sv.maxconn)) {
-      const c = this.beQueue[this.beQHead++]!
-      if (this.i8[(c << 7) + I8_WAITING] !== 1 || this.i8[(c << 7) + I8_INI] !== I_EST) continue
+    while (sv.maxconn === 0 || sv.cur < sv.maxconn) {
+      const a = this.pendHead(sv.pq, 2, sIdx)
+      const b = this.pendHead(this.beQ, 1, -1)
+      if (a < 0 && b < 0) break
+      const q = a >= 0 && (b < 0 || sv.pq.seq[a]! < this.beQ.seq[b]!) ? sv.pq : this.beQ
+      const c = q.conn[q.head++]!
       this.assign(c, sIdx)
     }
-    if (this.beQHead > 1024 && this.beQHead * 2 > this.beQueue.length) {
-      this.beQueue = this.beQueue.slice(this.beQHead)
-      this.beQHead = 0
+    sv.pq.compact()
+    this.beQ.compact()
+  }
+
+  /** Index of the first entry of q still waiting there (stale ones dropped), or -1. */
+  private pendHead(q: PendQueue, w: number, sIdx: number): number {
+    while (q.head < q.conn.length) {
+      const c = q.conn[q.head]!
+      if (q.gen[q.head] === this.i32[(c << 5) + I32_GEN] && this.i8[(c << 7) + I8_WAITING] === w && (w === 1 || this.i16[(c << 6) + I16_SERVER] === sIdx) && this.i8[(c << 7) + I8_INI] === I_EST) return q.head
+      q.head++
     }
+    return -1
   }
 
   private closeUpstream(u: number, keep: boolean): void {
@@ -1582,15 +1732,30 @@ export class Model {
     // purge keeps about the recent peak of used connections; the model applies that bound at once
     // (an unbounded pool would hold backend worker / worker_connections slots the backend needs)
     if (keep && h.serverConnections === 'keep-alive' && this.i8[(u << 7) + I8_INI] === I_EST && this.reusable()) {
-      this.purgeIdle(sv)
-      if (sv.idle.length < sv.cur) {
-        this.i32[(u << 5) + I32_PEER] = -1
-        this.i8[(u << 7) + I8_HAS_DATA] = 0
-        sv.idle.push(u)
-        sv.idleAt.push(this.q.now)
-        return
+      const c = this.i32[(u << 5) + I32_PEER]!
+      if ((h.httpReuse ?? 'safe') === 'never') {
+        // private to the client session: kept for its next requests (max-session-srv-conns)
+        const list = c >= 0 ? (this.priv.get(c) ?? []) : []
+        if (c >= 0 && list.length < MAX_SESSION_SRV_CONNS) {
+          this.i32[(u << 5) + I32_PEER] = -1
+          this.i8[(u << 7) + I8_HAS_DATA] = 0
+          list.push(u)
+          this.priv.set(c, list)
+          return
+        }
+      } else {
+        this.purgeIdle(sv)
+        if (sv.idle.length < sv.cur) {
+          this.i32[(u << 5) + I32_PEER] = -1
+          this.i8[(u << 7) + I8_HAS_DATA] = 0
+          sv.idle.push(u)
+          sv.idleAt.push(this.q.now)
+          sv.idleSafe.push(this.upReused.has(u) ? 1 : 0)
+          return
+        }
       }
     }
+    this.upReused.delete(u)
     const wasEst = this.i8[(u << 7) + I8_INI] === I_EST || this.i8[(u << 7) + I8_SRV] === S_ACCEPTED
     if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) this.synSent--
     // listener side clean-up
@@ -1649,6 +1814,7 @@ export class Model {
   private endSession(c: number, resumeAt = this.q.now): void {
     if (this.i8[(c << 7) + I8_SRV] !== S_ACCEPTED) return
     this.i8[(c << 7) + I8_SRV] = S_GONE
+    if (this.priv.size > 0) this.closePrivate(c)
     this.markProven(c)
     this.feconn--
     this.fdUsed--
@@ -2122,7 +2288,7 @@ export class Model {
       this.cols.free_ports![i] = free === Infinity ? 0 : free
       this.level(this.cols.proxy_scur!, this.feconn)
       this.level(this.cols.open_fds!, this.fdUsed)
-      this.level(this.cols.backend_queue!, this.beQLive)
+      this.level(this.cols.backend_queue!, this.queued)
     } else {
       const ck = this.s.hosts.client
       const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
@@ -2214,7 +2380,9 @@ export class Model {
         }
         return
       case EV_QUEUE_TIMEOUT:
-        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_WAITING] === 1) {
+        if (b === this.reqTok(c) && this.i8[(c << 7) + I8_WAITING] !== 0) {
+          // timeout queue (sQ): failed_conns of the backend, and of the server it waited for
+          if (this.i8[(c << 7) + I8_WAITING] === 2) this.servers[this.i16[(c << 6) + I16_SERVER]!]!.econ++
           this.unqueue(c)
           this.beEcon++
           this.proxyFail(c, 503)
@@ -2322,6 +2490,8 @@ export class Model {
       hrsp_2xx: 0,
       hrsp_4xx: 0,
       hrsp_5xx: 0,
+      connect: 0,
+      reuse: 0,
       ...o
     })
     const lim = this.limits
@@ -2341,8 +2511,8 @@ export class Model {
             hrsp_5xx: this.fe5xx
           }),
           backend: row('be', 'BACKEND', {
-            qcur: this.beQLive,
-            qmax: this.beQmax,
+            qcur: this.beQ.live,
+            qmax: this.beQ.max,
             scur: this.beCur,
             smax: this.beSmax,
             slim: lim!.fullconn,
@@ -2351,10 +2521,12 @@ export class Model {
             eresp: this.beEresp,
             wretr: this.beWretr,
             hrsp_2xx: this.fe2xx,
-            hrsp_5xx: this.be5xx
+            hrsp_5xx: this.be5xx,
+            connect: this.servers.reduce((a, sv) => a + sv.connect, 0),
+            reuse: this.servers.reduce((a, sv) => a + sv.reuse, 0)
           }),
           servers: this.servers.map((sv) =>
-            row('be', sv.name, { scur: sv.cur, smax: sv.smax, slim: sv.maxconn, stot: sv.stot, qmax: sv.qmax, econ: sv.econ, eresp: sv.eresp, wretr: sv.wretr, wredis: sv.wredis })
+            row('be', sv.name, { qcur: sv.pq.live, qmax: sv.pq.max, scur: sv.cur, smax: sv.smax, slim: sv.maxconn, stot: sv.stot, econ: sv.econ, eresp: sv.eresp, wretr: sv.wretr, wredis: sv.wredis, connect: sv.connect, reuse: sv.reuse })
           )
         }
       : null
@@ -2423,9 +2595,9 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
     case 'haproxy-fd':
       return `HAProxy hit its fd limit (Ulimit-n ${lim?.ulimitN}) ${when}: accept() got EMFILE and the listener paused 100 ms at a time.`
     case 'server-maxconn':
-      return `All servers reached their maxconn ${when}: requests waited in the backend queue.`
+      return `Servers reached their maxconn ${when}: requests waited in the backend queue (no server assigned; maxqueue does not cap it) or in a server's own queue (hash balance, leastconn with maxqueue).`
     case 'backend-queue':
-      return `The backend queue overflowed or timed out ${when}: clients got 503.`
+      return `Queued requests got 503 ${when}: a server's queue was at its maxqueue (hash balance: no redispatch) or a request waited longer than timeout queue.`
     case 'backend-workers':
       return `The backend ran out of workers ${when}: connections waited in its accept queue.`
     case 'php-fpm-backlog':

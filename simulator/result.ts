@@ -87,6 +87,9 @@ export interface HaproxyStatRow {
   hrsp_2xx: number
   hrsp_4xx: number
   hrsp_5xx: number
+  /** Server connections opened (`connect`, 2.x) and idle ones reused (`reuse`); backend and server rows. */
+  connect: number
+  reuse: number
 }
 
 export interface HaproxyStats {

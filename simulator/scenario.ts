@@ -119,6 +119,10 @@ export interface HaproxyServer {
   weight: number
 }
 
+/** HAProxy `http-reuse` modes (see HaproxyConfig.httpReuse). */
+export type HttpReuse = 'never' | 'safe' | 'aggressive' | 'always'
+export const HTTP_REUSE_MODES: readonly HttpReuse[] = ['never', 'safe', 'aggressive', 'always']
+
 export interface HaproxyConfig {
   /** '1.x' | '2.x+' or a version string ('1.5.18', '2.6.12'). */
   version: string
@@ -145,7 +149,17 @@ export interface HaproxyConfig {
   /** tune.maxaccept; null = version default (64 <= 2.3, 4 >= 2.4). */
   maxaccept: number | null
   servers: HaproxyServer[]
-  balance: 'roundrobin' | 'leastconn'
+  /**
+   * `balance`: 'roundrobin' and 'leastconn' pick a server with a free slot; when every server is
+   * at maxconn the request waits in the **backend** queue (BACKEND qcur), which no `maxqueue`
+   * caps (only `timeout queue`). leastconn (2.x) also counts a full server as a candidate while
+   * `served + queued < maxconn + maxqueue`, so with maxqueue > 0 requests first fill the servers'
+   * own queues. 'source' hashes the client address (map-based) onto one server whatever its load:
+   * a full server queues the request in **its own** queue, capped by its maxqueue; beyond that
+   * the request gets 503 (econ; no redispatch, the hash would pick the same server). The model's
+   * hash is not HAProxy's: which address lands on which server may differ, not how many.
+   */
+  balance: 'roundrobin' | 'leastconn' | 'source'
   /** timeout queue; null = timeout connect is used. */
   timeoutQueueS: number | null
   timeoutConnectS: number
@@ -155,12 +169,24 @@ export interface HaproxyConfig {
   redispatch: boolean
   mode: 'http' | 'tcp'
   /**
-   * 'per-request': a new server connection per request; 'keep-alive': idle server connections
-   * are reused with HAProxy 2.x's default `http-reuse safe`: a client session's first request
-   * always opens its own server connection, only its later requests take an idle one (so with
-   * one request per client connection nothing is reused). 'always'/'aggressive' are not modelled.
+   * 'per-request': a new server connection per request, closed after the response (`option
+   * http-server-close`); 'keep-alive': server connections stay open after a response (HAProxy
+   * 2.x's default `option http-keep-alive`) and `httpReuse` decides who may use them next.
    */
   serverConnections: 'per-request' | 'keep-alive'
+  /**
+   * `http-reuse` (with serverConnections 'keep-alive'; HAProxy configuration.txt "http-reuse"):
+   * - 'never': a server connection is private to the client session that opened it: only that
+   *   session's later requests use it, and it is closed when the session ends;
+   * - 'safe' (2.x default): a session's first request always opens (or has) its own connection;
+   *   its later requests may take any idle connection of the server;
+   * - 'aggressive': a first request may also take an idle connection that has already been
+   *   reused once (proven to survive reuse); later requests take any;
+   * - 'always': any request takes any idle connection.
+   * Idle connections left over are closed by HAProxy (pool-purge-delay 5 s), so TIME_WAIT lands
+   * where `backendClosesFirst` says. Optional in saved scenarios: absent means 'safe'.
+   */
+  httpReuse?: HttpReuse
   /** Who closes proxy->server connections first: 'proxy' (TIME_WAIT and ports on the proxy), 'server', or 'reset' (RST, no TIME_WAIT). */
   backendClosesFirst: 'proxy' | 'server' | 'reset'
   /** Source IPs HAProxy connects from (port space is per (src, dst, dport)). */
@@ -274,6 +300,7 @@ export function defaultHaproxy(version: string = '2.x+'): HaproxyConfig {
     redispatch: false,
     mode: 'http',
     serverConnections: 'per-request',
+    httpReuse: 'safe',
     backendClosesFirst: 'proxy',
     sourceIps: 1
   }

@@ -11,6 +11,7 @@ import {
   defaultBackend,
   defaultHaproxy,
   defaultKernel,
+  type HttpReuse,
   type KernelConfig,
   type Scenario
 } from '../../simulator/scenario'
@@ -164,7 +165,9 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     const bcm = String(p.backend_connection_mode ?? '')
     // http-reuse safe: a session's first request always opens its own server connection;
     // in mode http those were closed with a reset (README notes); mode tcp: lb closes first
-    h.serverConnections = /reuse always|http-reuse always|pool/.test(bcm) ? 'keep-alive' : 'per-request'
+    const reuse = /http-reuse (never|safe|aggressive|always)/.exec(bcm)
+    h.httpReuse = reuse ? (reuse[1] as HttpReuse) : 'safe'
+    h.serverConnections = /reuse always|http-reuse (always|aggressive)|pool/.test(bcm) ? 'keep-alive' : 'per-request'
     h.backendClosesFirst = h.mode === 'tcp' || /lb closes first|proxy closes first/.test(bcm) ? 'proxy' : /server closes first/.test(bcm) ? 'server' : 'reset'
     haproxy = h
   }
@@ -289,7 +292,7 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
     ]
     for (const [name, row] of rows) {
       if (!row) continue
-      for (const f of ['scur', 'smax', 'slim', 'stot', 'qmax', 'econ', 'eresp', 'wretr', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx'] as const) out[`haproxy.${name}.${f}`] = row[f]
+      for (const f of ['scur', 'smax', 'slim', 'stot', 'qcur', 'qmax', 'econ', 'eresp', 'wretr', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'connect', 'reuse'] as const) out[`haproxy.${name}.${f}`] = row[f]
     }
     out['haproxy.info.Maxconn'] = r.haproxy.info.Maxconn
     out['haproxy.info.Maxsock'] = r.haproxy.info.Maxsock

@@ -151,7 +151,7 @@ export const haproxySchema = z
     strictLimits: z.boolean().nullable(),
     maxaccept: z.number().int().min(-1, { error: 'tune.maxaccept must be -1 (unlimited) or 1..1000000' }).max(1_000_000).refine((v) => v !== 0, { error: 'tune.maxaccept must be -1 (unlimited) or 1..1000000' }).nullable(),
     servers: z.array(server).min(1, { error: 'HAProxy needs at least one server' }).max(1000, { error: 'at most 1000 servers' }),
-    balance: z.enum(['roundrobin', 'leastconn']),
+    balance: z.enum(['roundrobin', 'leastconn', 'source']),
     timeoutQueueS: num('timeout queue', 0.001, 86400, 's').nullable(),
     timeoutConnectS: num('timeout connect', 0.001, 86400, 's'),
     timeoutServerS: num('timeout server', 0.001, 86400, 's'),
@@ -160,6 +160,7 @@ export const haproxySchema = z
     redispatch: z.boolean(),
     mode: z.enum(['http', 'tcp']),
     serverConnections: z.enum(['per-request', 'keep-alive']),
+    httpReuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(),
     backendClosesFirst: z.enum(['proxy', 'server', 'reset']),
     sourceIps: int('HAProxy source IPs', 1, 65536)
   })

@@ -25,7 +25,7 @@ const CEILING_LABEL: Record<string, string> = {
   'haproxy-maxconn': 'HAProxy maxconn',
   'haproxy-fd': 'HAProxy fd limit',
   'server-maxconn': 'server maxconn',
-  'backend-queue': 'backend queue',
+  'backend-queue': 'queue 503s',
   'backend-workers': 'backend workers',
   'php-fpm-backlog': 'php-fpm socket backlog',
   'source-ports': 'proxy source ports',

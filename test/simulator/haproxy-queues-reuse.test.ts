@@ -1,0 +1,134 @@
+/**
+ * HAProxy's queues and server-connection reuse on tiny scenarios whose outcome follows from the
+ * rules by hand (backend.c assign_server_and_queue, lb_fwrr.c / lb_fwlc.c, queue.c, and the
+ * http-reuse table of connect_server; numbers derived from the rule, not read off the model).
+ */
+import { describe, expect, it } from 'vitest'
+import { simulate } from '../../simulator/index'
+import { decodeResult, type SimSummary } from '../../simulator/result'
+import { defaultScenario, defaultHaproxy, defaultKernel, type HttpReuse, type Scenario } from '../../simulator/scenario'
+import { parseScenario } from '../../main/sim/scenario-schema'
+
+const run = (s: Scenario, seed = 1): SimSummary => decodeResult(simulate(parseScenario(s), { seed })).summary
+
+/** `n` connections at t=0 (one batch), one server, no RTT, constant service time. */
+function burst(n: number, serviceS: number, server: { maxconn: number; maxqueue: number }, balance: 'roundrobin' | 'leastconn' | 'source', timeoutQueueS = 30): Scenario {
+  const s = defaultScenario()
+  s.durationS = 1
+  s.drainS = 40
+  s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 1 }], arrivals: 'even', arrivalBatch: n, requestTimeoutS: null, closesFirst: 'client', sourceIps: 1 }
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
+  s.haproxy = { ...defaultHaproxy('2.6.12'), globalMaxconn: 1000, servers: [{ name: 's1', weight: 1, ...server }], balance, timeoutQueueS }
+  s.backend = { ...s.backend, kind: 'nginx-echo', serviceTime: { kind: 'constant', s: serviceS } }
+  return s
+}
+
+describe('server queue vs backend queue (semantics 7.3)', () => {
+  it('roundrobin: every server at maxconn -> the backend queue, which maxqueue does not cap', () => {
+    // 5 at once on maxconn 1 / maxqueue 1: 1 served, 4 wait in the BACKEND queue, all served in turn
+    const r = run(burst(5, 1, { maxconn: 1, maxqueue: 1 }, 'roundrobin'))
+    expect(r.totals.ok).toBe(5)
+    expect(r.haproxy!.backend.qmax).toBe(4)
+    expect(r.haproxy!.servers[0]!.qmax).toBe(0)
+    // a queued request belongs to the backend already: BACKEND smax = served + queued
+    expect(r.haproxy!.backend.smax).toBe(5)
+    expect(r.haproxy!.servers[0]!.smax).toBe(1)
+    expect(r.latency.maxMs).toBeGreaterThan(4900)
+  })
+
+  it('balance source: the hash binds the request to its server; its queue holds maxqueue, the rest get 503 at once (econ)', () => {
+    // 5 at once: 1 served, 1 in the server queue, 3 beyond maxqueue 1 -> 503 without waiting
+    const r = run(burst(5, 1, { maxconn: 1, maxqueue: 1 }, 'source'))
+    expect(r.totals.ok).toBe(2)
+    expect(r.totals.byCause.http503).toBe(3)
+    expect(r.haproxy!.servers[0]!.qmax).toBe(1)
+    expect(r.haproxy!.backend.qmax).toBe(0)
+    expect(r.haproxy!.servers[0]!.econ).toBe(3)
+    expect(r.haproxy!.backend.econ).toBe(3)
+    expect(r.latency.p50).toBeLessThan(100) // the 503s are immediate
+  })
+
+  it('balance source with maxqueue 0 (unlimited): the server queue grows; timeout queue expiries count on the server too', () => {
+    // service 1 s, timeout queue 1.5 s: #1 at 0-1 s, #2 (queued) at 1-2 s, #3..#5 expire at 1.5 s
+    const r = run(burst(5, 1, { maxconn: 1, maxqueue: 0 }, 'source', 1.5))
+    expect(r.totals.ok).toBe(2)
+    expect(r.totals.byCause.http503).toBe(3)
+    expect(r.haproxy!.servers[0]!.qmax).toBe(4)
+    expect(r.haproxy!.servers[0]!.econ).toBe(3)
+    expect(r.haproxy!.backend.econ).toBe(3)
+  })
+
+  it('leastconn (2.x): a full server stays a candidate while served + queued < maxconn + maxqueue, then the backend queue', () => {
+    // 5 at once, maxconn 1 maxqueue 1: 1 served, 1 in the server queue, 3 in the backend queue; all served
+    const r = run(burst(5, 1, { maxconn: 1, maxqueue: 1 }, 'leastconn'))
+    expect(r.totals.ok).toBe(5)
+    expect(r.haproxy!.servers[0]!.qmax).toBe(1)
+    expect(r.haproxy!.backend.qmax).toBe(3)
+    const none = run(burst(5, 1, { maxconn: 1, maxqueue: 0 }, 'leastconn'))
+    expect(none.haproxy!.servers[0]!.qmax).toBe(0)
+    expect(none.haproxy!.backend.qmax).toBe(4)
+  })
+
+  it('a freed slot serves the oldest waiting request of the server queue and the backend queue (FIFO across both)', () => {
+    // leastconn maxqueue 1: arrival order #2 (server queue), #3, #4 (backend queue): served at 1, 2, 3 s
+    const r = run(burst(4, 1, { maxconn: 1, maxqueue: 1 }, 'leastconn'))
+    expect(r.totals.ok).toBe(4)
+    expect(r.latency.maxMs).toBeGreaterThan(3900)
+    expect(r.latency.maxMs).toBeLessThan(4100)
+  })
+})
+
+/** 10 client sessions 100 ms apart, each `rpc` requests back to back, 10 ms of work, one server. */
+function sessions(rpc: number, conn: 'per-request' | 'keep-alive', reuse: HttpReuse): Scenario {
+  const s = burst(1, 0.01, { maxconn: 0, maxqueue: 0 }, 'roundrobin')
+  s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 10 }], arrivalBatch: 1, keepAlive: rpc > 1, requestsPerConnection: rpc }
+  s.durationS = 0.95 // arrivals at 0, 0.1, .. 0.9 s
+  s.haproxy = { ...s.haproxy!, serverConnections: conn, httpReuse: reuse, backendClosesFirst: 'proxy' }
+  return s
+}
+
+describe('connections to servers: http-reuse (configuration.txt "http-reuse")', () => {
+  it('per-request: a server connection per request, each closed by the proxy (TIME_WAIT there)', () => {
+    const r = run(sessions(3, 'per-request', 'safe'))
+    expect(r.totals.ok).toBe(30)
+    expect(r.haproxy!.backend.connect).toBe(30)
+    expect(r.haproxy!.backend.reuse).toBe(0)
+    expect(r.sockets.maxTimeWaitProxyToBackend).toBe(30)
+  })
+
+  it('never: one private connection per client session, reused by its own requests, closed when the session ends', () => {
+    const r = run(sessions(3, 'keep-alive', 'never'))
+    expect(r.totals.ok).toBe(30)
+    expect(r.haproxy!.backend.connect).toBe(10)
+    expect(r.haproxy!.backend.reuse).toBe(20)
+    expect(r.sockets.maxTimeWaitProxyToBackend).toBe(10)
+  })
+
+  it("safe: a session's first request never takes another session's idle connection", () => {
+    const r = run(sessions(3, 'keep-alive', 'safe'))
+    expect(r.haproxy!.backend.connect).toBe(10)
+    expect(r.haproxy!.backend.reuse).toBe(20)
+  })
+
+  it('always and aggressive: later sessions start on the connection the first one left idle', () => {
+    for (const mode of ['always', 'aggressive'] as const) {
+      const r = run(sessions(3, 'keep-alive', mode))
+      expect(r.totals.ok).toBe(30)
+      expect(r.haproxy!.backend.connect).toBe(1)
+      expect(r.haproxy!.backend.reuse).toBe(29)
+    }
+  })
+
+  it('one request per client connection: only always reuses; aggressive needs a connection already reused once', () => {
+    const always = run(sessions(1, 'keep-alive', 'always'))
+    expect(always.haproxy!.backend.connect).toBe(1)
+    expect(always.haproxy!.backend.reuse).toBe(9)
+    for (const mode of ['never', 'safe', 'aggressive'] as const) {
+      const r = run(sessions(1, 'keep-alive', mode))
+      expect(r.totals.ok).toBe(10)
+      expect(r.haproxy!.backend.connect).toBe(10)
+      expect(r.haproxy!.backend.reuse).toBe(0)
+    }
+  })
+})
