@@ -2,7 +2,8 @@
  * Open-loop load: new connections arrive on the scenario's piecewise-linear curve, whatever
  * happens to earlier ones. `h2load --rate` only knows one constant rate, so the lab uses this
  * small Node client instead, run by `node` inside the client namespace: plain kernel TCP
- * sockets, one HTTP request per connection, connect and total time per request.
+ * sockets, one HTTP request per connection or (keep-alive) N HTTP/1.1 requests back to back
+ * on each connection before the client closes it; connect and total time per request.
  * Bounded: a fixed list of arrival times (at most `cap`) and a hard stop at `hardStopS`.
  */
 import type { LoadPoint } from '../../simulator/scenario'
@@ -46,12 +47,18 @@ export interface OpenLoopConfig {
   requestTimeoutS: number | null
   /** 'client': HTTP/1.1, the client closes after the response; 'server': HTTP/1.0, waits for the server's close. */
   closesFirst: 'client' | 'server'
+  /** Requests sent one after the other on each connection (keep-alive, HTTP/1.1; the client closes after the last). */
+  requestsPerConnection?: number
   hardStopS: number
   /** JSON file with one local (source) address per arrival, bound before connect; null: the kernel picks (one address). */
   sourcesFile?: string | null
 }
 
-/** One finished request: [startMs, connectMs (-1: never connected), totalMs, HTTP status (0: none), error code ('' if none)]. */
+/**
+ * One finished request: [startMs, connectMs (-1: never connected; -2: a later request on a
+ * kept-alive connection), totalMs (from the request's start; the first one's includes the
+ * connect), HTTP status (0: none), error code ('' if none)].
+ */
 export type OpenLoopRecord = [number, number, number, number, string]
 
 /** Source of the client (ES module, run with `node --input-type=module -e`). Kept free of dependencies. */
@@ -75,21 +82,28 @@ function done() {
   writeFileSync(cfg.outFile, JSON.stringify({ records: recs, wallMs: performance.now() - t0 }))
   process.exit(0)
 }
+const rpc = Math.max(1, cfg.requestsPerConnection || 1)
+const reqKa = 'GET / HTTP/1.1\r\nHost: lab\r\nUser-Agent: headroom-lab\r\n\r\n'
 function one() {
   const start = performance.now() - t0
-  let conn = -1, status = 0, buf = '', need = -1, chunked = false, closedRec = false
+  // per connection: the request in progress (k of rpc), its start, status and parser state
+  let conn = -1, status = 0, buf = '', need = -1, chunked = false, closedRec = false, k = 0, reqStart = start
   const s = net.connect(srcs ? { host: cfg.host, port: cfg.port, localAddress: srcs[(started - 1) % srcs.length] } : { host: cfg.host, port: cfg.port })
   live.add(s)
   open++
   s.__start = start; s.__conn = -1; s.__status = () => status
-  const rec = (r) => { if (closedRec) return; closedRec = true; recs.push(r); live.delete(s); open--; if (started === times.length && open === 0) done() }
+  const connField = () => (k === 0 ? conn : -2)
+  // one record per request; a connection that ends early records its current request only
+  const rec = (r) => { if (closedRec) return; recs.push(r); if (r[4] !== '' || k + 1 >= rpc) { closedRec = true; live.delete(s); open--; if (started === times.length && open === 0) done() } }
   s.__rec = rec
   const timers = []
+  const clear = () => { for (const t of timers.splice(0)) clearTimeout(t) }
+  const arm = () => { if (cfg.requestTimeoutS != null) timers.push(setTimeout(() => { rec([reqStart, connField(), performance.now() - t0 - reqStart, status, 'timeout']); s.destroy() }, cfg.requestTimeoutS * 1000)) }
   if (cfg.connectTimeoutS != null) timers.push(setTimeout(() => { if (conn < 0) { rec([start, -1, performance.now() - t0 - start, 0, 'connect-timeout']); s.destroy() } }, cfg.connectTimeoutS * 1000))
-  if (cfg.requestTimeoutS != null) timers.push(setTimeout(() => { rec([start, conn, performance.now() - t0 - start, status, 'timeout']); s.destroy() }, cfg.requestTimeoutS * 1000))
-  const finish = (err) => { for (const t of timers) clearTimeout(t); rec([start, conn, performance.now() - t0 - start, status, err]) }
+  arm()
+  const finish = (err) => { clear(); rec([reqStart, connField(), performance.now() - t0 - reqStart, status, err]) }
   s.setNoDelay(true)
-  s.on('connect', () => { conn = performance.now() - t0 - start; s.__conn = conn; s.write(req) })
+  s.on('connect', () => { conn = performance.now() - t0 - start; s.__conn = conn; s.write(rpc > 1 ? reqKa : req) })
   s.on('data', (d) => {
     buf += d.toString('latin1')
     if (status === 0) { const m = /^HTTP\/1\.[01] (\d{3})/.exec(buf); if (m) status = Number(m[1]) }
@@ -101,7 +115,18 @@ function one() {
       if (need === -2) chunked = true
     }
     const complete = chunked ? buf.endsWith('\r\n0\r\n\r\n') || buf.endsWith('\n0\r\n\r\n') : need >= 0 && buf.length >= need
-    if (cfg.closesFirst === 'client' && complete) { finish(''); s.end() }
+    if (!complete) return
+    if (rpc > 1 && k + 1 < rpc) {
+      // keep-alive: record this response, send the next request at once on the same connection
+      finish('')
+      k++
+      reqStart = performance.now() - t0
+      status = 0; buf = ''; need = -1; chunked = false
+      arm()
+      s.write(reqKa)
+      return
+    }
+    if (cfg.closesFirst === 'client' || rpc > 1) { finish(''); s.end() }
   })
   s.on('error', (e) => finish(e.code || 'error'))
   s.on('close', () => finish(status ? '' : 'closed'))

@@ -149,7 +149,7 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
   if (h.frontendBacklog != null) f.push(`    backlog ${h.frontendBacklog}`)
   f.push('    default_backend be')
   const b = ['backend be', `    balance ${h.balance}`]
-  if (h.mode === 'http') b.push(h.serverConnections === 'keep-alive' ? '    http-reuse safe' : '    http-reuse never')
+  if (h.mode === 'http') b.push(...serverConnectionLines(s))
   const src = haproxySources(s).ips
   const per = (v: number): number => (src.length > 1 ? Math.ceil(v / src.length) : v)
   h.servers.forEach((sv, i) => {
@@ -161,6 +161,20 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
     else src.forEach((ip, j) => b.push(`    server ${sv.name}.src${j + 1} ${ips[i]}:${FRONT_PORT} ${o.join(' ')} source ${ip}`))
   })
   return [g, d, f, b].map((x) => x.join('\n')).join('\n\n') + '\n'
+}
+
+/**
+ * How the backend treats server connections. 'keep-alive' renders the scenario's `http-reuse`
+ * mode (HAProxy 2.x keeps server connections alive by default). 'per-request' renders
+ * `http-reuse never`; with keep-alive clients (several requests per client connection) that
+ * would still keep one private server connection per session, so `option http-server-close`
+ * is added to close it after every response.
+ */
+export function serverConnectionLines(s: Scenario): string[] {
+  const h = s.haproxy!
+  if (h.serverConnections === 'keep-alive') return [`    http-reuse ${h.httpReuse ?? 'safe'}`]
+  const ka = s.clients.keepAlive && s.clients.requestsPerConnection > 1
+  return ka ? ['    http-reuse never', '    option http-server-close'] : ['    http-reuse never']
 }
 
 /** Constant delay nginx's echo_sleep can give for a service-time distribution (s), and a deviation when it is not constant. */

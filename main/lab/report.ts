@@ -25,6 +25,12 @@ export const REPORT_EXTRA_KEYS = [
   'sockets.max_syn_sent_cli',
   'sockets.max_time_wait_lb_to_backend',
   'haproxy.backend.qmax',
+  'haproxy.backend.smax',
+  'haproxy.server_s1.qmax',
+  'haproxy.server_s1.econ',
+  'haproxy.backend.connect',
+  'haproxy.backend.reuse',
+  'sockets.max_time_wait_app',
   'haproxy.backend.econ',
   'haproxy.frontend.hrsp_5xx'
 ]

@@ -32,6 +32,7 @@ import {
   renderPhpFpmConf,
   renderPhpPage,
   haproxySources,
+  serverConnectionLines,
   usesPhpFpm,
   type HaproxyPlan
 } from './render'
@@ -66,8 +67,8 @@ export const KERNEL_COUNTERS = [
 const SNMP_COUNTERS = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'OutRsts', 'RetransSegs'] as const
 const HAPROXY_FIELDS: Record<string, string[]> = {
   frontend: ['scur', 'smax', 'slim', 'stot', 'ereq', 'dreq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx'],
-  backend: ['scur', 'smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'hrsp_5xx'],
-  server: ['smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr']
+  backend: ['scur', 'smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'hrsp_5xx', 'connect', 'reuse'],
+  server: ['smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'connect', 'reuse']
 }
 const SYSCTLS_READ_BACK = [
   'net.core.somaxconn',
@@ -612,11 +613,13 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           connectTimeoutS: c.connectTimeoutS,
           requestTimeoutS: c.requestTimeoutS,
           closesFirst: c.closesFirst,
+          requestsPerConnection: c.keepAlive ? Math.max(1, c.requestsPerConnection) : 1,
           hardStopS: capS,
           sourcesFile
         }
         res.loadTool = 'node-open-loop'
-        res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), one request each, hard stop ${capS} s${sources ? `, source addresses bound round-robin: ${addr.direct.length ? addr.direct.join(' ') : ''}${addr.nat ? `${addr.direct.length ? '; ' : ''}behind NAT (share ${s.clients.natShare}): ${addr.natHosts.join(' ')}` : ''}` : ''}`
+        const rpc = cfg.requestsPerConnection ?? 1
+        res.loadCommand = `node open-loop client: ${times.length} connections over ${s.durationS} s (${c.arrivals}), ${rpc > 1 ? `${rpc} keep-alive requests (HTTP/1.1) each, back to back` : 'one request each'}, hard stop ${capS} s${sources ? `, source addresses bound round-robin: ${addr.direct.length ? addr.direct.join(' ') : ''}${addr.nat ? `${addr.direct.length ? '; ' : ''}behind NAT (share ${s.clients.natShare}): ${addr.natHosts.join(' ')}` : ''}` : ''}`
         process.env['HR_LAB_CFG'] = JSON.stringify(cfg)
         const cl = startInNs(runDir, 'openloop', cli, process.execPath, ['--input-type=module', '-e', OPEN_LOOP_CLIENT])
         delete process.env['HR_LAB_CFG']
@@ -635,12 +638,14 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         const answered = recs.filter((r) => r[3] > 0 && r[4] === '')
         const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
         const non2xx = answered.length - ok
+        // keep-alive: requests a broken connection never sent count as attempted and failed
+        const attempted = times.length * rpc
         Object.assign(res.metrics, {
-          requests: times.length,
+          requests: attempted,
           ok,
-          not_ok: times.length - ok,
+          not_ok: attempted - ok,
           non_2xx: non2xx,
-          errors: times.length - answered.length,
+          errors: attempted - answered.length,
           duration_s: recs.length ? Math.max(...recs.map((r) => r[0] + r[2])) / 1000 : 0
         })
         latencyMetrics(res.metrics, answered.map((r) => r[2]), recs.filter((r) => r[1] >= 0).map((r) => r[1]), s)
@@ -780,7 +785,8 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
           // HAProxy's source addresses towards the servers (one server line with `source` each); empty: 10.200.2.1
           source_ips: haproxySources(s).ips,
           ulimit_n: h.ulimitN,
-          backend_connection_mode: h.serverConnections === 'keep-alive' ? 'http-reuse safe' : 'http-reuse never'
+          balance: h.balance,
+          backend_connection_mode: serverConnectionLines(s).map((l) => l.trim()).join(', ')
         }
       : null,
     backend: {
@@ -800,6 +806,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       latency_includes_connect: true,
       command: r0.loadCommand,
       model: s.clients.mode,
+      requests_per_connection: s.clients.mode === 'open' && s.clients.keepAlive ? Math.max(1, s.clients.requestsPerConnection) : 1,
       concurrency: s.clients.mode === 'closed' ? s.clients.concurrency : null,
       requests: runs[0]!.metrics['requests'] ?? null,
       rate_per_s: s.clients.mode === 'open' ? curvePeak(s.clients.loadCurve) : null,
@@ -892,7 +899,7 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (a.nat && s.clients.natHosts > 100) d.push(`${s.clients.natHosts} hosts behind the NAT requested, the lab uses 100`)
   if (a.nat && s.hosts.proxy.twRecycle === 1) d.push('tcp_tw_recycle does not exist on this kernel: NAT changes only the port space and TIME_WAIT tuples at the front, no PAWS drops')
   if (s.network.jitterMs > 0) d.push(`jitter: the delay link adds 0..${s.network.jitterMs} ms per packet and direction but keeps each connection's packet order (the simulator draws every packet's delay independently)`)
-  if (s.clients.requestsPerConnection > 1 || s.clients.keepAlive) d.push('one request per connection (keep-alive clients not reproduced)')
+  if ((s.clients.requestsPerConnection > 1 || s.clients.keepAlive) && s.clients.mode === 'closed') d.push('closed loop: one request per connection (keep-alive clients are reproduced in open loop)')
   if (s.clients.thinkTimeS > 0) d.push('think time is not reproduced')
   if (s.clients.mode === 'closed' && driver === 'ab' && s.clients.closesFirst === 'client') d.push('ab sends HTTP/1.0: the server closes first (simulated so)')
   if (s.clients.mode === 'closed' && driver === 'ab' && closedLoopDriver(s) === 'node')

@@ -7,7 +7,7 @@
  * load is bounded in requests and time. Knobs this machine cannot reproduce are listed in
  * docs/fidelity.md ("Knobs this machine cannot reproduce").
  */
-import type { Scenario } from '../../simulator/scenario'
+import type { HttpReuse, Scenario } from '../../simulator/scenario'
 import { defaultScenario } from '../../simulator/scenario'
 
 export interface LabScenarioEntry {
@@ -269,6 +269,22 @@ function clientsNat(): Scenario {
   return s
 }
 
+/**
+ * Keep-alive clients and `http-reuse`: 20 connections/s for 5 s, each sending 10 requests back
+ * to back (HTTP/1.1) before the client closes; one server, 10 ms of work, server connections
+ * kept alive under the given http-reuse mode.
+ */
+function keepAliveReuse(mode: HttpReuse): Scenario {
+  const s = open(base(`keepalive-clients-reuse-${mode}`), 20, 5)
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.clients.keepAlive = true
+  s.clients.requestsPerConnection = 10
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.serverConnections = 'keep-alive'
+  s.haproxy!.httpReuse = mode
+  return s
+}
+
 /** A scenario under another name (the same load driven by another tool). */
 function renamed(s: Scenario, name: string): Scenario {
   s.name = name
@@ -354,6 +370,21 @@ function proxyIps(ips: number): Scenario {
   return s
 }
 
+/**
+ * Queues when the one server is at maxconn 2 (maxqueue 2, timeout queue 3 s): 30 conn/s of
+ * 200 ms work for 3 s against 10/s of capacity. roundrobin / leastconn / source decide whether
+ * the waiting requests sit in the backend queue (not capped by maxqueue) or in the server's.
+ */
+function queueBalance(balance: 'roundrobin' | 'leastconn' | 'source'): Scenario {
+  const s = open(base(`queue-maxconn-2-maxqueue-2-${balance}`), 30, 3)
+  s.backend.serviceTime = { kind: 'constant', s: 0.2 }
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.servers = [{ name: 's1', maxconn: 2, maxqueue: 2, weight: 1 }]
+  s.haproxy!.balance = balance
+  s.haproxy!.timeoutQueueS = 3
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -382,6 +413,12 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },
     { id: 'client-ports-50-source-ips-1', what: 'Client port range of 50, the client closes first (TIME_WAIT on its side), 40 conn/s for 3 s from one source address', scenario: clientIps(1) },
     { id: 'client-ports-50-source-ips-4', what: 'The same from 4 client source addresses (10.200.1.10-13 on the client side of the link, bound round-robin by the open-loop client; `ab` cannot bind, so closed-loop rows stay at 1)', scenario: clientIps(4) },
+    { id: 'keepalive-clients-reuse-never', what: 'Keep-alive clients (10 requests per connection, HTTP/1.1, 20 conn/s for 5 s) and `http-reuse never`: each client session keeps its own private server connection and HAProxy closes it when the session ends', scenario: keepAliveReuse('never') },
+    { id: 'keepalive-clients-reuse-safe', what: 'The same with `http-reuse safe` (the 2.x default): a session\'s first request opens a server connection, its later ones take any idle one; idle connections outlive the session', scenario: keepAliveReuse('safe') },
+    { id: 'keepalive-clients-reuse-always', what: 'The same with `http-reuse always`: first requests take idle connections too, so the server sees a handful of connections for all 1000 requests', scenario: keepAliveReuse('always') },
+    { id: 'queue-maxconn-2-maxqueue-2-roundrobin', what: 'One server at `maxconn 2 maxqueue 2`, `timeout queue 3s`, 30 conn/s of 200 ms work (3x its capacity), `balance roundrobin`: requests wait in the backend queue, which maxqueue does not cap', scenario: queueBalance('roundrobin') },
+    { id: 'queue-maxconn-2-maxqueue-2-leastconn', what: 'The same with `balance leastconn`: HAProxy 2.x leastconn still picks a full server while served + queued < maxconn + maxqueue, so 2 requests wait in the server queue and the rest in the backend queue', scenario: queueBalance('leastconn') },
+    { id: 'queue-maxconn-2-maxqueue-2-source', what: 'The same with `balance source` (hash): the request is bound to the server, waits in its queue up to maxqueue 2, beyond that gets 503 at once (econ)', scenario: queueBalance('source') },
     { id: 'clients-nat-share-0.5', what: 'Clients behind NAT: half of 120 connections from 4 hosts that a `nat` namespace masquerades (nftables) to one address, the rest from 2 routed addresses: HAProxy sees 3 client addresses. This kernel has no `tcp_tw_recycle`, so NAT changes only the (src, dst, dport) tuples at the proxy, no PAWS drops', scenario: clientsNat() },
     { id: 'report1-maxconn-100-node-driver', what: 'Driver validation: report1-maxconn-100 driven by the lab\'s closed-loop client instead of ab (80 users, 800 requests, HTTP/1.0)', scenario: renamed(report1Maxconn(100), 'report1-maxconn-100-node-driver'), driver: 'node' },
     { id: 'report1-maxconn-20-node-driver', what: 'Driver validation: report1-maxconn-20 (SYN drops at the full accept queue) driven by the lab\'s closed-loop client instead of ab', scenario: renamed(report1Maxconn(20), 'report1-maxconn-20-node-driver'), driver: 'node' },

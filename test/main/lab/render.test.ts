@@ -44,6 +44,27 @@ describe('lab renderers', () => {
     expect(cfg).toMatch(/stats socket \/tmp\/x\/haproxy\.sock/)
   })
 
+  it('renders balance and the server-connection mode: http-reuse, or http-server-close for per-request under keep-alive clients', () => {
+    const s = defaultScenario()
+    const h = s.haproxy!
+    const cfg = (): string => renderHaproxyCfg(s, planHaproxy(h, 4096, 20000), '/tmp/x/haproxy.sock')
+    h.balance = 'source'
+    h.serverConnections = 'keep-alive'
+    h.httpReuse = 'always'
+    expect(cfg()).toMatch(/^\s+balance source$/m)
+    expect(cfg()).toMatch(/^\s+http-reuse always$/m)
+    delete h.httpReuse
+    expect(cfg()).toMatch(/^\s+http-reuse safe$/m)
+    h.serverConnections = 'per-request'
+    expect(cfg()).toMatch(/^\s+http-reuse never$/m)
+    expect(cfg()).not.toMatch(/http-server-close/)
+    s.clients.keepAlive = true
+    s.clients.requestsPerConnection = 10
+    expect(cfg()).toMatch(/^\s+option http-server-close$/m)
+    h.mode = 'tcp'
+    expect(cfg()).not.toMatch(/http-reuse|http-server-close/)
+  })
+
   it('renders nginx echo_sleep, or nginx + php-fpm pools with the service-time draw', () => {
     const s = defaultScenario()
     s.haproxy = null
