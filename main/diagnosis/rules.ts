@@ -447,7 +447,7 @@ const timeWaitPorts: Rule = {
       'TIME_WAIT towards a backend is close to the ephemeral port budget',
       ev,
       'The side that closes first keeps the 4-tuple in TIME_WAIT for a fixed 60 s (TCP_TIMEWAIT_LEN; tcp_fin_timeout does not change it). An outgoing connect() needs a free local port per (source IP, destination IP, destination port), so one backend server can receive at most P / (60 s + connection lifetime) new connections per second from one source IP: ~470/s with the default range 32768-60999, ~846/s with "10240 61000". Beyond that connect() fails at once with EADDRNOTAVAIL; HAProxy logs "no free ports", retries, then returns 503 (econ, flag RC). tcp_tw_reuse=1 (with timestamps) lets connect() reuse a TIME_WAIT tuple after ~1 s, for outgoing connections only.',
-      'Prefer keeping connections to the backends open (HTTP keep-alive / `http-reuse safe` so HAProxy reuses idle server connections), or add source addresses / backend IPs; otherwise widen ip_local_port_range (e.g. "10240 65000") and set tcp_tw_reuse=1 on this host (it only affects its outgoing connections).',
+      'Prefer keeping connections to the backends open and reused (server keep-alive with `http-reuse always`; `safe`, the 2.x default, reuses only for the second and later requests of a client connection, so with one request per client connection it reuses nothing), or add source addresses / backend IPs; otherwise widen ip_local_port_range (e.g. "10240 65000") and set tcp_tw_reuse=1 on this host (it only affects its outgoing connections).',
       [`${hostPath}.ipLocalPortRange`, `${hostPath}.twReuse`, 'haproxy.serverConnections', 'haproxy.sourceIps']
     )
   }

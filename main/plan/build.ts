@@ -344,16 +344,18 @@ export function buildPlan(input: PlanInput): Plan {
         const before16 = hv ? Number(hv[1]) * 1000 + Number(hv[2]) < 1006 : hs.version === '1.x'
         if (!eq(hb.serverConnections, hs.serverConnections) && before16) {
           manual.push({ id: `haproxy:backend.${bn}.http-reuse`, kind: 'manual', knob: `HAProxy backend ${bn} server connection reuse`, scenarioPath: 'haproxy.serverConnections', old: hb.serverConnections, new: hs.serverConnections, appliedIn: `needs HAProxy 1.6+ (http-reuse); this server runs ${hs.version}`, actions: ['manual'], findings: findingsFor('haproxy.serverConnections', findings), notes: ['Upgrade HAProxy, then add `http-reuse safe` to the backend.'] })
-        } else if (!eq(hb.serverConnections, hs.serverConnections)) {
+        } else if (!eq(hb.serverConnections, hs.serverConnections) || (hs.serverConnections === 'keep-alive' && !eq(hb.httpReuse ?? 'safe', hs.httpReuse ?? 'safe'))) {
           const ka = hs.serverConnections === 'keep-alive'
-          add(`backend.${bn}.http-reuse`, `HAProxy backend ${bn} server connection reuse`, 'haproxy.serverConnections', hb.serverConnections, hs.serverConnections, `${bk} ${bn}`, () => {
+          const mode = hs.httpReuse ?? 'safe'
+          const label = (x: typeof hs): string => (x.serverConnections === 'keep-alive' ? `keep-alive, http-reuse ${x.httpReuse ?? 'safe'}` : 'per-request')
+          add(`backend.${bn}.http-reuse`, `HAProxy backend ${bn} server connection reuse`, 'haproxy.serverConnections', label(hb), label(hs), `${bk} ${bn}`, () => {
             if (ka) {
               const closeInDefaults = (beDefaults?.options ?? []).some((o) => o === 'http-server-close' || o === 'httpclose' || o === 'forceclose')
               if (closeInDefaults) ed.ensureLine(bk, bn, 'no option http-server-close')
               ed.ensureLine(bk, bn, 'option http-keep-alive')
-              ed.setDirective(bk, bn, 'http-reuse', 'safe')
+              ed.setDirective(bk, bn, 'http-reuse', mode)
             } else ed.setDirective(bk, bn, 'http-reuse', 'never')
-          }, ka ? ['Idle server connections are reused: far fewer new connections (and TIME_WAIT ports) towards each backend.'] : [])
+          }, ka ? [mode === 'always' || mode === 'aggressive' ? 'Idle server connections are reused across client connections: far fewer new connections (and TIME_WAIT ports) towards each backend.' : `http-reuse ${mode}: ${mode === 'never' ? 'a client connection reuses only its own server connection' : "only a client connection's second and later requests take idle server connections"}; with one request per client connection nothing is reused (\`always\` would).`] : [])
         }
         const names = new Set((be?.servers ?? []).map((s) => s.name))
         for (const s of hs.servers) {

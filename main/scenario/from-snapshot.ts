@@ -13,6 +13,7 @@ import {
   defaultHaproxy,
   defaultKernel,
   defaultScenario,
+  haproxyProfile,
   type HaproxyConfig,
   type KernelConfig,
   type Scenario
@@ -151,8 +152,12 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   h.mode = mode === 'tcp' ? 'tcp' : 'http'
   const reuse = [...(beDefaults?.settings ?? []), ...(backend?.settings ?? [])].find((s) => s.keyword === 'http-reuse')
   h.serverConnections = h.mode === 'http' && reuse && /^(always|aggressive)$/.test(reuse.args[0] ?? '') ? 'keep-alive' : 'per-request'
+  // http-reuse as configured; unset: 'never' before 2.0, 'safe' since (configuration.txt)
+  const rm = reuse?.args[0] ?? ''
+  h.httpReuse = rm === 'never' || rm === 'safe' || rm === 'aggressive' || rm === 'always' ? rm : haproxyProfile(h.version) === '1.x' ? 'never' : 'safe'
   const bal = backend?.balance ?? beDefaults?.balance
-  h.balance = bal && bal.startsWith('leastconn') ? 'leastconn' : 'roundrobin'
+  // hash-based algorithms stick to their server when it is full (server queue): modelled as 'source'
+  h.balance = bal && bal.startsWith('leastconn') ? 'leastconn' : bal && /^(source|uri|url_param|hdr|rdp-cookie|hash)\b/.test(bal) ? 'source' : 'roundrobin'
   return h
 }
 

@@ -472,8 +472,52 @@ export const KNOBS: Knob[] = [
     set: (s, v) => {
       if (s.haproxy) for (const sv of s.haproxy.servers) sv.maxconn = v ?? 0
     },
-    effective: (s) => ((s.haproxy?.servers[0]?.maxconn ?? 0) === 0 ? 'unlimited: overload reaches the servers' : 'excess requests wait in the backend queue'),
+    effective: (s) =>
+      (s.haproxy?.servers[0]?.maxconn ?? 0) === 0
+        ? 'unlimited: overload reaches the servers'
+        : s.haproxy?.balance === 'source'
+          ? "excess requests wait in their server's queue (hash balance)"
+          : 'excess requests wait in the backend queue',
     explain: 'with a queue timeout, overload becomes fast 503s instead of silent SYN drops',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.serverMaxqueue',
+    group: 'HAProxy backend',
+    label: 'server maxqueue',
+    min: 0,
+    max: 100000,
+    step: 1,
+    get: (s) => s.haproxy?.servers[0]?.maxqueue ?? null,
+    set: (s, v) => {
+      if (s.haproxy) for (const sv of s.haproxy.servers) sv.maxqueue = v ?? 0
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      if (!h || (h.servers[0]?.maxqueue ?? 0) === 0) return 'unlimited'
+      if (h.balance === 'source') return "caps the server's queue: requests beyond it get 503 at once"
+      if (h.balance === 'leastconn') return "a full server takes this many in its own queue, the rest wait in the backend queue"
+      return 'no effect with roundrobin: waiting requests sit in the backend queue, which maxqueue does not cap'
+    },
+    explain: "caps only a server's own queue (requests bound to it by hash or persistence), never the backend queue",
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.balance',
+    group: 'HAProxy backend',
+    label: 'balance',
+    options: [
+      { value: 'roundrobin', label: 'roundrobin' },
+      { value: 'leastconn', label: 'leastconn' },
+      { value: 'source', label: 'source (hash of the client address)' }
+    ],
+    get: (s) => s.haproxy?.balance ?? 'roundrobin',
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.balance = v as 'roundrobin' | 'leastconn' | 'source'
+    },
+    explain: 'roundrobin/leastconn skip full servers (backend queue); a hash sticks to its server even when full (server queue, maxqueue, 503)',
     when: hasProxy
   },
   {
@@ -530,14 +574,42 @@ export const KNOBS: Knob[] = [
     group: 'HAProxy backend',
     label: 'connections to servers',
     options: [
-      { value: 'per-request', label: 'one per request' },
-      { value: 'keep-alive', label: 'reused (keep-alive / http-reuse)' }
+      { value: 'per-request', label: 'one per request (http-server-close)' },
+      { value: 'keep-alive', label: 'kept alive (http-reuse decides who reuses)' }
     ],
     get: (s) => s.haproxy?.serverConnections ?? 'per-request',
     set: (s, v) => {
       if (s.haproxy) s.haproxy.serverConnections = v as 'per-request' | 'keep-alive'
     },
     explain: 'reuse removes the per-request connect, its TIME_WAIT and its source port: the real fix for port exhaustion',
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.httpReuse',
+    group: 'HAProxy backend',
+    label: 'http-reuse',
+    options: [
+      { value: 'never', label: 'never (private to the client session)' },
+      { value: 'safe', label: 'safe (2.x default)' },
+      { value: 'aggressive', label: 'aggressive' },
+      { value: 'always', label: 'always' }
+    ],
+    get: (s) => s.haproxy?.httpReuse ?? 'safe',
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.httpReuse = v as 'never' | 'safe' | 'aggressive' | 'always'
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      if (!h || h.mode !== 'http') return 'mode tcp: no reuse'
+      if (h.serverConnections !== 'keep-alive') return 'no effect: one server connection per request'
+      const mode = h.httpReuse ?? 'safe'
+      const ka = s.clients.keepAlive && s.clients.requestsPerConnection > 1
+      if (mode === 'always') return 'every request may take an idle server connection'
+      if (!ka) return 'one request per client connection: nothing is reused (only always would)'
+      return mode === 'never' ? "a session reuses only its own connection, closed when it ends" : "a session's later requests take idle connections"
+    },
+    explain: "who may take an idle server connection: never = its own session only; safe = not a session's first request; aggressive = first requests only connections already reused; always = anyone",
     when: hasProxy
   },
   {
