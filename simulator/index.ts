@@ -42,6 +42,19 @@ function mean(s: Scenario['backend']['serviceTime']): number {
 }
 
 /**
+ * Share of requests that open a new server connection (fluid preview): all with per-request
+ * connections; with kept-alive ones, none under http-reuse always (idle connections are taken
+ * by anyone) and one per client session otherwise (a session's first request opens its own).
+ */
+function newConnShare(s: Scenario): number {
+  const h = s.haproxy!
+  if (h.mode === 'tcp' || h.serverConnections === 'per-request') return 1
+  if (h.httpReuse === 'always') return 0
+  const c = s.clients
+  return c.keepAlive && c.requestsPerConnection > 1 ? 1 / c.requestsPerConnection : 1
+}
+
+/**
  * Fluid preview: per second, offered load flows through the tightest capacity
  * (concurrency limits divided by time in system, Little's law; source ports over the
  * TIME_WAIT budget); the excess first fills the kernel accept queue and then fails as
@@ -64,7 +77,8 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   const nServers = h ? h.servers.length : 1
   const workers = be.kind === 'generic' ? be.workers : be.kind === 'nginx-php-fpm' ? be.phpFpm.children : Infinity
   // per-request time inside HAProxy: connect to the server (1 RTT, unless reused) + request/response (1 RTT) + service
-  const perConnRtt = h && h.serverConnections === 'per-request' ? rttB : 0
+  const fConn = h ? newConnShare(s) : 0
+  const perConnRtt = fConn * rttB
   const tProxy = svc + rttB + perConnRtt
   const backendRate = (nServers * workers) / Math.max(svc, 1e-9)
   const maxconn = lim ? Math.min(lim.maxconn, lim.frontendMaxconn, lim.ulimitN > 0 ? Math.floor((lim.ulimitN - (lim.maxsock - 2 * lim.maxconn)) / 2) : Infinity) : Infinity
@@ -76,14 +90,14 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   }
   const proxyRate = maxconn / Math.max(tProxy + rttC, 1e-9)
   let portRate = Infinity
-  if (h && h.serverConnections === 'per-request' && h.backendClosesFirst === 'proxy') {
+  if (h && fConn > 0 && h.backendClosesFirst === 'proxy') {
     const k = s.hosts.proxy
     const P = k.ipLocalPortRange[1] - k.ipLocalPortRange[0] + 1 - k.reservedPorts
     const reuse = k.twReuse === 1 && k.timestamps === 1
     // tw_recycle (<= 4.11) shortens TIME_WAIT to ~3.5 RTO
     const recycle = k.twRecycle === 1 && k.timestamps === 1 && kernelTraits(k.version).twRecycle
     const hold = (recycle ? 0.7 : reuse ? k.twReuseDelayMs / 1000 : 60) + tProxy
-    portRate = (nServers * h.sourceIps * P) / hold
+    portRate = (nServers * h.sourceIps * P) / (hold * fConn)
   }
   const caps: [CeilingKind, number][] = [
     ['haproxy-maxconn', proxyRate],
@@ -146,7 +160,7 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
     cols.proxy_scur![i] = h ? Math.min(maxconn, done * (tProxy + rttC)) : 0
     cols.busy_workers![i] = Math.min(nServers * workers, done * svc)
     cols.open_fds![i] = h ? (lim!.maxsock - 2 * lim!.maxconn) + 2 * cols.proxy_scur![i]! : cols.busy_workers![i]!
-    if (h && h.serverConnections === 'per-request' && h.backendClosesFirst === 'proxy') cols.time_wait_proxy_to_backend![i] = Math.min(60, i + 1) * done
+    if (h && h.backendClosesFirst === 'proxy') cols.time_wait_proxy_to_backend![i] = Math.min(60, i + 1) * done * fConn
     cols.time_wait![i] = cols.time_wait_proxy_to_backend![i]! + Math.min(60, i + 1) * done
   }
   // latency: time in system for the served share, connect timeouts for the rest

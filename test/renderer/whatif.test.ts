@@ -81,6 +81,25 @@ describe('knobs', () => {
     expect(hz.effective!(s)).toMatch(/^1000 Hz: timers fire on their jiffy/)
   })
 
+  it('says what maxqueue and http-reuse really do for the balance and clients at hand', () => {
+    const s = defaultScenario()
+    const choice = (id: string) => {
+      const k = KNOBS.find((x) => x.id === id)
+      if (!k || k.kind !== 'choice') throw new Error(`no choice knob ${id}`)
+      return k
+    }
+    s.haproxy!.servers.forEach((sv) => (sv.maxqueue = 4))
+    expect(num('haproxy.serverMaxqueue').effective!(s)).toMatch(/no effect with roundrobin/)
+    choice('haproxy.balance').set(s, 'source')
+    expect(num('haproxy.serverMaxqueue').effective!(s)).toMatch(/503/)
+    s.haproxy!.serverConnections = 'keep-alive'
+    choice('haproxy.httpReuse').set(s, 'safe')
+    expect(choice('haproxy.httpReuse').effective!(s)).toMatch(/nothing is reused/)
+    choice('haproxy.httpReuse').set(s, 'always')
+    expect(choice('haproxy.httpReuse').effective!(s)).toMatch(/every request/)
+    expect(() => parseScenario(s)).not.toThrow()
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

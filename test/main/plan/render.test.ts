@@ -68,6 +68,21 @@ describe('plan contents', () => {
     expect(r.status).toBe(0)
   })
 
+  it('server keep-alive writes the chosen http-reuse mode and says what it reuses', async () => {
+    const input = await report1Inputs()
+    for (const sc of [input.baseline, input.scenario]) sc.haproxy!.version = '2.6.12'
+    const h = input.scenario.haproxy!
+    h.serverConnections = 'keep-alive'
+    h.httpReuse = 'always'
+    const p = buildPlan(input)
+    const item = p.items.find((i) => i.id.endsWith('.http-reuse'))!
+    expect(item).toMatchObject({ old: 'per-request', new: 'keep-alive, http-reuse always' })
+    expect(p.haproxyDiff).toMatch(/^\+\s+http-reuse always$/m)
+    h.httpReuse = 'safe'
+    const safe = buildPlan(input).items.find((i) => i.id.endsWith('.http-reuse'))!
+    expect(safe.notes.join(' ')).toMatch(/one request per client connection nothing is reused/)
+  })
+
   it('a scenario equal to the baseline yields an empty plan that says so', async () => {
     const input = await report2Inputs()
     const p = buildPlan({ ...input, scenario: input.baseline })
