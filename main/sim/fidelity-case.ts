@@ -160,6 +160,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     h.timeoutServerS = parseDuration(p.timeout_server, 30)
     h.timeoutQueueS = p.timeout_queue == null ? null : parseDuration(p.timeout_queue, 30)
     h.retries = num(p.retries, 3)
+    h.balance = p.balance === 'leastconn' || p.balance === 'source' ? p.balance : 'roundrobin'
     h.redispatch = Array.isArray(p.backend_options) && (p.backend_options as unknown[]).some((o) => String(o).includes('redispatch'))
     h.mode = p.mode === 'tcp' ? 'tcp' : 'http'
     const bcm = String(p.backend_connection_mode ?? '')
@@ -167,7 +168,10 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     // in mode http those were closed with a reset (README notes); mode tcp: lb closes first
     const reuse = /http-reuse (never|safe|aggressive|always)/.exec(bcm)
     h.httpReuse = reuse ? (reuse[1] as HttpReuse) : 'safe'
-    h.serverConnections = /reuse always|http-reuse (always|aggressive)|pool/.test(bcm) ? 'keep-alive' : 'per-request'
+    // a lab case says exactly what it rendered: `http-reuse MODE` alone means kept-alive server
+    // connections; the shared cases' "haproxy 2.6 default (keep-alive, http-reuse safe)" had one
+    // request per client connection, where safe reuses nothing: per-request is the same there
+    h.serverConnections = /reuse always|http-reuse (always|aggressive)|pool/.test(bcm) || /^http-reuse \w+$/.test(bcm) ? 'keep-alive' : 'per-request'
     h.backendClosesFirst = h.mode === 'tcp' || /lb closes first|proxy closes first/.test(bcm) ? 'proxy' : /server closes first/.test(bcm) ? 'server' : 'reset'
     haproxy = h
   }
@@ -234,6 +238,12 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     s.durationS = dur
     s.drainS = num(timeouts.active_timeout_s, 30)
     s.clients.requestTimeoutS = num(timeouts.active_timeout_s, 30)
+  }
+  // lab cases: keep-alive clients sending N requests per connection
+  const rpc = num(load.requests_per_connection, 1)
+  if (rpc > 1) {
+    s.clients.keepAlive = true
+    s.clients.requestsPerConnection = rpc
   }
   return { scenario: s, load: { tool, latencyIncludesConnect: tool === 'ab', requests } }
 }
