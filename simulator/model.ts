@@ -1648,18 +1648,28 @@ export class Model {
     if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) return
     this.i32[(c << 5) + I32_PEER] = -1
     if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
-    this.retryOrFail(c)
+    this.retryOrFail(c, why === 'reset')
   }
 
-  private retryOrFail(c: number): void {
+  /**
+   * A connection attempt failed: retry (wretr) or give up (503, econ). Only an asynchronous
+   * connection error (reset, refused) waits the turn-around min(timeout connect, 1 s) before
+   * retrying the same server; a connect timeout and a synchronous resource error (no free
+   * source port, fd limit) retry at once (stream.c back_handle_st_cer, backend.c: "likely a
+   * source port allocation problem, so we want to retry now").
+   */
+  private retryOrFail(c: number, turnaround = false): void {
     const h = this.s.haproxy!
     const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
-    if (this.i8[(c << 7) + I8_TRIES]! < h.retries) {
-      this.i8[(c << 7) + I8_TRIES]!++
+    const tries = this.i8[(c << 7) + I8_TRIES]!
+    if (tries < h.retries) {
+      this.i8[(c << 7) + I8_TRIES] = tries + 1
       sv.wretr++
       this.beWretr++
-      // turn-around delay min(timeout connect, 1 s) before retrying
-      this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
+      // no wait either when the retry goes to another server (redispatch on the last one)
+      const redispatch = h.redispatch && tries + 1 === h.retries && this.servers.length > 1
+      if (turnaround && !redispatch) this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
+      else this.onRetry(c)
       return
     }
     sv.econ++

@@ -132,3 +132,28 @@ describe('connections to servers: http-reuse (configuration.txt "http-reuse")', 
     }
   })
 })
+
+describe('retries (stream.c back_handle_st_cer)', () => {
+  it('a connect timeout is retried at once, without the 1 s turn-around (3 attempts of 100 ms, then 503)', () => {
+    const s = sessions(1, 'per-request', 'safe')
+    s.network.backendRttMs = 200 // the SYN-ACK would come back after timeout connect
+    s.haproxy = { ...s.haproxy!, timeoutConnectS: 0.1, retries: 2 }
+    const r = run(s)
+    expect(r.totals.byCause.http503).toBe(10)
+    expect(r.haproxy!.backend.wretr).toBe(20)
+    expect(r.latency.p50).toBeGreaterThan(295)
+    expect(r.latency.p50).toBeLessThan(330)
+  })
+
+  it('no free source port: retried at once, so the request fails without holding its session', () => {
+    const s = sessions(1, 'per-request', 'safe')
+    s.haproxy = { ...s.haproxy!, mode: 'tcp', retries: 3 }
+    s.hosts.proxy = { ...s.hosts.proxy, ipLocalPortRange: [40000, 40003], twReuse: 0 }
+    const r = run(s)
+    // range 4, TIME_WAIT on the proxy for 60 s: 4 connections, the other 6 find no port
+    expect(r.totals.ok).toBe(4)
+    expect(r.haproxy!.backend.econ).toBe(6)
+    expect(r.haproxy!.backend.wretr).toBe(18)
+    expect(r.haproxy!.frontend.smax).toBe(1)
+  })
+})
