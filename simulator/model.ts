@@ -162,6 +162,7 @@ const EV_SESSION_END = 26
 const EV_CLIENT_START = 27
 const EV_NGINX_UPSTREAM = 28
 const EV_FIFO = 29
+const EV_FE_RELEASE = 30
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -1821,11 +1822,16 @@ export class Model {
   }
 
   /** HAProxy frontend session ends (client connection closed by either side). */
-  private endSession(c: number, resumeAt = this.q.now): void {
+  private endSession(c: number, resumeAt = this.q.now, releaseAt = this.q.now): void {
     if (this.i8[(c << 7) + I8_SRV] !== S_ACCEPTED) return
     this.i8[(c << 7) + I8_SRV] = S_GONE
     if (this.priv.size > 0) this.closePrivate(c)
     this.markProven(c)
+    if (releaseAt > this.q.now) {
+      // the connection (frontend slot, fd) stays HAProxy's until the client's FIN arrives
+      this.q.schedule(releaseAt, 0, EV_FE_RELEASE, -1, 0)
+      return
+    }
     this.feconn--
     this.fdUsed--
     this.hosts[1]!.openFiles--
@@ -2058,10 +2064,16 @@ export class Model {
     this.fe2xx++
     // the thread forwards responses one after the other: this one leaves when its CPU turn ends
     const cpu = this.proxyCpuTurn()
-    // the last response ends the session (the client's FIN one RTT later is not modelled);
-    // the freed slot is used at the next poll, after the batch in progress
-    if (this.i32[(c << 5) + I32_REQ_LEFT]! <= 1) this.endSession(c, cpu)
-    this.onRespAtClient(c, cpu + this.owd(0))
+    // the last response ends the session; the freed slot is used at the next poll, after the
+    // batch in progress. A client that closes first (HTTP/1.1) holds its HAProxy session and
+    // maxconn slot until its FIN arrives, one client RTT after the response left (with no
+    // client RTT that is microseconds and is not modelled)
+    const atClient = cpu + this.owd(0)
+    if (this.i32[(c << 5) + I32_REQ_LEFT]! <= 1) {
+      if (this.s.clients.closesFirst === 'client' && this.s.network.clientRttMs > 0) this.endSession(c, cpu, atClient + this.owd(0))
+      else this.endSession(c, cpu)
+    }
+    this.onRespAtClient(c, atClient)
   }
 
   /** Reserve one HAProxy event's CPU time on the least busy thread; returns when it is done. */
@@ -2359,6 +2371,12 @@ export class Model {
           break
         case EV_SECOND:
           this.onSecond()
+          break
+        case EV_FE_RELEASE:
+          this.feconn--
+          this.fdUsed--
+          this.hosts[1]!.openFiles--
+          this.proxyAccept()
           break
         case EV_PROXY_ACCEPT:
           if (q.now >= this.proxyWakeAt) this.proxyWakeArmed = false

@@ -157,3 +157,17 @@ describe('retries (stream.c back_handle_st_cer)', () => {
     expect(r.haproxy!.frontend.smax).toBe(1)
   })
 })
+
+describe('HAProxy session lifetime', () => {
+  it('a client that closes first holds its frontend session until its FIN arrives, one client RTT after the response', () => {
+    // 20 conn/s (every 50 ms), client RTT 100 ms, 10 ms of work: a session lasts 10 ms of work +
+    // 50 ms for the response to reach the client + 50 ms for its FIN = 110 ms: 3 overlap at most
+    const s = sessions(1, 'per-request', 'safe')
+    s.clients.loadCurve = [{ tS: 0, rate: 20 }]
+    s.network.clientRttMs = 100
+    expect(run(s).haproxy!.frontend.smax).toBe(3)
+    // HAProxy closes first (HTTP/1.0 clients): the session ends as the response leaves
+    s.clients.closesFirst = 'server'
+    expect(run(s).haproxy!.frontend.smax).toBe(1)
+  })
+})
