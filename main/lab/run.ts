@@ -699,7 +699,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       for (const sv of s.haproxy.servers) {
         const lines = Object.keys(stat).filter((r) => r.startsWith(`server_${sv.name}.src`))
         if (lines.length === 0) continue
-        for (const f of ['econ', 'eresp', 'wretr', 'stot']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
+        for (const f of ['econ', 'eresp', 'wretr', 'stot', 'connect', 'reuse']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
       }
       for (const f of ['Maxconn', 'Maxsock', 'Ulimit-n']) {
         const v = info[f]
