@@ -1278,16 +1278,20 @@ export class Model {
     const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     const H = this.hosts[L.host]!
     const n = ++this.i16[(c << 6) + I16_SYNACK_IDX]!
+    // semantics 2.2: with the queue more than half full, old requests lose retries (down to 2)
+    // while qlen >= young * 2^k; computed before this request stops being young, as the kernel does
+    const maxRetries = prunedSynackRetries(H.k.synackRetries, L.synq, L.young, H.t.synQueueRule === 'pow2' ? L.synCap : 0, L.B)
     if (this.i8[(c << 7) + I8_YOUNG]) {
       L.young--
       this.i8[(c << 7) + I8_YOUNG] = 0
     }
-    if (n > H.k.synackRetries) {
+    if (n > maxRetries) {
       this.removeReq(c, L)
       this.i8[(c << 7) + I8_SRV] = S_GONE
       if (this.logOn) this.logEv(`reqsk-expired conn=${c} L=${L.id}`)
-      // the client's next segment meets a listener without request: RST
-      if (this.i8[(c << 7) + I8_INI] === I_EST) this.initiatorReset(c)
+      // the client's next segment meets a listener without request: RST (semantics 3.4); its
+      // pending data retransmit is that segment, else (no retransmit armed) it is reset now
+      if (this.i8[(c << 7) + I8_INI] === I_EST && !(this.i16[(c << 6) + I16_RTX]! > 0 && !this.i8[(c << 7) + I8_HAS_DATA])) this.initiatorReset(c)
       return
     }
     H.counters.TCPSynRetrans++ // tcp_rtx_synack counts SYN-ACK retransmits in the listener's netns
@@ -2639,4 +2643,24 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
     case 'fd-limit':
       return `The backend hit its fd limit ${when}.`
   }
+}
+
+/**
+ * SYN-ACK retry budget of a request sock at its timer (reqsk_timer_handler, semantics 2.2): when
+ * the SYN queue is more than half full ((qlen << 1) > max(8, B) on 4.4+; qlen >= half the
+ * power-of-two table on <= 4.3, `pow2Cap` > 0), old requests are aborted early: the budget drops
+ * by one while qlen >= young * 2, young * 4, ... and stays >= 2 ("reserve half of room for young
+ * embrions").
+ */
+export function prunedSynackRetries(retries: number, qlen: number, young: number, pow2Cap: number, B: number): number {
+  const crowded = pow2Cap > 0 ? qlen * 2 >= pow2Cap : qlen * 2 > Math.max(8, B)
+  if (!crowded) return retries
+  let max = retries
+  let y = young * 2
+  while (max > 2) {
+    if (qlen < y) break
+    max--
+    y *= 2
+  }
+  return max
 }

@@ -111,3 +111,64 @@ describe('data RTO after a retransmitted SYN', () => {
     expect(t).toBeLessThan(4.91)
   })
 })
+
+describe('pruning of old request socks (semantics 2.2, reqsk_timer_handler)', () => {
+  it('cuts the SYN-ACK retry budget of old requests when the SYN queue is more than half full', async () => {
+    const { prunedSynackRetries } = await import('../../simulator/model')
+    // 4.4+: (qlen << 1) > max(8, B); B = 8: qlen 4 is not crowded, qlen 5 is
+    expect(prunedSynackRetries(5, 4, 0, 0, 8)).toBe(5)
+    // crowded, no young request: qlen >= 0 at every step, down to the floor of 2
+    expect(prunedSynackRetries(5, 5, 0, 0, 8)).toBe(2)
+    // young 3 of qlen 7: 7 >= 6 -> 4; 7 < 12 -> stop
+    expect(prunedSynackRetries(5, 7, 3, 0, 8)).toBe(4)
+    // young 1 of 7: 7 >= 2 -> 4, 7 >= 4 -> 3, 7 < 8 -> stop
+    expect(prunedSynackRetries(5, 7, 1, 0, 8)).toBe(3)
+    // half young: 7 < 8 at once, the budget stays
+    expect(prunedSynackRetries(5, 7, 4, 0, 8)).toBe(5)
+    // max(8, B): with B = 100 the threshold is qlen > 50
+    expect(prunedSynackRetries(5, 50, 0, 0, 100)).toBe(5)
+    expect(prunedSynackRetries(5, 51, 0, 0, 100)).toBe(2)
+    // a budget of 2 or less is never cut
+    expect(prunedSynackRetries(2, 9, 0, 0, 8)).toBe(2)
+    expect(prunedSynackRetries(1, 9, 0, 0, 8)).toBe(1)
+    // <= 4.3 (power-of-two table of 16): crowded from qlen >= 8 (qlen >> (max_qlen_log - 1))
+    expect(prunedSynackRetries(5, 7, 0, 16, 8)).toBe(5)
+    expect(prunedSynackRetries(5, 8, 0, 16, 8)).toBe(2)
+  })
+
+  it('old acked requests in a crowded queue expire after 2 SYN-ACK retransmits until the queue is half empty', () => {
+    setHostTiming(0, 0, 20e-6, -1)
+    const s = defaultScenario()
+    s.haproxy = null
+    s.durationS = 90
+    s.drainS = 0
+    // a connection per ms for 40 ms, 10 ms RTT, to a listener (B = 8, SYN queue B+1) whose
+    // process never accepts: the first 9 ACKs fill the accept queue (B+1) while 8 later SYNs
+    // enter the SYN queue; their ACKs overflow, so their request socks stay, old after one timer
+    s.clients = { ...s.clients, mode: 'open', arrivals: 'even', arrivalBatch: 1, loadCurve: [{ tS: 0, rate: 1000 }, { tS: 0.04, rate: 1000 }, { tS: 0.0401, rate: 0 }, { tS: 90, rate: 0 }], requestTimeoutS: null, closesFirst: 'client' }
+    s.network = { clientRttMs: 10, backendRttMs: 0, jitterMs: 0 }
+    s.hosts.backend = { ...defaultKernel('6.5+'), syncookies: 0, somaxconn: 8 }
+    s.backend = { ...s.backend, kind: 'generic', workers: 0, listenBacklog: 8, serviceTime: { kind: 'constant', s: 1 } }
+    const log: string[] = []
+    simulate(s, { seed: 1, log })
+    const expired = log.filter((l) => l.includes('reqsk-expired'))
+    const at = (l: string): number => Number(l.split(' ')[0])
+    const connOf = (l: string): string => l.match(/conn=(\d+)/)![1]!
+    expect(expired.length).toBe(8)
+    // timers at ~1, 3, 7 s (timer wheel, HZ 250): at the third, qlen 8 > 4 with no young request
+    // cuts the budget to 2, so requests expire (num_timeout 2 >= 2) ...
+    const early = expired.filter((l) => at(l) < 10)
+    expect(early.length).toBe(4)
+    for (const l of early) expect(at(l)).toBeCloseTo(7.168, 6)
+    // ... until qlen is 4 (4 << 1 is not > max(8, B)): the other half keeps the full budget of 5
+    // retransmits and expires at ~63 s
+    for (const l of expired.filter((l) => at(l) >= 10)) expect(at(l)).toBeGreaterThan(63)
+    const retx = (c: string): number => log.filter((l) => l.includes('synack-retransmit') && l.includes(`conn=${c} `)).length
+    expect(retx(connOf(early[0]!))).toBe(2)
+    expect(retx(connOf(expired[7]!))).toBe(5)
+    // the client learns it at its next data retransmit (RST from the listener), not at expiry
+    const reset = log.find((l) => l.includes(`fail conn=${connOf(early[0]!)} `))!
+    expect(reset).toContain('cause=reset')
+    expect(at(reset)).toBeGreaterThan(7.168)
+  })
+})
