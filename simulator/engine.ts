@@ -22,6 +22,7 @@
 
 const SEQ_SPAN = 2 ** 40
 const U32 = 4294967296
+const INV_U32 = 1 / U32
 /** The ring of buckets spans this many seconds (rounded up to a power-of-two bucket count); later events go to the overflow heap. */
 const RING_S = 64
 
@@ -159,7 +160,7 @@ export class EventQueue {
     const h = this.h
     this.now = h[0]!
     const ka = h[2]!
-    const kind = Math.floor(ka / U32)
+    const kind = Math.floor(ka * INV_U32) // exact: 2^-32 is a power of two
     this.kind = kind
     this.a = (ka - kind * U32) | 0
     this.b = h[3]!

@@ -104,6 +104,54 @@ describe('Stream', () => {
   })
 })
 
+describe('Stream.exp (ziggurat) is Exp(mean)', () => {
+  it('matches the exponential CDF (Kolmogorov-Smirnov), its moments and its tail', () => {
+    const s = new Stream(3, 9)
+    const n = 400_000
+    const x = new Float64Array(n)
+    for (let i = 0; i < n; i++) x[i] = s.exp(1)
+    x.sort()
+    let d = 0
+    let sum = 0
+    let sq = 0
+    for (let i = 0; i < n; i++) {
+      const F = 1 - Math.exp(-x[i])
+      d = Math.max(d, Math.abs(F - i / n), Math.abs(F - (i + 1) / n))
+      sum += x[i]
+      sq += x[i] * x[i]
+    }
+    // KS critical value at alpha = 0.001: 1.95 / sqrt(n)
+    expect(d).toBeLessThan(1.95 / Math.sqrt(n))
+    expect(x[0]).toBeGreaterThanOrEqual(0)
+    expect(Math.abs(sum / n - 1)).toBeLessThan(0.01)
+    expect(Math.abs(sq / n - 2)).toBeLessThan(0.04) // E[X^2] = 2
+    // the tail beyond the ziggurat's base (R = 7.697) is drawn too: P(X > 8) = e^-8
+    const tail = n - x.findIndex((v) => v > 8)
+    expect(tail / n).toBeGreaterThan(Math.exp(-8) * 0.5)
+    expect(tail / n).toBeLessThan(Math.exp(-8) * 1.6)
+    // scaled by the mean
+    const t = new Stream(4, 9)
+    let m = 0
+    for (let i = 0; i < n; i++) m += t.exp(0.25)
+    expect(Math.abs(m / n - 0.25)).toBeLessThan(0.0025)
+  })
+  it('the wedge and tail paths are exercised and stay exact (layer 0 and layers > 0 rejects)', () => {
+    // finer check on the region where most rejections happen: P(X in [a, b]) per bin
+    const s = new Stream(5, 9)
+    const n = 1_000_000
+    const bins = new Float64Array(40) // 0..10 in 0.25 steps
+    for (let i = 0; i < n; i++) {
+      const v = s.exp(1)
+      if (v < 10) bins[Math.floor(v * 4)]++
+    }
+    for (let k = 0; k < 40; k++) {
+      const p = Math.exp(-k / 4) - Math.exp(-(k + 1) / 4)
+      const sd = Math.sqrt(n * p * (1 - p))
+      expect(Math.abs(bins[k] - n * p)).toBeLessThan(5 * sd + 3)
+    }
+  })
+})
+
 describe('engine vs closed forms', () => {
   it('M/M/c/K c=8 K=16 loss probability and distribution mean', () => {
     const p = { c: 8, K: 16, lambda: 7.2, mu: 1, arrivals: 400_000, seed: 11 }
