@@ -36,14 +36,14 @@ export function runMMcK(p: { c: number; K: number; lambda: number; mu: number; a
   let n = 0
   const meanIa = 1 / p.lambda
   const meanSv = 1 / p.mu
-  q.schedule(ra.exp(meanIa), 0, ARRIVAL, 0, 0)
+  q.schedule(ra.expZig(meanIa), 0, ARRIVAL, 0, 0)
   while (q.step()) {
     const now = q.now
     area += inSystem * (now - last)
     last = now
     if (q.kind === ARRIVAL) {
       n++
-      if (n < p.arrivals) q.schedule(now + ra.exp(meanIa), 0, ARRIVAL, 0, 0)
+      if (n < p.arrivals) q.schedule(now + ra.expZig(meanIa), 0, ARRIVAL, 0, 0)
       if (inSystem >= p.K) {
         lost++
         continue
@@ -52,11 +52,11 @@ export function runMMcK(p: { c: number; K: number; lambda: number; mu: number; a
       inSystem++
       if (busy < p.c) {
         busy++
-        q.schedule(now + rs.exp(meanSv), 0, DEPARTURE, 0, 0)
+        q.schedule(now + rs.expZig(meanSv), 0, DEPARTURE, 0, 0)
       } else waited++
     } else {
       inSystem--
-      if (inSystem >= p.c) q.schedule(now + rs.exp(meanSv), 0, DEPARTURE, 0, 0)
+      if (inSystem >= p.c) q.schedule(now + rs.expZig(meanSv), 0, DEPARTURE, 0, 0)
       else busy--
     }
   }

@@ -2,13 +2,16 @@
  * Seeded PRNG (style.md 10): xoshiro128** streams, one per random variable, each derived
  * from (seed, stream id) with splitmix32 so adding a variable never shifts another's draws.
  *
- * Exponential draws use the ziggurat method (Marsaglia & Tsang 2000, "The Ziggurat Method
- * for Generating Random Variables", 256 layers): ~99 % of draws take one 32-bit output, a
- * table lookup and a multiply, instead of a `Math.log` (~20 ns in V8, the largest single
- * cost of an M/M/c/K event). The result is exactly Exp(1) distributed: the rare draws
- * outside a layer's rectangle are accepted or rejected against exp(-x), and the tail beyond
- * R is R - log(U). Here the low 8 bits pick the layer and the high 24 bits the position in
- * it, so layer and value never share bits (the original reuses them).
+ * Two exponential samplers: `exp` (inverse transform, one uniform and a `Math.log`) and
+ * `expZig`, the ziggurat method (Marsaglia & Tsang 2000, "The Ziggurat Method for Generating
+ * Random Variables", 256 layers): ~99 % of draws take one 32-bit output, a table lookup and a
+ * multiply instead of a `Math.log` (~20 ns in V8, the largest single cost of an M/M/c/K
+ * event). It is exactly Exp(1) distributed: the rare draws outside a layer's rectangle are
+ * accepted or rejected against exp(-x), and the tail beyond R is R - log(U). Here the low 8
+ * bits pick the layer and the high 24 bits the position in it, so layer and value never share
+ * bits (the original reuses them). The pipeline model keeps `exp`: its draws are ~1 % of its
+ * time, and keeping them keeps every sample path (equivalence baseline, seeded fidelity runs)
+ * unchanged; the M/M/c/K engine (simulator/mmck.ts) uses `expZig`.
  */
 
 /** Ziggurat tables for Exp(1): k = acceptance thresholds (on 24-bit values), w = layer widths / 2^24, f = exp(-x_i). */
@@ -77,8 +80,13 @@ export class Stream {
     return r / 4294967296
   }
 
-  /** Exponential with the given mean (ziggurat, see the top of the file). */
+  /** Exponential with the given mean (inverse transform). */
   exp(mean: number): number {
+    return -mean * Math.log(1 - this.next())
+  }
+
+  /** Exponential with the given mean (ziggurat, see the top of the file); a different sample path than `exp`. */
+  expZig(mean: number): number {
     const s = this.s
     for (;;) {
       // xoshiro128** step inlined (this is the hot path of every Poisson arrival)
