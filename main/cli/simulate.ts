@@ -1,13 +1,19 @@
 /**
  * `headroom simulate --scenario FILE [--json] [--seed N] [--preview]` and
- * `headroom simulate --case FILE --json [--seed N]` (a shared/fidelity case).
- * Runs in-process (one run, no pool needed). Exit codes: 0 ok, 2 usage / bad input.
+ * `headroom simulate --case FILE --json [--seed N] [--seeds N]` (a shared/fidelity case).
+ * Runs in-process (no pool needed). Exit codes: 0 ok, 2 usage / bad input.
+ *
+ * `--seeds N` (case only) adds `replications` to the output: the case run with seeds
+ * seed..seed+N-1, per scored key the min / median / max prediction, and how many of the N
+ * runs fall inside the case's tolerance. `predicted` stays the run with `--seed`, so the
+ * output is still what shared/fidelity/score.py reads; the replications say how much of a
+ * pass or a miss is the seed's luck.
  */
 import { readFileSync } from 'node:fs'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
-import { caseToScenario, nest, predictedFor, readCase } from '../sim/fidelity-case'
+import { caseToScenario, nest, predictedFor, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
 
 export interface CliIo {
   stdout: (s: string) => void
@@ -15,7 +21,7 @@ export interface CliIo {
 }
 
 const USAGE = `usage: headroom simulate --scenario FILE [--json] [--seed N] [--preview]
-       headroom simulate --case FILE --json [--seed N]`
+       headroom simulate --case FILE --json [--seed N] [--seeds N]`
 
 /** Entry of the `simulate` sub-command; returns the process exit code. */
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
@@ -24,6 +30,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   let json = false
   let preview = false
   let seed = 1
+  let seeds = 1
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = (): string | null => (i + 1 < argv.length ? argv[++i]! : null)
@@ -38,6 +45,13 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
         return 2
       }
       seed = Number(v)
+    } else if (a === '--seeds') {
+      const v = next()
+      if (v === null || !/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) {
+        io.stderr(`--seeds needs a whole number 1..1000\n${USAGE}\n`)
+        return 2
+      }
+      seeds = Number(v)
     } else if (a === '-h' || a === '--help') {
       io.stdout(USAGE + '\n')
       return 0
@@ -50,13 +64,23 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`give exactly one of --scenario FILE or --case FILE\n${USAGE}\n`)
     return 2
   }
+  if (seeds > 1 && caseFile === null) {
+    io.stderr(`--seeds applies to --case only\n${USAGE}\n`)
+    return 2
+  }
   try {
     if (caseFile !== null) {
       const c = readCase(caseFile)
       const { scenario, load } = caseToScenario(c)
       const r = decodeResult(simulate(scenario, { seed }))
       const predicted = predictedFor(c, load, r.summary)
-      io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted) }) + '\n')
+      if (seeds === 1) {
+        io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted) }) + '\n')
+        return 0
+      }
+      const runs = [predicted]
+      for (let i = 1; i < seeds; i++) runs.push(predictedFor(c, load, decodeResult(simulate(scenario, { seed: seed + i })).summary))
+      io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted), replications: replicationSummary(c, runs, seed) }) + '\n')
       return 0
     }
     let raw: unknown
@@ -80,6 +104,24 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`${(e as Error).message}\n`)
     return 2
   }
+}
+
+/** Per scored key: min / median / max over the runs, and the runs inside the case's tolerance. */
+function replicationSummary(c: FidelityCase, runs: Record<string, number | boolean>[], seed: number): unknown {
+  const keys: Record<string, { min: number; median: number; max: number; inside: number }> = {}
+  const scored = runs.map((p) => scoreCase(c, p))
+  const rowsByRun = scored.map((x) => x.rows)
+  for (const k of c.scored) {
+    const v = runs.map((p) => p[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+    const inside = rowsByRun.filter((rows) => rows.find((r) => r.key === k)?.ok).length
+    if (v.length === 0) {
+      keys[k] = { min: NaN, median: NaN, max: NaN, inside }
+      continue
+    }
+    const m = v.length >> 1
+    keys[k] = { min: v[0]!, median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, max: v[v.length - 1]!, inside }
+  }
+  return { seeds: runs.map((_, i) => seed + i), passes: scored.filter((x) => x.pass).length, keys }
 }
 
 function humanSummary(s: SimSummary, wallMs: number): string {

@@ -73,4 +73,34 @@ describe('headroom simulate', () => {
       }
     }
   })
+
+  it('--seeds N adds replications: per scored key min/median/max and runs inside tolerance; predicted stays the --seed run', async () => {
+    if (!existsSync(cases)) {
+      if (process.env.CI === 'true') expect.fail(`fidelity cases missing at ${cases}`)
+      return
+    }
+    const f = join(cases, 'accept-overflow-b16.json')
+    const one = JSON.parse((await run(['--case', f, '--json', '--seed', '2'])).out)
+    const r = await run(['--case', f, '--json', '--seed', '2', '--seeds', '3'])
+    expect(r.code).toBe(0)
+    const o = JSON.parse(r.out)
+    expect(o.predicted).toEqual(one.predicted)
+    expect(o.replications.seeds).toEqual([2, 3, 4])
+    expect(o.replications.passes).toBeGreaterThanOrEqual(0)
+    expect(o.replications.passes).toBeLessThanOrEqual(3)
+    const c = readCase(f)
+    for (const k of c.scored) {
+      const v = o.replications.keys[k]
+      if (typeof (one.predicted as Record<string, unknown>)[k.split('.')[0]!] === 'boolean') continue
+      expect(v, k).toBeDefined()
+      expect(v.min).toBeLessThanOrEqual(v.median)
+      expect(v.median).toBeLessThanOrEqual(v.max)
+      expect(v.inside).toBeGreaterThanOrEqual(o.replications.passes)
+      expect(v.inside).toBeLessThanOrEqual(3)
+    }
+    // the runs differ by seed: some key has a spread (3 runs of a stochastic case)
+    expect(c.scored.some((k) => o.replications.keys[k] && o.replications.keys[k].max > o.replications.keys[k].min)).toBe(true)
+    expect((await run(['--case', f, '--json', '--seeds', '0'])).err).toMatch(/--seeds needs a whole number/)
+    expect((await run(['--scenario', f, '--seeds', '3'])).err).toMatch(/--seeds applies to --case only/)
+  })
 })
