@@ -13,6 +13,7 @@
  *
  * Exit codes: 0 ok, 1 the lab failed, 2 usage / cannot run here (not Linux, not root, tool missing).
  */
+import { knobCoverage, renderKnobCoverage } from '../lab/coverage'
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { release } from 'node:os'
@@ -90,7 +91,7 @@ function parseArgs(argv: string[]): Args | string {
   return a
 }
 
-function readLabCase(path: string): LabCase {
+export function readLabCase(path: string): LabCase {
   const c = JSON.parse(readFileSync(path, 'utf8')) as LabCase
   if (c?.format !== 'headroom-fidelity-case/1' || !c.headroom?.effectiveScenario)
     throw new Error(`${path} is not a headroom lab result (headroom-fidelity-case/1 with a "headroom" member); make one with headroom lab --scenario`)
@@ -219,9 +220,11 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
     machine: `Linux ${items.find((i) => i.lab)?.lab.measured_on['kernel'] ?? release()}, HAProxy 2.6.12, nginx 1.22`
   })
   const out = a.out ?? 'docs/fidelity.md'
-  // The hand-written part (knobs this machine cannot reproduce) lives beside the saved cases.
+  // Which slider knobs the rows ran with which values, then the hand-written part (knobs this
+  // machine cannot reproduce), which lives beside the saved cases.
+  const coverage = renderKnobCoverage(knobCoverage(items.filter((i) => i.lab).map((i) => ({ id: i.id, scenario: i.lab.headroom.effectiveScenario }))))
   const extra = join(a.cases ?? 'resources/lab', 'uncovered-knobs.md')
-  writeFileSync(out, existsSync(extra) ? `${md.trimEnd()}\n\n${readFileSync(extra, 'utf8')}` : md)
+  writeFileSync(out, `${md.trimEnd()}\n\n${coverage}` + (existsSync(extra) ? `\n${readFileSync(extra, 'utf8')}` : ''))
   log(`wrote ${out}`)
   return items.some((i) => i.error) ? 1 : 0
 }

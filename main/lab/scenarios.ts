@@ -142,6 +142,20 @@ function fdLimit(): Scenario {
   return s
 }
 
+/**
+ * HAProxy 2.x sizing its own maxconn from the fd limit (no global maxconn, not root, `ulimit -n`
+ * 256:256): show info Maxconn is the computed value and sessions plateau there.
+ */
+function fdComputed(): Scenario {
+  const s = closed(base('fd-limit-256-maxconn-computed'), 160, 1600)
+  const h = s.haproxy!
+  h.globalMaxconn = null
+  h.startedAsRoot = false
+  h.fdSoft = 256
+  h.fdHard = 256
+  return s
+}
+
 /** Field report 1's lost callbacks: senders with a short connect timeout against a saturated maxconn. */
 function callbacks(): Scenario {
   const s = open(base('callbacks-connect-timeout-0.5s'), 80, 5)
@@ -171,6 +185,15 @@ function workers(): Scenario {
   s.backend.serviceTime = { kind: 'lognormal', p50S: 0.04, p99S: 0.2 }
   s.backend.phpFpm = { children: 4, listenBacklog: 511, socket: 'unix' }
   s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
+/** Workers per server: the generic row with 2 workers instead of 4 (1.5x overload: the backlog grows). */
+function workers2(): Scenario {
+  const s = workers()
+  s.name = 'generic-2-workers-lognormal'
+  s.backend.workers = 2
+  s.backend.phpFpm = { ...s.backend.phpFpm, children: 2 }
   return s
 }
 
@@ -389,6 +412,7 @@ function queueBalance(balance: 'roundrobin' | 'leastconn' | 'source'): Scenario 
 export function labScenarios(): LabScenarioEntry[] {
   return [
     { id: 'report2-somaxconn-8', what: 'Field report 2: nginx + php-fpm (4 children, 5 ms), `somaxconn=8`, syncookies 0, `ab -c 128 -n 1280` straight to nginx', scenario: report2(8) },
+    { id: 'report2-somaxconn-8-abort', what: 'Field report 2 with `tcp_abort_on_overflow=1` on the backend host: overflowing final ACKs at nginx and php-fpm get a reset instead of a silent drop', scenario: (() => { const s = report2(8); s.name = 'report2-somaxconn-8-abort'; s.hosts.backend.abortOnOverflow = 1; return s })() },
     { id: 'report2-somaxconn-1024', what: 'Field report 2, fixed: the same with `somaxconn=1024`', scenario: report2(1024) },
     { id: 'report1-maxconn-20', what: 'Field report 1 scaled: HAProxy maxconn 20 under 80 closed-loop clients (echo 100 ms)', scenario: report1Maxconn(20) },
     { id: 'report1-maxconn-100', what: 'Field report 1, fixed: maxconn raised to 100, same load', scenario: report1Maxconn(100) },
@@ -400,10 +424,13 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'server-maxconn-4-queue-1s', what: 'Slider knobs server maxconn/timeout queue: maxconn 4, queue 1 s, 60 conn/s of 200 ms work', scenario: serverQueue() },
     { id: 'accept-overflow-b16-burst128-syncookies', what: 'The burst with `tcp_syncookies=1`', scenario: burstWith('accept-overflow-b16-burst128-syncookies', (s) => (s.hosts.proxy.syncookies = 1)) },
     { id: 'accept-overflow-b16-burst128-abort', what: 'The burst with `tcp_abort_on_overflow=1`: overflowing final ACKs get a reset', scenario: burstWith('accept-overflow-b16-burst128-abort', (s) => (s.hosts.proxy.abortOnOverflow = 1)) },
+    { id: 'proxy-somaxconn-16-burst128', what: 'The burst with the bind backlog unset and `net.core.somaxconn=16` on the proxy host: HAProxy asks for its frontend maxconn (32) as backlog, the kernel clamps it to 16 (accept queue 17), the same queue as `backlog 16`', scenario: burstWith('proxy-somaxconn-16-burst128', (s) => { s.hosts.proxy.somaxconn = 16; s.haproxy!.bindBacklog = null }) },
     { id: 'fd-limit-1024-maxconn-5000', what: 'Field report 1 `ulimit -n`: HAProxy started without root, fd limit 1024:1024, global maxconn 5000', scenario: fdLimit() },
+    { id: 'fd-limit-256-maxconn-computed', what: 'HAProxy 2.x computes maxconn from the fd limit: no global maxconn, started without root under `ulimit -n` 256:256, 160 closed-loop clients (echo 100 ms)', scenario: fdComputed() },
     { id: 'callbacks-connect-timeout-0.5s', what: 'Field report 1 lost callbacks: 80 conn/s of 200 ms work against maxconn 10, senders give up connecting after 0.5 s', scenario: callbacks() },
     { id: 'client-rtt-30ms', what: 'RTT clients <-> HAProxy 30 ms (TUN delay link), 150 conn/s', scenario: clientRtt() },
     { id: 'generic-4-workers-lognormal', what: 'Workers per server: 4 php-fpm workers, lognormal service time (p50 40 ms, p99 200 ms), 60 conn/s', scenario: workers() },
+    { id: 'generic-2-workers-lognormal', what: 'The same with 2 workers (1.5x overload): requests wait in the backlog', scenario: workers2() },
     { id: 'syn-backlog-64-syncookies-0', what: '`tcp_max_syn_backlog=64` with `tcp_syncookies=0` on the proxy (the 3/4 rule, semantics.md 2.1): 128 SYNs at once over a 30 ms client RTT, bind backlog 1024', scenario: synBacklog() },
     { id: 'fpm-listen-backlog-8', what: 'php-fpm `listen.backlog=8` (somaxconn 4096): 4 children, 5 ms, unix socket, `ab -c 64 -n 640` straight to nginx', scenario: fpmBacklog() },
     { id: 'fpm-children-8', what: 'php-fpm `pm.max_children=8` behind HAProxy: 40 conn/s of 100 ms PHP work', scenario: fpmChildren(8) },
