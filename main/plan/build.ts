@@ -10,6 +10,7 @@
  * Knobs that no file on this server holds (client behaviour, other hosts, versions) are
  * listed as manual items. Node-side (sha256 for the scripts' "file unchanged" check).
  */
+import { normSha, REDACTED_RE } from '../snapshot/redact'
 import { createHash } from 'node:crypto'
 import { createTwoFilesPatch } from 'diff'
 import type { Snapshot } from '../snapshot/schema'
@@ -84,13 +85,7 @@ function findingsFor(path: string, findings: { id: string; knobs: string[] }[]):
   return findings.filter((f) => f.knobs.some((k) => path === k || path.startsWith(k + '.') || path.startsWith(k + '['))).map((f) => f.id)
 }
 
-/** sha256 of text with trailing spaces per line and trailing blank lines dropped (matches apply.sh's norm_sha). */
-export function normSha(text: string): string {
-  const lines = text.split('\n').map((l) => l.replace(/[ \t\r\f\v]+$/, ''))
-  while (lines.length && lines[lines.length - 1] === '') lines.pop()
-  const body = lines.length ? lines.join('\n') + '\n' : ''
-  return createHash('sha256').update(body).digest('hex')
-}
+export { normSha }
 
 function unifiedDiff(path: string, before: string | null, after: string): string {
   return createTwoFilesPatch(before === null ? '/dev/null' : `a${path}`, `b${path}`, before ?? '', after, undefined, undefined, { context: 3 })
@@ -190,10 +185,18 @@ export function buildPlan(input: PlanInput): Plan {
   const hostPath = `hosts.${front}`
   const id = `plan-${createHash('sha256').update(JSON.stringify([snap.id, scenario, baseline, createdAt])).digest('hex').slice(0, 12)}`
 
-  const addFile = (target: string, original: string | null, content: string, validate: ScriptFile['validate']): void => {
+  /**
+   * A file the plan writes. `originalSha` is the snapshot's sha256 of the unredacted file; when
+   * the text carries `<redacted:N>` secrets, apply.sh puts them back from the live file (which
+   * it first checks against that sha), so the plan itself never holds them.
+   */
+  const addFile = (target: string, original: string | null, content: string, validate: ScriptFile['validate'], originalSha?: string): void => {
     safePath(target, 'file')
+    const redacted = REDACTED_RE.test(content)
+    if (redacted && (original === null || !originalSha)) throw new PlanError(`${target}: the snapshot redacted secrets but has no checksum of the original file; take a new snapshot`)
+    if (redacted) notes.push(`${target} holds secrets the snapshot did not keep (shown as <redacted:N>): apply.sh puts them back from the live file, so install it with apply.sh, not by copying files${target} from the bundle.`)
     files.push({ bundlePath: `files${target}`, target, content, original, diff: unifiedDiff(target, original, content) })
-    scriptFiles.push({ target, content, originalSha: original === null ? null : normSha(original), newSha: normSha(content), validate })
+    scriptFiles.push({ target, content, originalSha: original === null ? null : (originalSha ?? normSha(original)), newSha: redacted ? null : normSha(content), restoreRedacted: redacted, validate })
   }
 
   // ---------------------------------------------------------------- kernel sysctls
@@ -379,7 +382,7 @@ export function buildPlan(input: PlanInput): Plan {
       }
       if (changedCfg.length) {
         const text = ed.text()
-        addFile(cfgPath, cfgItem.text, text, 'haproxy')
+        addFile(cfgPath, cfgItem.text, text, 'haproxy', cfgItem.sha256)
         haproxyDiff = files[files.length - 1]!.diff
         items.push(...changedCfg)
       }
@@ -449,7 +452,7 @@ export function buildPlan(input: PlanInput): Plan {
       edited.set(mainFile, setNginxDirective(get(mainFile), 'worker_rlimit_nofile', String(ns.fdLimit), 'main'))
       nItems.push({ id: 'nginx:worker_rlimit_nofile', kind: 'nginx', knob: 'nginx worker_rlimit_nofile', scenarioPath: 'backend.fdLimit', old: String(ngx.workerRlimitNofile ?? `unset (${nb.fdLimit})`), new: String(ns.fdLimit), appliedIn: mainFile, actions: ['reload nginx'], findings: findingsFor('backend.fdLimit', findings), notes: [] })
     }
-    for (const [path, text] of edited) addFile(safePath(path, 'nginx file'), nfiles.find((f) => f.path === path)!.text, text, 'nginx')
+    for (const [path, text] of edited) addFile(safePath(path, 'nginx file'), nfiles.find((f) => f.path === path)!.text, text, 'nginx', ngx.fileSha256?.[path])
     items.push(...nItems)
     // A new somaxconn reaches nginx's listener only through a new listen(): restart.
     if (nItems.length || somaxconnChanged) {
@@ -492,7 +495,7 @@ export function buildPlan(input: PlanInput): Plan {
         text = setPhpFpmPoolValue(text, pool.name, 'listen.backlog', String(ns.phpFpm.listenBacklog))
         pItems.push({ id: `php-fpm:${pool.name}.listen.backlog`, kind: 'php-fpm', knob: `php-fpm pool ${pool.name} listen.backlog`, scenarioPath: 'backend.phpFpm.listenBacklog', old: String(pool.listenBacklog ?? 'unset (511)'), new: String(ns.phpFpm.listenBacklog), appliedIn: pool.file, actions: ['restart php-fpm'], findings: findingsFor('backend.phpFpm.listenBacklog', findings), notes: [] })
       }
-      if (text !== file.text) addFile(safePath(pool.file, 'php-fpm pool file'), file.text, text, 'php-fpm')
+      if (text !== file.text) addFile(safePath(pool.file, 'php-fpm pool file'), file.text, text, 'php-fpm', file.sha256)
     }
     items.push(...pItems)
     if (pItems.length || somaxconnChanged) {

@@ -25,8 +25,10 @@ export interface ScriptFile {
   content: string
   /** sha256 of the snapshot's text (normalized: trailing spaces and blank lines dropped); null = new file. */
   originalSha: string | null
-  /** sha256 of the new content, same normalization. */
-  newSha: string
+  /** sha256 of the new content, same normalization; null when the content carries redacted secrets (only the installed file, with them put back, has a known sha: recorded in the state dir). */
+  newSha: string | null
+  /** The content has `<redacted:N>` lines: apply.sh restores them from line N of the live file before validating. */
+  restoreRedacted?: boolean
   validate: 'haproxy' | 'nginx' | 'php-fpm' | null
 }
 
@@ -73,6 +75,11 @@ norm_sha() {
   sed -e 's/[[:space:]]*$//' "$1" | awk '{ l[NR] = $0 } END { n = NR; while (n > 0 && l[n] == "") n--; for (i = 1; i <= n; i++) print l[i] }' | sha256sum | cut -c1-64
 }
 proc_path() { printf '/proc/sys/%s' "$(printf '%s' "$1" | tr . /)"; }
+# put the secrets the snapshot redacted back: a line of NEW holding <redacted:N> becomes line N
+# of the live file (checked unchanged since the snapshot before this runs)
+restore_redacted() { # new live
+  awk 'NR == FNR { l[FNR] = $0; next } { if (match($0, /<redacted:[0-9]+>/)) { n = substr($0, RSTART + 10, RLENGTH - 11) + 0; if (!(n in l)) exit 3; print l[n] } else print }' "$2" "$1" > "$1.tmp" && mv "$1.tmp" "$1"
+}
 `
 
 function fileId(i: number): string {
@@ -102,7 +109,9 @@ export function applyScript(p: ScriptInput): string {
     out.push(f.content.endsWith('\n') ? f.content.slice(0, -1) : f.content)
     out.push(delim)
     out.push(`STATE_${id}=pending`)
-    out.push(`if [ -e ${target} ] && [ "$(norm_sha ${target})" = ${shq(f.newSha)} ]; then`)
+    if (f.newSha !== null) out.push(`if [ -e ${target} ] && [ "$(norm_sha ${target})" = ${shq(f.newSha)} ]; then`)
+    // with redacted secrets the new file's sha is only known once installed: apply.sh records it
+    else out.push(`if [ -e ${target} ] && [ -e "$STATE_DIR/files/${id}.applied" ] && [ "$(norm_sha ${target})" = "$(cat "$STATE_DIR/files/${id}.applied")" ]; then`)
     out.push(`  STATE_${id}=done; rm -f "$NEW_${id}"; log ${shq(`${f.target}: already applied`)}`)
     if (f.originalSha) {
       out.push(`elif [ ! -e ${target} ]; then`)
@@ -111,6 +120,11 @@ export function applyScript(p: ScriptInput): string {
       out.push(`  rm -f "$NEW_${id}"; die ${shq(`${f.target} changed since the snapshot; take a new snapshot and rebuild the plan (nothing was changed)`)}`)
     }
     out.push('fi')
+    if (f.restoreRedacted) {
+      out.push(`if [ "$STATE_${id}" = pending ]; then`)
+      out.push(`  restore_redacted "$NEW_${id}" ${target} || { rm -f "$NEW_${id}" "$NEW_${id}.tmp"; die ${shq(`${f.target}: could not restore the lines the snapshot redacted; nothing was changed`)}; }`)
+      out.push('fi')
+    }
     if (f.validate === 'haproxy') {
       out.push(`if [ "$STATE_${id}" = pending ]; then`)
       out.push(`  if ! "$HAPROXY_BIN" -c -f "$NEW_${id}" >"$NEW_${id}.check" 2>&1; then`)
@@ -183,6 +197,7 @@ install_file() { # new target: write through symlinks, keep owner and mode of an
       const target = `"$ROOT"${shq(f.target)}`
       out.push(`if [ "$STATE_${id}" = pending ]; then`)
       out.push(`  install_file "$NEW_${id}" ${target}; log ${shq(`wrote ${f.target}`)}`)
+      if (f.restoreRedacted) out.push(`  norm_sha ${target} > "$STATE_DIR/files/${id}.applied"`)
       const flag = f.validate === 'haproxy' ? 'CHANGED_HAPROXY' : f.validate === 'nginx' ? 'CHANGED_NGINX' : f.validate === 'php-fpm' ? 'CHANGED_PHPFPM' : 'CHANGED_UNITS'
       out.push(`  ${flag}=1`)
       out.push('fi')

@@ -9,6 +9,7 @@
  * exit => 'command failed'; a frame cut short or never started => the phase's failure
  * ('connection lost', 'timed out', 'cancelled') with the session's message.
  */
+import { redactHaproxyCfg, redactNginxT, redactPhpFpm } from './redact'
 import {
   SNAPSHOT_FORMAT,
   SYSCTL_KEYS,
@@ -360,7 +361,10 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
     haproxy = {
       version: bind(hv, parseHaproxyVersion),
       configPath: plan.haproxyConfig ? okItem(plan.haproxyConfig) : failItem('not found', 'no -f in the HAProxy command line'),
-      config: bind(cfgText, (s) => bind(parseHaproxyConfig(s), (parsed) => okItem({ path: plan.haproxyConfig, text: s, parsed }))),
+      config: bind(cfgText, (s) => {
+        const r = redactHaproxyCfg(s)
+        return bind(parseHaproxyConfig(r.text), (parsed) => okItem({ path: plan.haproxyConfig, text: r.text, sha256: r.sha256, parsed }))
+      }),
       statsSource: sp.notConfigured ? notConf : okItem(sp.statsSocket ? { kind: 'socket' as const, where: sp.statsSocket } : { kind: 'http' as const, where: redactUrl(sp.statsUrl) }),
       info: sp.notConfigured ? notConf : sp.statsUrl ? failItem('not configured', 'show info needs the stats socket (an HTTP stats URL gives show stat only)') : bind(t3('haproxy-info'), parseShowInfo),
       stat: statItem('haproxy-stat2'),
@@ -374,7 +378,10 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
   if (procs.some((p) => p.kind === 'nginx') || nv.ok) {
     nginx = {
       version: bind(nv, parseNginxVersion),
-      config: bind(t2('nginx-T'), parseNginxDump),
+      config: bind(t2('nginx-T'), (s) => {
+        const r = redactNginxT(s)
+        return bind(parseNginxDump(r.text), (c) => okItem({ ...c, fileSha256: r.fileSha256 }))
+      }),
       stubStatus: opts.nginxStatusUrl ? bind(t3('nginx-status'), parseStubStatus) : failItem('not configured', 'no stub_status URL given')
     }
   }
@@ -387,7 +394,10 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
     phpFpm = {
       version: bind(pv, parsePhpFpmVersion),
       config: bind(conf, (s) => {
-        const fl = splitFiles(s, plan.phpFpmConf || 'php-fpm.conf')
+        const fl = splitFiles(s, plan.phpFpmConf || 'php-fpm.conf').map((f) => {
+          const r = redactPhpFpm(f.text)
+          return { path: f.path, text: r.text, sha256: r.sha256 }
+        })
         return bind(parsePhpFpmPools(fl), (pools) => okItem({ files: fl, pools }))
       }),
       status: opts.phpFpmStatusUrl ? bind(t3('php-fpm-status'), parsePhpFpmStatus) : failItem('not configured', 'no php-fpm status URL given')

@@ -297,7 +297,8 @@ export const HaproxySchema = z.object({
   version: item(z.object({ raw: z.string(), version: z.string(), major: z.number().int(), minor: z.number().int(), date: z.string().nullable() })),
   /** Config file path taken from the running process's `-f` (or the distro default). */
   configPath: item(z.string()),
-  config: item(z.object({ path: z.string(), text: z.string(), parsed: HaproxyConfigSchema })),
+  /** `text` has its secrets replaced by `<redacted:N>` (main/snapshot/redact.ts); `sha256` is the unredacted file's (absent in snapshots older than redaction). */
+  config: item(z.object({ path: z.string(), text: z.string(), sha256: z.string().optional(), parsed: HaproxyConfigSchema })),
   /** Where show info/stat came from. */
   statsSource: item(z.object({ kind: z.enum(['socket', 'http']), where: z.string() })),
   /** `show info` as key -> number|string (`Maxconn`, `Ulimit-n`, `Maxsock`, `CurrConns`...). */
@@ -326,7 +327,10 @@ export const NginxSchema = z.object({
   /** From `nginx -T` (all included files). */
   config: item(
     z.object({
+      /** Secrets redacted (main/snapshot/redact.ts). */
       text: z.string(),
+      /** sha256 of each unredacted file, by path (absent in snapshots older than redaction). */
+      fileSha256: z.record(z.string(), z.string()).optional(),
       files: z.array(z.string()),
       workerProcesses: z.union([z.number().int(), z.literal('auto')]).nullable(),
       workerConnections: z.number().int().nullable(),
@@ -370,7 +374,7 @@ export const PhpFpmSchema = z.object({
   /** Pool files (raw text kept for the plan's diff) and the pools parsed from them. */
   config: item(
     z.object({
-      files: z.array(z.object({ path: z.string(), text: z.string() })),
+      files: z.array(z.object({ path: z.string(), text: z.string(), sha256: z.string().optional() })),
       pools: z.array(PhpFpmPoolSchema)
     })
   ),

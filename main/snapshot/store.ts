@@ -4,6 +4,7 @@
  * half-written snapshot. A file that does not parse is reported with a clear error and never
  * modified or deleted by list/open/rename.
  */
+import { redactSnapshot } from './redact'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -74,7 +75,9 @@ export class SnapshotStore {
   }
 
   /** Save (create or replace) atomically. */
-  save(s: Snapshot): SnapshotSummary {
+  save(snap: Snapshot): SnapshotSummary {
+    // secrets in configuration texts never reach the disk (main/snapshot/redact.ts)
+    const s = redactSnapshot(snap)
     mkdirSync(this.dir, { recursive: true, mode: 0o700 })
     writeFileAtomic(this.path(s.id), `${JSON.stringify(s, null, 1)}\n`)
     return summarize(s)
@@ -92,7 +95,8 @@ export class SnapshotStore {
     }
     const r = parseSnapshot(json)
     if (!r.ok) throw new StoreError('corrupt', `snapshot file ${p} is not a readable snapshot: ${r.error}; it was left untouched`)
-    return r.snapshot
+    // a file written before redaction existed: served redacted (the file itself is left as it is)
+    return redactSnapshot(r.snapshot)
   }
 
   list(): SnapshotList {

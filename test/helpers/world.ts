@@ -244,6 +244,10 @@ listen stats
     bind 127.0.0.1:${statsHttpPort}
     stats enable
     stats uri /stats
+
+# a secret the snapshot must not keep (main/snapshot/redact.ts)
+userlist ops
+    user alice insecure-password w0rld-pa55
 `
     let args = `-f ${configPath}`
     if (opts.splitConfig) {

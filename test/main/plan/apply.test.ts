@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPlan, PlanError } from '../../../main/plan/build'
+import { redactHaproxyCfg } from '../../../main/snapshot/redact'
 import type { Plan } from '../../../main/plan/types'
 import { Netns, canNetns, haveTool, report1Inputs, report2Inputs } from './tools'
 
@@ -129,6 +130,76 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     const rb2 = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
     expect(rb2.status).not.toBe(0)
     expect(rb2.stderr).toMatch(/nothing to roll back/)
+  })
+
+  it('secrets the snapshot redacted are put back from the live file: never in the plan, intact on the server', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    // the server's real haproxy.cfg has a stats password and a userlist; the snapshot keeps them redacted
+    const live = cfg.value.text.trimEnd() + '\n\nlisten admin_stats\n    bind 127.0.0.1:8404\n    mode http\n    stats enable\n    stats auth admin:Sup3r$ecret\n\nuserlist ops\n    user alice insecure-password hunter2\n'
+    const red = redactHaproxyCfg(live)
+    expect(red.lines.length).toBe(2)
+    cfg.value.text = red.text
+    cfg.value.sha256 = red.sha256
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    for (const secret of ['Sup3r$ecret', 'hunter2']) {
+      expect(plan.applySh).not.toContain(secret)
+      expect(JSON.stringify(plan)).not.toContain(secret)
+    }
+    expect(plan.notes.join('\n')).toMatch(/holds secrets the snapshot did not keep/)
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, live)
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '128')
+    const r1 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r1.stderr).toBe('')
+    expect(r1.status).toBe(0)
+    expect(r1.stdout).toContain('haproxy -c: new /etc/haproxy/haproxy.cfg is valid')
+    // installed: the planned file with each <redacted:N> line taken back from the live file
+    const planned = plan.files.find((f) => f.target === '/etc/haproxy/haproxy.cfg')!.content
+    const liveLines = live.split('\n')
+    const expected = planned.split('\n').map((l) => {
+      const m = /<redacted:(\d+)>/.exec(l)
+      return m ? liveLines[Number(m[1]) - 1]! : l
+    }).join('\n')
+    const installed = readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')
+    expect(installed).toBe(expected)
+    expect(installed).toContain('    stats auth admin:Sup3r$ecret\n')
+    expect(installed).toContain('    user alice insecure-password hunter2\n')
+    expect(installed).not.toContain('<redacted:')
+    expect(installed).not.toBe(live) // the plan's own changes are in too
+    // idempotent: the installed file's sha was recorded, so a second run changes nothing
+    const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r2.status).toBe(0)
+    expect(r2.stdout).toContain('/etc/haproxy/haproxy.cfg: already applied')
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(installed)
+    // rollback gives the live file back byte for byte
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.status).toBe(0)
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(live)
+  })
+
+  it('with redacted secrets, a live file that changed since the snapshot is refused (line numbers would not hold)', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    const live = cfg.value.text.trimEnd() + '\n\nlisten admin_stats\n    bind 127.0.0.1:8404\n    mode http\n    stats enable\n    stats auth admin:pw1\n'
+    const red = redactHaproxyCfg(live)
+    cfg.value.text = red.text
+    cfg.value.sha256 = red.sha256
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    const changed = '# one line more on top\n' + live.replace('admin:pw1', 'admin:pw2')
+    seedReport1(sb, plan, changed)
+    writeScripts(sb, plan)
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toMatch(/changed since the snapshot/)
+    expect(readFileSync(join(sb.root, 'etc/haproxy/haproxy.cfg'), 'utf8')).toBe(changed)
+    expect(existsSync(join(sb.root, 'etc/haproxy/haproxy.cfg.headroom-new'))).toBe(false)
   })
 
   it('aborts before any change when haproxy -c rejects the new config', async () => {

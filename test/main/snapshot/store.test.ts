@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotStore, StoreError } from '../../../main/snapshot/store'
+import { normSha, redactSnapshot } from '../../../main/snapshot/redact'
 import { compareSnapshots } from '../../../main/snapshot/compare'
 import { runFleet } from '../../../main/snapshot/fleet'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
@@ -25,13 +26,39 @@ describe('SnapshotStore', () => {
   })
   afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
+  it('an imported or older snapshot with secrets in its configs is saved redacted, with the checksums of the original texts', () => {
+    const s = structuredClone(demo(1))
+    const cfg = s.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    const original = cfg.value.text + '\nlisten admin\n    bind :8404\n    stats auth admin:import-pw\n'
+    cfg.value.text = original
+    delete cfg.value.sha256
+    const sum = store.import(JSON.stringify({ ...s, id: 'with-secret' }))
+    const onDisk = readFileSync(join(store.dir, `${sum.id}.snapshot.json`), 'utf8')
+    expect(onDisk).not.toContain('import-pw')
+    const back = store.open(sum.id).haproxy!.config
+    if (!back.ok) throw new Error('config lost')
+    expect(back.value.text).toMatch(/stats auth admin:<redacted:\d+>/)
+    expect(back.value.sha256).toBe(normSha(original))
+    // an already redacted text is not redacted twice (its checksum stays the original's)
+    store.rename(sum.id, 'renamed')
+    const again = store.open(sum.id).haproxy!.config
+    expect(again.ok && again.value.sha256).toBe(normSha(original))
+    // a file written before redaction existed is served redacted and left as it is on disk
+    const oldFile = join(store.dir, 'old-one.snapshot.json')
+    writeFileSync(oldFile, JSON.stringify({ ...s, id: 'old-one' }))
+    const old = store.open('old-one').haproxy!.config
+    expect(old.ok && old.value.text).not.toContain('import-pw')
+    expect(readFileSync(oldFile, 'utf8')).toContain('import-pw')
+  })
+
   it('saves atomically, lists, opens, renames, exports, imports, deletes', () => {
     const s = demo(1)
     const sum = store.save(s)
     expect(sum).toMatchObject({ id: 'demo-report1', host: 'gw-sms-01', haproxyVersion: '1.5.18', kernel: '3.10.0-1160.el7.x86_64', partial: false })
     expect(readdirSync(store.dir)).toEqual(['demo-report1.snapshot.json']) // no temp file left
     expect(statSync(join(store.dir, 'demo-report1.snapshot.json')).mode & 0o777).toBe(0o600)
-    expect(store.open('demo-report1')).toEqual(s)
+    expect(store.open('demo-report1')).toEqual(redactSnapshot(s)) // the demo predates redaction: saved with its checksums
     store.save(demo(2))
     expect(store.list().snapshots.map((x) => x.id)).toEqual(['demo-report2', 'demo-report1']) // newest first
     expect(store.rename('demo-report1', 'gateway before the fix').name).toBe('gateway before the fix')

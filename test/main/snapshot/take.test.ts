@@ -1,5 +1,6 @@
 // Snapshots of 127.0.0.1 taken for real: a real sshd, HAProxy and nginx started by the test
 // (test/helpers/world.ts, inside a private PID namespace), the real collector over ssh2.
+import { normSha } from '../../../main/snapshot/redact'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
@@ -76,6 +77,11 @@ describe.skipIf(!ready)('snapshot of a real server over SSH', () => {
     expect(cfg.parsed.global.maxconn).toBe(300)
     expect(cfg.parsed.global.statsSockets).toEqual([world.haproxy!.statsSocket])
     expect(cfg.text).toContain('# test HAProxy')
+    // secrets are redacted before the snapshot exists; the unredacted file's checksum is kept for apply.sh
+    expect(cfg.text).not.toContain('w0rld-pa55')
+    expect(cfg.text).toMatch(/^ {4}user alice insecure-password <redacted:\d+>$/m)
+    expect(cfg.sha256).toBe(normSha(readFileSync(world.haproxy!.configPath, 'utf8')))
+    expect(JSON.stringify(snap)).not.toContain('w0rld-pa55')
     expect(val(hap.statsSource)).toEqual({ kind: 'socket', where: world.haproxy!.statsSocket })
     const fe = val(hap.stat).rows.find((r) => r.pxname === 'fe_test' && r.svname === 'FRONTEND')!
     expect(fe.slim).toBe(300)
