@@ -251,20 +251,24 @@ describe('the field reports (semantics.md section 10)', () => {
     expect(d.findings.find((f) => f.id === 'backlog-clamped-by-somaxconn')!.evidence.some((e) => e.value.startsWith('2000 -> 128'))).toBe(true)
     expect(d.findings.find((f) => f.id === 'tcp-tw-recycle')!.evidence.some((e) => e.label.includes('PAWSPassive'))).toBe(true)
   })
-  it('report 2: the php-fpm socket first, then the overflows, the somaxconn clamp, children, syncookies', () => {
+  it('report 2: the overflows (both queues) first, then the somaxconn clamp, the full accept queues, children, syncookies', () => {
     const d = diagnose(demo('report2'))
     expect(d.findings.map((f) => f.id)).toEqual([
-      'accept-queue-full',
       'listen-overflows-rising',
       'backlog-clamped-by-somaxconn',
+      'accept-queue-full',
       'php-fpm-max-children',
       'syncookies-off',
       'sysctl-set-in-several-files',
       'tcp-max-tw-buckets-reached'
     ])
-    const q = d.findings[0]!
-    expect(q.evidence.some((e) => e.label.startsWith('/run/php-fpm/www.sock') && e.value.startsWith('9 / 8'))).toBe(true)
-    expect(q.mechanism).toMatch(/EAGAIN/)
+    const o = d.findings[0]!
+    // netdata's "drops on both queues": accept queue (ListenOverflows) and SYN queue (TCPReqQFullDrop, syncookies off)
+    expect(o.evidence.some((e) => e.label === 'TcpExtListenOverflows')).toBe(true)
+    expect(o.evidence.some((e) => e.label === 'TcpExtTCPReqQFullDrop')).toBe(true)
+    const q = d.findings.find((f) => f.id === 'accept-queue-full')!
+    expect(q.evidence.some((e) => e.label.startsWith('127.0.0.1:9000 (php-fpm)') && e.value.startsWith('9 / 8'))).toBe(true)
+    expect(q.evidence.some((e) => e.label.startsWith('0.0.0.0:80 (nginx') && e.value.startsWith('9 / 8'))).toBe(true)
     const clamp = d.findings.find((f) => f.id === 'backlog-clamped-by-somaxconn')!
     expect(clamp.evidence.filter((e) => /511 -> 8/.test(e.value)).length).toBe(2)
   })

@@ -10,7 +10,7 @@ describe('plan store', () => {
     expect((await store.getState().exportPlan('md')).ok).toBe(false)
     await store.getState().diagnose({ kind: 'demo', id: 'report2-nginx-php-fpm' })
     const d = store.getState().diagnosis
-    expect(d.status === 'done' && d.value.findings[0]!.id).toBe('accept-queue-full')
+    expect(d.status === 'done' && d.value.findings[0]!.id).toBe('listen-overflows-rising')
     await store.getState().recommend({ kind: 'demo', id: 'report2-nginx-php-fpm' })
     const r = store.getState().recommendation
     expect(r.status === 'done' && r.value.changes.map((c) => c.path)).toContain('hosts.backend.somaxconn')

@@ -9,8 +9,10 @@ import { simulate } from '../../../simulator/index'
 import type { Scenario } from '../../../simulator/scenario'
 import { resources } from './tools'
 
-const failedShare = (s: Scenario): number => {
-  const r = decodeResult(simulate(s, { seed: 5, preview: true })).summary
+// preview: report 1's 6-minute open-loop curve; report 2 (closed loop) fails late (30 s request
+// timeouts, 60 s fastcgi_connect_timeout), past a closed-loop preview's event budget: its full run
+const failedShare = (s: Scenario, preview = true): number => {
+  const r = decodeResult(simulate(s, { seed: 5, preview })).summary
   return r.totals.failed / Math.max(1, r.totals.ok + r.totals.failed)
 }
 
@@ -35,7 +37,7 @@ describe('recommendScenario', () => {
     const d = await loadDemo(resources, 'report2-nginx-php-fpm')
     const rec = recommendScenario(d.snapshot, d.scenario, diagnose(d.snapshot))
     expect(rec.changes.map((c) => c.path).sort()).toEqual(['backend.phpFpm.children', 'hosts.backend.maxTwBuckets', 'hosts.backend.somaxconn', 'hosts.backend.syncookies'])
-    expect(failedShare(rec.scenario)).toBeLessThan(failedShare(d.scenario))
+    expect(failedShare(rec.scenario, false)).toBeLessThan(failedShare(d.scenario, false))
   })
 
   it('a healthy snapshot gets no change', async () => {

@@ -41,7 +41,7 @@ describe('scenarioFromSnapshot', () => {
     expect(scenario.hosts.backend.somaxconn).toBe(8)
     expect(scenario.hosts.backend.syncookies).toBe(0)
     expect(scenario.hosts.backend.tcpMaxSynBacklog).toBe(1024)
-    expect(scenario.backend.phpFpm.socket).toBe('unix')
+    expect(scenario.backend.phpFpm.socket).toBe('tcp')
     expect(scenario.backend.phpFpm.children).toBe(5)
     expect(effectiveBacklog(scenario.backend.nginx.listenBacklog, 8)).toBe(8)
     expect(effectiveBacklog(scenario.backend.phpFpm.listenBacklog, 8)).toBe(8)

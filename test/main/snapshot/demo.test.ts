@@ -63,7 +63,10 @@ describe('demo snapshots', () => {
     expect(ng.listens[0]!.backlog).toBeNull() // default 511
     const pool = val(s.phpFpm!.config).pools[0]!
     expect(pool.listenBacklog).toBe(511)
-    expect(pool.listen).toMatch(/\.sock$/)
+    expect(pool.listen).toBe('127.0.0.1:9000') // CentOS 7's php-fpm default: FastCGI over TCP, a second kernel listener
+    const l9000 = val(s.sockets.listeners).find((l) => l.localPort === 9000)!
+    expect([l9000.recvQ, l9000.sendQ]).toEqual([9, 8])
+    expect(val(s.counters.rates).perS.TcpExtTCPReqQFullDrop).toBeGreaterThan(0) // drops on both queues
     expect(pool.maxChildren).toBeLessThanOrEqual(8)
     expect(val(s.counters.rates).perS.TcpExtListenOverflows).toBeGreaterThan(0)
   })
