@@ -20,7 +20,7 @@ import { decodeResult } from '../../simulator/result'
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
 afterEach(() => {
   setHostTiming(...saved)
-  setSoftirqHandshake(false)
+  setSoftirqHandshake(false, 1e-6)
 })
 
 describe('timer wheel granularity (4.8+)', () => {
