@@ -61,6 +61,30 @@ import {
 // ------------------------------------------------------------ model constants --
 /** One-way delay of a veth / loopback hop with no configured RTT (s). */
 export const MIN_OWD_S = 15e-6
+/**
+ * Softirq handshakes on hops without added delay (veth or loopback: RTT 0 and no delay link).
+ * There a packet is handled by NET_RX on the sending CPU, in order, within microseconds:
+ * - a connect() from process context (netif_rx, then local_bh_enable) completes SYN, SYN-ACK
+ *   and ACK inside the syscall, so the child reaches the accept queue, or the SYN is dropped,
+ *   before the process does anything else: no ACK can overflow a queue that filled meanwhile;
+ * - a SYN retransmitted from the timer softirq is only queued to the backlog; NET_RX runs after
+ *   every timer of that jiffy, so the jiffy's SYNs reach the listener one after the other
+ *   (SOFTIRQ_S apart) before any of their ACKs: a burst fills the SYN queue first, and the ACKs
+ *   beyond the accept queue's room overflow (the request socks stay in the SYN queue).
+ * Off by default: with it on, seed-backlog-8 no longer matches (see docs/simulator.md).
+ */
+export let SOFTIRQ_HANDSHAKE = false
+/**
+ * Time per packet while NET_RX works through a burst queued from the timer softirq (s): 1 us
+ * is the stack's own cost; on a busy 2-CPU host the burst is spread further (budget, ksoftirqd).
+ * seed-backlog-8 is sensitive to it (docs/simulator.md); no lab row measures it yet.
+ */
+export let SOFTIRQ_S = 1e-6
+/** Turn softirq handshakes on hops without added delay on or off, and set SOFTIRQ_S (sensitivity studies, tests). */
+export function setSoftirqHandshake(on: boolean, perPacketS = SOFTIRQ_S): void {
+  SOFTIRQ_HANDSHAKE = on
+  SOFTIRQ_S = perPacketS
+}
 /** CPU time of one connect() in a load generator: connects started together are this far apart (s). */
 export let CONNECT_COST_S = 20e-6
 /**
@@ -626,6 +650,8 @@ export class Model {
     const net = s.network
     this.owdBase = [Math.max(MIN_OWD_S, net.clientRttMs / 2000), Math.max(MIN_OWD_S, net.backendRttMs / 2000)]
     this.netJitterS = net.jitterMs > 0 ? net.jitterMs / 1000 : 0
+    const sq = SOFTIRQ_HANDSHAKE && this.netJitterS === 0
+    this.softirq = [sq && net.clientRttMs === 0, sq && net.backendRttMs === 0, SOFTIRQ_HANDSHAKE]
     const mk = (k: KernelConfig): Host => {
       const t = kernelTraits(k.version)
       const syn = synSchedule(k)
@@ -831,6 +857,10 @@ export class Model {
   /** Base one-way delay per hop (0: client <-> front, 1: proxy <-> backend) and the network jitter span (s). */
   private readonly owdBase: [number, number]
   private readonly netJitterS: number
+  /** Per role (client, upstream, fcgi): handshakes on this hop run in softirq order (SOFTIRQ_HANDSHAKE). */
+  private readonly softirq: [boolean, boolean, boolean]
+  /** Per initiator host (role index): when NET_RX has handled every packet queued from the timer softirq (s). */
+  private readonly rxBusyUntil = [0, 0, 0]
 
   private owd(host: 0 | 1): number {
     let d = this.owdBase[host] + this.rJit.next() * HOST_JITTER_S
@@ -990,6 +1020,7 @@ export class Model {
     this.synSent++
     if (this.synSent > this.maxSynSent && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.maxSynSent = this.synSent
     if (L.unix) return
+    // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
     const ih = this.iniHost(c)
     this.f64[(c << 4) + F64_SYN_AT] = this.q.now
@@ -997,6 +1028,13 @@ export class Model {
     // A SYN that gets a SYN-ACK needs neither the retransmit timer nor the connect timeout:
     // both are armed (as the kernel armed them when the SYN left) only once a SYN is dropped.
     if (this.f64[(c << 4) + F64_GIVE_UP] < 4 * MIN_OWD_S + (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
+  }
+
+  /** A packet queued now to the NET_RX backlog of initiator host h (role index): when it is handled, in order. */
+  private rxQueue(h: number): number {
+    const t = Math.max(this.q.now, this.rxBusyUntil[h]!) + SOFTIRQ_S
+    this.rxBusyUntil[h] = t
+    return t
   }
 
   /** The SYN of c was dropped: arm the retransmit timer (from when it was sent) and, once, the give-up. */
@@ -1026,7 +1064,8 @@ export class Model {
     this.i8[(c << 7) + I8_RETRANSMITTED] = 1
     this.f64[(c << 4) + F64_SYN_AT] = this.q.now
     if (this.logOn) this.logEv(`syn-retransmit conn=${c} n=${k}`)
-    this.at(this.q.now + this.owdOf(c), EV_SYN, c)
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    this.at(this.softirq[r] ? this.rxQueue(r) : this.q.now + this.owdOf(c), EV_SYN, c)
   }
 
   private onConnectTimeout(c: number): void {
@@ -1121,6 +1160,19 @@ export class Model {
       // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
       this.f64[(c << 4) + F64_REQ_AT] = this.q.now
       if (this.logOn) this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
+    }
+    if (this.softirq[this.i8[(c << 7) + I8_ROLE]!]) {
+      if (this.i16[(c << 6) + I16_SYN_IDX] === 0) {
+        // connect() from process context: SYN-ACK and ACK are handled before the syscall returns
+        this.f64[(c << 4) + F64_EST_AT] = this.q.now
+        this.onSynack(c)
+      } else {
+        // a retransmit: its SYN-ACK, then its ACK, queue behind every SYN of this jiffy
+        const t = this.rxQueue(this.i8[(c << 7) + I8_ROLE]!)
+        this.f64[(c << 4) + F64_EST_AT] = t
+        this.at(t, EV_SYNACK, c)
+      }
+      return
     }
     // SYN-ACK reaches the initiator at t1 (connect() returns), its ACK + request reach us d2 later
     const t1 = this.q.now + this.owdOf(c)

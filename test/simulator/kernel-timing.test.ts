@@ -5,16 +5,23 @@
  *    multiple of 8^L jiffies strictly after its expiry; CONFIG_HZ per host, by profile by default;
  *  - the first data RTO after a handshake whose SYN was retransmitted (tcp_init_metrics,
  *    tcp_ack_update_rtt): 3 s TCP_TIMEOUT_FALLBACK only without timestamps; with timestamps the
- *    TS echo of the SYN-ACK is an RTT sample (RTTM rule) and the RTO is RTO_MIN + RTT.
+ *    TS echo of the SYN-ACK is an RTT sample (RTTM rule) and the RTO is RTO_MIN + RTT;
+ *  - softirq handshakes on a hop without added delay (net/core/dev.c netif_rx + local_bh_enable,
+ *    veth / loopback; switched on by setSoftirqHandshake): a connect() from process context
+ *    completes inside the syscall; SYNs retransmitted from the timer softirq reach the listener
+ *    before any of their ACKs.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
-import { setHostTiming, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
+import { setHostTiming, setSoftirqHandshake, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
 import { defaultKernel, defaultScenario, kernelHz, timerAt } from '../../simulator/scenario'
 import { decodeResult } from '../../simulator/result'
 
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
-afterEach(() => setHostTiming(...saved))
+afterEach(() => {
+  setHostTiming(...saved)
+  setSoftirqHandshake(false, 1e-6)
+})
 
 describe('timer wheel granularity (4.8+)', () => {
   it('rounds up to the level granularity, strictly after the expiry', () => {
@@ -170,5 +177,74 @@ describe('pruning of old request socks (semantics 2.2, reqsk_timer_handler)', ()
     const reset = log.find((l) => l.includes(`fail conn=${connOf(early[0]!)} `))!
     expect(reset).toContain('cause=reset')
     expect(at(reset)).toBeGreaterThan(7.168)
+  })
+})
+
+/**
+ * Closed-loop clients over a hop with RTT 0 to a generic backend (6.18, syncookies 0) with no
+ * jitter and no reaction time: users connect 20 us apart and each connect() runs 15 us later.
+ */
+describe('softirq handshakes on a hop without added delay', () => {
+  const run = (softirq: boolean, users: number, workers: number, backlog: number, serviceS: number, durationS: number) => {
+    setHostTiming(0, 0, 20e-6, -1)
+    setSoftirqHandshake(softirq)
+    const s = defaultScenario()
+    s.haproxy = null
+    s.durationS = durationS
+    s.drainS = 0
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: users, totalRequests: users, requestTimeoutS: null, closesFirst: 'client' }
+    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+    s.hosts.backend = { ...defaultKernel('6.18'), syncookies: 0 }
+    s.backend = { ...s.backend, kind: 'generic', workers, listenBacklog: backlog, serviceTime: { kind: 'constant', s: serviceS } }
+    const log: string[] = []
+    const r = decodeResult(simulate(s, { seed: 1, log })).summary
+    return { log, r }
+  }
+
+  it('a burst of connects meets the full accept queue at SYN time: no ACK overflows', () => {
+    // backlog 1: the accept queue holds B+1 = 2 and nothing accepts. c0 and c1 complete inside
+    // their connect() (15 and 35 us); c2 and c3 find the queue full at their SYN (55, 75 us)
+    const { log, r } = run(true, 4, 0, 1, 10, 0.5)
+    expect(log).toEqual([
+      '0.000015 syn-recv conn=0 L=backend:80 synq=1',
+      '0.000015 established conn=0 connect_ms=0.015',
+      '0.000015 acceptq conn=0 L=backend:80 len=1',
+      '0.000035 syn-recv conn=1 L=backend:80 synq=1',
+      '0.000035 established conn=1 connect_ms=0.015',
+      '0.000035 acceptq conn=1 L=backend:80 len=2',
+      '0.000055 syn-drop acceptq-full conn=2 L=backend:80',
+      '0.000075 syn-drop acceptq-full conn=3 L=backend:80'
+    ])
+    expect(r.kernel.backend).toMatchObject({ ListenOverflows: 2, ListenDrops: 2, TCPReqQFullDrop: 0 })
+    // with a one-way delay per packet instead, c2's SYN (55 us) still sees one slot (c1's ACK
+    // arrives at 65 us): it gets a request sock and its ACK + request overflow at 85 us
+    const old = run(false, 4, 0, 1, 10, 0.5).log
+    expect(old).toContain('0.000055 syn-recv conn=2 L=backend:80 synq=2')
+    expect(old).toContain('0.000085 ack-overflow drop conn=2 L=backend:80 data=1')
+  })
+
+  it('the SYN retransmits of one jiffy fill the SYN queue before their ACKs', () => {
+    // backlog 2: accept queue and SYN queue hold 3 each on 6.18; one worker, 1 s service.
+    // c0 is taken at once, c1..c3 fill the accept queue, c4..c7 (80..140 us) are dropped at SYN
+    // time; their retries are due at ~1.00008..1.00014 s, which the timer wheel (HZ 250, level 1,
+    // 8 jiffies) rounds to 1.024 s. At 1.000015 the worker takes c1: one slot is free. NET_RX
+    // handles the jiffy's 4 SYNs 1 us apart: c4..c6 get request socks (the accept queue is not
+    // full yet), c7 meets a full SYN queue; then the ACKs: c4 takes the slot, c5 and c6 overflow
+    // and their request socks stay in the SYN queue
+    const { log, r } = run(true, 8, 1, 2, 1, 1.1)
+    expect(log.filter((l) => Number(l.split(' ')[0]) < 0.001 && l.includes('syn-drop acceptq-full')).length).toBe(4)
+    expect(log.filter((l) => Number(l.split(' ')[0]) > 1.0239 && !l.includes('syn-retransmit'))).toEqual([
+      '1.024001 syn-recv conn=4 L=backend:80 synq=1',
+      '1.024002 syn-recv conn=5 L=backend:80 synq=2',
+      '1.024003 syn-recv conn=6 L=backend:80 synq=3',
+      '1.024004 syn-drop synq-full conn=7 L=backend:80',
+      '1.024005 established conn=4 connect_ms=1023.925',
+      '1.024005 acceptq conn=4 L=backend:80 len=3',
+      '1.024006 established conn=5 connect_ms=1023.906',
+      '1.024006 ack-overflow drop conn=5 L=backend:80 data=1',
+      '1.024007 established conn=6 connect_ms=1023.887',
+      '1.024007 ack-overflow drop conn=6 L=backend:80 data=1'
+    ])
+    expect(r.kernel.backend.TCPReqQFullDrop).toBe(1)
   })
 })
