@@ -73,7 +73,7 @@ export const MIN_OWD_S = 15e-6
  *   beyond the accept queue's room overflow (the request socks stay in the SYN queue).
  * Off by default: with it on, seed-backlog-8 no longer matches (see docs/simulator.md).
  */
-export let SOFTIRQ_HANDSHAKE = false
+export let SOFTIRQ_HANDSHAKE = true
 /**
  * Time per packet while NET_RX works through a burst queued from the timer softirq (s): 1 us
  * is the stack's own cost; on a busy 2-CPU host the burst is spread further (budget, ksoftirqd).

@@ -2,7 +2,9 @@
  * Golden tests: a tiny scenario with an exact, hand-checked event log.
  * Four clients connect at once (20 us apart) straight to a one-worker backend with
  * listen backlog 1 on a 6.18 kernel: accept queue B+1 = 2, SYN queue B+1 = 2 (6.13+ rule),
- * 15 us per hop, exact kernel timers, service 1 s.
+ * 15 us per hop (an RTT of 30 us: on an RTT-0 hop without a delay link a connect() would
+ * complete its handshake inside the syscall, docs/simulator.md "Softirq handshakes", and no
+ * ACK could overflow here), exact kernel timers, service 1 s.
  *  - c0 is accepted at once; c1, c2 wait in the accept queue (len 2 = full);
  *  - c3's SYN found a non-full accept queue (request sock), but its ACK + request arrive
  *    when it is full: ListenOverflows, and
@@ -27,7 +29,7 @@ function tiny(abort: 0 | 1): Scenario {
   s.durationS = 10
   s.drainS = 0
   s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 4, totalRequests: 4, requestTimeoutS: null, closesFirst: 'client' }
-  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.network = { clientRttMs: 0.03, backendRttMs: 0, jitterMs: 0 }
   s.hosts.backend = { ...s.hosts.backend, version: '6.18', abortOnOverflow: abort }
   s.hosts.client = { ...s.hosts.client, version: '6.18' }
   s.backend = { ...s.backend, kind: 'generic', workers: 1, listenBacklog: 1, serviceTime: { kind: 'constant', s: 1 } }

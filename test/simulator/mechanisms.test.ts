@@ -104,11 +104,23 @@ describe('HAProxy limits (semantics 6-7)', () => {
     expect(r.haproxy!.backend.econ).toBe(r.totals.byCause.http503)
     expect(r.haproxy!.backend.eresp).toBe(0)
     expect(r.haproxy!.frontend.hrsp_5xx).toBe(r.totals.byCause.http503)
-    // queueing happens in whole 3 s steps (timeout queue, 6 s service): every request ends
-    // within the histogram bin (1 % wide) of a multiple of 3 s after it was sent
+    // measured at t = 1.5 s: 10 sessions, 11 in the accept queue (B + 1), 9 clients in SYN-SENT
+    // (their SYNs dropped: the handshakes of a load generator's connects complete inside
+    // connect() on a hop without delay, so the queue is full when the later SYNs arrive); those
+    // 9 connected "after 3.1 s" (6.5+ linear SYN retries, timer wheel: 3.072 s), once the first
+    // queued requests got their 503 at 3 s and freed sessions
+    expect(r.sockets.maxSynSent).toBe(9)
+    const late = r.connect.bins.filter(([lo]) => lo > 1)
+    expect(late.reduce((a, [, , n]) => a + n, 0)).toBe(9)
+    for (const [lo, hi] of late) expect(lo >= 3000 && hi <= 3200, `connect bin ${lo}-${hi} ms`).toBe(true)
+    // queueing happens in whole 3 s steps (timeout queue, 6 s service) from the moment HAProxy
+    // accepted: the requests of the 21 clients connected at once end within a bin (1 % wide) of a
+    // multiple of 3 s; the 9 late ones 3 s after their 3.07 s connect at the earliest
     const slow = r.request.bins.filter(([lo]) => lo > 100)
     expect(slow.length).toBeGreaterThan(0)
-    for (const [lo, hi] of slow) expect(Math.floor(hi / 3000) * 3000, `bin ${lo}-${hi} ms`).toBeGreaterThanOrEqual(lo)
+    const near3 = (lo: number, hi: number): boolean => Math.floor(hi / 3000) * 3000 >= lo
+    const onTime = slow.filter(([lo, hi]) => near3(lo, hi)).reduce((a, [, , n]) => a + n, 0)
+    expect(onTime).toBeGreaterThanOrEqual(21)
     expect(r.haproxy!.backend.qmax).toBe(8)
     expect(r.haproxy!.frontend.smax).toBe(10)
   })
