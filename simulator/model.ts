@@ -576,7 +576,9 @@ export class Model {
   private proxyPausedUntil = 0
   private proxyWakeArmed = false
   private maxTwProxyToBackend = 0
+  /** Connections in SYN-SENT: all initiators (clients, HAProxy and nginx upstream connects), and clients only. */
   private synSent = 0
+  private synSentCli = 0
   private maxSynSent = 0
 
   /** Constant-duration timers, by event kind (see TimerFifo). */
@@ -1018,7 +1020,7 @@ export class Model {
     this.i8[(c << 7) + I8_INI] = I_SYN_SENT
     this.f64[(c << 4) + F64_START] = this.q.now
     this.synSent++
-    if (this.synSent > this.maxSynSent && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.maxSynSent = this.synSent
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && ++this.synSentCli > this.maxSynSent) this.maxSynSent = this.synSentCli
     if (L.unix) return
     // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
@@ -1215,6 +1217,7 @@ export class Model {
     const t1 = this.f64[(c << 4) + F64_EST_AT]!
     this.i8[(c << 7) + I8_INI] = I_EST
     this.synSent--
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.synSentCli--
     const connectS = t1 - this.f64[(c << 4) + F64_START]!
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
@@ -2210,7 +2213,10 @@ export class Model {
       this.reqLatency.add((now - this.f64[(c << 4) + F64_REQ_START]!) * 1000)
     }
     if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
-    if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) this.synSent--
+    if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
+      this.synSent--
+      this.synSentCli--
+    }
     // abandon the listener side
     const st = this.i8[(c << 7) + I8_SRV]!
     if (st === S_REQ) this.removeReq(c, this.listeners[this.i16[(c << 6) + I16_L]!]!)
@@ -2376,7 +2382,8 @@ export class Model {
       this.level(this.cols.open_fds!, this.servers[0]!.fds)
     }
     this.level(this.cols.busy_workers!, this.busyTotal())
-    this.level(this.cols.syn_sent!, this.synSent)
+    this.level(this.cols.syn_sent!, this.synSentCli)
+    this.level(this.cols.syn_sent_upstream!, this.synSent - this.synSentCli)
     for (const L of this.listeners) {
       this.level(L.colSynq!, L.synq)
       this.level(L.colAcceptq!, L.aqLen)

@@ -24,6 +24,7 @@
  *   free_ports        lowest count of free source ports over proxy->server tuples (or client side without proxy)
  *   open_fds          HAProxy (or front backend) open fds
  *   syn_sent          clients in SYN-SENT
+ *   syn_sent_upstream HAProxy's and nginx's own connects (to servers, to php-fpm) in SYN-SENT
  */
 
 // The simulator core has no DOM/node types (types: []); these exist in every runtime we target.
@@ -65,7 +66,8 @@ export const BASE_COLUMNS = [
   'time_wait_proxy_to_backend',
   'free_ports',
   'open_fds',
-  'syn_sent'
+  'syn_sent',
+  'syn_sent_upstream'
 ] as const
 export type BaseColumn = (typeof BASE_COLUMNS)[number]
 

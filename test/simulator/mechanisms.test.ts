@@ -249,3 +249,21 @@ describe('syncookies=0 3/4 rule and proven peers (semantics 2.1, tcp_peer_is_pro
     expect(r.latency.maxMs).toBeGreaterThan(2000)
   })
 })
+
+describe('SYN-SENT counts', () => {
+  it('clients in SYN-SENT are the clients only: HAProxy\'s connects to servers count apart', () => {
+    // 200 conn/s with a 0-RTT client side, servers 200 ms away: every HAProxy connect spends
+    // at least one RTT in SYN-SENT (>= 200 x 0.2 = 40 at once), the clients' connects complete at once
+    const s = viaProxy({ rate: 200, durationS: 5, service: 0.01 })
+    s.network.backendRttMs = 200
+    const r = decodeResult(simulate(s, { seed: 1 }))
+    const max = (a: Float64Array): number => a.reduce((m, v) => Math.max(m, v), 0)
+    const up = max(r.col('syn_sent_upstream'))
+    const cli = max(r.col('syn_sent'))
+    expect(up).toBeGreaterThan(30)
+    expect(cli).toBeLessThanOrEqual(2)
+    // the run's peak (every change, not only the per-second samples) is the clients' alone
+    expect(r.summary.sockets.maxSynSent).toBeGreaterThanOrEqual(cli)
+    expect(r.summary.sockets.maxSynSent).toBeLessThanOrEqual(2)
+  })
+})

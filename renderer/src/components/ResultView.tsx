@@ -62,6 +62,8 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
       if (name.startsWith('acceptq:')) out.push({ key: name, label: `accept queue ${name.slice(8)}`, values: result.col(name), className: 's-acceptq' })
     }
     if (result.columns['syn_sent']) out.push({ key: 'syn_sent', label: 'clients in SYN-SENT', values: result.col('syn_sent'), className: 's-synsent', dashed: true })
+    const up = result.columns['syn_sent_upstream'] ? result.col('syn_sent_upstream') : null
+    if (up && up.some((v) => v > 0)) out.push({ key: 'syn_sent_up', label: s.haproxy ? 'HAProxy connects in SYN-SENT' : 'nginx connects in SYN-SENT', values: up, className: 's-synsent-up', dashed: true })
     if (result.columns['busy_workers']) out.push({ key: 'busy', label: 'busy workers', values: result.col('busy_workers'), className: 's-busy' })
     return out
   }, [result, s.haproxy])

@@ -118,6 +118,10 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
     }
     if (names.has('backend_queue')) out.push({ key: 'bq', label: 'backend queue', values: padTo(col(scenario, 'backend_queue'), n), className: 's-busy' })
     if (names.has('syn_sent')) out.push({ key: 'syn', label: 'clients in SYN-SENT', values: padTo(col(scenario, 'syn_sent'), n), className: 's-synsent' })
+    if (names.has('syn_sent_upstream')) {
+      const up = padTo(col(scenario, 'syn_sent_upstream'), n)
+      if (up.some((v) => v > 0)) out.push({ key: 'syn-up', label: scenario?.summary.haproxy ? 'HAProxy connects in SYN-SENT' : 'nginx connects in SYN-SENT', values: up, className: 's-synsent-up' })
+    }
     return out
   }, [baseline, scenario, n, s, b])
   const ports: Series[] = useMemo(
