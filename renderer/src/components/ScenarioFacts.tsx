@@ -57,7 +57,10 @@ export function scenarioFacts(s: Scenario): Fact[] {
       label: 'php-fpm listen.backlog',
       configured: String(s.backend.phpFpm.listenBacklog),
       effective: String(effectiveBacklog(s.backend.phpFpm.listenBacklog, s.hosts.backend.somaxconn)),
-      why: `${s.backend.phpFpm.socket} socket, clamped by somaxconn too; beyond B+1 nginx gets EAGAIN -> 502`
+      why:
+        s.backend.phpFpm.socket === 'unix'
+          ? 'unix socket, clamped by somaxconn too; beyond B+1 nginx gets EAGAIN -> 502'
+          : `TCP 127.0.0.1, clamped by somaxconn too; beyond B+1 nginx's SYNs are dropped and retried (1 s, 3 s, ...) until fastcgi_connect_timeout (${s.backend.nginx.fastcgiConnectTimeoutS} s) -> 504`
     })
   }
   facts.push({
