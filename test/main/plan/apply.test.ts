@@ -55,6 +55,21 @@ function seedReport1(sb: Sandbox, plan: Plan, cfgText: string, cfgPath = '/etc/h
   void plan
 }
 
+/**
+ * Report 1 whose live haproxy.cfg ends with a stats listener plus `secrets` (lines with
+ * passwords): the snapshot holds it redacted, as the collector stores it; the plan is built from that.
+ */
+async function redactedReport1(secrets: string): Promise<{ live: string; plan: Plan; redactedLines: number }> {
+  const input = await report1Inputs()
+  const cfg = input.snapshot.haproxy!.config
+  if (!cfg.ok) throw new Error('demo has no config')
+  const live = cfg.value.text.trimEnd() + '\n\nlisten admin_stats\n    bind 127.0.0.1:8404\n    mode http\n    stats enable\n' + secrets
+  const red = redactHaproxyCfg(live)
+  cfg.value.text = red.text
+  cfg.value.sha256 = red.sha256
+  return { live, plan: buildPlan({ ...input, createdAt: CREATED }), redactedLines: red.lines.length }
+}
+
 describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () => {
   let ns: Netns
   const dirs: string[] = []
@@ -133,16 +148,9 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
   })
 
   it('secrets the snapshot redacted are put back from the live file: never in the plan, intact on the server', async () => {
-    const input = await report1Inputs()
-    const cfg = input.snapshot.haproxy!.config
-    if (!cfg.ok) throw new Error('demo has no config')
     // the server's real haproxy.cfg has a stats password and a userlist; the snapshot keeps them redacted
-    const live = cfg.value.text.trimEnd() + '\n\nlisten admin_stats\n    bind 127.0.0.1:8404\n    mode http\n    stats enable\n    stats auth admin:Sup3r$ecret\n\nuserlist ops\n    user alice insecure-password hunter2\n'
-    const red = redactHaproxyCfg(live)
-    expect(red.lines.length).toBe(2)
-    cfg.value.text = red.text
-    cfg.value.sha256 = red.sha256
-    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const { live, plan, redactedLines } = await redactedReport1('    stats auth admin:Sup3r$ecret\n\nuserlist ops\n    user alice insecure-password hunter2\n')
+    expect(redactedLines).toBe(2)
     for (const secret of ['Sup3r$ecret', 'hunter2']) {
       expect(plan.applySh).not.toContain(secret)
       expect(JSON.stringify(plan)).not.toContain(secret)
@@ -182,14 +190,7 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
   })
 
   it('with redacted secrets, a live file that changed since the snapshot is refused (line numbers would not hold)', async () => {
-    const input = await report1Inputs()
-    const cfg = input.snapshot.haproxy!.config
-    if (!cfg.ok) throw new Error('demo has no config')
-    const live = cfg.value.text.trimEnd() + '\n\nlisten admin_stats\n    bind 127.0.0.1:8404\n    mode http\n    stats enable\n    stats auth admin:pw1\n'
-    const red = redactHaproxyCfg(live)
-    cfg.value.text = red.text
-    cfg.value.sha256 = red.sha256
-    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const { live, plan } = await redactedReport1('    stats auth admin:pw1\n')
     const sb = sandbox()
     dirs.push(sb.dir)
     const changed = '# one line more on top\n' + live.replace('admin:pw1', 'admin:pw2')
