@@ -116,12 +116,13 @@ export function comparableView(s: Snapshot): View {
   return v
 }
 
+/** Config texts to diff; a redacted secret's marker loses its line number, so a line that only moved is not a change. */
 function textOf(s: Snapshot): Array<[string, string]> {
   const out: Array<[string, string]> = []
   if (s.haproxy?.config.ok) out.push(['haproxy.cfg', s.haproxy.config.value.text])
   if (s.nginx?.config.ok) out.push(['nginx -T', s.nginx.config.value.text])
   if (s.phpFpm?.config.ok) for (const f of s.phpFpm.config.value.files) out.push([`php-fpm ${f.path}`, f.text])
-  return out
+  return out.map(([p, t]) => [p, t.replace(/<redacted:\d+>/g, '<redacted>')])
 }
 
 /** Compare a (before) with b (after). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SnapshotStore, StoreError } from '../../../main/snapshot/store'
-import { normSha, redactSnapshot } from '../../../main/snapshot/redact'
+import { normSha, redactHaproxyCfg, redactSnapshot } from '../../../main/snapshot/redact'
 import { compareSnapshots } from '../../../main/snapshot/compare'
 import { runFleet } from '../../../main/snapshot/fleet'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
@@ -116,6 +116,21 @@ describe('compare', () => {
     expect(c.textDiffs).toHaveLength(1)
     expect(c.textDiffs[0]!.patch).toContain('+    maxconn 10000')
     expect(compareSnapshots(a, a).changes).toEqual([])
+  })
+  it('a redacted secret that only moved down a line is not a config change', () => {
+    const a = structuredClone(demo(1))
+    const cfg = a.haproxy!.config
+    if (!cfg.ok) throw new Error('cfg')
+    const base = cfg.value.text.trimEnd() + '\nlisten admin\n    stats auth admin:pw\n'
+    cfg.value.text = redactHaproxyCfg(base).text
+    const b = structuredClone(a)
+    const cb = b.haproxy!.config
+    if (!cb.ok) throw new Error('cfg')
+    cb.value.text = redactHaproxyCfg('# a comment on top\n' + base).text
+    const d = compareSnapshots(a, b).textDiffs
+    expect(d).toHaveLength(1)
+    expect(d[0]!.patch).toContain('+# a comment on top')
+    expect(d[0]!.patch).not.toMatch(/^[-+].*stats auth/m)
   })
   it('nginx/php-fpm snapshots compare too, with added/removed items', () => {
     const a = demo(2)
