@@ -653,7 +653,11 @@ const phpFpmChildren: Rule = {
       q > 0 ? 88 : 70,
       'php-fpm is out of children: requests queue in the socket backlog',
       ev,
-      'Each php-fpm child serves one request at a time; with all pm.max_children busy, new FastCGI connections wait in the socket\'s accept queue (listen.backlog clamped by somaxconn, +1). When that is full, nginx\'s non-blocking connect() to the unix socket gets EAGAIN and the client receives 502. A larger backlog only absorbs bursts: sustained load above children / service time needs more children (memory permitting), faster requests, or more servers.',
+      'Each php-fpm child serves one request at a time; with all pm.max_children busy, new FastCGI connections wait in the socket\'s accept queue (listen.backlog clamped by somaxconn, +1). When that is full, ' +
+        (pools.some((p) => p.listen && !p.listen.startsWith('/'))
+          ? 'a TCP listener (listen = host:port) drops nginx\'s SYNs: nginx retries them (1 s, 3 s, ...) until fastcgi_connect_timeout (60 s by default) and the client waits, then gets 504. '
+          : 'nginx\'s non-blocking connect() to the unix socket gets EAGAIN and the client receives 502. ') +
+        'A larger backlog only absorbs bursts: sustained load above children / service time needs more children (memory permitting), faster requests, or more servers.',
       'Size pm.max_children to the request rate x service time (within memory), raise net.core.somaxconn so listen.backlog 511 takes effect, and restart php-fpm.',
       ['backend.phpFpm.children', 'backend.phpFpm.listenBacklog']
     )

@@ -266,6 +266,10 @@ describe('the field reports (semantics.md section 10)', () => {
     // netdata's "drops on both queues": accept queue (ListenOverflows) and SYN queue (TCPReqQFullDrop, syncookies off)
     expect(o.evidence.some((e) => e.label === 'TcpExtListenOverflows')).toBe(true)
     expect(o.evidence.some((e) => e.label === 'TcpExtTCPReqQFullDrop')).toBe(true)
+    // php-fpm on TCP: a full queue means dropped SYNs and a 504 after fastcgi_connect_timeout, not EAGAIN / 502
+    const children = d.findings.find((f) => f.id === 'php-fpm-max-children')!
+    expect(children.mechanism).toMatch(/drops nginx's SYNs.*504/)
+    expect(children.mechanism).not.toMatch(/EAGAIN/)
     const q = d.findings.find((f) => f.id === 'accept-queue-full')!
     expect(q.evidence.some((e) => e.label.startsWith('127.0.0.1:9000 (php-fpm)') && e.value.startsWith('9 / 8'))).toBe(true)
     expect(q.evidence.some((e) => e.label.startsWith('0.0.0.0:80 (nginx') && e.value.startsWith('9 / 8'))).toBe(true)
