@@ -71,7 +71,8 @@ export const MIN_OWD_S = 15e-6
  *   every timer of that jiffy, so the jiffy's SYNs reach the listener one after the other
  *   (SOFTIRQ_S apart) before any of their ACKs: a burst fills the SYN queue first, and the ACKs
  *   beyond the accept queue's room overflow (the request socks stay in the SYN queue).
- * Off by default: with it on, seed-backlog-8 no longer matches (see docs/simulator.md).
+ * On (what the kernel does; semantics 7.1's 9 clients in SYN-SENT); `setSoftirqHandshake(false)`
+ * gives per-packet delays on every hop, for studies. Effects per case: docs/simulator.md.
  */
 export let SOFTIRQ_HANDSHAKE = true
 /**
