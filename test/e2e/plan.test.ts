@@ -36,8 +36,10 @@ describe.skipIf(!enabled)('diagnosis and plan in Chromium', () => {
     await page.goto(host.url)
     await page.getByTestId('demo-report2-nginx-php-fpm').click()
     await page.getByTestId('tab-plan').click()
+    // findings, or (a failure) the tab's own error text, which the message then shows
     const findings = page.getByTestId('findings')
-    await findings.waitFor({ timeout: 60_000 })
+    await page.locator('[data-testid=findings], [data-testid=plan-tab] .error').first().waitFor({ timeout: 60_000 })
+    expect(await findings.isVisible(), (await page.getByTestId('plan-tab').textContent()) ?? '').toBe(true)
     const titles = await page.locator('[data-finding] summary').allTextContents()
     expect(titles.length).toBeGreaterThanOrEqual(4)
     expect(titles.join('\n')).toMatch(/clamped to somaxconn = 8/)

@@ -29,4 +29,37 @@ describe('plan store', () => {
     const f = store.getState().diagnosis
     expect(f.status === 'failed' && f.error).toMatch(/no demo "no-such-demo"/)
   })
+
+  it('a late reply never overwrites a newer request or a reset (two demos opened quickly)', async () => {
+    const real = createPlanHandlers({ resourcesDir: resources })
+    // the first diagnosis (report 1) answers last, with an error; the second (report 2) first
+    let releaseFirst: () => void = () => undefined
+    const firstDone = new Promise<void>((r) => (releaseFirst = r))
+    let calls = 0
+    const api = {
+      ...real,
+      diagnosis: {
+        run: async (req: Parameters<typeof real.diagnosis.run>[0]) => {
+          if (++calls === 1) {
+            await firstDone
+            throw new Error('stale failure')
+          }
+          return real.diagnosis.run(req)
+        }
+      }
+    }
+    const store = createPlanStore(api)
+    const first = store.getState().diagnose({ kind: 'demo', id: 'report1-sms-gateway' })
+    await store.getState().diagnose({ kind: 'demo', id: 'report2-nginx-php-fpm' })
+    releaseFirst()
+    await first
+    const d = store.getState().diagnosis
+    expect(d.status).toBe('done')
+    expect(d.status === 'done' && d.value.findings[0]!.id).toBe('listen-overflows-rising')
+    // a reset (another source opened) drops what was in flight
+    const third = store.getState().diagnose({ kind: 'demo', id: 'report2-nginx-php-fpm' })
+    store.getState().reset()
+    await third
+    expect(store.getState().diagnosis.status).toBe('idle')
+  })
 })

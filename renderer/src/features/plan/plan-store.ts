@@ -32,59 +32,55 @@ export interface PlanState {
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e))
 
 export function createPlanStore(api: { diagnosis: DiagnosisApi; plan: PlanApi }): StoreApi<PlanState> {
-  return createStore<PlanState>((set, get) => ({
-    diagnosis: { status: 'idle' },
-    recommendation: { status: 'idle' },
-    plan: { status: 'idle' },
-    verification: { status: 'idle' },
-    async recommend(source, baseline) {
-      set({ recommendation: { status: 'running' } })
+  // Each slot remembers its latest request: a reply that arrives after a newer request (or a
+  // reset, e.g. another demo opened) is dropped, so a late answer or error never overwrites
+  // the current one.
+  const gen = { diagnosis: 0, recommendation: 0, plan: 0, verification: 0 }
+  type Slot = keyof typeof gen
+  return createStore<PlanState>((set, get) => {
+    async function load<K extends Slot>(slot: K, work: () => Promise<Extract<PlanState[K], { status: 'done' }>['value']>, extra: Partial<PlanState> = {}): Promise<void> {
+      const mine = ++gen[slot]
+      set({ ...extra, [slot]: { status: 'running' } } as Partial<PlanState>)
       try {
-        set({ recommendation: { status: 'done', value: await api.plan.recommend({ source, ...(baseline ? { baseline } : {}) }) } })
+        const value = await work()
+        if (gen[slot] === mine) set({ [slot]: { status: 'done', value } } as Partial<PlanState>)
       } catch (e) {
-        set({ recommendation: { status: 'failed', error: message(e) } })
+        if (gen[slot] === mine) set({ [slot]: { status: 'failed', error: message(e) } } as Partial<PlanState>)
       }
-    },
-    async diagnose(source, simRunId) {
-      set({ diagnosis: { status: 'running' } })
-      try {
-        set({ diagnosis: { status: 'done', value: await api.diagnosis.run({ source, ...(simRunId ? { simRunId } : {}) }) } })
-      } catch (e) {
-        set({ diagnosis: { status: 'failed', error: message(e) } })
-      }
-    },
-    async build(req) {
-      set({ plan: { status: 'running' }, verification: { status: 'idle' } })
-      try {
-        set({ plan: { status: 'done', value: await api.plan.build(req) } })
-      } catch (e) {
-        set({ plan: { status: 'failed', error: message(e) } })
-      }
-    },
-    async exportPlan(format) {
-      const p = get().plan
-      if (p.status !== 'done') return { ok: false, error: 'build a plan first' }
-      try {
-        return { ok: true, file: await api.plan.export(p.value.id, format) }
-      } catch (e) {
-        return { ok: false, error: message(e) }
-      }
-    },
-    async verify(after) {
-      const p = get().plan
-      if (p.status !== 'done') {
-        set({ verification: { status: 'failed', error: 'build a plan first' } })
-        return
-      }
-      set({ verification: { status: 'running' } })
-      try {
-        set({ verification: { status: 'done', value: await api.plan.verify(p.value.id, after) } })
-      } catch (e) {
-        set({ verification: { status: 'failed', error: message(e) } })
-      }
-    },
-    reset() {
-      set({ diagnosis: { status: 'idle' }, recommendation: { status: 'idle' }, plan: { status: 'idle' }, verification: { status: 'idle' } })
     }
-  }))
+    return {
+      diagnosis: { status: 'idle' },
+      recommendation: { status: 'idle' },
+      plan: { status: 'idle' },
+      verification: { status: 'idle' },
+      recommend: (source, baseline) => load('recommendation', () => api.plan.recommend({ source, ...(baseline ? { baseline } : {}) })),
+      diagnose: (source, simRunId) => load('diagnosis', () => api.diagnosis.run({ source, ...(simRunId ? { simRunId } : {}) })),
+      build: (req) => {
+        gen.verification++
+        return load('plan', () => api.plan.build(req), { verification: { status: 'idle' } })
+      },
+      async exportPlan(format) {
+        const p = get().plan
+        if (p.status !== 'done') return { ok: false, error: 'build a plan first' }
+        try {
+          return { ok: true, file: await api.plan.export(p.value.id, format) }
+        } catch (e) {
+          return { ok: false, error: message(e) }
+        }
+      },
+      async verify(after) {
+        const p = get().plan
+        if (p.status !== 'done') {
+          gen.verification++
+          set({ verification: { status: 'failed', error: 'build a plan first' } })
+          return
+        }
+        await load('verification', () => api.plan.verify(p.value.id, after))
+      },
+      reset() {
+        for (const k of Object.keys(gen) as Slot[]) gen[k]++
+        set({ diagnosis: { status: 'idle' }, recommendation: { status: 'idle' }, plan: { status: 'idle' }, verification: { status: 'idle' } })
+      }
+    }
+  })
 }
