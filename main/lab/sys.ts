@@ -63,6 +63,37 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * Is `pid` still the process a PID file recorded? PIDs wrap (pid_max is 32768 here, and a test
+ * run spawns thousands of processes), so a stale file may name an unrelated newer process. The
+ * recorded one started before its PID file was written; a reuse started after the original
+ * died, i.e. after the file. /proc/PID/stat field 22 (start, clock ticks after boot; USER_HZ is
+ * 100 on Linux) + btime of /proc/stat (whole seconds, hence the 2 s of slack).
+ */
+export function startedBeforeFile(pid: number, pidFile: string): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const startTicks = Number(fields[19]) // field 22 of the whole line; fields[0] is field 3
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1])
+    if (!Number.isFinite(startTicks) || !Number.isFinite(btime)) return false
+    return (btime + startTicks / 100) * 1000 <= statSync(pidFile).mtimeMs + 2000
+  } catch {
+    return false // gone, or no /proc: nothing to kill
+  }
+}
+
+/** SIGKILL the process a PID file names, only if it is still that process (startedBeforeFile). */
+function killRecorded(pidFile: string): void {
+  const pid = Number(readFileSync(pidFile, 'utf8').trim())
+  if (!Number.isInteger(pid) || pid <= 1 || !startedBeforeFile(pid, pidFile)) return
+  try {
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    /* gone */
+  }
+}
+
 /** A process started by the lab: its PID (also in `<runDir>/<name>.pid`) and its end. */
 export interface Daemon {
   name: string
@@ -185,14 +216,7 @@ export async function cleanupStale(): Promise<string[]> {
     if (existsSync(dir)) {
       for (const f of readdirSync(dir)) {
         if (!f.endsWith('.pid') || f === 'owner.pid') continue
-        const pid = Number(readFileSync(join(dir, f), 'utf8').trim())
-        if (Number.isInteger(pid) && pid > 1) {
-          try {
-            process.kill(pid, 'SIGKILL')
-          } catch {
-            /* gone */
-          }
-        }
+        killRecorded(join(dir, f))
       }
     }
     for (const ns of await labNamespaces()) if (runIdOf(ns) === id) {
@@ -219,14 +243,7 @@ export async function abortActiveRuns(): Promise<void> {
     if (existsSync(dir)) {
       for (const f of readdirSync(dir)) {
         if (!f.endsWith('.pid') || f === 'owner.pid') continue
-        const pid = Number(readFileSync(join(dir, f), 'utf8').trim())
-        if (Number.isInteger(pid) && pid > 1) {
-          try {
-            process.kill(pid, 'SIGKILL')
-          } catch {
-            /* gone */
-          }
-        }
+        killRecorded(join(dir, f))
       }
     }
     for (const ns of await labNamespaces()) if (runIdOf(ns) === id) await removeNamespace(ns)

@@ -35,10 +35,15 @@ describe.skipIf(!enabled)('diagnosis and plan in Chromium', () => {
   it('diagnoses, recommends, builds and exports a plan', async () => {
     await page.goto(host.url)
     await page.getByTestId('demo-report2-nginx-php-fpm').click()
+    await page.getByRole('heading', { name: /Report 2/ }).waitFor({ timeout: 30_000 })
     await page.getByTestId('tab-plan').click()
-    // findings, or (a failure) the tab's own error text, which the message then shows
+    // findings, or (a failure) the tab's own error text; on a timeout the message shows the page
     const findings = page.getByTestId('findings')
-    await page.locator('[data-testid=findings], [data-testid=plan-tab] .error').first().waitFor({ timeout: 60_000 })
+    try {
+      await page.locator('[data-testid=findings], [data-testid=plan-tab] .error').first().waitFor({ timeout: 60_000 })
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\npage: ${((await page.locator('main').textContent()) ?? '').slice(0, 1500)}\nerrors: ${errors.join(' | ')}`)
+    }
     expect(await findings.isVisible(), (await page.getByTestId('plan-tab').textContent()) ?? '').toBe(true)
     const titles = await page.locator('[data-finding] summary').allTextContents()
     expect(titles.length).toBeGreaterThanOrEqual(4)
