@@ -85,7 +85,6 @@ function findingsFor(path: string, findings: { id: string; knobs: string[] }[]):
   return findings.filter((f) => f.knobs.some((k) => path === k || path.startsWith(k + '.') || path.startsWith(k + '['))).map((f) => f.id)
 }
 
-export { normSha }
 
 function unifiedDiff(path: string, before: string | null, after: string): string {
   return createTwoFilesPatch(before === null ? '/dev/null' : `a${path}`, `b${path}`, before ?? '', after, undefined, undefined, { context: 3 })
@@ -196,7 +195,7 @@ export function buildPlan(input: PlanInput): Plan {
     if (redacted && (original === null || !originalSha)) throw new PlanError(`${target}: the snapshot redacted secrets but has no checksum of the original file; take a new snapshot`)
     if (redacted) notes.push(`${target} holds secrets the snapshot did not keep (shown as <redacted:N>): apply.sh puts them back from the live file, so install it with apply.sh, not by copying files${target} from the bundle.`)
     files.push({ bundlePath: `files${target}`, target, content, original, diff: unifiedDiff(target, original, content) })
-    scriptFiles.push({ target, content, originalSha: original === null ? null : (originalSha ?? normSha(original)), newSha: redacted ? null : normSha(content), restoreRedacted: redacted, validate })
+    scriptFiles.push({ target, content, originalSha: original === null ? null : (originalSha ?? normSha(original)), newSha: redacted ? null : normSha(content), validate })
   }
 
   // ---------------------------------------------------------------- kernel sysctls

@@ -25,10 +25,12 @@ export interface ScriptFile {
   content: string
   /** sha256 of the snapshot's text (normalized: trailing spaces and blank lines dropped); null = new file. */
   originalSha: string | null
-  /** sha256 of the new content, same normalization; null when the content carries redacted secrets (only the installed file, with them put back, has a known sha: recorded in the state dir). */
+  /**
+   * sha256 of the new content, same normalization; null when the content carries `<redacted:N>`
+   * lines: apply.sh restores them from line N of the live file before validating, and only the
+   * installed file has a known sha (recorded in the state dir).
+   */
   newSha: string | null
-  /** The content has `<redacted:N>` lines: apply.sh restores them from line N of the live file before validating. */
-  restoreRedacted?: boolean
   validate: 'haproxy' | 'nginx' | 'php-fpm' | null
 }
 
@@ -120,7 +122,7 @@ export function applyScript(p: ScriptInput): string {
       out.push(`  rm -f "$NEW_${id}"; die ${shq(`${f.target} changed since the snapshot; take a new snapshot and rebuild the plan (nothing was changed)`)}`)
     }
     out.push('fi')
-    if (f.restoreRedacted) {
+    if (f.newSha === null) {
       out.push(`if [ "$STATE_${id}" = pending ]; then`)
       out.push(`  restore_redacted "$NEW_${id}" ${target} || { rm -f "$NEW_${id}" "$NEW_${id}.tmp"; die ${shq(`${f.target}: could not restore the lines the snapshot redacted; nothing was changed`)}; }`)
       out.push('fi')
@@ -197,7 +199,7 @@ install_file() { # new target: write through symlinks, keep owner and mode of an
       const target = `"$ROOT"${shq(f.target)}`
       out.push(`if [ "$STATE_${id}" = pending ]; then`)
       out.push(`  install_file "$NEW_${id}" ${target}; log ${shq(`wrote ${f.target}`)}`)
-      if (f.restoreRedacted) out.push(`  norm_sha ${target} > "$STATE_DIR/files/${id}.applied"`)
+      if (f.newSha === null) out.push(`  norm_sha ${target} > "$STATE_DIR/files/${id}.applied"`)
       const flag = f.validate === 'haproxy' ? 'CHANGED_HAPROXY' : f.validate === 'nginx' ? 'CHANGED_NGINX' : f.validate === 'php-fpm' ? 'CHANGED_PHPFPM' : 'CHANGED_UNITS'
       out.push(`  ${flag}=1`)
       out.push('fi')

@@ -14,6 +14,7 @@
  * parameter whose name says password / passwd / secret / token / api key / auth key.
  */
 import { createHash } from 'node:crypto'
+import { splitNginxT } from '../plan/config-edit'
 
 /** sha256 of text with trailing spaces per line and trailing blank lines dropped (matches apply.sh's norm_sha). */
 export function normSha(text: string): string {
@@ -76,14 +77,15 @@ export interface Redacted {
 }
 
 /**
- * Redact line by line; N restarts after each `# @@file PATH` marker (the collector's separator
- * when a config spans several files), so it always counts lines within the file itself.
+ * Redact line by line; N restarts after each line matching `header` (a file separator: the
+ * collector's `# @@file PATH` when a config spans several files, nginx -T's
+ * `# configuration file PATH:`), so it always counts lines within the file itself.
  */
-function redactLines(text: string, f: (l: string, n: number) => string): Redacted {
+function redactLines(text: string, f: (l: string, n: number) => string, header = /^# @@file .+$/): Redacted {
   const lines: number[] = []
   let n = 0
   const out = text.split('\n').map((l, i) => {
-    if (/^# @@file .+$/.test(l)) {
+    if (header.test(l)) {
       n = 0
       return l
     }
@@ -103,36 +105,14 @@ export function redactPhpFpm(text: string): Redacted {
 }
 
 /**
- * `nginx -T` output: files follow `# configuration file PATH:` headers; N counts lines within
- * each file (the first line after its header is 1). Returns the per-file sha256 of the
- * unredacted files (the same split as the plan's `splitNginxT`).
+ * `nginx -T` output: N counts lines within each file (the first line after its header is 1).
+ * Returns the per-file sha256 of the unredacted files, split as the plan splits them.
  */
 export function redactNginxT(text: string): { text: string; lines: number; fileSha256: Record<string, string> } {
-  const out: string[] = []
-  const files: { path: string; lines: string[] }[] = []
-  let n = 0
-  let count = 0
-  for (const l of text.split('\n')) {
-    const h = /^# configuration file (.+):$/.exec(l)
-    if (h) {
-      files.push({ path: h[1]!, lines: [] })
-      n = 0
-      out.push(l)
-      continue
-    }
-    if (files.length) files[files.length - 1]!.lines.push(l)
-    n++
-    const r = files.length ? nginxLine(l, n) : l
-    if (r !== l) count++
-    out.push(r)
-  }
+  const r = redactLines(text, nginxLine, /^# configuration file .+:$/)
   const fileSha256: Record<string, string> = {}
-  for (const f of files) {
-    const lines = [...f.lines]
-    while (lines.length && lines[lines.length - 1] === '') lines.pop()
-    fileSha256[f.path] = normSha(lines.join('\n') + '\n')
-  }
-  return { text: out.join('\n'), lines: count, fileSha256 }
+  for (const f of splitNginxT(text)) fileSha256[f.path] = normSha(f.text)
+  return { text: r.text, lines: r.lines.length, fileSha256 }
 }
 
 /**
