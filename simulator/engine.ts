@@ -13,10 +13,13 @@
  * - near: a 4-ary heap of the events before the frontier F;
  * - with `bucketWidthS` > 0 (the model: thousands of 1-10 s timers pending), events at or
  *   after F wait unsorted in a ring of buckets of that width (a power of two), or in an
- *   overflow heap beyond the ring; whenever the heap is empty or its top is >= F, the bucket
- *   at F is poured into the heap and F advances one width. Every waiting event is >= F, so
- *   the heap top is always the global minimum, and the heap stays small (cache-resident)
- *   instead of holding every pending timer.
+ *   overflow heap beyond the ring. When the heap and the run below are both used up, the
+ *   bucket at F is poured into the run, a contiguous array sorted once (a radix sort on the
+ *   offset in the bucket, then an insertion pass that settles equal keys by (time, tie)), and F
+ *   advances one width; events scheduled before the new F meanwhile go to the heap. A pop
+ *   takes the smaller of the run's head and the heap's top. Every waiting event is >= F, so
+ *   that is always the global minimum; the heap stays tiny, and a bucket's events cost one
+ *   sort instead of a heap push and a full-depth heap pop each.
  * Capacity grows by doubling; no allocation per event.
  */
 
@@ -25,6 +28,8 @@ const U32 = 4294967296
 const INV_U32 = 1 / U32
 /** The ring of buckets spans this many seconds (rounded up to a power-of-two bucket count); later events go to the overflow heap. */
 const RING_S = 64
+/** Records per chunk of a bucket (16 * 32 bytes = 512 bytes). */
+const CHUNK = 16
 
 /** Binary heap of 4-double records (the overflow tier; rarely used). */
 class RecordHeap {
@@ -102,36 +107,61 @@ export class EventQueue {
   private waiting = 0
   private ringCount = 0
   private readonly nb: number
+  /** Per bucket: first and last chunk (-1: empty) and the number of events. */
   private bHead: Int32Array
-  private rec: Float64Array
-  private recNext: Int32Array
-  private freeRec = -1
+  private bTail: Int32Array
+  private bCount: Int32Array
+  /** Chunks of CHUNK records (4 doubles each), filled in park order, linked per bucket. */
+  private chunk: Float64Array
+  private chunkNext: Int32Array
+  private chunkFill: Int32Array
+  private freeChunk = -1
   private readonly over = new RecordHeap()
+  /** The sorted run: the poured bucket, records of 4 doubles, popped from srPos up to srLen. */
+  private sr = new Float64Array(0)
+  private srPos = 0
+  private srLen = 0
+  /** Pour scratch: the bucket's records in park order, and their packed sort keys. */
+  private gather = new Float64Array(0)
+  /** Radix-sort scratch: keys, orders, and the two digit counts. */
+  private rkey = new Int32Array(0)
+  private rord = new Int32Array(0)
+  private rtmp = new Int32Array(0)
+  private readonly cnt0 = new Int32Array(256)
+  private readonly cnt1 = new Int32Array(256)
+  private readonly bucketed: boolean
 
   /** `bucketWidthS` > 0 enables the bucket tier (rounded to a power of two). */
   constructor(capacity = 1024, bucketWidthS = 0) {
     this.h = new Float64Array(Math.max(1, capacity) * 4)
+    this.bucketed = bucketWidthS > 0
     if (bucketWidthS > 0) {
       this.width = 2 ** Math.round(Math.log2(bucketWidthS))
       this.invWidth = 1 / this.width
       this.F = 0
       this.nb = 2 ** Math.max(10, Math.ceil(Math.log2(RING_S / this.width)))
       this.bHead = new Int32Array(this.nb).fill(-1)
-      this.rec = new Float64Array(0)
-      this.recNext = new Int32Array(0)
-      this.growRec(1024)
+      this.bTail = new Int32Array(this.nb).fill(-1)
+      this.bCount = new Int32Array(this.nb)
+      this.chunk = new Float64Array(0)
+      this.chunkNext = new Int32Array(0)
+      this.chunkFill = new Int32Array(0)
+      this.growChunks(256)
     } else {
       this.width = Infinity
       this.invWidth = 0
       this.nb = 0
       this.bHead = new Int32Array(0)
-      this.rec = new Float64Array(0)
-      this.recNext = new Int32Array(0)
+      this.bTail = new Int32Array(0)
+      this.bCount = new Int32Array(0)
+      this.chunk = new Float64Array(0)
+      this.chunkNext = new Int32Array(0)
+      this.chunkFill = new Int32Array(0)
     }
   }
 
   get length(): number {
-    return this.size + this.waiting
+    return this.size + this.waiting + this.srLen - this.srPos
   }
 
   /** Schedule an event at absolute time `time` (>= now); lower priority runs first on equal times. */
@@ -148,13 +178,50 @@ export class EventQueue {
 
   /** Time of the next event, or Infinity when empty. */
   peek(): number {
-    while (this.waiting > 0 && (this.size === 0 || this.h[0]! >= this.F)) this.advance()
+    if (this.bucketed || this.waiting > 0) {
+      while (this.size === 0 && this.srPos === this.srLen && this.waiting > 0) this.advance()
+      const r = this.srPos < this.srLen ? this.sr[this.srPos << 2]! : Infinity
+      return this.size > 0 && this.h[0]! < r ? this.h[0]! : r
+    }
     return this.size > 0 ? this.h[0]! : Infinity
   }
 
   /** Pop the next event into now/kind/a/b; returns false when empty. */
   step(): boolean {
-    while (this.waiting > 0 && (this.size === 0 || this.h[0]! >= this.F)) this.advance()
+    // (without buckets, only events at Infinity wait: in the overflow heap)
+    if (this.bucketed || this.waiting > 0) return this.stepBucketed()
+    return this.popNear()
+  }
+
+  private stepBucketed(): boolean {
+    for (;;) {
+      const sp = this.srPos
+      if (sp < this.srLen) {
+        const sr = this.sr
+        const so = sp << 2
+        const st = sr[so]!
+        if (this.size > 0) {
+          const ht = this.h[0]!
+          if (ht < st || (ht === st && this.h[1]! < sr[so + 1]!)) return this.popNear()
+        }
+        this.srPos = sp + 1
+        this.now = st
+        const ka = sr[so + 2]!
+        const kind = Math.floor(ka * INV_U32)
+        this.kind = kind
+        this.a = (ka - kind * U32) | 0
+        this.b = sr[so + 3]!
+        this.popped++
+        return true
+      }
+      if (this.size > 0) return this.popNear()
+      if (this.waiting === 0) return false
+      this.advance()
+    }
+  }
+
+  /** Pop the near heap's top into now/kind/a/b; false when the heap is empty. */
+  private popNear(): boolean {
     const n = this.size
     if (n === 0) return false
     const h = this.h
@@ -238,22 +305,36 @@ export class EventQueue {
       this.over.push(time, tie, ka, b)
       return
     }
-    if (this.freeRec < 0) this.growRec(this.recNext.length * 2)
-    const r = this.freeRec
-    this.freeRec = this.recNext[r]!
-    const o = r << 2
-    const rec = this.rec
-    rec[o] = time
-    rec[o + 1] = tie
-    rec[o + 2] = ka
-    rec[o + 3] = b
     const slot = id & (this.nb - 1)
-    this.recNext[r] = this.bHead[slot]!
-    this.bHead[slot] = r
+    let c = this.bTail[slot]!
+    if (c < 0 || this.chunkFill[c] === CHUNK) {
+      // a new chunk at the bucket's tail
+      if (this.freeChunk < 0) this.growChunks(this.chunkNext.length * 2)
+      const nc = this.freeChunk
+      this.freeChunk = this.chunkNext[nc]!
+      this.chunkNext[nc] = -1
+      this.chunkFill[nc] = 0
+      if (c < 0) this.bHead[slot] = nc
+      else this.chunkNext[c] = nc
+      this.bTail[slot] = nc
+      c = nc
+    }
+    const f = this.chunkFill[c]!
+    this.chunkFill[c] = f + 1
+    const o = (c * CHUNK + f) << 2
+    const ch = this.chunk
+    ch[o] = time
+    ch[o + 1] = tie
+    ch[o + 2] = ka
+    ch[o + 3] = b
+    this.bCount[slot]!++
     this.ringCount++
   }
 
-  /** Pour the bucket at the frontier (and overflow events up to it) into the heap; F += width. */
+  /**
+   * Called with the run and the heap used up: pour the bucket at the frontier into the run,
+   * sorted (overflow events up to it go to the heap); F += width.
+   */
   private advance(): void {
     const over = this.over
     if (this.ringCount === 0) {
@@ -268,23 +349,116 @@ export class EventQueue {
     }
     const fb = this.fb
     const slot = fb & (this.nb - 1)
-    let r = this.bHead[slot]!
+    let c = this.bHead[slot]!
+    const n = this.bCount[slot]!
     this.bHead[slot] = -1
-    const rec = this.rec
-    // the frontier moves first, so the pour below lands in the heap (time < F)
+    this.bTail[slot] = -1
+    this.bCount[slot] = 0
+    // the frontier moves first, so events scheduled from now on before it go to the heap
     this.fb = fb + 1
     this.F = (fb + 1) * this.width
-    while (r >= 0) {
-      const o = r << 2
-      const nx = this.recNext[r]!
-      this.waiting--
-      this.ringCount--
-      this.insertNear(rec[o]!, rec[o + 1]!, rec[o + 2]!, rec[o + 3]!)
-      this.recNext[r] = this.freeRec
-      this.freeRec = r
-      r = nx
+    if (this.gather.length < n * 4) {
+      const cap = Math.max(n, 256, (this.gather.length >> 2) * 2)
+      this.gather = new Float64Array(cap * 4)
+      this.sr = new Float64Array(cap * 4)
+      this.rkey = new Int32Array(cap)
+      this.rord = new Int32Array(cap)
+      this.rtmp = new Int32Array(cap)
     }
+    // the bucket's chunks in order, each a contiguous block: park order
+    const g = this.gather
+    const ch = this.chunk
+    const next = this.chunkNext
+    let go = 0
+    while (c >= 0) {
+      const end = ((c * CHUNK) << 2) + (this.chunkFill[c]! << 2)
+      for (let k = (c * CHUNK) << 2; k < end; k++) g[go++] = ch[k]!
+      const nx = next[c]!
+      next[c] = this.freeChunk
+      this.freeChunk = c
+      c = nx
+    }
+    this.waiting -= n
+    this.ringCount -= n
+    this.sortInto(n, fb * this.width)
+    this.srPos = 0
+    this.srLen = n
     while (over.size > 0 && Math.floor(over.h[0]! * this.invWidth) <= fb) this.pourTop()
+  }
+
+  /**
+   * Sort the n gathered records of the bucket starting at `base` into the run by (time, tie):
+   * a stable two-pass LSD radix sort (8 + 8 bits) on the 16-bit offset in the bucket
+   * (1/2^24 s for 1/256 s buckets), so equal keys keep park order, then an insertion pass
+   * that orders those by exact time and tie (priorities; times closer than the key's step).
+   */
+  private sortInto(n: number, base: number): void {
+    const g = this.gather
+    const sr = this.sr
+    if (n > 16) {
+      const key = this.rkey
+      const ord = this.rord
+      const tmp = this.rtmp
+      const c0 = this.cnt0
+      const c1 = this.cnt1
+      c0.fill(0)
+      c1.fill(0)
+      const sc = this.invWidth * 65536
+      for (let i = 0; i < n; i++) {
+        let k = Math.floor((g[i << 2]! - base) * sc)
+        if (k > 65535) k = 65535
+        key[i] = k
+        c0[k & 255]++
+        c1[k >> 8]++
+      }
+      let a = 0
+      let b = 0
+      for (let d = 0; d < 256; d++) {
+        const x = c0[d]!
+        c0[d] = a
+        a += x
+        const y = c1[d]!
+        c1[d] = b
+        b += y
+      }
+      for (let i = 0; i < n; i++) tmp[c0[key[i]! & 255]!++] = i
+      for (let j = 0; j < n; j++) {
+        const i = tmp[j]!
+        ord[c1[key[i]! >> 8]!++] = i
+      }
+      for (let j = 0; j < n; j++) {
+        const go = ord[j]! << 2
+        const so = j << 2
+        sr[so] = g[go]!
+        sr[so + 1] = g[go + 1]!
+        sr[so + 2] = g[go + 2]!
+        sr[so + 3] = g[go + 3]!
+      }
+    } else sr.set(g.subarray(0, n * 4))
+    // insertion pass: exact (time, tie) order (everything when the key sort was skipped)
+    for (let j = 1; j < n; j++) {
+      const o = j << 2
+      const t = sr[o]!
+      const tie = sr[o + 1]!
+      let p = j - 1
+      let po = p << 2
+      if (sr[po]! < t || (sr[po]! === t && sr[po + 1]! < tie)) continue
+      const ka = sr[o + 2]!
+      const b = sr[o + 3]!
+      do {
+        sr[po + 4] = sr[po]!
+        sr[po + 5] = sr[po + 1]!
+        sr[po + 6] = sr[po + 2]!
+        sr[po + 7] = sr[po + 3]!
+        p--
+        po -= 4
+      } while (p >= 0 && (sr[po]! > t || (sr[po]! === t && sr[po + 1]! > tie)))
+      const d = po + 4
+      sr[d] = t
+      sr[d + 1] = tie
+      sr[d + 2] = ka
+      sr[d + 3] = b
+    }
   }
 
   private pourTop(): void {
@@ -324,16 +498,20 @@ export class EventQueue {
     this.h = b
   }
 
-  private growRec(n: number): void {
-    const old = this.recNext.length
-    const rec = new Float64Array(n * 4)
-    rec.set(this.rec)
+  private growChunks(n: number): void {
+    const old = this.chunkNext.length
+    const ch = new Float64Array(n * CHUNK * 4)
+    ch.set(this.chunk)
     const nx = new Int32Array(n)
-    nx.set(this.recNext)
-    // new records onto the free list (all old ones are in use when this runs)
-    for (let i = old; i < n; i++) nx[i] = i + 1 < n ? i + 1 : this.freeRec
-    this.freeRec = old
-    this.rec = rec
-    this.recNext = nx
+    nx.set(this.chunkNext)
+    const fill = new Int32Array(n)
+    fill.set(this.chunkFill)
+    // new chunks onto the free list (all old ones are in use when this runs)
+    for (let i = old; i < n; i++) nx[i] = i + 1 < n ? i + 1 : this.freeChunk
+    this.freeChunk = old
+    this.chunk = ch
+    this.chunkNext = nx
+    this.chunkFill = fill
   }
+
 }

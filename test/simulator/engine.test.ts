@@ -67,6 +67,38 @@ describe('EventQueue', () => {
     )
   })
 
+  it('bucket tier: crowded buckets (sorted pour with equal keys, ties and priorities) pop like the reference', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 24 }), fc.integer({ min: -1, max: 1 }), fc.nat(3)), { minLength: 1, maxLength: 2000 }),
+        fc.constantFrom(1, 1 / 256),
+        (evs, w) => {
+          // times on a grid of w/8: many events share a bucket, a radix key and an exact time
+          const q = new EventQueue(2, w)
+          const ref = new EventQueue(2)
+          let i = 0
+          for (const [slot, p, pops] of evs) {
+            const t = (ref.now < Infinity && ref.popped > 0 ? ref.now : 0) + (slot * w) / 8
+            q.schedule(t, p, i & 0xfffff, i, -i)
+            ref.schedule(t, p, i & 0xfffff, i, -i)
+            i++
+            for (let k = 0; k < pops && ref.length > 0; k++) {
+              expect(q.step()).toBe(ref.step())
+              expect([q.now, q.kind, q.a, q.b]).toEqual([ref.now, ref.kind, ref.a, ref.b])
+            }
+          }
+          expect(q.length).toBe(ref.length)
+          while (ref.length > 0) {
+            expect(q.step()).toBe(ref.step())
+            expect([q.now, q.kind, q.a, q.b]).toEqual([ref.now, ref.kind, ref.a, ref.b])
+          }
+          expect(q.step()).toBe(false)
+        }
+      ),
+      { numRuns: 60 }
+    )
+  })
+
   it('interleaved schedule/step keeps order (grows under load)', () => {
     const q = new EventQueue(1)
     const r = new Stream(1, 1)
