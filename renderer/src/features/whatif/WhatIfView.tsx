@@ -3,6 +3,7 @@
  * save/reopen/rename/duplicate scenarios. Keyboard: Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y).
  */
 import { useEffect, useState } from 'react'
+import { useShallow } from 'zustand/react/shallow'
 import { useWhatIf } from '../../state/whatif-store'
 import { useScenarioFiles } from '../../state/scenario-files'
 import { LoadCurveEditor } from './LoadCurveEditor'
@@ -13,8 +14,47 @@ import { PRESET_LABELS, presetCurve, scaleCurve, type CurvePreset } from './curv
 import { useWidth } from '../../components/useSize'
 import { curvePeak, haproxyEffectiveLimits } from '../../../../simulator/scenario'
 
+/**
+ * The run state of the scenario side (preview, full run with its progress bar, full result) and
+ * its error. Its own component: progress arrives 10 times a second during a full run, and only
+ * this span needs to re-render for it, not the charts (which would take the CPU the run needs).
+ */
+function RunState() {
+  const run = useWhatIf((st) => st.runs.scenario)
+  return (
+    <>
+      <span className={`run-state ${run.runId ? 'busy' : ''}`} data-testid="run-state">
+        {run.runId ? (
+          <>
+            full run <progress max={1} value={run.progress} aria-label="full run progress" />
+          </>
+        ) : run.full ? (
+          'full result'
+        ) : run.preview ? (
+          `preview (${run.previewMs?.toFixed(0)} ms)`
+        ) : (
+          ''
+        )}
+      </span>
+      {run.error ? (
+        <span className="error" role="alert">
+          {run.error}
+        </span>
+      ) : null}
+    </>
+  )
+}
+
 export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'snapshot' | 'none'; id: string } }) {
-  const st = useWhatIf()
+  // every field but the run slots, whose progress changes 10 times a second (see RunState);
+  // of those, only the results shown (full result, else preview) of each side
+  const st = useWhatIf(
+    useShallow(({ runs, ...rest }) => ({
+      ...rest,
+      scen: runs.scenario.full ?? runs.scenario.preview,
+      base: runs.baseline.full ?? runs.baseline.preview
+    }))
+  )
   const files = useScenarioFiles()
   const [ref, width] = useWidth<HTMLDivElement>()
   const [mainRef, mainWidth] = useWidth<HTMLDivElement>()
@@ -50,9 +90,7 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
   const unit = closed ? 'users' : 'conn/s'
   const peak = Math.max(1, curvePeak(s.clients.loadCurve), closed ? s.clients.concurrency : 0)
   const maxconn = s.haproxy ? haproxyEffectiveLimits(s.haproxy, s.hosts.proxy.somaxconn).frontendMaxconn : null
-  const runs = st.runs
-  const scen = runs.scenario.full ?? runs.scenario.preview
-  const base = runs.baseline.full ?? runs.baseline.preview
+  const { scen, base } = st
 
   const applyScale = (): void => {
     const f = Number(scale)
@@ -100,24 +138,7 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
         ) : null}
         {files.notice ? <span className="muted" role="status">{files.notice}</span> : null}
         <span className="sep" />
-        <span className={`run-state ${runs.scenario.runId ? 'busy' : ''}`} data-testid="run-state">
-          {runs.scenario.runId ? (
-            <>
-              full run <progress max={1} value={runs.scenario.progress} aria-label="full run progress" />
-            </>
-          ) : runs.scenario.full ? (
-            'full result'
-          ) : runs.scenario.preview ? (
-            `preview (${runs.scenario.previewMs?.toFixed(0)} ms)`
-          ) : (
-            ''
-          )}
-        </span>
-        {runs.scenario.error ? (
-          <span className="error" role="alert">
-            {runs.scenario.error}
-          </span>
-        ) : null}
+        <RunState />
       </div>
       <div className="whatif-grid">
         <aside className="whatif-side">
