@@ -56,7 +56,13 @@ export interface WhatIfStore {
 }
 
 const HISTORY = 200
-const DEBOUNCE_MS = 120
+/**
+ * Quiet time after the last edit before the full run starts. A drag delivers an input event
+ * every frame (~16 ms) and key repeat one every ~30 ms, so 40 ms still coalesces a continuous
+ * drag into one run; a run started at a pause and overtaken costs little (cancel is
+ * cooperative and reaches the worker within ~1 ms).
+ */
+const DEBOUNCE_MS = 40
 const timers: Partial<Record<Side, ReturnType<typeof setTimeout>>> = {}
 
 function preview(s: Scenario, seed: number): { result: SimResult | null; ms: number | null } {
