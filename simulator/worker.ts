@@ -7,6 +7,7 @@
  */
 import { parentPort } from 'node:worker_threads'
 import { simulate, CancelledError } from './index'
+import { report1Scenario, report2Scenario } from './presets'
 import type { Scenario } from './scenario'
 
 export interface WorkerRequest {
@@ -18,6 +19,11 @@ export interface WorkerRequest {
   cancel: SharedArrayBuffer
 }
 
+/** Sent once by a pool that spawns its workers ahead of use (SimPool `warm`). */
+export interface WorkerWarm {
+  warm: true
+}
+
 export type WorkerReply =
   | { id: number; type: 'progress'; fraction: number; simTimeS: number }
   | { id: number; type: 'done'; buffer: ArrayBuffer; wallMs: number }
@@ -26,7 +32,27 @@ export type WorkerReply =
 const port = parentPort
 if (!port) throw new Error('simulator/worker.ts must run inside a worker thread')
 
-port.on('message', (req: WorkerRequest) => {
+/**
+ * JIT warm-up: a fresh worker's first full runs are ~1.5x slower (V8 optimises the model's
+ * handlers during them, and re-optimises once after the first Model instance dies). Two short
+ * runs of each demo's shape before the first request take ~0.4 s of a core that is idle then.
+ */
+function warmUp(): void {
+  for (let i = 0; i < 2; i++) {
+    simulate(report1Scenario({ durationS: 5, curve: [{ tS: 0, rate: 2000 }, { tS: 5, rate: 2000 }] }), { seed: 7 + i })
+    simulate({ ...report2Scenario(), durationS: 5, drainS: 5 }, { seed: 7 + i })
+  }
+}
+
+port.on('message', (req: WorkerRequest | WorkerWarm) => {
+  if ('warm' in req) {
+    try {
+      warmUp()
+    } catch {
+      // only a speed-up: a failure here must not cost the worker
+    }
+    return
+  }
   const flag = new Int32Array(req.cancel)
   const t0 = Date.now()
   let last = 0

@@ -30,6 +30,8 @@ export interface ServiceOptions {
   workerPath: string | URL
   /** Worker threads; default: cores - 1, at least 1. */
   poolSize?: number
+  /** Start the workers now and warm their JIT up (the workbench hosts; not needed by tests). */
+  warmPool?: boolean
   /** Where SSH passwords/passphrases may be remembered: the OS keychain in Electron, nowhere in the browser host. */
   secrets?: SecretStore
   /** Override ~/.ssh/config and ~/.ssh/known_hosts (tests). */
@@ -60,7 +62,7 @@ function scenarioHandlers(store: ScenarioStore): ApiContract['scenario'] {
 export function createService(opts: ServiceOptions): Service {
   const bus = createEventBus()
   const size = opts.poolSize ?? Math.max(1, availableParallelism() - 1)
-  const pool = new SimPool({ workerPath: opts.workerPath, size })
+  const pool = new SimPool({ workerPath: opts.workerPath, size, warm: opts.warmPool === true })
   const snapshot = createSnapshotHandlers({
     emit: (event, payload) => bus.emit(event, payload as never),
     userDataDir: opts.userDataDir,

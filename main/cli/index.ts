@@ -65,6 +65,7 @@ async function web(argv: string[], io: Io): Promise<number> {
     resourcesDir: process.env['HEADROOM_RESOURCES'] ?? join(appRoot, 'resources'),
     userDataDir: process.env['HEADROOM_USER_DATA'] ?? defaultUserDataDir(),
     workerPath: new URL('./worker.js', import.meta.url),
+    warmPool: true,
     // Where ~/.ssh/config and known_hosts live for this host process (tests point them at temp files).
     ...(process.env['HEADROOM_SSH_CONFIG'] ? { sshConfigPath: process.env['HEADROOM_SSH_CONFIG'] } : {}),
     ...(process.env['HEADROOM_KNOWN_HOSTS'] ? { knownHostsPath: process.env['HEADROOM_KNOWN_HOSTS'] } : {})

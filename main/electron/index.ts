@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     // Worker threads load plain files: in a packaged app the worker and its chunks are
     // unpacked next to app.asar (electron-builder.yml asarUnpack).
     workerPath: fileURLToPath(new URL('./worker.js', import.meta.url)).replace(`app.asar${sep}`, `app.asar.unpacked${sep}`),
+    warmPool: true,
     // Remembered SSH secrets are encrypted with the OS keychain (safeStorage), never stored in clear.
     secrets: createSafeStorageSecretStore(safeStorage, join(app.getPath('userData'), 'secrets.json')),
     printToPdf: electronPrintToPdf

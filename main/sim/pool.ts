@@ -11,7 +11,7 @@
 import { Worker } from 'node:worker_threads'
 import { availableParallelism } from 'node:os'
 import type { Scenario } from '../../simulator/scenario'
-import type { WorkerReply, WorkerRequest } from '../../simulator/worker'
+import type { WorkerReply, WorkerRequest, WorkerWarm } from '../../simulator/worker'
 
 export interface SimRunOptions {
   seed?: number
@@ -61,10 +61,21 @@ export class SimPool {
   private nextId = 1
   private closed = false
 
-  constructor(opts: { workerPath: string | URL; size?: number }) {
+  /**
+   * `warm`: spawn every worker now and let it run its JIT warm-up (simulator/worker.ts) before
+   * the first request (the workbench: the first full result after opening a demo then comes
+   * ~0.3 s sooner); otherwise workers start on first use.
+   */
+  constructor(opts: { workerPath: string | URL; size?: number; warm?: boolean }) {
     this.workerPath = opts.workerPath
     this.size = Math.max(1, opts.size ?? Math.max(1, availableParallelism() - 1))
     this.slots = Array.from({ length: this.size }, () => ({ worker: null, task: null, stopping: 0, stopTimer: null }))
+    if (opts.warm) {
+      for (const slot of this.slots) {
+        slot.worker = this.spawn(slot)
+        slot.worker.postMessage({ warm: true } satisfies WorkerWarm)
+      }
+    }
   }
 
   /** Run one simulation on a free worker; resolves with the result buffer (see simulator/result.ts). */

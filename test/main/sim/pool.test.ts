@@ -65,6 +65,19 @@ const run = built || process.env.CI === 'true'
     expect(prev.summary.preview).toBe(true)
   })
 
+  it('warm: workers start at once and warm up first; results are byte-identical to a cold pool', async () => {
+    const warm = new SimPool({ workerPath, size: 1, warm: true })
+    try {
+      const s = report1Scenario({ durationS: 20, peak: 3000 })
+      const a = new Uint8Array(await warm.run(s, { seed: 9 }))
+      const b = new Uint8Array(await pool.run(s, { seed: 9 }))
+      expect(a.byteLength).toBeGreaterThan(0)
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true)
+    } finally {
+      await warm.close()
+    }
+  })
+
   it('rejects after close', async () => {
     const p2 = new SimPool({ workerPath, size: 1 })
     await p2.close()
