@@ -19,6 +19,8 @@ export interface SimulateOptions {
   shouldCancel?: () => boolean
   /** Golden tests: collect a textual event log. */
   log?: string[]
+  /** Fidelity cases: also report socket maxima as a sampler of this period (s) sees them. */
+  socketSampleS?: number
 }
 
 /** Run one simulation; returns the encoded result. Throws CancelledError when shouldCancel() says so. */
@@ -28,6 +30,7 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ArrayBuffer
   if (opts.onProgress) mopts.onProgress = opts.onProgress
   if (opts.shouldCancel) mopts.shouldCancel = opts.shouldCancel
   if (opts.log) mopts.log = opts.log
+  if (opts.socketSampleS) mopts.socketSampleS = opts.socketSampleS
   const m = new Model(scenario, mopts)
   const summary = m.run()
   if (opts.onProgress) opts.onProgress(1, summary.simulatedS)

@@ -30,6 +30,7 @@ import { EventQueue } from './engine'
 import { Stream, STREAM } from './random'
 import { Histogram } from './stats'
 import { PortPool } from './ports'
+import { SampledMax } from './sampler'
 import {
   curvePeak,
   curveRate,
@@ -261,6 +262,11 @@ export interface ModelOptions {
   log?: string[]
   /** Stop after this many events (a reduced run for previews); the summary covers what ran. */
   maxEvents?: number
+  /**
+   * Also report socket maxima as a sampler with this period sees them (simulator/sampler.ts):
+   * fidelity cases measured them by sampling. 0 / absent: exact peaks only.
+   */
+  socketSampleS?: number
 }
 
 interface Host {
@@ -300,6 +306,10 @@ class Listener {
   aqLen = 0
   maxAcceptq = 0
   maxSynq = 0
+  /** Sampled views of the two queues (ModelOptions.socketSampleS), and the clock they read. */
+  aqSampled: SampledMax | null = null
+  sqSampled: SampledMax | null = null
+  clock: EventQueue | null = null
   /** Owner: 0 haproxy, 1 backend server (index in `server`), 2 php-fpm of server `server`. */
   owner: number
   server: number
@@ -342,12 +352,14 @@ class Listener {
     this.acceptqGen[at] = gen
     this.aqLen++
     if (this.aqLen > this.maxAcceptq) this.maxAcceptq = this.aqLen
+    if (this.aqSampled) this.aqSampled.set(this.clock!.now, this.aqLen)
   }
   shift(): number {
     const c = this.acceptq[this.aqHead]!
     this.lastGen = this.acceptqGen[this.aqHead]!
     this.aqHead = (this.aqHead + 1) % this.acceptq.length
     this.aqLen--
+    if (this.aqSampled) this.aqSampled.set(this.clock!.now, this.aqLen)
     return c
   }
   get full(): boolean {
@@ -581,6 +593,8 @@ export class Model {
   private synSent = 0
   private synSentCli = 0
   private maxSynSent = 0
+  /** Clients in SYN-SENT as a sampler sees them (ModelOptions.socketSampleS). */
+  private synSentSampled: SampledMax | null = null
 
   /** Constant-duration timers, by event kind (see TimerFifo). */
   private fifos: (TimerFifo | undefined)[] = new Array<TimerFifo | undefined>(EV_FIFO + 1).fill(undefined)
@@ -769,6 +783,15 @@ export class Model {
       L.index = i
       L.proven = new Uint8Array(peers)
     })
+    const sampleS = opts.socketSampleS ?? 0
+    if (sampleS > 0) {
+      for (const L of this.listeners) {
+        L.aqSampled = new SampledMax(sampleS)
+        L.sqSampled = new SampledMax(sampleS)
+        L.clock = this.q
+      }
+      this.synSentSampled = new SampledMax(sampleS)
+    }
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)
     for (const L of this.listeners) {
@@ -1021,7 +1044,10 @@ export class Model {
     this.i8[(c << 7) + I8_INI] = I_SYN_SENT
     this.f64[(c << 4) + F64_START] = this.q.now
     this.synSent++
-    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && ++this.synSentCli > this.maxSynSent) this.maxSynSent = this.synSentCli
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
+      if (++this.synSentCli > this.maxSynSent) this.maxSynSent = this.synSentCli
+      if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
+    }
     if (L.unix) return
     // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
@@ -1159,6 +1185,7 @@ export class Model {
       this.i8[(c << 7) + I8_SRV] = S_REQ
       this.i16[(c << 6) + I16_SYNACK_IDX] = 0
       if (L.synq > L.maxSynq) L.maxSynq = L.synq
+      if (L.sqSampled) L.sqSampled.set(this.q.now, L.synq)
       this.level(L.colSynq!, L.synq)
       // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
       this.f64[(c << 4) + F64_REQ_AT] = this.q.now
@@ -1218,7 +1245,10 @@ export class Model {
     const t1 = this.f64[(c << 4) + F64_EST_AT]!
     this.i8[(c << 7) + I8_INI] = I_EST
     this.synSent--
-    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.synSentCli--
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
+      this.synSentCli--
+      if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
+    }
     const connectS = t1 - this.f64[(c << 4) + F64_START]!
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
@@ -1290,6 +1320,7 @@ export class Model {
 
   private removeReq(c: number, L: Listener): void {
     L.synq--
+    if (L.sqSampled) L.sqSampled.set(this.q.now, L.synq)
     if (this.i8[(c << 7) + I8_YOUNG]) {
       L.young--
       this.i8[(c << 7) + I8_YOUNG] = 0
@@ -2217,6 +2248,7 @@ export class Model {
     if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
       this.synSent--
       this.synSentCli--
+      if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
     }
     // abandon the listener side
     const st = this.i8[(c << 7) + I8_SRV]!
@@ -2563,7 +2595,8 @@ export class Model {
       backlog: l.B,
       synQueueCapacity: l.synCap,
       maxAcceptq: l.maxAcceptq,
-      maxSynq: l.maxSynq
+      maxSynq: l.maxSynq,
+      ...(l.aqSampled && l.sqSampled ? { sampledAcceptq: l.aqSampled.result(this.q.now), sampledSynq: l.sqSampled.result(this.q.now) } : {})
     }))
     const row = (pxname: string, svname: string, o: Partial<HaproxyStatRow>): HaproxyStatRow => ({
       pxname,
@@ -2653,7 +2686,8 @@ export class Model {
       sockets: {
         maxTimeWait: { client: this.hosts[0]!.twMax, proxy: this.hosts[1]!.twMax, backend: this.hosts[2]!.twMax },
         maxTimeWaitProxyToBackend: this.maxTwProxyToBackend,
-        maxSynSent: this.maxSynSent
+        maxSynSent: this.maxSynSent,
+        ...(this.synSentSampled ? { samplePeriodS: this.synSentSampled.periodS, sampledSynSent: this.synSentSampled.result(this.q.now) } : {})
       },
       verdict: {
         ceiling: first ? first.ceiling : 'none',

@@ -164,6 +164,9 @@ export interface ListenerInfo {
   synQueueCapacity: number
   maxAcceptq: number
   maxSynq: number
+  /** The same maxima as a periodic sampler sees them (runs with a socket sample period only). */
+  sampledAcceptq?: number
+  sampledSynq?: number
 }
 
 export type CeilingKind =
@@ -233,6 +236,9 @@ export interface SimSummary {
     maxTimeWait: { client: number; proxy: number; backend: number }
     maxTimeWaitProxyToBackend: number
     maxSynSent: number
+    /** Runs with a socket sample period (simulator/sampler.ts): the period and what it saw of SYN-SENT. */
+    samplePeriodS?: number
+    sampledSynSent?: number
   }
   verdict: Verdict
 }

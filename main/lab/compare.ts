@@ -7,13 +7,14 @@
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimResult } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
-import { predictedFor, type FidelityCase } from '../sim/fidelity-case'
+import { caseSocketSampleS, predictedFor, type FidelityCase } from '../sim/fidelity-case'
 import type { LabCase } from './run'
 import { compareMetrics, type CompareRow } from './tolerance'
 
 /** Simulate the scenario as the lab ran it. */
 export function simulateLab(c: LabCase, seed = 1): SimResult {
-  return decodeResult(simulate(parseScenario(c.headroom.effectiveScenario), { seed }))
+  // socket maxima as the lab's sampler saw them (every ~0.1 s), not the exact peaks
+  return decodeResult(simulate(parseScenario(c.headroom.effectiveScenario), { seed, socketSampleS: caseSocketSampleS(c) }))
 }
 
 /** Simulated values for a lab case (dotted keys); `sim` reuses a result of simulateLab. */

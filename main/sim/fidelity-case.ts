@@ -112,6 +112,30 @@ export interface CaseLoad {
 }
 
 /** Build the Scenario a case describes (and what the load tool reports). */
+/**
+ * The period (s) at which the case's socket maxima were sampled, for the simulator to see them
+ * the same way (simulator/sampler.ts): a lab case's own sample times (median spacing; the lab
+ * reads /proc/net/tcp every 0.1 s), else 0.25 s, the shortest interval the shared fidelity
+ * README gives ("maxima over samples every 0.25-1 s").
+ */
+export function caseSocketSampleS(c: object): number {
+  const h = (c as { headroom?: { series?: unknown } }).headroom
+  const series = h && Array.isArray(h.series) ? (h.series as unknown[]) : []
+  const dts: number[] = []
+  for (const run of series) {
+    if (!Array.isArray(run)) continue
+    for (let i = 1; i < run.length; i++) {
+      const a = (run[i - 1] as { t?: unknown }).t
+      const b = (run[i] as { t?: unknown }).t
+      if (typeof a === 'number' && typeof b === 'number') dts.push(b - a)
+    }
+  }
+  if (dts.length === 0) return h ? 0.1 : 0.25
+  dts.sort((a, b) => a - b)
+  const med = dts[dts.length >> 1]!
+  return med > 0 ? med : 0.1
+}
+
 export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: CaseLoad } {
   const sc = c.scenario
   const kver = versionOf(c.measured_on?.kernel, /(\d+\.\d+(?:\.\d+)?)/, '6.5+')
@@ -286,14 +310,15 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
     const port = /:(\d+)$/.exec(L.id)?.[1] ?? 'unix'
     const k1 = `sockets.max_acceptq_${ns2}_port${port}`
     const k2 = `sockets.max_synq_${ns2}_port${port}`
-    out[k1] = Math.max(Number(out[k1] ?? 0), L.maxAcceptq)
-    out[k2] = Math.max(Number(out[k2] ?? 0), L.maxSynq)
+    // sampled maxima when the run emulated the case's socket sampler (caseSocketSampleS)
+    out[k1] = Math.max(Number(out[k1] ?? 0), L.sampledAcceptq ?? L.maxAcceptq)
+    out[k2] = Math.max(Number(out[k2] ?? 0), L.sampledSynq ?? L.maxSynq)
   }
   out['sockets.max_time_wait_cli'] = r.sockets.maxTimeWait.client
   out['sockets.max_time_wait_lb'] = r.sockets.maxTimeWait.proxy
   out['sockets.max_time_wait_app'] = r.sockets.maxTimeWait.backend
   out['sockets.max_time_wait_lb_to_backend'] = r.sockets.maxTimeWaitProxyToBackend
-  out['sockets.max_syn_sent_cli'] = r.sockets.maxSynSent
+  out['sockets.max_syn_sent_cli'] = r.sockets.sampledSynSent ?? r.sockets.maxSynSent
   if (r.haproxy) {
     const rows: [string, typeof r.haproxy.frontend | undefined][] = [
       ['frontend', r.haproxy.frontend],
