@@ -121,7 +121,7 @@ export class EventQueue {
   private sr = new Float64Array(0)
   private srPos = 0
   private srLen = 0
-  /** Pour scratch: the bucket's records in park order, and their packed sort keys. */
+  /** Pour scratch: the bucket's records in park order. */
   private gather = new Float64Array(0)
   /** Radix-sort scratch: keys, orders, and the two digit counts. */
   private rkey = new Int32Array(0)
