@@ -30,7 +30,7 @@ export interface LabIo {
   stderr: (s: string) => void
 }
 
-const USAGE = `usage: headroom lab --scenario FILE [--runs N] [--out FILE] [--keep] [--driver ab|node]
+const USAGE = `usage: headroom lab --scenario FILE [--runs N] [--out FILE] [--keep] [--driver ab|node] [--sample-ms N]
        headroom lab --compare FILE [--predicted FILE] [--seed N] [--json]
        headroom lab --report [--runs N] [--out FILE] [--cases DIR] [--only ID,...] [--from DIR]`
 
@@ -48,6 +48,8 @@ interface Args {
   json: boolean
   keep: boolean
   driver?: 'ab' | 'node'
+  /** Socket sampling period (ms): 100 by default; a few ms to see short queue bursts. */
+  sampleMs?: number
 }
 
 function parseArgs(argv: string[]): Args | string {
@@ -76,7 +78,11 @@ function parseArgs(argv: string[]): Args | string {
         if (v !== 'ab' && v !== 'node') return '--driver needs ab or node'
         a.driver = v
       }
-      else if (k === '--runs' || k === '--seed') {
+      else if (k === '--sample-ms') {
+        const v = need(k)
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 5000) return '--sample-ms needs an integer 1..5000 (milliseconds)'
+        a.sampleMs = Number(v)
+      } else if (k === '--runs' || k === '--seed') {
         const v = need(k)
         if (!/^\d+$/.test(v) || (k === '--runs' && (Number(v) < 1 || Number(v) > 20))) return `${k} needs an integer${k === '--runs' ? ' 1..20' : ''}`
         if (k === '--runs') a.runs = Number(v)
@@ -155,7 +161,7 @@ async function measure(a: Args, io: LabIo, log: (l: string) => void): Promise<nu
     return 2
   }
   try {
-    const res = await runLab(scenario, { runs: a.runs, log, keepFiles: a.keep, closedLoopDriver: a.driver })
+    const res = await runLab(scenario, { runs: a.runs, log, keepFiles: a.keep, closedLoopDriver: a.driver, ...(a.sampleMs ? { sampleMs: a.sampleMs } : {}) })
     const text = labCaseJson(res)
     if (a.out) {
       writeFileSync(a.out, text)
@@ -199,7 +205,7 @@ async function report(a: Args, io: LabIo, log: (l: string) => void): Promise<num
         }
         lab = readLabCase(f)
       } else {
-        lab = await runLab(e.scenario, { runs: a.runs, log, closedLoopDriver: e.driver })
+        lab = await runLab(e.scenario, { runs: a.runs, log, closedLoopDriver: e.driver, ...(e.sampleMs ? { sampleMs: e.sampleMs } : {}) })
         if (a.cases) writeFileSync(join(a.cases, `${e.id}.json`), labCaseJson(lab))
       }
       const rows = compareLab(lab, predictLab(lab, a.seed))

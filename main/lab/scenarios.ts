@@ -17,6 +17,8 @@ export interface LabScenarioEntry {
   scenario: Scenario
   /** Closed-loop tool to force (the driver validation rows); default: what the scenario needs (run.ts closedLoopDriver). */
   driver?: 'ab' | 'node'
+  /** Socket sampling period (ms) of this row; default 100. */
+  sampleMs?: number
 }
 
 function base(name: string): Scenario {
@@ -447,6 +449,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'queue-maxconn-2-maxqueue-2-leastconn', what: 'The same with `balance leastconn`: HAProxy 2.x leastconn still picks a full server while served + queued < maxconn + maxqueue, so 2 requests wait in the server queue and the rest in the backend queue', scenario: queueBalance('leastconn') },
     { id: 'queue-maxconn-2-maxqueue-2-source', what: 'The same with `balance source` (hash): the request is bound to the server, waits in its queue up to maxqueue 2, beyond that gets 503 at once (econ)', scenario: queueBalance('source') },
     { id: 'clients-nat-share-0.5', what: 'Clients behind NAT: half of 120 connections from 4 hosts that a `nat` namespace masquerades (nftables) to one address, the rest from 2 routed addresses: HAProxy sees 3 client addresses. This kernel has no `tcp_tw_recycle`, so NAT changes only the (src, dst, dport) tuples at the proxy, no PAWS drops', scenario: clientsNat() },
+    { id: 'report1-maxconn-100-sample-2ms', what: 'Sampler validation: report1-maxconn-100 with sockets read every 2 ms (~5 ms in practice: a read of /proc/net/tcp takes that long) instead of 100 ms. Every 100 ms the 80 responses leave HAProxy within a few ms and the 80 clients reconnect at once; HAProxy forwards the burst of responses before it accepts again, so its accept queue fills for a few ms, which the 100 ms samples of report1-maxconn-100 never caught', scenario: renamed(report1Maxconn(100), 'report1-maxconn-100-sample-2ms'), sampleMs: 2 },
     { id: 'report1-maxconn-100-node-driver', what: 'Driver validation: report1-maxconn-100 driven by the lab\'s closed-loop client instead of ab (80 users, 800 requests, HTTP/1.0)', scenario: renamed(report1Maxconn(100), 'report1-maxconn-100-node-driver'), driver: 'node' },
     { id: 'report1-maxconn-20-node-driver', what: 'Driver validation: report1-maxconn-20 (SYN drops at the full accept queue) driven by the lab\'s closed-loop client instead of ab', scenario: renamed(report1Maxconn(20), 'report1-maxconn-20-node-driver'), driver: 'node' },
     { id: 'closed-client-ports-50-source-ips-1', what: 'Closed loop (the lab\'s client), 10 users, 150 requests, the client closes first, client port range 50, one source address', scenario: closedClientIps(1), driver: 'node' },
