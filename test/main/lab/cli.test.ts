@@ -21,6 +21,8 @@ describe('headroom lab CLI', () => {
     expect((await cli(['--report', '--scenario', 'x.json'])).code).toBe(2)
     expect((await cli(['--report', '--runs', '0'])).err).toMatch(/--runs needs an integer 1..20/)
     expect((await cli(['--bogus'])).err).toMatch(/unknown argument/)
+    expect((await cli(['--scenario', 'x.json', '--sample-ms', '0'])).err).toMatch(/--sample-ms needs an integer 1..5000/)
+    expect((await cli(['--scenario', 'x.json', '--sample-ms', 'fast'])).err).toMatch(/--sample-ms needs an integer/)
     const r = await cli(['--scenario', '/nonexistent/scenario.json'])
     expect(r.code).toBe(2)
     expect(r.err).toMatch(/cannot read scenario/)
