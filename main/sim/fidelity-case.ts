@@ -111,7 +111,6 @@ export interface CaseLoad {
   requests: number
 }
 
-/** Build the Scenario a case describes (and what the load tool reports). */
 /**
  * The period (s) at which the case's socket maxima were sampled, for the simulator to see them
  * the same way (simulator/sampler.ts): a lab case's own sample times (median spacing; the lab
@@ -136,6 +135,7 @@ export function caseSocketSampleS(c: object): number {
   return med > 0 ? med : 0.1
 }
 
+/** Build the Scenario a case describes (and what the load tool reports). */
 export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: CaseLoad } {
   const sc = c.scenario
   const kver = versionOf(c.measured_on?.kernel, /(\d+\.\d+(?:\.\d+)?)/, '6.5+')
