@@ -858,6 +858,14 @@ export function effectiveScenario(
     }
   }
   if (e.backend.kind === 'nginx-echo') e.backend.serviceTime = { kind: 'constant', s: echoSleepFor(s.backend.serviceTime).s }
+  if (e.backend.kind === 'generic') {
+    // the lab runs a generic backend as nginx + php-fpm (labDeviations): one nginx worker in
+    // front, the workers as php-fpm children on its listen backlog. Simulate what ran: the
+    // requests wait at php-fpm's socket, nginx's own port-80 queue stays empty.
+    e.backend.kind = 'nginx-php-fpm'
+    e.backend.nginx = { ...e.backend.nginx, workers: 1 }
+    e.backend.phpFpm = { ...e.backend.phpFpm, children: s.backend.workers, listenBacklog: s.backend.listenBacklog }
+  }
   // a probe's round trip carries two jitter draws of 0..jitterMs (mean and median jitterMs): the base RTT is the rest
   const j = s.network.jitterMs > 0 ? s.network.jitterMs : 0
   const base = (x: number): number => (j > 0 ? Math.max(0, x - j) : x)
