@@ -130,6 +130,13 @@ export class EventQueue {
   private readonly cnt0 = new Int32Array(256)
   private readonly cnt1 = new Int32Array(256)
   private readonly bucketed: boolean
+  /**
+   * Optional early read of each poured event's row (see `touchRows`): the view, the log2 of a
+   * row's length in its elements, and where the reads' sum goes (so the reads are kept).
+   */
+  private touchView: Int32Array | null = null
+  private touchShift = 0
+  touchSink = 0
 
   /** `bucketWidthS` > 0 enables the bucket tier (rounded to a power of two). */
   constructor(capacity = 1024, bucketWidthS = 0) {
@@ -158,6 +165,18 @@ export class EventQueue {
       this.chunkNext = new Int32Array(0)
       this.chunkFill = new Int32Array(0)
     }
+  }
+
+  /**
+   * Memory-level parallelism for the caller's per-event rows: when a bucket is poured, read one
+   * word of every 64-byte line of row `a` (view indexes a << shift up to (a + 1) << shift) of
+   * every event in it with a >= 0, in one loop of independent loads, so the rows that went cold
+   * since their events were scheduled arrive together instead of one stall per event. Pass the
+   * view again after it is reallocated.
+   */
+  touchRows(view: Int32Array, shift: number): void {
+    this.touchView = view
+    this.touchShift = shift
   }
 
   get length(): number {
@@ -380,6 +399,19 @@ export class EventQueue {
     }
     this.waiting -= n
     this.ringCount -= n
+    const tv = this.touchView
+    if (tv !== null) {
+      const sh = this.touchShift
+      const lim = tv.length >> sh
+      const words = 1 << sh
+      let acc = 0
+      for (let i = 0; i < n; i++) {
+        const ka = g[(i << 2) + 2]!
+        const a = (ka - Math.floor(ka * INV_U32) * U32) | 0
+        if (a >= 0 && a < lim) for (let w = a << sh, e = w + words; w < e; w += 16) acc = (acc + tv[w]!) | 0
+      }
+      this.touchSink = acc
+    }
     this.sortInto(n, fb * this.width)
     this.srPos = 0
     this.srLen = n

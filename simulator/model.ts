@@ -835,6 +835,9 @@ export class Model {
     this.i8 = new Int8Array(buf)
     this.f64 = new Float64Array(buf)
     this.cap = n
+    // rows idle since their event was scheduled (SYN retries, long service times) have gone
+    // cold: the queue reads both lines of every poured event's row in one loop (engine.ts)
+    this.q.touchRows(this.i32, 5)
   }
 
   private alloc(role: number): number {

@@ -99,6 +99,33 @@ describe('EventQueue', () => {
     )
   })
 
+  it('touchRows: a poured bucket reads every line of each event row (a in range), and pops stay the same', () => {
+    const rows = 50
+    const view = new Int32Array(rows << 5)
+    for (let r = 0; r < rows; r++) {
+      view[r << 5] = r + 1
+      view[(r << 5) + 16] = 1000 * (r + 1)
+    }
+    const q = new EventQueue(4, 1)
+    const ref = new EventQueue(4, 1)
+    q.touchRows(view, 5)
+    // one bucket [3, 4): rows 2 and 7 (twice), a = -1 (no row) and a = 60 (past the view)
+    const evs: [number, number][] = [[3.5, 7], [3.25, 2], [3.75, -1], [3.1, 60], [3.9, 7]]
+    for (const [t, a] of evs) {
+      q.schedule(t, 0, 1, a, 0)
+      ref.schedule(t, 0, 1, a, 0)
+    }
+    const out: number[] = []
+    while (q.step()) {
+      expect(ref.step()).toBe(true)
+      expect([q.now, q.a]).toEqual([ref.now, ref.a])
+      out.push(q.a)
+    }
+    expect(out).toEqual([60, 2, 7, -1, 7])
+    expect(q.touchSink).toBe(3003 + 8008 + 8008)
+    expect(ref.touchSink).toBe(0)
+  })
+
   it('interleaved schedule/step keeps order (grows under load)', () => {
     const q = new EventQueue(1)
     const r = new Stream(1, 1)
