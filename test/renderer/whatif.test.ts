@@ -184,4 +184,33 @@ describe.skipIf(!built)('what-if store against the real service', () => {
     await expect.poll(() => { const r = useWhatIf.getState().runs.scenario; return r.error ?? r.full?.preview }, { timeout: 30_000 }).toBe(false)
     expect(useWhatIf.getState().runs.scenario.full!.summary.totals.requests).toBeGreaterThan(0)
   })
+
+  it('starts a lone edit at once and coalesces a burst of edits into one trailing run', async () => {
+    const { useWhatIf } = await import('../../renderer/src/state/whatif-store')
+    const sim = (window as unknown as { api: Api }).api.sim
+    const run = sim.run
+    const started: number[] = []
+    sim.run = async (req) => {
+      started.push(req.scenario.hosts.proxy.somaxconn)
+      return run(req)
+    }
+    try {
+      await new Promise((r) => setTimeout(r, 100)) // a quiet spell
+      useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 100))
+      // no debounce after a quiet spell: the full run starts right after this task
+      await new Promise((r) => setTimeout(r, 0))
+      expect(useWhatIf.getState().runs.scenario.runId).toBeTruthy()
+      expect(started).toEqual([100])
+      useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 110))
+      useWhatIf.getState().edit((x) => void (x.hosts.proxy.somaxconn = 120))
+      // edits in quick succession wait for the pause
+      expect(useWhatIf.getState().runs.scenario.runId).toBe(null)
+      expect(started).toEqual([100])
+      await expect.poll(() => { const r = useWhatIf.getState().runs.scenario; return r.error ?? r.full?.preview }, { timeout: 30_000 }).toBe(false)
+      expect(started).toEqual([100, 120])
+      expect(useWhatIf.getState().scenario!.hosts.proxy.somaxconn).toBe(120)
+    } finally {
+      sim.run = run
+    }
+  })
 })

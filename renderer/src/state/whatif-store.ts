@@ -57,13 +57,16 @@ export interface WhatIfStore {
 
 const HISTORY = 200
 /**
- * Quiet time after the last edit before the full run starts. A drag delivers an input event
- * every frame (~16 ms) and key repeat one every ~30 ms, so 40 ms still coalesces a continuous
- * drag into one run; a run started at a pause and overtaken costs little (cancel is
- * cooperative and reaches the worker within ~1 ms).
+ * Quiet time after the last edit before the full run starts, for edits that come in quick
+ * succession. A drag delivers an input event every frame (~16 ms) and key repeat one every
+ * ~30 ms, so 40 ms still coalesces a continuous drag into one run. An edit after a quiet spell
+ * of at least this long starts its run at once (leading edge); when it is the first of a drag,
+ * the next input cancels that run, which costs little (cancel is cooperative and reaches the
+ * worker within ~1 ms).
  */
 const DEBOUNCE_MS = 40
 const timers: Partial<Record<Side, ReturnType<typeof setTimeout>>> = {}
+const lastChange: Partial<Record<Side, number>> = {}
 
 function preview(s: Scenario, seed: number): { result: SimResult | null; ms: number | null } {
   try {
@@ -131,8 +134,20 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     set((cur) => ({
       runs: { ...cur.runs, [side]: { ...cur.runs[side], preview: p.result, previewMs: p.ms, full: null, runId: null, gen: cur.runs[side].gen + 1, error: null, sharedWith: undefined } }
     }))
+    // Leading edge: a change after a quiet spell (a click, one arrow key, a typed value) starts
+    // its full run right after this task (so the preview renders first); changes in quick
+    // succession (a drag, key repeat) wait for the pause.
+    const now = performance.now()
+    const quiet = timers[side] === undefined && now - (lastChange[side] ?? -Infinity) >= DEBOUNCE_MS
+    lastChange[side] = now
     clearTimeout(timers[side])
-    timers[side] = setTimeout(() => startFull(side), DEBOUNCE_MS)
+    timers[side] = setTimeout(
+      () => {
+        timers[side] = undefined
+        startFull(side)
+      },
+      quiet ? 0 : DEBOUNCE_MS
+    )
   }
 
   return {

@@ -26,7 +26,7 @@ function RunState() {
       <span className={`run-state ${run.runId ? 'busy' : ''}`} data-testid="run-state">
         {run.runId ? (
           <>
-            full run <progress max={1} value={run.progress} aria-label="full run progress" />
+            {run.preview ? `preview (${run.previewMs?.toFixed(0)} ms) · ` : ''}full run <progress max={1} value={run.progress} aria-label="full run progress" />
           </>
         ) : run.full ? (
           'full result'
