@@ -646,6 +646,7 @@ export class Model {
 
   // verdict
   private hits = new Map<CeilingKind, { atS: number; atLoad: number }>()
+  private lastHit: CeilingKind | null = null
 
   constructor(s: Scenario, opts: ModelOptions) {
     this.s = s
@@ -925,6 +926,9 @@ export class Model {
   }
 
   private hit(kind: CeilingKind): void {
+    // the same ceiling again (every dropped SYN of a burst): already recorded, skip the lookup
+    if (kind === this.lastHit) return
+    this.lastHit = kind
     if (!this.hits.has(kind)) this.hits.set(kind, { atS: this.q.now, atLoad: this.currentLoad() })
   }
 
@@ -1344,7 +1348,7 @@ export class Model {
   private armDataRtx(c: number): void {
     const n = this.i16[(c << 6) + I16_RTX]!
     const rto0 = this.handshakeRto(c)
-    const delay = Math.min(120, rto0 * Math.pow(2, n))
+    const delay = Math.min(120, rto0 * (n < 31 ? 1 << n : Math.pow(2, n))) // 1 << n: exact, without a pow call
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
     this.at(timerAt(this.q.now, delay, ih.wheel, ih.hz) + this.owdOf(c), EV_DATA_RTX, c)
