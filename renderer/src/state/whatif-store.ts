@@ -138,16 +138,10 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     // its full run right after this task (so the preview renders first); changes in quick
     // succession (a drag, key repeat) wait for the pause.
     const now = performance.now()
-    const quiet = timers[side] === undefined && now - (lastChange[side] ?? -Infinity) >= DEBOUNCE_MS
+    const quiet = now - (lastChange[side] ?? -Infinity) >= DEBOUNCE_MS
     lastChange[side] = now
     clearTimeout(timers[side])
-    timers[side] = setTimeout(
-      () => {
-        timers[side] = undefined
-        startFull(side)
-      },
-      quiet ? 0 : DEBOUNCE_MS
-    )
+    timers[side] = setTimeout(() => startFull(side), quiet ? 0 : DEBOUNCE_MS)
   }
 
   return {
