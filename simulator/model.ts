@@ -77,11 +77,16 @@ export const MIN_OWD_S = 15e-6
  */
 export let SOFTIRQ_HANDSHAKE = true
 /**
- * Time per packet while NET_RX works through a burst queued from the timer softirq (s): 1 us
- * is the stack's own cost; on a busy 2-CPU host the burst is spread further (budget, ksoftirqd).
- * seed-backlog-8 is sensitive to it (docs/simulator.md); no lab row measures it yet.
+ * Time per packet step while NET_RX works through a burst queued from the timer softirq (s):
+ * each of the jiffy's retransmitted SYNs, then each SYN-ACK + ACK, this far apart. Measured on
+ * this 6.18 VM kind (scripts/softirq-burst.py, docs/simulator.md): the timer softirq queues a
+ * SYN per 1.8 us and NET_RX starts after it; NET_RX then takes 1.2 us per dropped SYN, 2.5 us
+ * per admitted one and 3.1 us per SYN-ACK + ACK (medians of 12 bursts of 60-250 SYNs). So a
+ * SYN reaches the listener ~3-4.3 us after the one before it, its ACK 3.1 us after the one
+ * before: 3 us per step.
  */
-export let SOFTIRQ_S = 1e-6
+export const DEFAULT_SOFTIRQ_S = 3e-6
+export let SOFTIRQ_S = DEFAULT_SOFTIRQ_S
 /** Turn softirq handshakes on hops without added delay on or off, and set SOFTIRQ_S (sensitivity studies, tests). */
 export function setSoftirqHandshake(on: boolean, perPacketS = SOFTIRQ_S): void {
   SOFTIRQ_HANDSHAKE = on

@@ -13,14 +13,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
-import { setHostTiming, setSoftirqHandshake, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
+import { setHostTiming, setSoftirqHandshake, DEFAULT_SOFTIRQ_S, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
 import { defaultKernel, defaultScenario, kernelHz, timerAt } from '../../simulator/scenario'
 import { decodeResult } from '../../simulator/result'
 
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
 afterEach(() => {
   setHostTiming(...saved)
-  setSoftirqHandshake(false, 1e-6)
+  setSoftirqHandshake(false, DEFAULT_SOFTIRQ_S)
 })
 
 describe('timer wheel granularity (4.8+)', () => {
@@ -187,7 +187,7 @@ describe('pruning of old request socks (semantics 2.2, reqsk_timer_handler)', ()
 describe('softirq handshakes on a hop without added delay', () => {
   const run = (softirq: boolean, users: number, workers: number, backlog: number, serviceS: number, durationS: number) => {
     setHostTiming(0, 0, 20e-6, -1)
-    setSoftirqHandshake(softirq)
+    setSoftirqHandshake(softirq, DEFAULT_SOFTIRQ_S)
     const s = defaultScenario()
     s.haproxy = null
     s.durationS = durationS
@@ -228,22 +228,22 @@ describe('softirq handshakes on a hop without added delay', () => {
     // c0 is taken at once, c1..c3 fill the accept queue, c4..c7 (80..140 us) are dropped at SYN
     // time; their retries are due at ~1.00008..1.00014 s, which the timer wheel (HZ 250, level 1,
     // 8 jiffies) rounds to 1.024 s. At 1.000015 the worker takes c1: one slot is free. NET_RX
-    // handles the jiffy's 4 SYNs 1 us apart: c4..c6 get request socks (the accept queue is not
-    // full yet), c7 meets a full SYN queue; then the ACKs: c4 takes the slot, c5 and c6 overflow
-    // and their request socks stay in the SYN queue
+    // handles the jiffy's 4 SYNs 3 us apart (DEFAULT_SOFTIRQ_S, measured): c4..c6 get request
+    // socks (the accept queue is not full yet), c7 meets a full SYN queue; then the ACKs, 3 us
+    // apart: c4 takes the slot, c5 and c6 overflow and their request socks stay in the SYN queue
     const { log, r } = run(true, 8, 1, 2, 1, 1.1)
     expect(log.filter((l) => Number(l.split(' ')[0]) < 0.001 && l.includes('syn-drop acceptq-full')).length).toBe(4)
     expect(log.filter((l) => Number(l.split(' ')[0]) > 1.0239 && !l.includes('syn-retransmit'))).toEqual([
-      '1.024001 syn-recv conn=4 L=backend:80 synq=1',
-      '1.024002 syn-recv conn=5 L=backend:80 synq=2',
-      '1.024003 syn-recv conn=6 L=backend:80 synq=3',
-      '1.024004 syn-drop synq-full conn=7 L=backend:80',
-      '1.024005 established conn=4 connect_ms=1023.925',
-      '1.024005 acceptq conn=4 L=backend:80 len=3',
-      '1.024006 established conn=5 connect_ms=1023.906',
-      '1.024006 ack-overflow drop conn=5 L=backend:80 data=1',
-      '1.024007 established conn=6 connect_ms=1023.887',
-      '1.024007 ack-overflow drop conn=6 L=backend:80 data=1'
+      '1.024003 syn-recv conn=4 L=backend:80 synq=1',
+      '1.024006 syn-recv conn=5 L=backend:80 synq=2',
+      '1.024009 syn-recv conn=6 L=backend:80 synq=3',
+      '1.024012 syn-drop synq-full conn=7 L=backend:80',
+      '1.024015 established conn=4 connect_ms=1023.935',
+      '1.024015 acceptq conn=4 L=backend:80 len=3',
+      '1.024018 established conn=5 connect_ms=1023.918',
+      '1.024018 ack-overflow drop conn=5 L=backend:80 data=1',
+      '1.024021 established conn=6 connect_ms=1023.901',
+      '1.024021 ack-overflow drop conn=6 L=backend:80 data=1'
     ])
     expect(r.kernel.backend.TCPReqQFullDrop).toBe(1)
   })
