@@ -25,7 +25,8 @@ import { diagnose } from '../diagnosis/rules'
 import { counterRate, defaultsFor, sysctlRaw, val } from '../diagnosis/facts'
 import { HaproxyCfgEditor, setNginxDirective, setNginxListenParam, setPhpFpmPoolValue, splitNginxT } from './config-edit'
 import { applyScript, rollbackScript, type ScriptFile, type ScriptInput, type ScriptOverride } from './scripts'
-import { checkAbsPath, checkUnit, commentText } from './shell'
+import { checkAbsPath, checkUnit, commentText, shq } from './shell'
+import { FILE_MARKER_RE, splitFiles } from '../snapshot/parse/common'
 import type { CheckItem, Plan, PlanFile, PlanItem, PredictionDigest } from './types'
 
 import { SYSCTL_DROPIN } from './constants'
@@ -271,6 +272,8 @@ export function buildPlan(input: PlanInput): Plan {
   let haproxySvc: ScriptInput['haproxy'] = null
   let daemonReload = false
   const services: Plan['services'] = { haproxy: null, nginx: null, phpFpm: null }
+  /** Every HAProxy config file in -f order (one unless HAProxy reads several). */
+  let hpFiles: string[] = []
   const hb = baseline.haproxy
   const hs = scenario.haproxy
   if (hb && hs && snap.haproxy) {
@@ -284,18 +287,26 @@ export function buildPlan(input: PlanInput): Plan {
     if (cfgItem) {
       const cfgPath = safePath(cfgItem.path, 'haproxy config path')
       const ed = new HaproxyCfgEditor(cfgItem.text)
+      // HAProxy started with several -f: the snapshot joined the files with `# @@file PATH`
+      // lines; each edit lands in the file that holds its section, and each file is written
+      // (and checked against the snapshot) on its own
+      const parts = splitFiles(cfgItem.text, cfgPath)
+      const multi = cfgItem.text.split('\n').some((l) => FILE_MARKER_RE.test(l))
+      hpFiles = parts.map((f) => safePath(f.path, 'haproxy config file'))
       const proxies = cfgItem.parsed.proxies
       const fe = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
       const be = fe?.kind === 'listen' ? fe : proxies.find((p) => p.kind === 'backend' && p.name === fe?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
       const limB = haproxyEffectiveLimits(hb, kb.somaxconn)
       const limS = haproxyEffectiveLimits(hs, ks.somaxconn)
       const add = (key: string, knob: string, path: string, old: string, nw: string, where: string, apply: () => void, extra: string[] = []): void => {
+        const before = multi ? splitFiles(ed.text(), cfgPath) : []
         try {
           apply()
         } catch (err) {
           throw new PlanError(`cannot edit haproxy.cfg for ${knob}: ${(err as Error).message}`)
         }
-        changedCfg.push({ id: `haproxy:${key}`, kind: 'haproxy', knob, scenarioPath: path, old, new: nw, appliedIn: `${cfgPath} (${where})`, actions: ['reload haproxy'], findings: findingsFor(path, findings), notes: extra })
+        const file = multi ? splitFiles(ed.text(), cfgPath).filter((f, i) => f.text !== before[i]?.text).map((f) => f.path).join(', ') || cfgPath : cfgPath
+        changedCfg.push({ id: `haproxy:${key}`, kind: 'haproxy', knob, scenarioPath: path, old, new: nw, appliedIn: `${file} (${where})`, actions: ['reload haproxy'], findings: findingsFor(path, findings), notes: extra })
       }
       const feSel = fe ? ([fe.kind, fe.name] as const) : null
       const beSel = be ? ([be.kind, be.name] as const) : null
@@ -381,8 +392,22 @@ export function buildPlan(input: PlanInput): Plan {
       }
       if (changedCfg.length) {
         const text = ed.text()
-        addFile(cfgPath, cfgItem.text, text, 'haproxy', cfgItem.sha256)
-        haproxyDiff = files[files.length - 1]!.diff
+        if (!multi) {
+          addFile(cfgPath, cfgItem.text, text, 'haproxy', cfgItem.sha256)
+          haproxyDiff = files[files.length - 1]!.diff
+        } else {
+          const diffs: string[] = []
+          // a file's text ends with its newline (the split drops the one before the next marker)
+          const nl = (t: string): string => (t.endsWith('\n') ? t : `${t}\n`)
+          splitFiles(text, cfgPath).forEach((f, i) => {
+            const was = parts[i]!
+            if (f.text === was.text) return
+            addFile(safePath(f.path, 'haproxy config file'), nl(was.text), nl(f.text), 'haproxy', cfgItem.fileSha256?.[f.path])
+            diffs.push(files[files.length - 1]!.diff)
+          })
+          haproxyDiff = diffs.join('\n')
+          notes.push(`HAProxy reads ${parts.length} config files (${parts.map((f) => f.path).join(', ')}): the plan edits ${diffs.length === 1 ? 'the one' : 'each one'} that holds a changed section, and apply.sh checks them together (haproxy -c with every -f, in order).`)
+        }
         items.push(...changedCfg)
       }
       if (limS.maxsock > limB.maxsock) {
@@ -522,6 +547,7 @@ export function buildPlan(input: PlanInput): Plan {
     haproxy: haproxySvc,
     nginx: nginxSvc,
     phpFpm: phpSvc,
+    haproxyConfigFiles: hpFiles,
     phpFpmBin: (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm' && x.ppid === 1)?.comm ?? (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm')?.comm,
     daemonReload
   }
@@ -565,8 +591,10 @@ function buildChecklist(snap: Snapshot, items: PlanItem[], scenario: Scenario, f
     const lim = haproxyEffectiveLimits(hp, k.somaxconn)
     const port = val(snap.haproxy.config)?.parsed.proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)?.binds[0]?.port
     const hpItems = items.filter((i) => i.kind === 'haproxy' || i.kind === 'systemd').map((i) => i.id)
-    const cfgPath = val(snap.haproxy.config)?.path ?? '/etc/haproxy/haproxy.cfg'
-    if (hpItems.length) out.push({ items: hpItems, what: 'the installed config is valid', command: `haproxy -c -f ${cfgPath}`, expect: 'Configuration file is valid' })
+    const cfg = val(snap.haproxy.config)
+    const cfgFiles = cfg ? splitFiles(cfg.text, cfg.path).map((f) => f.path) : ['/etc/haproxy/haproxy.cfg']
+    const arg = (p: string): string => (/^[\w./@+:-]+$/.test(p) ? p : shq(p))
+    if (hpItems.length) out.push({ items: hpItems, what: 'the installed config is valid', command: `haproxy -c ${cfgFiles.map((p) => `-f ${arg(p)}`).join(' ')}`, expect: 'Configuration file is valid' })
     const sock = val(snap.haproxy.statsSource)?.where ?? val(snap.haproxy.config)?.parsed.global.statsSockets[0] ?? '/run/haproxy/admin.sock'
     out.push({ items: hpItems, what: 'HAProxy runs with the new limits', command: `echo "show info" | socat stdio ${sock} | grep -E '^(Maxconn|Maxsock|Ulimit-n):'`, expect: `Maxconn: ${lim.maxconn}, Maxsock: about ${lim.maxsock}, Ulimit-n >= Maxsock` })
     if (port != null) {

@@ -6,6 +6,8 @@
  * section with the section's indentation. PURE.
  */
 
+import { FILE_MARKER_RE } from '../snapshot/parse/common'
+
 const HAPROXY_SECTIONS = /^\s*(global|defaults|frontend|backend|listen|peers|resolvers|userlist|mailers|cache|program|http-errors|ring)(?:\s+([^\s#]+))?\s*(?:#.*)?$/
 
 interface Section {
@@ -45,13 +47,19 @@ export class HaproxyCfgEditor {
     return this.lines.join('\n') + (this.trailingNewline ? '\n' : '')
   }
 
+  /** Sections in order; a section also ends where the next file of a multi-file text starts (HAProxy starts each -f file outside any section). */
   private sections(): Section[] {
     const out: Section[] = []
+    let open: Section | null = null
     this.lines.forEach((l, i) => {
       const m = HAPROXY_SECTIONS.exec(l)
+      if (m || FILE_MARKER_RE.test(l)) {
+        if (open) open.end = i
+        open = null
+      }
       if (m) {
-        if (out.length) out[out.length - 1]!.end = i
-        out.push({ kind: m[1]!, name: m[2] ?? null, start: i, end: this.lines.length })
+        open = { kind: m[1]!, name: m[2] ?? null, start: i, end: this.lines.length }
+        out.push(open)
       }
     })
     return out

@@ -52,6 +52,11 @@ export interface ScriptInput {
   haproxy: { unit: string; action: 'reload' | 'restart' } | null
   nginx: { unit: string; action: 'reload' | 'restart' } | null
   phpFpm: { unit: string; action: 'reload' | 'restart' } | null
+  /**
+   * Every HAProxy config file in -f order, when the plan writes one of them: `haproxy -c` gets
+   * them all (the new version of each file the plan changes). Default: the written files.
+   */
+  haproxyConfigFiles?: string[]
   /** The php-fpm binary (`php-fpm`, Debian's `php-fpm8.2`), from the snapshot's process name. */
   phpFpmBin?: string
   daemonReload: boolean
@@ -83,6 +88,22 @@ restore_redacted() { # new live
   awk 'NR == FNR { l[FNR] = $0; next } { if (match($0, /<redacted:[0-9]+>/)) { n = substr($0, RSTART + 10, RLENGTH - 11) + 0; if (!(n in l)) exit 3; print l[n] } else print }' "$2" "$1" > "$1.tmp" && mv "$1.tmp" "$1"
 }
 `
+
+/**
+ * `-f` arguments for `haproxy -c`: every config file in order (`haproxyConfigFiles`, else the
+ * haproxy files the plan writes); `staged(path)` names the file id whose HPF_ variable holds
+ * the version to check, or null for the installed file under ROOT.
+ */
+function haproxyArgs(p: ScriptInput, staged: (path: string) => string | null): string {
+  const written = p.files.filter((f) => f.validate === 'haproxy').map((f) => f.target)
+  const list = p.haproxyConfigFiles?.length ? [...p.haproxyConfigFiles, ...written.filter((t) => !p.haproxyConfigFiles!.includes(t))] : written
+  return list
+    .map((path) => {
+      const id = staged(path)
+      return id ? `-f "$HPF_${id}"` : `-f "$ROOT"${shq(checkAbsPath(path, 'haproxy config file'))}`
+    })
+    .join(' ')
+}
 
 function fileId(i: number): string {
   return `f${i + 1}`
@@ -127,16 +148,25 @@ export function applyScript(p: ScriptInput): string {
       out.push(`  restore_redacted "$NEW_${id}" ${target} || { rm -f "$NEW_${id}" "$NEW_${id}.tmp"; die ${shq(`${f.target}: could not restore the lines the snapshot redacted; nothing was changed`)}; }`)
       out.push('fi')
     }
-    if (f.validate === 'haproxy') {
-      out.push(`if [ "$STATE_${id}" = pending ]; then`)
-      out.push(`  if ! "$HAPROXY_BIN" -c -f "$NEW_${id}" >"$NEW_${id}.check" 2>&1; then`)
-      out.push(`    cat "$NEW_${id}.check" >&2; rm -f "$NEW_${id}" "$NEW_${id}.check"`)
-      out.push(`    die 'haproxy -c rejected the new haproxy.cfg; nothing was changed'`)
-      out.push('  fi')
-      out.push(`  rm -f "$NEW_${id}.check"; log ${shq(`haproxy -c: new ${f.target} is valid`)}`)
-      out.push('fi')
-    }
   })
+  const hp = p.files.map((f, i) => ({ f, id: fileId(i) })).filter((x) => x.f.validate === 'haproxy')
+  if (hp.length) {
+    // one check of the whole config, as HAProxy reads it: every -f in order, each file the plan
+    // changes in its new version (the installed one when it was already applied)
+    const check = `"$NEW_${hp[0]!.id}.check"`
+    out.push('HP_PENDING=0')
+    for (const { f, id } of hp) {
+      out.push(`if [ "$STATE_${id}" = pending ]; then HPF_${id}="$NEW_${id}"; HP_PENDING=1; else HPF_${id}="$ROOT"${shq(f.target)}; fi`)
+    }
+    const args = haproxyArgs(p, (path) => hp.find((x) => x.f.target === path)?.id ?? null)
+    out.push('if [ "$HP_PENDING" = 1 ]; then')
+    out.push(`  if ! "$HAPROXY_BIN" -c ${args} >${check} 2>&1; then`)
+    out.push(`    cat ${check} >&2; rm -f ${check} ${p.files.map((_, i) => `"$NEW_${fileId(i)}"`).join(' ')}`)
+    out.push(`    die 'haproxy -c rejected the new haproxy.cfg; nothing was changed'`)
+    out.push('  fi')
+    out.push(`  rm -f ${check}; log ${shq(`haproxy -c: new ${hp.map((x) => x.f.target).join(', ')} ${hp.length > 1 ? 'are' : 'is'} valid`)}`)
+    out.push('fi')
+  }
   out.push('')
   out.push('# ---- 2. record previous values (first run only)')
   out.push('mkdir -p "$STATE_DIR/sysctl" "$STATE_DIR/files"')
@@ -217,7 +247,7 @@ install_file() { # new target: write through symlinks, keep owner and mode of an
     out.push('fi')
   }
   const hpFile = p.files.find((f) => f.validate === 'haproxy')
-  svc(p.haproxy, '$CHANGED_HAPROXY', hpFile ? `"$HAPROXY_BIN" -c -f "$ROOT"${shq(hpFile.target)} >/dev/null || die 'haproxy -c failed on the installed config; not reloading (run rollback.sh)'` : null)
+  svc(p.haproxy, '$CHANGED_HAPROXY', hpFile ? `"$HAPROXY_BIN" -c ${haproxyArgs(p, () => null)} >/dev/null || die 'haproxy -c failed on the installed config; not reloading (run rollback.sh)'` : null)
   svc(p.nginx, '$CHANGED_NGINX', p.files.some((f) => f.validate === 'nginx') ? `"$NGINX_BIN" -t >/dev/null 2>&1 || die 'nginx -t failed; not reloading (run rollback.sh)'` : null)
   svc(p.phpFpm, '$CHANGED_PHPFPM', p.files.some((f) => f.validate === 'php-fpm') ? `"$PHPFPM_BIN" -t >/dev/null 2>&1 || die 'php-fpm -t failed; not restarting (run rollback.sh)'` : null)
   out.push('log "done; run the verification checklist of the plan (plan.md)"')
@@ -253,7 +283,7 @@ export function rollbackScript(p: ScriptInput): string {
   if (p.daemonReload) out.push('"$SYSTEMCTL" daemon-reload')
   const hpFile = p.files.find((f) => f.validate === 'haproxy')
   if (p.haproxy) {
-    if (hpFile) out.push(`"$HAPROXY_BIN" -c -f "$ROOT"${shq(hpFile.target)} >/dev/null || log 'WARNING: haproxy -c fails on the restored config'`)
+    if (hpFile) out.push(`"$HAPROXY_BIN" -c ${haproxyArgs(p, () => null)} >/dev/null || log 'WARNING: haproxy -c fails on the restored config'`)
     out.push(`"$SYSTEMCTL" ${p.haproxy.action} ${shq(checkUnit(p.haproxy.unit))}`)
   }
   if (p.nginx) out.push(`"$SYSTEMCTL" ${p.nginx.action} ${shq(checkUnit(p.nginx.unit))}`)

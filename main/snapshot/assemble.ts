@@ -21,7 +21,7 @@ import {
   type SysctlConfEntry
 } from './schema'
 import type { RawPhase, RawSection } from './collect-script'
-import { clip, failItem, okItem } from './parse/common'
+import { clip, failItem, okItem, splitFiles } from './parse/common'
 import {
   counterRates,
   parseCounterSample,
@@ -203,19 +203,7 @@ export function planConfigs(p1: PhaseOutcome, opts: CollectOptions): ConfigsPlan
   return { haproxyConfig, haproxyConfigs, nginxBinary, nginxConf, phpFpmConf, units: [...units].sort() }
 }
 
-/** Split the `# @@file PATH` markers the config phase puts between concatenated files. */
-export function splitFiles(txt: string, fallbackPath: string): Array<{ path: string; text: string }> {
-  const files: Array<{ path: string; lines: string[] }> = []
-  for (const l of txt.split('\n')) {
-    const m = /^# @@file (.+)$/.exec(l)
-    if (m) files.push({ path: m[1]!, lines: [] })
-    else {
-      if (files.length === 0) files.push({ path: fallbackPath, lines: [] })
-      files[files.length - 1]!.lines.push(l)
-    }
-  }
-  return files.map((f) => ({ path: f.path, text: f.lines.join('\n') }))
-}
+export { splitFiles } from './parse/common'
 
 export interface SamplePlan {
   statsSocket: string
@@ -363,7 +351,7 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
       configPath: plan.haproxyConfig ? okItem(plan.haproxyConfig) : failItem('not found', 'no -f in the HAProxy command line'),
       config: bind(cfgText, (s) => {
         const r = redactHaproxyCfg(s)
-        return bind(parseHaproxyConfig(r.text), (parsed) => okItem({ path: plan.haproxyConfig, text: r.text, sha256: r.sha256, parsed }))
+        return bind(parseHaproxyConfig(r.text), (parsed) => okItem({ path: plan.haproxyConfig, text: r.text, sha256: r.sha256, ...(r.fileSha256 ? { fileSha256: r.fileSha256 } : {}), parsed }))
       }),
       statsSource: sp.notConfigured ? notConf : okItem(sp.statsSocket ? { kind: 'socket' as const, where: sp.statsSocket } : { kind: 'http' as const, where: redactUrl(sp.statsUrl) }),
       info: sp.notConfigured ? notConf : sp.statsUrl ? failItem('not configured', 'show info needs the stats socket (an HTTP stats URL gives show stat only)') : bind(t3('haproxy-info'), parseShowInfo),

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { splitNginxT } from '../plan/config-edit'
+import { FILE_MARKER_RE, splitFiles } from './parse/common'
 
 /** sha256 of text with trailing spaces per line and trailing blank lines dropped (matches apply.sh's norm_sha). */
 export function normSha(text: string): string {
@@ -96,8 +97,17 @@ function redactLines(text: string, f: (l: string, n: number) => string, header =
   return { text: out.join('\n'), lines, sha256: normSha(text) }
 }
 
-export function redactHaproxyCfg(text: string): Redacted {
-  return redactLines(text, haproxyLine)
+/**
+ * haproxy.cfg text, possibly several files joined by `# @@file PATH` lines (HAProxy started
+ * with several -f): `fileSha256` holds the sha256 of each unredacted file by path when there
+ * are markers (the plan edits and checks each file on its own).
+ */
+export function redactHaproxyCfg(text: string): Redacted & { fileSha256?: Record<string, string> } {
+  const r = redactLines(text, haproxyLine)
+  if (!text.split('\n').some((l) => FILE_MARKER_RE.test(l))) return r
+  const fileSha256: Record<string, string> = {}
+  for (const f of splitFiles(text, '')) if (f.path) fileSha256[f.path] = normSha(f.text)
+  return { ...r, fileSha256 }
 }
 
 export function redactPhpFpm(text: string): Redacted {
@@ -125,7 +135,8 @@ export function redactSnapshot<S extends RedactableSnapshot>(s: S): S {
   const h = s.haproxy?.config
   if (h?.ok && h.value.sha256 === undefined) {
     const r = redactHaproxyCfg(h.value.text)
-    out = { ...out, haproxy: { ...s.haproxy!, config: { ...h, value: { ...h.value, text: r.text, sha256: r.sha256 } } } }
+    const value = { ...h.value, text: r.text, sha256: r.sha256, ...(r.fileSha256 ? { fileSha256: r.fileSha256 } : {}) }
+    out = { ...out, haproxy: { ...s.haproxy!, config: { ...h, value } } }
   }
   const n = s.nginx?.config
   if (n?.ok && n.value.fileSha256 === undefined) {
@@ -147,7 +158,7 @@ export function redactSnapshot<S extends RedactableSnapshot>(s: S): S {
 type Ok<T> = { ok: true; value: T } | { ok: false }
 /** The parts of a snapshot redaction touches (structural, so this module needs no schema import). */
 export interface RedactableSnapshot {
-  haproxy: { config: Ok<{ text: string; sha256?: string }> } | null
+  haproxy: { config: Ok<{ text: string; sha256?: string; fileSha256?: Record<string, string> }> } | null
   nginx: { config: Ok<{ text: string; fileSha256?: Record<string, string> }> } | null
   phpFpm: { config: Ok<{ files: { path: string; text: string; sha256?: string }[] }> } | null
 }

@@ -298,7 +298,16 @@ export const HaproxySchema = z.object({
   /** Config file path taken from the running process's `-f` (or the distro default). */
   configPath: item(z.string()),
   /** `text` has its secrets replaced by `<redacted:N>` (main/snapshot/redact.ts); `sha256` is the unredacted file's (absent in snapshots older than redaction). */
-  config: item(z.object({ path: z.string(), text: z.string(), sha256: z.string().optional(), parsed: HaproxyConfigSchema })),
+  config: item(
+    z.object({
+      path: z.string(),
+      text: z.string(),
+      sha256: z.string().optional(),
+      /** sha256 of each unredacted file by path, when the text joins several files (`# @@file PATH` lines; HAProxy started with several -f). */
+      fileSha256: z.record(z.string(), z.string()).optional(),
+      parsed: HaproxyConfigSchema
+    })
+  ),
   /** Where show info/stat came from. */
   statsSource: item(z.object({ kind: z.enum(['socket', 'http']), where: z.string() })),
   /** `show info` as key -> number|string (`Maxconn`, `Ulimit-n`, `Maxsock`, `CurrConns`...). */

@@ -43,3 +43,20 @@ export function limit(s: string | undefined): LimitValue | null {
 
 /** Clip text for an error detail. */
 export const clip = (s: string, n = 120): string => (s.length > n ? `${s.slice(0, n)}...` : s)
+
+/** The line the snapshot's config phase puts before each file when a config spans several (haproxy -f, php-fpm includes). */
+export const FILE_MARKER_RE = /^# @@file (.+)$/
+
+/** Split the `# @@file PATH` markers the config phase puts between concatenated files (text before the first marker belongs to `fallbackPath`). */
+export function splitFiles(txt: string, fallbackPath: string): Array<{ path: string; text: string }> {
+  const files: Array<{ path: string; lines: string[] }> = []
+  for (const l of txt.split('\n')) {
+    const m = FILE_MARKER_RE.exec(l)
+    if (m) files.push({ path: m[1]!, lines: [] })
+    else {
+      if (files.length === 0) files.push({ path: fallbackPath, lines: [] })
+      files[files.length - 1]!.lines.push(l)
+    }
+  }
+  return files.map((f) => ({ path: f.path, text: f.lines.join('\n') }))
+}

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildPlan, PlanError } from '../../../main/plan/build'
 import { redactHaproxyCfg } from '../../../main/snapshot/redact'
+import { parseHaproxyConfig } from '../../../main/snapshot/parse/haproxy-cfg'
 import type { Plan } from '../../../main/plan/types'
 import { Netns, canNetns, haveTool, report1Inputs, report2Inputs } from './tools'
 
@@ -145,6 +146,93 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     const rb2 = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
     expect(rb2.status).not.toBe(0)
     expect(rb2.stderr).toMatch(/nothing to roll back/)
+  })
+
+  it('a config split over two -f files: each edit lands in its own file, haproxy -c checks them together, rollback restores both', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    // HAProxy started with -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d: global and
+    // defaults in the first file, the proxies (and a stats password) in the directory
+    const whole = cfg.value.text
+    const cut = whole.search(/^frontend /m)
+    const mainPath = '/etc/haproxy/haproxy.cfg'
+    const proxPath = '/etc/haproxy/conf.d/10-proxies.cfg'
+    const mainLive = whole.slice(0, cut)
+    const proxLive = whole.slice(cut).trimEnd() + '\n    stats auth admin:s3cr3t-pw\n'
+    const red = redactHaproxyCfg(`# @@file ${mainPath}\n${mainLive}# @@file ${proxPath}\n${proxLive}`)
+    const parsed = parseHaproxyConfig(red.text)
+    if (!parsed.ok) throw new Error('split config does not parse')
+    cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+    expect(Object.keys(red.fileSha256 ?? {})).toEqual([mainPath, proxPath])
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+
+    const hpFiles = plan.files.filter((f) => f.target.startsWith('/etc/haproxy/'))
+    expect(hpFiles.map((f) => f.target)).toEqual([mainPath, proxPath])
+    for (const f of hpFiles) expect(f.content).not.toContain('@@file')
+    expect(hpFiles[0]!.content).not.toMatch(/^(frontend|backend|listen) /m)
+    expect(hpFiles[0]!.content).toMatch(/^global\n(?:.*\n)*? {4}maxconn 5000$/m)
+    expect(hpFiles[1]!.content).toContain('server  web03 10.20.1.13:8080 check maxconn 1000')
+    expect(hpFiles[1]!.content).toContain('<redacted:')
+    expect(plan.items.find((i) => i.id === 'haproxy:global.maxconn')!.appliedIn).toBe(`${mainPath} (global)`)
+    expect(plan.items.find((i) => i.id.startsWith('haproxy:server.'))!.appliedIn).toMatch(new RegExp(`^${proxPath} `))
+
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, mainLive, mainPath)
+    put(sb.root, proxPath, proxLive)
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '128')
+    const r1 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r1.stderr).toBe('')
+    expect(r1.status).toBe(0)
+    expect(r1.stdout).toContain(`haproxy -c: new ${mainPath}, ${proxPath} are valid`)
+    const mainNew = readFileSync(join(sb.root, mainPath), 'utf8')
+    const proxNew = readFileSync(join(sb.root, proxPath), 'utf8')
+    expect(mainNew).toBe(hpFiles[0]!.content)
+    expect(proxNew).toContain('    stats auth admin:s3cr3t-pw')
+    expect(proxNew.replace('admin:s3cr3t-pw', '')).toBe(hpFiles[1]!.content.replace(/admin:<redacted:\d+>/, ''))
+    // the real haproxy accepts the installed pair as HAProxy reads it; each file alone would not do
+    const both = ns.run(['haproxy', '-c', '-f', join(sb.root, mainPath), '-f', join(sb.root, 'etc/haproxy/conf.d')])
+    expect(both.status, both.stdout + both.stderr).toBe(0)
+    expect(readFileSync(sb.log, 'utf8').trim().split('\n')).toEqual(['daemon-reload', 'restart haproxy.service'])
+
+    const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r2.status).toBe(0)
+    expect(r2.stdout.match(/already applied/g)?.length).toBeGreaterThanOrEqual(2)
+
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.stderr).toBe('')
+    expect(rb.status).toBe(0)
+    expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(mainLive)
+    expect(readFileSync(join(sb.root, proxPath), 'utf8')).toBe(proxLive)
+  })
+
+  it('a split config whose other file changed since the snapshot is refused before anything changes', async () => {
+    const input = await report1Inputs()
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('demo has no config')
+    const whole = cfg.value.text
+    const cut = whole.search(/^frontend /m)
+    const mainPath = '/etc/haproxy/haproxy.cfg'
+    const proxPath = '/etc/haproxy/conf.d/10-proxies.cfg'
+    const red = redactHaproxyCfg(`# @@file ${mainPath}\n${whole.slice(0, cut)}# @@file ${proxPath}\n${whole.slice(cut)}`)
+    const parsed = parseHaproxyConfig(red.text)
+    if (!parsed.ok) throw new Error('split config does not parse')
+    cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, whole.slice(0, cut), mainPath)
+    const edited = whole.slice(cut).replace('server  web04', 'server  web05')
+    put(sb.root, proxPath, edited)
+    writeScripts(sb, plan)
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toContain(`${proxPath} changed since the snapshot`)
+    expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(whole.slice(0, cut))
+    expect(readFileSync(join(sb.root, proxPath), 'utf8')).toBe(edited)
+    expect(existsSync(sb.log)).toBe(false)
   })
 
   it('secrets the snapshot redacted are put back from the live file: never in the plan, intact on the server', async () => {
