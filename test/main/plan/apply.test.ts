@@ -71,6 +71,26 @@ async function redactedReport1(secrets: string): Promise<{ live: string; plan: P
   return { live, plan: buildPlan({ ...input, createdAt: CREATED }), redactedLines: red.lines.length }
 }
 
+/**
+ * Report 1 with HAProxy started as `-f mainPath -f conf.d`: global and defaults in the first
+ * file, the proxies (plus `extra` lines) in the second; the snapshot holds them joined by
+ * `# @@file` lines and redacted, as the collector stores them.
+ */
+async function splitReport1(mainPath: string, proxPath: string, extra: string): Promise<{ input: Awaited<ReturnType<typeof report1Inputs>>; mainLive: string; proxLive: string; red: ReturnType<typeof redactHaproxyCfg> }> {
+  const input = await report1Inputs()
+  const cfg = input.snapshot.haproxy!.config
+  if (!cfg.ok) throw new Error('demo has no config')
+  const whole = cfg.value.text
+  const cut = whole.search(/^frontend /m)
+  const mainLive = whole.slice(0, cut)
+  const proxLive = whole.slice(cut).trimEnd() + '\n' + extra
+  const red = redactHaproxyCfg(`# @@file ${mainPath}\n${mainLive}# @@file ${proxPath}\n${proxLive}`)
+  const parsed = parseHaproxyConfig(red.text)
+  if (!parsed.ok) throw new Error('split config does not parse')
+  cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+  return { input, mainLive, proxLive, red }
+}
+
 describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () => {
   let ns: Netns
   const dirs: string[] = []
@@ -149,21 +169,9 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
   })
 
   it('a config split over two -f files: each edit lands in its own file, haproxy -c checks them together, rollback restores both', async () => {
-    const input = await report1Inputs()
-    const cfg = input.snapshot.haproxy!.config
-    if (!cfg.ok) throw new Error('demo has no config')
-    // HAProxy started with -f /etc/haproxy/haproxy.cfg -f /etc/haproxy/conf.d: global and
-    // defaults in the first file, the proxies (and a stats password) in the directory
-    const whole = cfg.value.text
-    const cut = whole.search(/^frontend /m)
     const mainPath = '/etc/haproxy/haproxy.cfg'
     const proxPath = '/etc/haproxy/conf.d/10-proxies.cfg'
-    const mainLive = whole.slice(0, cut)
-    const proxLive = whole.slice(cut).trimEnd() + '\n    stats auth admin:s3cr3t-pw\n'
-    const red = redactHaproxyCfg(`# @@file ${mainPath}\n${mainLive}# @@file ${proxPath}\n${proxLive}`)
-    const parsed = parseHaproxyConfig(red.text)
-    if (!parsed.ok) throw new Error('split config does not parse')
-    cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+    const { input, mainLive, proxLive, red } = await splitReport1(mainPath, proxPath, '    stats auth admin:s3cr3t-pw\n')
     expect(Object.keys(red.fileSha256 ?? {})).toEqual([mainPath, proxPath])
     const plan = buildPlan({ ...input, createdAt: CREATED })
 
@@ -209,28 +217,20 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
   })
 
   it('a split config whose other file changed since the snapshot is refused before anything changes', async () => {
-    const input = await report1Inputs()
-    const cfg = input.snapshot.haproxy!.config
-    if (!cfg.ok) throw new Error('demo has no config')
-    const whole = cfg.value.text
-    const cut = whole.search(/^frontend /m)
     const mainPath = '/etc/haproxy/haproxy.cfg'
     const proxPath = '/etc/haproxy/conf.d/10-proxies.cfg'
-    const red = redactHaproxyCfg(`# @@file ${mainPath}\n${whole.slice(0, cut)}# @@file ${proxPath}\n${whole.slice(cut)}`)
-    const parsed = parseHaproxyConfig(red.text)
-    if (!parsed.ok) throw new Error('split config does not parse')
-    cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+    const { input, mainLive, proxLive } = await splitReport1(mainPath, proxPath, '')
     const plan = buildPlan({ ...input, createdAt: CREATED })
     const sb = sandbox()
     dirs.push(sb.dir)
-    seedReport1(sb, plan, whole.slice(0, cut), mainPath)
-    const edited = whole.slice(cut).replace('server  web04', 'server  web05')
+    seedReport1(sb, plan, mainLive, mainPath)
+    const edited = proxLive.replace('server  web04', 'server  web05')
     put(sb.root, proxPath, edited)
     writeScripts(sb, plan)
     const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
     expect(r.status).not.toBe(0)
     expect(r.stderr).toContain(`${proxPath} changed since the snapshot`)
-    expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(whole.slice(0, cut))
+    expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(mainLive)
     expect(readFileSync(join(sb.root, proxPath), 'utf8')).toBe(edited)
     expect(existsSync(sb.log)).toBe(false)
   })
