@@ -26,7 +26,7 @@ import { counterRate, defaultsFor, sysctlRaw, val } from '../diagnosis/facts'
 import { HaproxyCfgEditor, setNginxDirective, setNginxListenParam, setPhpFpmPoolValue, splitNginxT } from './config-edit'
 import { applyScript, rollbackScript, type ScriptFile, type ScriptInput, type ScriptOverride } from './scripts'
 import { checkAbsPath, checkUnit, commentText, shq } from './shell'
-import { FILE_MARKER_RE, splitFiles } from '../snapshot/parse/common'
+import { hasFileMarkers, splitFiles } from '../snapshot/parse/common'
 import type { CheckItem, Plan, PlanFile, PlanItem, PredictionDigest } from './types'
 
 import { SYSCTL_DROPIN } from './constants'
@@ -291,7 +291,7 @@ export function buildPlan(input: PlanInput): Plan {
       // lines; each edit lands in the file that holds its section, and each file is written
       // (and checked against the snapshot) on its own
       const parts = splitFiles(cfgItem.text, cfgPath)
-      const multi = cfgItem.text.split('\n').some((l) => FILE_MARKER_RE.test(l))
+      const multi = hasFileMarkers(cfgItem.text)
       hpFiles = parts.map((f) => safePath(f.path, 'haproxy config file'))
       const proxies = cfgItem.parsed.proxies
       const fe = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
@@ -402,7 +402,7 @@ export function buildPlan(input: PlanInput): Plan {
           splitFiles(text, cfgPath).forEach((f, i) => {
             const was = parts[i]!
             if (f.text === was.text) return
-            addFile(safePath(f.path, 'haproxy config file'), nl(was.text), nl(f.text), 'haproxy', cfgItem.fileSha256?.[f.path])
+            addFile(f.path, nl(was.text), nl(f.text), 'haproxy', cfgItem.fileSha256?.[f.path])
             diffs.push(files[files.length - 1]!.diff)
           })
           haproxyDiff = diffs.join('\n')
@@ -551,7 +551,7 @@ export function buildPlan(input: PlanInput): Plan {
     phpFpmBin: (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm' && x.ppid === 1)?.comm ?? (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm')?.comm,
     daemonReload
   }
-  const checklist = buildChecklist(snap, items, scenario, front, overrides.length > 0)
+  const checklist = buildChecklist(snap, items, scenario, front, overrides.length > 0, hpFiles)
   const motivation = MOTIVATING_COUNTERS.map((c) => ({ counter: c, perS: counterRate(snap, c)?.perS ?? 0 })).filter((m) => m.perS > 0)
   return {
     format: 'headroom-plan/1',
@@ -578,7 +578,7 @@ export function buildPlan(input: PlanInput): Plan {
   }
 }
 
-function buildChecklist(snap: Snapshot, items: PlanItem[], scenario: Scenario, front: 'proxy' | 'backend', overrides: boolean): CheckItem[] {
+function buildChecklist(snap: Snapshot, items: PlanItem[], scenario: Scenario, front: 'proxy' | 'backend', overrides: boolean, hpFiles: string[]): CheckItem[] {
   const out: CheckItem[] = []
   const sys = items.filter((i) => i.kind === 'sysctl')
   for (const i of sys) out.push({ items: [i.id], what: `${i.knob} is live`, command: `sysctl -n ${i.knob}`, expect: i.new })
@@ -591,8 +591,7 @@ function buildChecklist(snap: Snapshot, items: PlanItem[], scenario: Scenario, f
     const lim = haproxyEffectiveLimits(hp, k.somaxconn)
     const port = val(snap.haproxy.config)?.parsed.proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)?.binds[0]?.port
     const hpItems = items.filter((i) => i.kind === 'haproxy' || i.kind === 'systemd').map((i) => i.id)
-    const cfg = val(snap.haproxy.config)
-    const cfgFiles = cfg ? splitFiles(cfg.text, cfg.path).map((f) => f.path) : ['/etc/haproxy/haproxy.cfg']
+    const cfgFiles = hpFiles.length ? hpFiles : ['/etc/haproxy/haproxy.cfg']
     const arg = (p: string): string => (/^[\w./@+:-]+$/.test(p) ? p : shq(p))
     if (hpItems.length) out.push({ items: hpItems, what: 'the installed config is valid', command: `haproxy -c ${cfgFiles.map((p) => `-f ${arg(p)}`).join(' ')}`, expect: 'Configuration file is valid' })
     const sock = val(snap.haproxy.statsSource)?.where ?? val(snap.haproxy.config)?.parsed.global.statsSockets[0] ?? '/run/haproxy/admin.sock'

@@ -15,7 +15,7 @@
  */
 import { createHash } from 'node:crypto'
 import { splitNginxT } from '../plan/config-edit'
-import { FILE_MARKER_RE, splitFiles } from './parse/common'
+import { hasFileMarkers, splitFiles } from './parse/common'
 
 /** sha256 of text with trailing spaces per line and trailing blank lines dropped (matches apply.sh's norm_sha). */
 export function normSha(text: string): string {
@@ -104,7 +104,7 @@ function redactLines(text: string, f: (l: string, n: number) => string, header =
  */
 export function redactHaproxyCfg(text: string): Redacted & { fileSha256?: Record<string, string> } {
   const r = redactLines(text, haproxyLine)
-  if (!text.split('\n').some((l) => FILE_MARKER_RE.test(l))) return r
+  if (!hasFileMarkers(text)) return r
   const fileSha256: Record<string, string> = {}
   for (const f of splitFiles(text, '')) if (f.path) fileSha256[f.path] = normSha(f.text)
   return { ...r, fileSha256 }

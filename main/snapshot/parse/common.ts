@@ -47,6 +47,11 @@ export const clip = (s: string, n = 120): string => (s.length > n ? `${s.slice(0
 /** The line the snapshot's config phase puts before each file when a config spans several (haproxy -f, php-fpm includes). */
 export const FILE_MARKER_RE = /^# @@file (.+)$/
 
+/** Whether a config text joins several files (has `# @@file PATH` lines). */
+export function hasFileMarkers(txt: string): boolean {
+  return txt.split('\n').some((l) => FILE_MARKER_RE.test(l))
+}
+
 /** Split the `# @@file PATH` markers the config phase puts between concatenated files (text before the first marker belongs to `fallbackPath`). */
 export function splitFiles(txt: string, fallbackPath: string): Array<{ path: string; text: string }> {
   const files: Array<{ path: string; lines: string[] }> = []
