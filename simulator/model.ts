@@ -194,11 +194,12 @@ const EV_CLIENT_START = 27
 const EV_NGINX_UPSTREAM = 28
 const EV_FIFO = 29
 const EV_FE_RELEASE = 30
+const EV_SYN_RTX = 31
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
 // Access: this.i32[(c << 5) + I32_X], this.i16[(c << 6) + I16_X], this.i8[(c << 7) + I8_X],
-// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 54-63 (i8 54-63, i16 27-31, i32
+// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 55-63 (i8 55-63, i16 27-31, i32
 // 14-15); a new time field needs a bigger record (256 bytes: every shift + 1; measured ~15 %
 // slower) or its own Float64Array.
 const REC_BYTES = 128
@@ -230,6 +231,7 @@ const I8_TRIES = 50
 const I8_WAITING = 51
 const I8_TIMERS = 52 // lazily armed timers: 1 connect timeout, 2 SYN-ACK retransmit
 const I8_WAITED_ACCEPT = 53
+const I8_RTX_PENDING = 54 // a SYN retransmit left at F64_SYN_AT, its arrival (EV_SYN_RTX) not yet handled
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -864,6 +866,7 @@ export class Model {
     this.i8[(c << 7) + I8_HAS_DATA] = 0
     this.i8[(c << 7) + I8_YOUNG] = 0
     this.i8[(c << 7) + I8_RETRANSMITTED] = 0
+    this.i8[(c << 7) + I8_RTX_PENDING] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -946,6 +949,14 @@ export class Model {
   private logEv(msg: string): void {
     this.opts.log!.push(`${this.q.now.toFixed(6)} ${msg}`)
   }
+
+  /** A log line for an earlier moment (a SYN retransmit noted when it arrives): the log is put in time order at the end. */
+  private logEvAt(t: number, msg: string): void {
+    this.opts.log!.push(`${t.toFixed(6)} ${msg}`)
+    this.logUnsorted = true
+  }
+
+  private logUnsorted = false
 
   // ------------------------------------------------------------------ clients --
   private startClients(): void {
@@ -1083,17 +1094,44 @@ export class Model {
     const ih = this.iniHost(c)
     const k = this.i16[(c << 6) + I16_SYN_IDX]!
     const giveUpAt = this.f64[(c << 4) + F64_START]! + this.f64[(c << 4) + F64_GIVE_UP]!
-    if (k + 1 < ih.syn.length) {
+    if (k + 1 < ih.syn.length && !this.i8[(c << 7) + I8_RTX_PENDING]) {
       const t = timerAt(this.f64[(c << 4) + F64_SYN_AT]!, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel, ih.hz)
       // A retransmit due strictly after the give-up would be popped as a no-op: the connect
       // timeout (armed below, if not yet) releases the row first, as a pending retransmit means
       // the last SYN was dropped. Not scheduled in full runs; runs cut at maxEvents (previews)
       // keep it, since it counts towards the cut.
-      if (!(t > giveUpAt && this.skipDeadTimers)) this.at(t, EV_SYN_TIMER, c)
+      if (!(t > giveUpAt && this.skipDeadTimers)) {
+        if (this.softirq[this.i8[(c << 7) + I8_ROLE]!]) this.at(t, EV_SYN_TIMER, c)
+        else {
+          // Nothing reaches an initiator whose SYN was dropped, so the retransmit leaves at t
+          // for certain unless the connection is given up first: one event, its arrival, with
+          // the timer's bookkeeping done there (rtxSent) or when the connection ends.
+          this.i8[(c << 7) + I8_RTX_PENDING] = 1
+          this.f64[(c << 4) + F64_SYN_AT] = t
+          this.at(t + this.owdOf(c), EV_SYN_RTX, c)
+        }
+      }
     }
     if (!(this.i8[(c << 7) + I8_TIMERS]! & 1)) {
       this.i8[(c << 7) + I8_TIMERS]! |= 1
       this.at(giveUpAt, EV_CONNECT_TIMEOUT, c)
+    }
+  }
+
+  /** The retransmit armed for F64_SYN_AT left then (its timer's work, done when it arrives or the connection ends). */
+  private rtxSent(c: number): void {
+    this.i8[(c << 7) + I8_RTX_PENDING] = 0
+    const k = ++this.i16[(c << 6) + I16_SYN_IDX]!
+    this.iniHost(c).counters.TCPSynRetrans++
+    this.i8[(c << 7) + I8_RETRANSMITTED] = 1
+    if (this.logOn) this.logEvAt(this.f64[(c << 4) + F64_SYN_AT]!, `syn-retransmit conn=${c} n=${k}`)
+  }
+
+  /** c leaves SYN-SENT without its pending retransmit having arrived: count it if it left by now. */
+  private settleRtx(c: number, until: number): void {
+    if (this.i8[(c << 7) + I8_RTX_PENDING]) {
+      if (this.f64[(c << 4) + F64_SYN_AT]! <= until) this.rtxSent(c)
+      else this.i8[(c << 7) + I8_RTX_PENDING] = 0
     }
   }
 
@@ -1119,6 +1157,7 @@ export class Model {
       this.clientFail(c, C_CONNECT_TIMEOUT) // also leaves SYN-SENT
       return
     }
+    this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.synSent--
     if (r === ROLE_UPSTREAM) {
@@ -1255,6 +1294,7 @@ export class Model {
   private onSynack(c: number): void {
     if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     const t1 = this.f64[(c << 4) + F64_EST_AT]!
+    this.settleRtx(c, t1) // a retransmit that left before the SYN-ACK came (RTT > RTO)
     this.i8[(c << 7) + I8_INI] = I_EST
     this.synSent--
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
@@ -1871,7 +1911,10 @@ export class Model {
     }
     this.upReused.delete(u)
     const wasEst = this.i8[(u << 7) + I8_INI] === I_EST || this.i8[(u << 7) + I8_SRV] === S_ACCEPTED
-    if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) this.synSent--
+    if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) {
+      this.settleRtx(u, this.q.now)
+      this.synSent--
+    }
     // listener side clean-up
     const st = this.i8[(u << 7) + I8_SRV]!
     const L = sv.listener
@@ -2258,6 +2301,7 @@ export class Model {
     }
     if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
     if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
+      this.settleRtx(c, this.q.now)
       this.synSent--
       this.synSentCli--
       if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
@@ -2500,6 +2544,9 @@ export class Model {
           this.dispatch(q.kind, c, b)
       }
     }
+    // retransmits sent by the end whose arrival was not reached
+    for (let c = 0; c < this.next; c++) if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) this.settleRtx(c, Math.min(q.now, this.endS))
+    if (this.logUnsorted) this.opts.log!.sort((x, y) => parseFloat(x) - parseFloat(y))
     return this.summary()
   }
 
@@ -2544,6 +2591,11 @@ export class Model {
         break
       case EV_SYN_TIMER:
         this.onSynTimer(c)
+        break
+      case EV_SYN_RTX:
+        if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) break
+        this.rtxSent(c)
+        this.onSyn(c)
         break
       case EV_CONNECT_TIMEOUT:
         this.onConnectTimeout(c)

@@ -73,6 +73,55 @@ describe('timer wheel granularity (4.8+)', () => {
 })
 
 /**
+ * A SYN retransmit counts (TCPSynRetrans, the log) when it leaves, not when it reaches the
+ * listener: the model handles a dropped SYN's retransmit as one event at its arrival and does
+ * the timer's bookkeeping there, or when the connection ends first. 200 ms one way: the SYNs
+ * (sent 20 us apart) reach the listener at 0.2 s, the second is dropped (SYN queue B+1 = 1), its
+ * retransmit leaves at 1.024 s (HZ 250) and would arrive at 1.224 s.
+ */
+describe('SYN retransmits count when they leave', () => {
+  const run = (connectTimeoutS: number | null, durationS: number): { retrans: number; log: string[] } => {
+    setHostTiming(0, 0, 20e-6, -1)
+    const s = defaultScenario()
+    s.haproxy = null
+    s.durationS = durationS
+    s.drainS = 0
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 2, totalRequests: 2, requestTimeoutS: null, connectTimeoutS, closesFirst: 'client' }
+    s.network = { clientRttMs: 400, backendRttMs: 0, jitterMs: 0 }
+    s.hosts.client = { ...defaultKernel('6.18'), hz: 250 }
+    s.hosts.backend = { ...defaultKernel('6.18'), hz: 250, syncookies: 0 }
+    s.backend = { ...s.backend, kind: 'generic', workers: 0, listenBacklog: 0, serviceTime: { kind: 'constant', s: 10 } }
+    const log: string[] = []
+    const r = decodeResult(simulate(s, { seed: 1, log })).summary
+    return { retrans: r.kernel.client.TCPSynRetrans, log }
+  }
+  const times = (log: string[], what: string): number[] => log.filter((l) => l.includes(what)).map((l) => Number(l.split(' ')[0]))
+
+  it('arrives and is dropped again: counted, logged at its departure, the log in time order', () => {
+    const { retrans, log } = run(null, 3)
+    expect(retrans).toBe(2) // 1.024 and 2.048 s (the third would leave at 3.072 s, after the end)
+    expect(times(log, 'syn-retransmit')).toEqual([1.024, 2.048])
+    expect(times(log, 'syn-drop')).toEqual([0.20002, 1.224, 2.248])
+    const all = log.map((l) => Number(l.split(' ')[0]))
+    expect(all).toEqual([...all].sort((a, b) => a - b))
+  })
+  it('the connect timeout fires while it is in flight: still counted', () => {
+    const { retrans, log } = run(1.1, 3)
+    expect(retrans).toBe(1)
+    expect(times(log, 'syn-retransmit')).toEqual([1.024])
+    expect(times(log, 'syn-drop')).toEqual([0.20002]) // the retransmit arrives after the give-up
+    expect(log.some((l) => l.includes('connect-timeout conn=1'))).toBe(true)
+  })
+  it('the connect timeout fires before it leaves: not counted', () => {
+    expect(run(1.0, 3).retrans).toBe(0)
+  })
+  it('the run ends while it is in flight: counted', () => {
+    expect(run(null, 1.1).retrans).toBe(1)
+    expect(run(null, 1.0).retrans).toBe(0)
+  })
+})
+
+/**
  * Backlog 0 (accept queue and SYN queue hold 1 each on 6.18), one worker, 0.9 s service, exact
  * timers, 15 us per hop, four clients 20 us apart. c0 is served at once; c1 (cookie: SYN queue
  * full) waits in the accept queue; c2's SYN got a request sock but its ACK + request overflowed;
