@@ -274,6 +274,8 @@ export function buildPlan(input: PlanInput): Plan {
   const services: Plan['services'] = { haproxy: null, nginx: null, phpFpm: null }
   /** Every HAProxy config file in -f order (one unless HAProxy reads several). */
   let hpFiles: string[] = []
+  /** Each -f directory and the *.cfg files the snapshot read from it. */
+  const hpDirs: { dir: string; files: string[] }[] = []
   const hb = baseline.haproxy
   const hs = scenario.haproxy
   if (hb && hs && snap.haproxy) {
@@ -293,6 +295,12 @@ export function buildPlan(input: PlanInput): Plan {
       const parts = splitFiles(cfgItem.text, cfgPath)
       const multi = hasFileMarkers(cfgItem.text)
       hpFiles = parts.map((f) => safePath(f.path, 'haproxy config file'))
+      // an -f argument that is not one of the files read is a directory (the collector reads its *.cfg)
+      for (const a of cfgItem.args ?? []) {
+        const dir = a.replace(/\/+$/, '')
+        if (!dir || hpFiles.includes(a) || hpFiles.includes(dir)) continue
+        hpDirs.push({ dir: safePath(dir, 'haproxy config directory'), files: hpFiles.filter((f) => f.startsWith(dir + '/') && !f.slice(dir.length + 1).includes('/')) })
+      }
       const proxies = cfgItem.parsed.proxies
       const fe = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
       const be = fe?.kind === 'listen' ? fe : proxies.find((p) => p.kind === 'backend' && p.name === fe?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
@@ -407,6 +415,8 @@ export function buildPlan(input: PlanInput): Plan {
           })
           haproxyDiff = diffs.join('\n')
           notes.push(`HAProxy reads ${parts.length} config files (${parts.map((f) => f.path).join(', ')}): the plan edits ${diffs.length === 1 ? 'the one' : 'each one'} that holds a changed section, and apply.sh checks them together (haproxy -c with every -f, in order).`)
+          for (const d of hpDirs) notes.push(`HAProxy reads the directory ${d.dir}: apply.sh first checks it still holds exactly the ${d.files.length} *.cfg file${d.files.length === 1 ? '' : 's'} the snapshot read, and changes nothing if a file was added or removed since.`)
+          if (!cfgItem.args) notes.push('This snapshot does not record which -f arguments were directories (it predates that), so apply.sh cannot tell whether a *.cfg file was added to one since the snapshot; a new snapshot can.')
         }
         items.push(...changedCfg)
       }
@@ -548,6 +558,7 @@ export function buildPlan(input: PlanInput): Plan {
     nginx: nginxSvc,
     phpFpm: phpSvc,
     haproxyConfigFiles: hpFiles,
+    haproxyConfigDirs: hpDirs,
     phpFpmBin: (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm' && x.ppid === 1)?.comm ?? (val(snap.limits.processes) ?? []).find((x) => x.kind === 'php-fpm')?.comm,
     daemonReload
   }

@@ -57,6 +57,12 @@ export interface ScriptInput {
    * them all (the new version of each file the plan changes). Default: the written files.
    */
   haproxyConfigFiles?: string[]
+  /**
+   * Each `-f` directory and the *.cfg files the snapshot read from it (in `haproxyConfigFiles`):
+   * before its check apply.sh refuses if the directory's *.cfg files are no longer those, since
+   * HAProxy would then load a config the check did not see.
+   */
+  haproxyConfigDirs?: { dir: string; files: string[] }[]
   /** The php-fpm binary (`php-fpm`, Debian's `php-fpm8.2`), from the snapshot's process name. */
   phpFpmBin?: string
   daemonReload: boolean
@@ -159,9 +165,21 @@ export function applyScript(p: ScriptInput): string {
       out.push(`if [ "$STATE_${id}" = pending ]; then HPF_${id}="$NEW_${id}"; HP_PENDING=1; else HPF_${id}="$ROOT"${shq(f.target)}; fi`)
     }
     const args = haproxyArgs(p, (path) => hp.find((x) => x.f.target === path)?.id ?? null)
+    const staged = p.files.map((_, i) => `"$NEW_${fileId(i)}"`).join(' ')
     out.push('if [ "$HP_PENDING" = 1 ]; then')
+    for (const d of p.haproxyConfigDirs ?? []) {
+      // HAProxy loads a directory's *.cfg files in byte order (scandir + alphasort), as the C-locale glob lists them
+      const dir = checkAbsPath(d.dir, 'haproxy config directory')
+      const then = d.files.map((f) => checkAbsPath(f, 'haproxy config file')).join('\n')
+      out.push(`  HP_DIR=${shq(dir)}`)
+      out.push(`  HP_LS=$(LC_ALL=C; export LC_ALL; for x in "$ROOT$HP_DIR"/*.cfg; do [ -f "$x" ] && printf '%s\\n' "\${x#"$ROOT"}"; done; :)`)
+      out.push(`  if [ "$HP_LS" != ${shq(then)} ]; then`)
+      out.push(`    rm -f ${staged}`)
+      out.push(`    die "$HP_DIR: its *.cfg files are not the ${d.files.length} the snapshot read (now: $(printf '%s' "$HP_LS" | tr '\\n' ' ')); HAProxy would load a config this plan did not check. Take a new snapshot and rebuild the plan (nothing was changed)"`)
+      out.push('  fi')
+    }
     out.push(`  if ! "$HAPROXY_BIN" -c ${args} >${check} 2>&1; then`)
-    out.push(`    cat ${check} >&2; rm -f ${check} ${p.files.map((_, i) => `"$NEW_${fileId(i)}"`).join(' ')}`)
+    out.push(`    cat ${check} >&2; rm -f ${check} ${staged}`)
     out.push(`    die 'haproxy -c rejected the new haproxy.cfg; nothing was changed'`)
     out.push('  fi')
     out.push(`  rm -f ${check}; log ${shq(`haproxy -c: new ${hp.map((x) => x.f.target).join(', ')} ${hp.length > 1 ? 'are' : 'is'} valid`)}`)

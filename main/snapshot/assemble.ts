@@ -351,7 +351,7 @@ export function assembleSnapshot(meta: SnapshotMeta, opts: CollectOptions, p1: P
       configPath: plan.haproxyConfig ? okItem(plan.haproxyConfig) : failItem('not found', 'no -f in the HAProxy command line'),
       config: bind(cfgText, (s) => {
         const r = redactHaproxyCfg(s)
-        return bind(parseHaproxyConfig(r.text), (parsed) => okItem({ path: plan.haproxyConfig, text: r.text, sha256: r.sha256, ...(r.fileSha256 ? { fileSha256: r.fileSha256 } : {}), parsed }))
+        return bind(parseHaproxyConfig(r.text), (parsed) => okItem({ path: plan.haproxyConfig, text: r.text, sha256: r.sha256, ...(r.fileSha256 ? { fileSha256: r.fileSha256 } : {}), ...(plan.haproxyConfigs.length ? { args: plan.haproxyConfigs } : {}), parsed }))
       }),
       statsSource: sp.notConfigured ? notConf : okItem(sp.statsSocket ? { kind: 'socket' as const, where: sp.statsSocket } : { kind: 'http' as const, where: redactUrl(sp.statsUrl) }),
       info: sp.notConfigured ? notConf : sp.statsUrl ? failItem('not configured', 'show info needs the stats socket (an HTTP stats URL gives show stat only)') : bind(t3('haproxy-info'), parseShowInfo),

@@ -305,6 +305,8 @@ export const HaproxySchema = z.object({
       sha256: z.string().optional(),
       /** sha256 of each unredacted file by path, when the text joins several files (`# @@file PATH` lines; HAProxy started with several -f). */
       fileSha256: z.record(z.string(), z.string()).optional(),
+      /** HAProxy's -f arguments in order, files or directories (of *.cfg), as its command line gave them (absent in older snapshots). */
+      args: z.array(z.string()).optional(),
       parsed: HaproxyConfigSchema
     })
   ),

@@ -87,7 +87,8 @@ async function splitReport1(mainPath: string, proxPath: string, extra: string): 
   const red = redactHaproxyCfg(`# @@file ${mainPath}\n${mainLive}# @@file ${proxPath}\n${proxLive}`)
   const parsed = parseHaproxyConfig(red.text)
   if (!parsed.ok) throw new Error('split config does not parse')
-  cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, parsed: parsed.value }
+  // as the collector records it for `haproxy -f mainPath -f <dir of proxPath>`
+  cfg.value = { path: mainPath, text: red.text, sha256: red.sha256, fileSha256: red.fileSha256, args: [mainPath, dirname(proxPath)], parsed: parsed.value }
   return { input, mainLive, proxLive, red }
 }
 
@@ -233,6 +234,36 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(mainLive)
     expect(readFileSync(join(sb.root, proxPath), 'utf8')).toBe(edited)
     expect(existsSync(sb.log)).toBe(false)
+  })
+
+  it('a split config whose -f directory gained a *.cfg file since the snapshot is refused before anything changes', async () => {
+    const mainPath = '/etc/haproxy/haproxy.cfg'
+    const proxPath = '/etc/haproxy/conf.d/10-proxies.cfg'
+    const { input, mainLive, proxLive } = await splitReport1(mainPath, proxPath, '')
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    expect(plan.notes.join('\n')).toContain('HAProxy reads the directory /etc/haproxy/conf.d: apply.sh first checks it still holds exactly the 1 *.cfg file the snapshot read')
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, mainLive, mainPath)
+    put(sb.root, proxPath, proxLive)
+    // not a .cfg: HAProxy ignores it, and so does the check
+    put(sb.root, '/etc/haproxy/conf.d/README', 'notes\n')
+    // a new file HAProxy would load after 10-proxies.cfg: a duplicate frontend name, say
+    put(sb.root, '/etc/haproxy/conf.d/20-new.cfg', 'frontend extra\n    bind :8081\n')
+    writeScripts(sb, plan)
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.status).not.toBe(0)
+    expect(r.stderr).toContain('/etc/haproxy/conf.d: its *.cfg files are not the 1 the snapshot read (now: /etc/haproxy/conf.d/10-proxies.cfg /etc/haproxy/conf.d/20-new.cfg)')
+    expect(readFileSync(join(sb.root, mainPath), 'utf8')).toBe(mainLive)
+    expect(readFileSync(join(sb.root, proxPath), 'utf8')).toBe(proxLive)
+    expect(existsSync(join(sb.root, mainPath + '.headroom-new'))).toBe(false)
+    expect(existsSync(join(sb.root, proxPath + '.headroom-new'))).toBe(false)
+    expect(existsSync(sb.log)).toBe(false)
+    // the file removed again: the plan applies
+    rmSync(join(sb.root, 'etc/haproxy/conf.d/20-new.cfg'))
+    const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r2.stderr).toBe('')
+    expect(r2.status).toBe(0)
   })
 
   it('secrets the snapshot redacted are put back from the live file: never in the plan, intact on the server', async () => {

@@ -326,6 +326,7 @@ describe.skipIf(!ready)('faults that need their own server', () => {
       const cfg = val(snap.haproxy!.config)
       expect(val(snap.haproxy!.configPath)).toBe(w.haproxy!.configPath)
       expect(cfg.text).toContain(`# @@file ${join(w.dir, 'conf.d', '10-proxies.cfg')}`)
+      expect(cfg.args).toEqual([w.haproxy!.configPath, join(w.dir, 'conf.d')])
       expect(cfg.parsed.global.maxconn).toBe(123)
       expect(cfg.parsed.proxies.map((p) => `${p.kind}:${p.name ?? ''}`)).toEqual(['defaults:', 'frontend:fe_test', 'backend:be_test', 'listen:stats'])
       expect(val(snap.haproxy!.stat).rows.find((r) => r.svname === 'FRONTEND' && r.pxname === 'fe_test')?.slim).toBe(123)
