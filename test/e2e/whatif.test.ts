@@ -55,6 +55,8 @@ describe.skipIf(!enabled)('what-if workbench in Chromium', () => {
     await fullResult()
     const failedAfter = await num('cmp-failed-value')
     expect(failedAfter).toBeLessThan(failedBefore)
+    // a share's change is in percentage points, not a percentage of the baseline
+    expect(await page.getByTestId('cmp-success').textContent()).toMatch(/baseline \d+\.\d% \(\+\d+\.\d pp\)/)
     await expect.poll(() => page.getByTestId('knob-backend.somaxconn').textContent()).toMatch(/baseline 8/)
 
     // The charts fit the activity (an ab burst of a few seconds, the 30 s request timeouts and

@@ -48,7 +48,8 @@ function pct(n: number, d: number): number {
   return d > 0 ? (100 * n) / d : NaN
 }
 
-function Card({ label, base, scen, fmt, better, testid }: { label: string; base: number; scen: number; fmt: (v: number) => string; better: 'up' | 'down'; testid: string }) {
+/** `fmtDelta` formats the change when it is not the value's own unit (a share changes in percentage points). */
+function Card({ label, base, scen, fmt, fmtDelta = fmt, better, testid }: { label: string; base: number; scen: number; fmt: (v: number) => string; fmtDelta?: (v: number) => string; better: 'up' | 'down'; testid: string }) {
   const delta = scen - base
   const good = Number.isFinite(delta) && delta !== 0 && (better === 'up' ? delta > 0 : delta < 0)
   return (
@@ -59,7 +60,7 @@ function Card({ label, base, scen, fmt, better, testid }: { label: string; base:
       </div>
       <div className={`card-sub ${delta === 0 || !Number.isFinite(delta) ? '' : good ? 'delta-good' : 'delta-bad'}`}>
         baseline {fmt(base)}
-        {Number.isFinite(delta) && delta !== 0 ? ` (${delta > 0 ? '+' : ''}${fmt(delta)})` : ''}
+        {Number.isFinite(delta) && delta !== 0 ? ` (${delta > 0 ? '+' : ''}${fmtDelta(delta)})` : ''}
       </div>
     </div>
   )
@@ -138,7 +139,7 @@ export function CompareView({ baseline, scenario, maxconn }: { baseline: SimResu
   return (
     <section className="compare" aria-label="baseline versus scenario" data-testid="compare">
       <div className="cards">
-        <Card label="succeeded" base={pct(b.totals.ok, b.totals.requests)} scen={pct(s.totals.ok, s.totals.requests)} fmt={(v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '–')} better="up" testid="cmp-success" />
+        <Card label="succeeded" base={pct(b.totals.ok, b.totals.requests)} scen={pct(s.totals.ok, s.totals.requests)} fmt={(v) => (Number.isFinite(v) ? `${v.toFixed(1)}%` : '–')} fmtDelta={(v) => `${v.toFixed(1)} pp`} better="up" testid="cmp-success" />
         <Card label="failed" base={b.totals.failed} scen={s.totals.failed} fmt={formatNumber} better="down" testid="cmp-failed" />
         <Card label="latency p99" base={b.latency.p99} scen={s.latency.p99} fmt={ms} better="down" testid="cmp-p99" />
         <Card label="connect p99" base={b.connect.p99} scen={s.connect.p99} fmt={ms} better="down" testid="cmp-connect" />
