@@ -23,6 +23,8 @@ interface RunEntry {
   done: Promise<ArrayBuffer>
   buffer?: ArrayBuffer
   error?: string
+  /** What was run: the same key gives the same bytes (the simulator is deterministic per seed). */
+  key: string
 }
 
 /** Finished runs kept for `sim.result`; older ones are dropped (a result is ~100 KB-1 MB). */
@@ -47,6 +49,17 @@ export function createSimHandlers(deps: { runner: SimRunner; emit: Emit }): ApiC
       const runId = randomUUID()
       const controller = new AbortController()
       const preview = req.preview === true
+      const key = `${preview ? 'p' : 'f'}:${req.seed ?? 1}:${JSON.stringify(req.scenario)}`
+      // A scenario run before (undo, redo, a knob moved back) with its result still kept: the
+      // same bytes under a new id, at once, instead of another run.
+      for (const e of runs.values()) {
+        if (e.key !== key || !e.buffer) continue
+        const buffer = e.buffer
+        runs.set(runId, { controller, preview, done: Promise.resolve(buffer), buffer, key })
+        trim()
+        setImmediate(() => deps.emit('sim.done', { runId, preview, wallMs: 0 }))
+        return { runId }
+      }
       const started = Date.now()
       let lastProgress = 0
       const done = deps.runner.run(req.scenario, {
@@ -60,7 +73,7 @@ export function createSimHandlers(deps: { runner: SimRunner; emit: Emit }): ApiC
           deps.emit('sim.progress', { runId, progress: fraction, simTimeS })
         }
       })
-      const entry: RunEntry = { controller, preview, done }
+      const entry: RunEntry = { controller, preview, done, key }
       runs.set(runId, entry)
       trim()
       done.then(
