@@ -87,6 +87,15 @@ export let SOFTIRQ_HANDSHAKE = true
  */
 export const DEFAULT_SOFTIRQ_S = 3e-6
 export let SOFTIRQ_S = DEFAULT_SOFTIRQ_S
+/**
+ * Retransmits of a SYN that tcp_tw_recycle's PAWS check dropped, when the same check is certain
+ * to drop them too, are counted when the first drop happens instead of run as events
+ * (Model.pawsCertain). Off only to check that this changes nothing (tests).
+ */
+export let PAWS_CHAIN = true
+export function setPawsChain(on: boolean): void {
+  PAWS_CHAIN = on
+}
 /** Turn softirq handshakes on hops without added delay on or off, and set SOFTIRQ_S (sensitivity studies, tests). */
 export function setSoftirqHandshake(on: boolean, perPacketS = SOFTIRQ_S): void {
   SOFTIRQ_HANDSHAKE = on
@@ -1118,6 +1127,47 @@ export class Model {
     }
   }
 
+  /**
+   * A client's SYN was dropped by the PAWS check of tcp_tw_recycle (onSyn): its next
+   * retransmits that the same check is certain to drop are done here, at once: counted
+   * (TCPSynRetrans on the client; PAWSPassive, ListenDrops on H) and stepped over, so
+   * armSynTimers schedules only the first one that is not certain (or none).
+   * Certain means: it arrives, at the latest, at A = its departure + the largest one-way delay,
+   * before the connection can end (connect give-up, request timeout, end of run), and the check
+   * with the cache as it is now already drops it at A: its timestamp natTs + 1000 A is below
+   * pawsTs and A is within 60 s of pawsAt. The cache only moves forward while it is fresh
+   * (stampPaws replaces it with a larger timestamp, or once it is 60 s old, which it cannot be
+   * before A), so the check at the real arrival drops it too. Nothing else happens to a
+   * client in SYN-SENT whose SYNs are all dropped, so the run is the same, with fewer events
+   * (test/simulator/mechanisms.test.ts compares both ways).
+   */
+  private pawsCertain(c: number, H: Host): void {
+    if (this.i8[(c << 7) + I8_RTX_PENDING]) return
+    const ih = this.hosts[0]!
+    const cl = this.s.clients
+    let end = Math.min(this.f64[(c << 4) + F64_START]! + this.f64[(c << 4) + F64_GIVE_UP]!, this.endS)
+    if (cl.requestTimeoutS != null) end = Math.min(end, this.f64[(c << 4) + F64_CONN_START]! + cl.requestTimeoutS)
+    const maxOwd = this.owdBase[0] + HOST_JITTER_S + this.netJitterS
+    const ts0 = this.natTs[this.i16[(c << 6) + I16_NAT_HOST]!]!
+    let k = this.i16[(c << 6) + I16_SYN_IDX]!
+    let at = this.f64[(c << 4) + F64_SYN_AT]!
+    const k0 = k
+    while (k + 1 < ih.syn.length) {
+      const t = timerAt(at, ih.syn[k + 1]! - ih.syn[k]!, ih.wheel, ih.hz)
+      const a = t + maxOwd
+      if (!(a < end && a - H.pawsAt < TIME_WAIT_S && ts0 + a * 1000 < H.pawsTs)) break
+      k++
+      at = t
+      ih.counters.TCPSynRetrans++
+      H.counters.PAWSPassive++
+      H.counters.ListenDrops++
+    }
+    if (k === k0) return
+    this.i16[(c << 6) + I16_SYN_IDX] = k
+    this.f64[(c << 4) + F64_SYN_AT] = at
+    this.i8[(c << 7) + I8_RETRANSMITTED] = 1
+  }
+
   /** The retransmit armed for F64_SYN_AT left then (its timer's work, done when it arrives or the connection ends). */
   private rtxSent(c: number): void {
     this.i8[(c << 7) + I8_RTX_PENDING] = 0
@@ -1192,6 +1242,7 @@ export class Model {
         ctr.ListenDrops++
         this.hit('tw-recycle')
         if (this.logOn) this.logEv(`syn-drop paws conn=${c}`)
+        if (PAWS_CHAIN && this.skipDeadTimers && !this.logOn && !this.softirq[ROLE_CLIENT]) this.pawsCertain(c, H)
         this.armSynTimers(c)
         return
       }

@@ -2,8 +2,9 @@
  * Mechanism tests: each scenario isolates one rule of semantics.md and checks the outcome
  * the rule implies (numbers derived from the rule, not read off the model).
  */
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
+import { setHostTiming, setPawsChain, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { defaultScenario, defaultHaproxy, defaultKernel, type Scenario } from '../../simulator/scenario'
 import { report1Scenario, report2Scenario } from '../../simulator/presets'
@@ -61,6 +62,50 @@ describe('tcp_tw_recycle and NAT (semantics 4.4)', () => {
     const f = run(fixed)
     expect(f.kernel.proxy!.PAWSPassive).toBe(0)
     expect(f.totals.failed / f.totals.requests).toBeLessThan(0.01)
+  })
+
+  // The retransmits a PAWS drop makes certain are counted at once instead of run as events
+  // (Model.pawsCertain). Without jitter (host timing 0, network jitter 0) no draw changes a
+  // delay, so both ways must give the same result but the event count.
+  describe('certain PAWS drops counted at once', () => {
+    const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
+    afterEach(() => {
+      setHostTiming(...saved)
+      setPawsChain(true)
+    })
+    const both = (s: Scenario): { on: ReturnType<typeof decodeResult>; off: ReturnType<typeof decodeResult> } => {
+      setHostTiming(0, 0, CONNECT_COST_S, KERNEL_HZ)
+      setPawsChain(false)
+      const off = decodeResult(simulate(s, { seed: 5 }))
+      setPawsChain(true)
+      const on = decodeResult(simulate(s, { seed: 5 }))
+      return { on, off }
+    }
+    const same = ({ on, off }: ReturnType<typeof both>): void => {
+      expect(on.summary.events).toBeLessThan(off.summary.events)
+      expect({ ...on.summary, events: 0 }).toEqual({ ...off.summary, events: 0 })
+      expect(on.columnNames).toEqual(off.columnNames)
+      for (const n of on.columnNames) expect(Array.from(on.col(n)), n).toEqual(Array.from(off.col(n)))
+    }
+    const scen = (): Scenario => {
+      const s = report1Scenario({ durationS: 30, peak: 400 })
+      s.network = { ...s.network, jitterMs: 0 }
+      return s
+    }
+    it('report 1: the same run with fewer events', () => {
+      const r = both(scen())
+      expect(r.off.summary.kernel.proxy!.PAWSPassive).toBeGreaterThan(2 * r.off.summary.totals.byCause.connect_timeout)
+      same(r)
+    })
+    it('a request timeout before the connect give-up, and a run that ends while clients retry', () => {
+      const s = scen()
+      s.clients = { ...s.clients, connectTimeoutS: 20, requestTimeoutS: 4 }
+      s.drainS = 2
+      const r = both(s)
+      expect(r.off.summary.totals.byCause.timeout).toBeGreaterThan(0)
+      expect(r.off.summary.totals.inFlight).toBeGreaterThan(0)
+      same(r)
+    })
   })
 })
 
