@@ -296,10 +296,13 @@ export function buildPlan(input: PlanInput): Plan {
       const multi = hasFileMarkers(cfgItem.text)
       hpFiles = parts.map((f) => safePath(f.path, 'haproxy config file'))
       // an -f argument that is not one of the files read is a directory (the collector reads its *.cfg)
+      // (`-f conf.d/` reads conf.d//a.cfg: compared with single slashes, as apply.sh lists them)
+      const oneSlash = (x: string): string => x.replace(/\/{2,}/g, '/')
       for (const a of cfgItem.args ?? []) {
-        const dir = a.replace(/\/+$/, '')
+        const dir = oneSlash(a).replace(/\/+$/, '')
         if (!dir || hpFiles.includes(a) || hpFiles.includes(dir)) continue
-        hpDirs.push({ dir: safePath(dir, 'haproxy config directory'), files: hpFiles.filter((f) => f.startsWith(dir + '/') && !f.slice(dir.length + 1).includes('/')) })
+        const inDir = hpFiles.map(oneSlash).filter((f) => f.startsWith(dir + '/') && !f.slice(dir.length + 1).includes('/'))
+        hpDirs.push({ dir: safePath(dir, 'haproxy config directory'), files: inDir })
       }
       const proxies = cfgItem.parsed.proxies
       const fe = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)

@@ -266,6 +266,32 @@ describe.skipIf(!enabled)('apply.sh and rollback.sh in a network namespace', () 
     expect(r2.status).toBe(0)
   })
 
+  it('an -f directory given with a trailing slash (HAProxy reads conf.d//a.cfg) is checked as the same files', async () => {
+    const mainPath = '/etc/haproxy/haproxy.cfg'
+    const proxPath = '/etc/haproxy/conf.d//10-proxies.cfg'
+    const { input, mainLive, proxLive } = await splitReport1(mainPath, proxPath, '')
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('no config')
+    cfg.value.args = [mainPath, '/etc/haproxy/conf.d/']
+    const plan = buildPlan({ ...input, createdAt: CREATED })
+    expect(plan.applySh).toContain(`HP_DIR='/etc/haproxy/conf.d'`)
+    const sb = sandbox()
+    dirs.push(sb.dir)
+    seedReport1(sb, plan, mainLive, mainPath)
+    put(sb.root, proxPath, proxLive)
+    writeScripts(sb, plan)
+    ns.set('net.core.somaxconn', '128')
+    const r = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    put(sb.root, '/etc/haproxy/conf.d/05-early.cfg', 'frontend early\n    bind :8082\n')
+    const rb = ns.run(['sh', join(sb.dir, 'rollback.sh'), sb.root], sb.env)
+    expect(rb.status).toBe(0)
+    const r2 = ns.run(['sh', join(sb.dir, 'apply.sh'), sb.root], sb.env)
+    expect(r2.status).not.toBe(0)
+    expect(r2.stderr).toContain('(now: /etc/haproxy/conf.d/05-early.cfg /etc/haproxy/conf.d/10-proxies.cfg)')
+  })
+
   it('secrets the snapshot redacted are put back from the live file: never in the plan, intact on the server', async () => {
     // the server's real haproxy.cfg has a stats password and a userlist; the snapshot keeps them redacted
     const { live, plan, redactedLines } = await redactedReport1('    stats auth admin:Sup3r$ecret\n\nuserlist ops\n    user alice insecure-password hunter2\n')
