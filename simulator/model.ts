@@ -1168,13 +1168,20 @@ export class Model {
     this.i8[(c << 7) + I8_RETRANSMITTED] = 1
   }
 
-  /** The retransmit armed for F64_SYN_AT left then (its timer's work, done when it arrives or the connection ends). */
+  /**
+   * The retransmit that left at F64_SYN_AT: its timer's work, done when the timer fires
+   * (onSynTimer), or for a fused retransmit when it arrives or the connection ends.
+   */
   private rtxSent(c: number): void {
     this.i8[(c << 7) + I8_RTX_PENDING] = 0
     const k = ++this.i16[(c << 6) + I16_SYN_IDX]!
     this.iniHost(c).counters.TCPSynRetrans++
     this.i8[(c << 7) + I8_RETRANSMITTED] = 1
-    if (this.logOn) this.logEvAt(this.f64[(c << 4) + F64_SYN_AT]!, `syn-retransmit conn=${c} n=${k}`)
+    if (this.logOn) {
+      const t = this.f64[(c << 4) + F64_SYN_AT]!
+      if (t === this.q.now) this.logEv(`syn-retransmit conn=${c} n=${k}`)
+      else this.logEvAt(t, `syn-retransmit conn=${c} n=${k}`)
+    }
   }
 
   /** c leaves SYN-SENT without its pending retransmit having arrived: count it if it left by now. */
@@ -1187,12 +1194,8 @@ export class Model {
 
   private onSynTimer(c: number): void {
     if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
-    const ih = this.iniHost(c)
-    const k = ++this.i16[(c << 6) + I16_SYN_IDX]!
-    ih.counters.TCPSynRetrans++
-    this.i8[(c << 7) + I8_RETRANSMITTED] = 1
     this.f64[(c << 4) + F64_SYN_AT] = this.q.now
-    if (this.logOn) this.logEv(`syn-retransmit conn=${c} n=${k}`)
+    this.rtxSent(c)
     const r = this.i8[(c << 7) + I8_ROLE]!
     this.at(this.softirq[r] ? this.rxQueue(r) : this.q.now + this.owdOf(c), EV_SYN, c)
   }

@@ -170,6 +170,23 @@ function safePath(p: string, what: string): string {
   }
 }
 
+/**
+ * The -f arguments that are directories (any that is not one of the files read: the collector
+ * reads a directory's *.cfg), each with the files read from it. `-f conf.d/` reads
+ * conf.d//a.cfg: paths are compared with single slashes, as apply.sh lists them.
+ */
+function configDirs(args: string[], files: string[]): { dir: string; files: string[] }[] {
+  const oneSlash = (x: string): string => x.replace(/\/{2,}/g, '/')
+  const out: { dir: string; files: string[] }[] = []
+  for (const a of args) {
+    const dir = oneSlash(a).replace(/\/+$/, '')
+    if (!dir || files.includes(a) || files.includes(dir)) continue
+    const inDir = files.map(oneSlash).filter((f) => f.startsWith(dir + '/') && !f.slice(dir.length + 1).includes('/'))
+    out.push({ dir: safePath(dir, 'haproxy config directory'), files: inDir })
+  }
+  return out
+}
+
 /** Build the plan. Throws PlanError on input it cannot plan safely (with what to fix). */
 export function buildPlan(input: PlanInput): Plan {
   const { snapshot: snap, baseline, scenario } = input
@@ -295,15 +312,7 @@ export function buildPlan(input: PlanInput): Plan {
       const parts = splitFiles(cfgItem.text, cfgPath)
       const multi = hasFileMarkers(cfgItem.text)
       hpFiles = parts.map((f) => safePath(f.path, 'haproxy config file'))
-      // an -f argument that is not one of the files read is a directory (the collector reads its *.cfg)
-      // (`-f conf.d/` reads conf.d//a.cfg: compared with single slashes, as apply.sh lists them)
-      const oneSlash = (x: string): string => x.replace(/\/{2,}/g, '/')
-      for (const a of cfgItem.args ?? []) {
-        const dir = oneSlash(a).replace(/\/+$/, '')
-        if (!dir || hpFiles.includes(a) || hpFiles.includes(dir)) continue
-        const inDir = hpFiles.map(oneSlash).filter((f) => f.startsWith(dir + '/') && !f.slice(dir.length + 1).includes('/'))
-        hpDirs.push({ dir: safePath(dir, 'haproxy config directory'), files: inDir })
-      }
+      hpDirs.push(...configDirs(cfgItem.args ?? [], hpFiles))
       const proxies = cfgItem.parsed.proxies
       const fe = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
       const be = fe?.kind === 'listen' ? fe : proxies.find((p) => p.kind === 'backend' && p.name === fe?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
