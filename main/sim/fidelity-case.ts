@@ -217,7 +217,8 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   const tool = String(load.tool) === 'ab' ? 'ab' : 'h2load'
   const timeouts = (load.timeouts ?? {}) as Record<string, unknown>
   const cmd = String(load.command ?? '')
-  const requests = num(load.requests, 0)
+  const flags = toolFlags(tool, cmd)
+  const requests = num(load.requests, flags.requests ?? 0)
   const model = String(load.model ?? (tool === 'ab' ? 'closed' : 'open'))
   const s: Scenario = {
     format: SCENARIO_FORMAT,
@@ -229,7 +230,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
       loadCurve: [],
       arrivals: 'even',
       arrivalBatch: 1,
-      concurrency: num(load.concurrency, 1),
+      concurrency: num(load.concurrency, flags.concurrency ?? 1),
       totalRequests: requests,
       requestsPerConnection: 1,
       keepAlive: false,
@@ -247,21 +248,23 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     haproxy,
     backend: be
   }
+  // structured fields first; the tool's own flags when a case leaves them out
+  const timeLimitS = num(timeouts.time_limit_s, flags.timeLimitS ?? 60)
+  const activeS = timeouts.active_timeout_s != null ? num(timeouts.active_timeout_s, 30) : flags.activeTimeoutS
   if (tool === 'ab') {
-    s.durationS = num(timeouts.time_limit_s, 60)
+    s.durationS = timeLimitS
   } else if (s.clients.mode === 'closed') {
-    s.durationS = num(timeouts.active_timeout_s, 60)
-    s.clients.requestTimeoutS = num(timeouts.active_timeout_s, 60)
+    s.durationS = activeS ?? 60
+    s.clients.requestTimeoutS = activeS ?? 60
   } else {
-    const rate = num(load.rate_per_s, 1)
+    const rate = num(load.rate_per_s, flags.ratePerS ?? 1)
     const dur = num(load.duration_s, requests / rate)
-    const batch = /\s-r\s+(\d+)/.exec(cmd)
-    s.clients.arrivalBatch = batch ? Number(batch[1]) : 1
+    s.clients.arrivalBatch = flags.batch ?? 1
     // the last batch starts at (n/batch - 1) periods; the load window ends just after it
     s.clients.loadCurve = [{ tS: 0, rate }]
     s.durationS = dur
-    s.drainS = num(timeouts.active_timeout_s, 30)
-    s.clients.requestTimeoutS = num(timeouts.active_timeout_s, 30)
+    s.drainS = activeS ?? 30
+    s.clients.requestTimeoutS = activeS ?? 30
   }
   // lab cases: keep-alive clients sending N requests per connection
   const rpc = num(load.requests_per_connection, 1)
@@ -269,7 +272,66 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     s.clients.keepAlive = true
     s.clients.requestsPerConnection = rpc
   }
-  return { scenario: s, load: { tool, latencyIncludesConnect: tool === 'ab', requests } }
+  // what the tool's latency covers: the case says so (lab exports), else per tool
+  const withConnect = typeof load.latency_includes_connect === 'boolean' ? load.latency_includes_connect : tool === 'ab'
+  return { scenario: s, load: { tool, latencyIncludesConnect: withConnect, requests } }
+}
+
+/** Flags of an `ab` or `h2load` command line that a case's structured fields may leave out. */
+export interface ToolFlags {
+  requests?: number
+  concurrency?: number
+  /** ab -t: wall-clock cap of the whole run (s). */
+  timeLimitS?: number
+  /** h2load -T: a connection's inactivity timeout (s). */
+  activeTimeoutS?: number
+  /** h2load -r N --rate-period P: N new connections every P. */
+  batch?: number
+  ratePerS?: number
+}
+
+/**
+ * Read the flags of the load tool's command line (words split on blanks, no shell): `ab -n -c
+ * -t`, `h2load -n -c -T -r --rate-period` (h2load times: "20s", "500ms", "1m", or plain seconds).
+ * Only what is there and well-formed is returned.
+ */
+export function toolFlags(tool: 'ab' | 'h2load', cmd: string): ToolFlags {
+  const words = cmd.trim().split(/\s+/)
+  const val = (names: string[]): string | undefined => {
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!
+      for (const n of names) {
+        if (w === n && i + 1 < words.length) return words[i + 1]
+        if (n.startsWith('--') && w.startsWith(n + '=')) return w.slice(n.length + 1)
+      }
+    }
+    return undefined
+  }
+  const int = (v: string | undefined): number | undefined => (v != null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined)
+  const secs = (v: string | undefined): number | undefined => {
+    if (v == null) return undefined
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v)
+    if (!m) return undefined
+    return Number(m[1]) * { ms: 1e-3, s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+  }
+  const f: ToolFlags = {}
+  const put = <K extends keyof ToolFlags>(k: K, v: ToolFlags[K] | undefined): void => {
+    if (v !== undefined) f[k] = v
+  }
+  put('requests', int(val(['-n', '--requests'])))
+  put('concurrency', int(val(['-c', '--clients'])))
+  if (tool === 'ab') {
+    put('timeLimitS', int(val(['-t'])))
+  } else {
+    put('activeTimeoutS', secs(val(['-T', '--connection-active-timeout'])))
+    const batch = int(val(['-r', '--rate']))
+    put('batch', batch)
+    if (batch) {
+      const period = secs(val(['--rate-period'])) ?? 1
+      if (period > 0) f.ratePerS = batch / period
+    }
+  }
+  return f
 }
 
 /** Map a result summary onto the case's metric keys (dotted). */
