@@ -991,7 +991,13 @@ export class Model {
         t += 0.1
         if (t >= this.loadEndS) return
       }
-      if (from > 0 || this.q.popped > 0) t += batch / curveRate(c.loadCurve, t)
+      if (from > 0 || this.q.popped > 0) {
+        const spacing = batch / curveRate(c.loadCurve, t)
+        t += spacing
+        // t is a running sum of spacings: the one due at the window's end (k * spacing = d, one
+        // beyond the window) can come out a rounding error below it; it is not in the window
+        if (t >= this.loadEndS - 1e-6 * spacing) return
+      }
     } else {
       // thinning of a non-homogeneous Poisson process of batches
       for (;;) {

@@ -112,6 +112,28 @@ describe('conservation (property)', () => {
       { numRuns: 120 }
     )
   })
+
+  it('evenly spaced arrivals: batches of b every b/r s inside [0, d), so exactly b * ceil(r d / b) connections', () => {
+    const offered = (rate: number, tenths: number, batch: number): number => {
+      const s = queueing(64, 511, rate, 0.001, tenths / 10, null)
+      s.clients = { ...s.clients, arrivals: 'even', arrivalBatch: batch }
+      s.drainS = 1
+      return decodeResult(simulate(s, { seed: 1 })).summary.totals.offered
+    }
+    // integer arithmetic for the expected count: ceil(r * (m / 10) / b)
+    const expected = (rate: number, tenths: number, batch: number): number => batch * Math.ceil((rate * tenths) / (10 * batch))
+    // the lab's and the shared cases' own shapes, where a running sum of 1/r lands a rounding
+    // error below d and gave one batch too many (60/s for 5 s: 301; h2load -r 3 every 10 ms: 3003)
+    for (const [r, m, b] of [[60, 50, 1], [300, 100, 3], [40, 30, 1], [30, 30, 1], [20, 30, 1], [100, 50, 1]] as const) {
+      expect(offered(r, m, b), `${r}/s for ${m / 10} s in batches of ${b}`).toBe(expected(r, m, b))
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 5 }), (r, m, b) => {
+        expect(offered(r, m, b)).toBe(expected(r, m, b))
+      }),
+      { numRuns: 60 }
+    )
+  })
 })
 
 describe('queueing closed forms through the full model', () => {
