@@ -2323,7 +2323,9 @@ export class Model {
     if (now > this.lastEnd) this.lastEnd = now
     if (this.logOn) this.opts.log!.push(`${now.toFixed(6)} response conn=${c} latency_ms=${lat.toFixed(3)}`)
     const left = --this.i32[(c << 5) + I32_REQ_LEFT]!
-    if (left > 0 && now < this.loadEndS) {
+    // open loop: the load window bounds new connections, and each one sends all its requests;
+    // closed loop: a user stops at the time limit (ab -t), mid-connection too
+    if (left > 0 && (this.s.clients.mode === 'open' || now < this.loadEndS)) {
       this.i32[(c << 5) + I32_REQ_SEQ]!++
       this.requests++
       this.flightAt(1, now)

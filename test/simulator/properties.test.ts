@@ -134,6 +134,26 @@ describe('conservation (property)', () => {
       { numRuns: 60 }
     )
   })
+
+  it('keep-alive: an open-loop connection sends all its requests past the load window; a closed-loop user stops at the time limit', () => {
+    // 20 connections/s for 5 s, 10 requests each, ~50 ms apiece: the last ones run to ~5.5 s
+    const open = queueing(64, 511, 20, 0.05, 5, null)
+    open.backend.serviceTime = { kind: 'constant', s: 0.05 }
+    open.clients = { ...open.clients, arrivals: 'even', keepAlive: true, requestsPerConnection: 10 }
+    const o = decodeResult(simulate(open, { seed: 1 })).summary.totals
+    expect(o.offered).toBe(100)
+    expect(o.requests).toBe(1000)
+    expect(o.ok).toBe(1000)
+    // 5 users for 1 s, 10 requests per connection, 70 ms each: ~14 requests per user, then stop
+    const closed = queueing(64, 511, 1, 0.07, 1, null)
+    closed.backend.serviceTime = { kind: 'constant', s: 0.07 }
+    closed.drainS = 5
+    closed.clients = { ...closed.clients, mode: 'closed', loadCurve: [], concurrency: 5, keepAlive: true, requestsPerConnection: 10 }
+    const c = decodeResult(simulate(closed, { seed: 1 })).summary.totals
+    expect(c.requests).toBeGreaterThanOrEqual(5 * 12)
+    expect(c.requests).toBeLessThanOrEqual(5 * 16)
+    expect(c.requests % 10).not.toBe(0) // a user's connection is cut mid-way, not run to its 10th request
+  })
 })
 
 describe('queueing closed forms through the full model', () => {
