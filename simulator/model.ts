@@ -38,6 +38,7 @@ import {
   haproxyEffectiveLimits,
   kernelHz,
   kernelTraits,
+  nextEvenArrival,
   timerAt,
   synQueueCapacity,
   synSchedule,
@@ -984,20 +985,10 @@ export class Model {
     const batch = Math.max(1, c.arrivalBatch)
     let t = from
     if (c.arrivals === 'even') {
-      // deterministic spacing batch / rate(t); skip zero-rate stretches in 0.1 s steps
-      for (;;) {
-        const r = curveRate(c.loadCurve, t)
-        if (r > 0) break
-        t += 0.1
-        if (t >= this.loadEndS) return
-      }
-      if (from > 0 || this.q.popped > 0) {
-        const spacing = batch / curveRate(c.loadCurve, t)
-        t += spacing
-        // t is a running sum of spacings: the one due at the window's end (k * spacing = d, one
-        // beyond the window) can come out a rounding error below it; it is not in the window
-        if (t >= this.loadEndS - 1e-6 * spacing) return
-      }
+      // deterministic spacing batch / rate(t), the rule the lab's client follows too
+      const n = nextEvenArrival(c.loadCurve, from > 0 || this.q.popped > 0 ? from : null, batch, this.loadEndS)
+      if (n === null) return
+      t = n
     } else {
       // thinning of a non-homogeneous Poisson process of batches
       for (;;) {

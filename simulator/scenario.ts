@@ -626,6 +626,29 @@ export function haproxyEffectiveLimits(h: HaproxyConfig, proxySomaxconn: number)
 // --------------------------------------------------------------- load curve --
 
 /** Rate of the piecewise-linear curve at time t (constant before the first and after the last point). */
+/**
+ * Evenly spaced open-loop arrivals (`arrivals: 'even'`), one rule for the model and the lab's
+ * client: the first batch at the first time the curve is above 0 (zero stretches skipped in 0.1 s
+ * steps), each next one `batch / rate` after the one before, all inside `[0, endS)`. `prev` is
+ * the previous batch's time, or null for the first. null: no more batches. The times are a running
+ * sum of spacings, so the one due exactly at endS can come out a rounding error below it; it is
+ * outside the window.
+ */
+export function nextEvenArrival(curve: readonly LoadPoint[], prev: number | null, batch: number, endS: number): number | null {
+  let t = prev ?? 0
+  for (;;) {
+    if (curveRate(curve, t) > 0) break
+    t += 0.1
+    if (t >= endS) return null
+  }
+  if (prev !== null) {
+    const spacing = batch / curveRate(curve, t)
+    t += spacing
+    if (t >= endS - 1e-6 * spacing) return null
+  }
+  return t < endS ? t : null
+}
+
 export function curveRate(curve: readonly LoadPoint[], t: number): number {
   if (curve.length === 0) return 0
   if (t <= curve[0]!.tS) return curve[0]!.rate

@@ -7,22 +7,14 @@
  * Bounded: a fixed list of arrival times (at most `cap`) and a hard stop at `hardStopS`.
  */
 import type { LoadPoint } from '../../simulator/scenario'
-import { curveRate } from '../../simulator/scenario'
+import { curveRate, nextEvenArrival } from '../../simulator/scenario'
 
 /** Arrival times (s) on [0, durationS) for a curve in conn/s: 'even' spacing or Poisson (thinning). */
 export function arrivalTimes(curve: readonly LoadPoint[], durationS: number, kind: 'even' | 'poisson', cap: number, rnd: () => number = Math.random): number[] {
   const out: number[] = []
   if (kind === 'even') {
-    // next arrival when the integral of the rate grows by 1
-    let acc = 0
-    const dt = 0.001
-    for (let t = 0; t < durationS && out.length < cap; t += dt) {
-      acc += curveRate(curve, t) * dt
-      while (acc >= 1 && out.length < cap) {
-        out.push(t)
-        acc -= 1
-      }
-    }
+    // the simulator's own rule (nextEvenArrival): the first at the curve's start, then 1 / rate apart
+    for (let t = nextEvenArrival(curve, null, 1, durationS); t !== null && out.length < cap; t = nextEvenArrival(curve, t, 1, durationS)) out.push(t)
     return out
   }
   let peak = 0

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { defaultScenario } from '../../../simulator/scenario'
 import { kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
 import { arrivalTimes } from '../../../main/lab/openloop'
+import { simulate } from '../../../simulator/index'
+import { decodeResult } from '../../../simulator/result'
 
 describe('lab renderers', () => {
   it('maps a host to sysctls and reports what the kernel lacks', () => {
@@ -86,8 +88,24 @@ describe('lab renderers', () => {
 
   it('spreads open-loop arrivals along the curve', () => {
     const even = arrivalTimes([{ tS: 0, rate: 100 }], 2, 'even', 10_000)
-    expect(even.length).toBeGreaterThanOrEqual(199)
-    expect(even.length).toBeLessThanOrEqual(200)
+    expect(even.length).toBe(200)
+    expect(even[0]).toBe(0)
+    expect(even[199]).toBeCloseTo(1.99, 9)
+    // the simulator's count for the same window (its 'even' rule), also where a running sum of
+    // 1/r lands a rounding error below the end (80/s for 5 s, 60/s for 5 s) and on a ramp
+    for (const [curve, d] of [
+      [[{ tS: 0, rate: 80 }], 5],
+      [[{ tS: 0, rate: 60 }], 5],
+      [[{ tS: 0, rate: 0 }, { tS: 2, rate: 0 }, { tS: 2, rate: 40 }, { tS: 6, rate: 120 }], 6]
+    ] as const) {
+      const s = defaultScenario()
+      s.haproxy = null
+      s.durationS = d
+      s.drainS = 1
+      s.clients = { ...s.clients, mode: 'open', loadCurve: [...curve], arrivals: 'even', arrivalBatch: 1 }
+      const offered = decodeResult(simulate(s, { seed: 1 })).summary.totals.offered
+      expect(arrivalTimes(curve, d, 'even', 100_000).length, JSON.stringify(curve)).toBe(offered)
+    }
     let seed = 1
     const rnd = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647)
     const ramp = arrivalTimes([{ tS: 0, rate: 0 }, { tS: 10, rate: 200 }], 10, 'poisson', 10_000, rnd)
