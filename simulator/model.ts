@@ -1601,6 +1601,9 @@ export class Model {
    */
   private route(c: number): void {
     const h = this.s.haproxy!
+    // the stream takes its backend (stream_set_backend): BACKEND stot counts it now, whether it
+    // is then served, queued, or refused; redispatch and retries do not count it again
+    this.beStot++
     const sIdx = h.balance === 'source' ? this.hashServer(c) : this.pickServer(-1)
     if (sIdx < 0) {
       this.enqueue(c, -1)
@@ -1616,6 +1619,8 @@ export class Model {
       this.hit('backend-queue')
       sv.econ++
       this.beEcon++
+      // be->beconn counted it until the 503 was written: BACKEND smax sees it on top of the rest
+      if (this.beCur + 1 > this.beSmax) this.beSmax = this.beCur + 1
       this.proxyFail(c, 503)
       return
     }
@@ -1718,7 +1723,6 @@ export class Model {
     sv.cur++
     sv.stot++
     this.beCur++
-    this.beStot++
     if (sv.cur > sv.smax) sv.smax = sv.cur
     if (this.beCur > this.beSmax) this.beSmax = this.beCur
     this.connectServer(c)

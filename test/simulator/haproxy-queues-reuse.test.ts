@@ -47,6 +47,12 @@ describe('server queue vs backend queue (semantics 7.3)', () => {
     expect(r.haproxy!.servers[0]!.econ).toBe(3)
     expect(r.haproxy!.backend.econ).toBe(3)
     expect(r.latency.p50).toBeLessThan(100) // the 503s are immediate
+    // every stream took the backend before the server's queue refused it (stream_set_backend:
+    // beconn, cum_sess): BACKEND stot counts all 5, and smax the served + queued + the one refused
+    // (the lab measured 5 with maxconn 2 / maxqueue 2: queue-maxconn-2-maxqueue-2-source)
+    expect(r.haproxy!.backend.stot).toBe(5)
+    expect(r.haproxy!.backend.smax).toBe(3)
+    expect(r.haproxy!.servers[0]!.smax).toBe(1)
   })
 
   it('balance source with maxqueue 0 (unlimited): the server queue grows; timeout queue expiries count on the server too', () => {
@@ -57,6 +63,7 @@ describe('server queue vs backend queue (semantics 7.3)', () => {
     expect(r.haproxy!.servers[0]!.qmax).toBe(4)
     expect(r.haproxy!.servers[0]!.econ).toBe(3)
     expect(r.haproxy!.backend.econ).toBe(3)
+    expect(r.haproxy!.backend.stot).toBe(5) // the 3 that expired in the queue had the backend too
   })
 
   it('leastconn (2.x): a full server stays a candidate while served + queued < maxconn + maxqueue, then the backend queue', () => {
