@@ -39,6 +39,10 @@ describe('ephemeral ports and TIME_WAIT (semantics 4-5)', () => {
     expect(r.haproxy!.backend.econ).toBe(100)
     expect(r.sockets.maxTimeWaitProxyToBackend).toBe(100)
     expect(r.verdict.hits.map((h) => h.ceiling)).toContain('source-ports')
+    // who closes first: the client after its 100 answers (TIME_WAIT there); HAProxy on the 100 it
+    // could not connect, after reading their bytes (FIN: TIME_WAIT on the proxy, none on the client)
+    expect(r.sockets.maxTimeWait.client).toBe(100)
+    expect(r.sockets.maxTimeWait.proxy).toBe(200) // 100 to the backend + 100 client-facing
   })
   it('tw_reuse=1 with timestamps: TIME_WAIT older than 1 s is reused; only one parity of the range is used', () => {
     const r = run(ports(1))
