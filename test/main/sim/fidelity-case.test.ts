@@ -74,3 +74,20 @@ describe('caseToScenario', () => {
     expect(caseToScenario(c).load.latencyIncludesConnect).toBe(true)
   })
 })
+
+describe('who closes the proxy -> server connections', () => {
+  const shared = (id: string): FidelityCase =>
+    JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases', `${id}.json`), 'utf8')) as FidelityCase
+
+  it('ab (HTTP/1.0, no -k) through HAProxy in http mode: the server, so TIME_WAIT lands on the backend host', () => {
+    const c = shared('haproxy-maxconn-raised')
+    expect(caseToScenario(c).scenario.haproxy!.backendClosesFirst).toBe('server')
+    c.scenario.load.command = String(c.scenario.load.command).replace(' ab ', ' ab -k ')
+    expect(caseToScenario(c).scenario.haproxy!.backendClosesFirst).toBe('reset') // keep-alive: HAProxy's reset
+  })
+
+  it('h2load (HTTP/1.1) in http mode: a reset from HAProxy; mode tcp: the proxy', () => {
+    expect(caseToScenario(shared('rtt-migration-1ms')).scenario.haproxy!.backendClosesFirst).toBe('reset')
+    expect(caseToScenario(shared('port-exhaustion-tw0')).scenario.haproxy!.backendClosesFirst).toBe('proxy')
+  })
+})
