@@ -613,6 +613,10 @@ export class Model {
   private maxSynSent = 0
   /** Clients in SYN-SENT as a sampler sees them (ModelOptions.socketSampleS). */
   private synSentSampled: SampledMax | null = null
+  /** Per role: HAProxy's connects to servers (1) and nginx's TCP connects to php-fpm (2) in SYN-SENT, peaks, samplers. */
+  private synSentUp = [0, 0, 0]
+  private maxSynSentUp = [0, 0, 0]
+  private synSentUpSampled: (SampledMax | null)[] = [null, null, null]
 
   /** Constant-duration timers, by event kind (see TimerFifo). */
   private fifos: (TimerFifo | undefined)[] = new Array<TimerFifo | undefined>(EV_FIFO + 1).fill(undefined)
@@ -810,6 +814,7 @@ export class Model {
         L.clock = this.q
       }
       this.synSentSampled = new SampledMax(sampleS)
+      this.synSentUpSampled = [null, new SampledMax(sampleS), new SampledMax(sampleS)]
     }
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)
@@ -1080,6 +1085,7 @@ export class Model {
       if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
     }
     if (L.unix) return
+    if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT) this.synSentUpDelta(c, 1)
     // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
     const ih = this.iniHost(c)
@@ -1088,6 +1094,16 @@ export class Model {
     // A SYN that gets a SYN-ACK needs neither the retransmit timer nor the connect timeout:
     // both are armed (as the kernel armed them when the SYN left) only once a SYN is dropped.
     if (this.f64[(c << 4) + F64_GIVE_UP] < 4 * MIN_OWD_S + (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
+  }
+
+  /** A proxy or nginx TCP connect (not a client's, not a unix socket) enters (+1) or leaves (-1) SYN-SENT. */
+  private synSentUpDelta(c: number, d: number): void {
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    if (r === ROLE_CLIENT || this.listeners[this.i16[(c << 6) + I16_L]!]!.unix) return
+    const v = (this.synSentUp[r]! += d)
+    if (v > this.maxSynSentUp[r]!) this.maxSynSentUp[r] = v
+    const sm = this.synSentUpSampled[r]
+    if (sm) sm.set(this.q.now, v)
   }
 
   /** A packet queued now to the NET_RX backlog of initiator host h (role index): when it is handled, in order. */
@@ -1212,6 +1228,7 @@ export class Model {
     this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.synSent--
+    this.synSentUpDelta(c, -1)
     if (r === ROLE_UPSTREAM) {
       this.upstreamFailed(c, 'connect')
     } else {
@@ -1353,7 +1370,7 @@ export class Model {
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.synSentCli--
       if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
-    }
+    } else this.synSentUpDelta(c, -1)
     const connectS = t1 - this.f64[(c << 4) + F64_START]!
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
@@ -1971,6 +1988,7 @@ export class Model {
     if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) {
       this.settleRtx(u, this.q.now)
       this.synSent--
+      this.synSentUpDelta(u, -1)
     }
     // listener side clean-up
     const st = this.i8[(u << 7) + I8_SRV]!
@@ -2816,7 +2834,16 @@ export class Model {
         maxTimeWait: { client: this.hosts[0]!.twMax, proxy: this.hosts[1]!.twMax, backend: this.hosts[2]!.twMax },
         maxTimeWaitProxyToBackend: this.maxTwProxyToBackend,
         maxSynSent: this.maxSynSent,
-        ...(this.synSentSampled ? { samplePeriodS: this.synSentSampled.periodS, sampledSynSent: this.synSentSampled.result(this.q.now) } : {})
+        maxSynSentProxy: this.maxSynSentUp[ROLE_UPSTREAM]!,
+        maxSynSentBackend: this.maxSynSentUp[ROLE_FCGI]!,
+        ...(this.synSentSampled
+          ? {
+              samplePeriodS: this.synSentSampled.periodS,
+              sampledSynSent: this.synSentSampled.result(this.q.now),
+              sampledSynSentProxy: this.synSentUpSampled[ROLE_UPSTREAM]!.result(this.q.now),
+              sampledSynSentBackend: this.synSentUpSampled[ROLE_FCGI]!.result(this.q.now)
+            }
+          : {})
       },
       verdict: {
         ceiling: first ? first.ceiling : 'none',

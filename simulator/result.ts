@@ -236,9 +236,14 @@ export interface SimSummary {
     maxTimeWait: { client: number; proxy: number; backend: number }
     maxTimeWaitProxyToBackend: number
     maxSynSent: number
+    /** The proxy's own connects to servers, and nginx's TCP connects to php-fpm, in SYN-SENT (peaks). */
+    maxSynSentProxy?: number
+    maxSynSentBackend?: number
     /** Runs with a socket sample period (simulator/sampler.ts): the period and what it saw of SYN-SENT. */
     samplePeriodS?: number
     sampledSynSent?: number
+    sampledSynSentProxy?: number
+    sampledSynSentBackend?: number
   }
   verdict: Verdict
 }

@@ -386,6 +386,9 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
   out['sockets.max_time_wait_app'] = r.sockets.maxTimeWait.backend
   out['sockets.max_time_wait_lb_to_backend'] = r.sockets.maxTimeWaitProxyToBackend
   out['sockets.max_syn_sent_cli'] = r.sockets.sampledSynSent ?? r.sockets.maxSynSent
+  // HAProxy's connects to its servers (lb), nginx's TCP connects to php-fpm (app)
+  out['sockets.max_syn_sent_lb'] = r.sockets.sampledSynSentProxy ?? r.sockets.maxSynSentProxy ?? 0
+  out['sockets.max_syn_sent_app'] = r.sockets.sampledSynSentBackend ?? r.sockets.maxSynSentBackend ?? 0
   if (r.haproxy) {
     const rows: [string, typeof r.haproxy.frontend | undefined][] = [
       ['frontend', r.haproxy.frontend],

@@ -314,5 +314,23 @@ describe('SYN-SENT counts', () => {
     // the run's peak (every change, not only the per-second samples) is the clients' alone
     expect(r.summary.sockets.maxSynSent).toBeGreaterThanOrEqual(cli)
     expect(r.summary.sockets.maxSynSent).toBeLessThanOrEqual(2)
+    // HAProxy's own peak is counted apart (the lb namespace's SYN-SENT sockets); no nginx -> php-fpm
+    // here. A connect leaves SYN-SENT in the model at its handshake event, when the ACK reaches the
+    // listener: half an RTT after the SYN-ACK reached the initiator, so up to 1.5 RTT x rate
+    expect(r.summary.sockets.maxSynSentProxy).toBeGreaterThanOrEqual(up)
+    expect(r.summary.sockets.maxSynSentProxy).toBeLessThanOrEqual(200 * 0.2 * 1.5 + 3)
+    expect(r.summary.sockets.maxSynSentBackend).toBe(0)
+  })
+
+  it("nginx's TCP connects to php-fpm count on the backend host; a unix socket has no SYN-SENT", () => {
+    const tcp = report2Scenario({ somaxconn: 8, socket: 'tcp' })
+    tcp.durationS = 5
+    const t = decodeResult(simulate(tcp, { seed: 1 })).summary
+    // php-fpm's backlog of 9 overflows: nginx's connects wait for SYN retransmits
+    expect(t.sockets.maxSynSentBackend).toBeGreaterThan(50)
+    expect(t.sockets.maxSynSentProxy).toBe(0) // no HAProxy in report 2
+    const unix = report2Scenario({ somaxconn: 8, socket: 'unix' })
+    unix.durationS = 5
+    expect(decodeResult(simulate(unix, { seed: 1 })).summary.sockets.maxSynSentBackend).toBe(0)
   })
 })
