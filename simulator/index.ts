@@ -21,6 +21,8 @@ export interface SimulateOptions {
   log?: string[]
   /** Fidelity cases: also report socket maxima as a sampler of this period (s) sees them. */
   socketSampleS?: number
+  /** ... and at these phases of the period (s); default: 8 spread over it (simulator/sampler.ts). */
+  socketSamplePhases?: number[]
 }
 
 /** Run one simulation; returns the encoded result. Throws CancelledError when shouldCancel() says so. */
@@ -31,6 +33,7 @@ export function simulate(scenario: Scenario, opts: SimulateOptions): ArrayBuffer
   if (opts.shouldCancel) mopts.shouldCancel = opts.shouldCancel
   if (opts.log) mopts.log = opts.log
   if (opts.socketSampleS) mopts.socketSampleS = opts.socketSampleS
+  if (opts.socketSamplePhases) mopts.socketSamplePhases = opts.socketSamplePhases
   const m = new Model(scenario, mopts)
   const summary = m.run()
   if (opts.onProgress) opts.onProgress(1, summary.simulatedS)

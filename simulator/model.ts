@@ -285,6 +285,8 @@ export interface ModelOptions {
    * fidelity cases measured them by sampling. 0 / absent: exact peaks only.
    */
   socketSampleS?: number
+  /** The sampler's phases (s), see SampledMax; default 8 spread over the period. */
+  socketSamplePhases?: readonly number[]
 }
 
 interface Host {
@@ -807,14 +809,15 @@ export class Model {
       L.proven = new Uint8Array(peers)
     })
     const sampleS = opts.socketSampleS ?? 0
+    const phases = opts.socketSamplePhases ?? 8
     if (sampleS > 0) {
       for (const L of this.listeners) {
-        L.aqSampled = new SampledMax(sampleS)
-        L.sqSampled = new SampledMax(sampleS)
+        L.aqSampled = new SampledMax(sampleS, phases)
+        L.sqSampled = new SampledMax(sampleS, phases)
         L.clock = this.q
       }
-      this.synSentSampled = new SampledMax(sampleS)
-      this.synSentUpSampled = [null, new SampledMax(sampleS), new SampledMax(sampleS)]
+      this.synSentSampled = new SampledMax(sampleS, phases)
+      this.synSentUpSampled = [null, new SampledMax(sampleS, phases), new SampledMax(sampleS, phases)]
     }
     // columns
     for (const n of BASE_COLUMNS) this.addCol(n)

@@ -18,13 +18,19 @@ export class SampledMax {
   /** Smallest of `max`: a value at or below it cannot raise any phase's maximum. */
   private floor = 0
 
+  /**
+   * `phases`: how many phases spread evenly over one period (a sampler started at a random
+   * moment), or the phases themselves (s; [0]: a sampler started with the load, at t = 0, P, 2P ...).
+   */
   constructor(
     readonly periodS: number,
-    phases = 8
+    phases: number | readonly number[] = 8
   ) {
     if (!(periodS > 0)) throw new Error(`sampling period must be > 0 s, got ${periodS}`)
-    this.max = new Float64Array(phases)
-    this.phases = Float64Array.from({ length: phases }, (_, m) => (m * periodS) / phases)
+    const list = typeof phases === 'number' ? Array.from({ length: phases }, (_, m) => (m * periodS) / phases) : [...phases]
+    if (list.length === 0 || !list.every((p) => p >= 0 && p < periodS)) throw new Error(`sampling phases must be in [0, ${periodS}) s`)
+    this.max = new Float64Array(list.length)
+    this.phases = Float64Array.from(list)
   }
 
   /** The gauge changes to `v` at time `t` (non-decreasing times). */

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
-import { caseToScenario, caseSocketSampleS, nest, predictedFor, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
+import { caseToScenario, caseSocketSampleS, caseSocketSamplePhases, nest, predictedFor, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
 
 export interface CliIo {
   stdout: (s: string) => void
@@ -73,14 +73,16 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
       const c = readCase(caseFile)
       const { scenario, load } = caseToScenario(c)
       const socketSampleS = caseSocketSampleS(c)
-      const r = decodeResult(simulate(scenario, { seed, socketSampleS }))
+      const socketSamplePhases = caseSocketSamplePhases(c)
+      const sampling = socketSamplePhases ? { socketSampleS, socketSamplePhases } : { socketSampleS }
+      const r = decodeResult(simulate(scenario, { seed, ...sampling }))
       const predicted = predictedFor(c, load, r.summary)
       if (seeds === 1) {
         io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted) }) + '\n')
         return 0
       }
       const runs = [predicted]
-      for (let i = 1; i < seeds; i++) runs.push(predictedFor(c, load, decodeResult(simulate(scenario, { seed: seed + i, socketSampleS })).summary))
+      for (let i = 1; i < seeds; i++) runs.push(predictedFor(c, load, decodeResult(simulate(scenario, { seed: seed + i, ...sampling })).summary))
       io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted), replications: replicationSummary(c, runs, seed) }) + '\n')
       return 0
     }

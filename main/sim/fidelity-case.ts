@@ -135,6 +135,18 @@ export function caseSocketSampleS(c: object): number {
   return med > 0 ? med : 0.1
 }
 
+/**
+ * The phases (s) of the case's socket sampler, or undefined for 8 spread over the period (a
+ * sampler started at a random moment). A shared case's sampler started with the load, at t = 0,
+ * P, 2P ...: accept-overflow-b128 measured 64 in its accept queue on all 3 runs, the queue as it
+ * is from 0.2 to 0.4 s (96 before, from t = 0), and accept-overflow-b16 0 on all 3, the queue
+ * empty from 0.2 s until the 1 s retransmits. A lab case's samplers also start at t = 0 but
+ * drift (0, 0.114, 0.217 ... s): its phases stay spread.
+ */
+export function caseSocketSamplePhases(c: object): number[] | undefined {
+  return (c as { headroom?: unknown }).headroom ? undefined : [0]
+}
+
 /** Build the Scenario a case describes (and what the load tool reports). */
 export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: CaseLoad } {
   const sc = c.scenario

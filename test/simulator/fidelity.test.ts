@@ -12,7 +12,7 @@ import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { simulate } from '../../simulator/index'
 import { decodeResult } from '../../simulator/result'
-import { caseSocketSampleS, caseToScenario, predictedFor, readCase, scoreCase } from '../../main/sim/fidelity-case'
+import { caseSocketSampleS, caseSocketSamplePhases, caseToScenario, predictedFor, readCase, scoreCase } from '../../main/sim/fidelity-case'
 
 const dir = resolve(__dirname, '../../../shared/fidelity/cases')
 const KNOWN_MISSES: Record<string, string> = {
@@ -36,7 +36,7 @@ describe('fidelity cases (shared/fidelity)', () => {
     const c = readCase(join(dir, f))
     const body = (): void => {
       const { scenario, load } = caseToScenario(c)
-      const r = decodeResult(simulate(scenario, { seed: 1, socketSampleS: caseSocketSampleS(c) }))
+      const r = decodeResult(simulate(scenario, { seed: 1, socketSampleS: caseSocketSampleS(c), socketSamplePhases: caseSocketSamplePhases(c) }))
       const pred = predictedFor(c, load, r.summary)
       for (const k of c.scored) expect(pred, `predicted lacks scored key ${k}`).toHaveProperty([k])
       const { pass, rows } = scoreCase(c, pred)

@@ -18,6 +18,21 @@ describe('SampledMax: a gauge as a periodic sampler sees it', () => {
     expect(long.result(5)).toBe(70)
   })
 
+  it('a sampler started with the load (phase 0) sees the queue at 0, P, 2P ...: not its first 0.2 s', () => {
+    // accept-overflow-b128's queue: 96 from t = 0, 64 from 0.2 s, 32 from 0.4 s, empty at 0.6 s
+    const queue = (s: SampledMax): number => {
+      s.set(0, 96)
+      s.set(0.2, 64)
+      s.set(0.4, 32)
+      s.set(0.6, 0)
+      return s.result(1)
+    }
+    expect(queue(new SampledMax(0.25, [0]))).toBe(64) // samples at 0 (empty yet), 0.25, 0.5 ...: as measured
+    expect(queue(new SampledMax(0.25, 8))).toBe(96) // a random start mostly lands in the first 0.2 s
+    expect(() => new SampledMax(0.25, [0.25])).toThrow(/phases/)
+    expect(() => new SampledMax(0.25, [])).toThrow(/phases/)
+  })
+
   it('a level held for a whole period is seen by every phase; the final value counts until the end', () => {
     const s = new SampledMax(0.25, 8)
     s.set(0.5, 45)

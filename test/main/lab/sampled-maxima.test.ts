@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { join } from 'node:path'
 import { readLabCase } from '../../../main/cli/lab'
 import { predictLab, simulateLab } from '../../../main/lab/compare'
-import { caseSocketSampleS } from '../../../main/sim/fidelity-case'
+import { caseSocketSampleS, caseSocketSamplePhases } from '../../../main/sim/fidelity-case'
 
 const root = join(__dirname, '../../..')
 
@@ -19,6 +19,9 @@ describe('lab predictions: sampled socket maxima', () => {
     expect(p).toBeGreaterThan(0.08)
     expect(p).toBeLessThan(0.2)
     expect(caseSocketSampleS({ id: 'shared', measured: {} })).toBe(0.25)
+    // a shared case's sampler started with the load; the lab's drift, so spread phases
+    expect(caseSocketSamplePhases({ id: 'shared', measured: {} })).toEqual([0])
+    expect(caseSocketSamplePhases(c)).toBeUndefined()
   })
 
   it('a 3 ms burst in the accept queue is in the exact peak, not in what the sampler sees', () => {
