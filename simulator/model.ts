@@ -243,6 +243,7 @@ const I8_TIMERS = 52 // lazily armed timers: 1 connect timeout, 2 SYN-ACK retran
 const I8_WAITED_ACCEPT = 53
 const I8_RTX_PENDING = 54 // a SYN retransmit left at F64_SYN_AT, its arrival (EV_SYN_RTX) not yet handled
 const I8_PEER_CLOSED = 55 // the client's peer (HAProxy) closed first: no TIME_WAIT on the client
+const I8_LEAVE = 56 // 1: leaves SYN-SENT when its SYN-ACK arrives (F64_EST_AT), counted out by the leave FIFO
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -619,6 +620,19 @@ export class Model {
   private synSentUp = [0, 0, 0]
   private maxSynSentUp = [0, 0, 0]
   private synSentUpSampled: (SampledMax | null)[] = [null, null, null]
+  /**
+   * Per initiator role: when the SYN-ACKs now on their way (non-softirq hops) arrive. Their
+   * initiators leave SYN-SENT then, half an RTT before their handshake event (the ACK at the
+   * listener). FIFOs in admission order, drained whenever the counts are read or raised; one-way
+   * jitter can put an entry behind a later one, which then leaves at most that jitter late. A
+   * connection given up while its SYN-ACK is on the way is counted out when it would have arrived.
+   */
+  private leaveT: Float64Array[] = [new Float64Array(1024), new Float64Array(256), new Float64Array(256)]
+  private leaveHead = [0, 0, 0]
+  private leaveLen = [0, 0, 0]
+  private leaving = 0
+  /** Last time the SYN-SENT samplers were given (they need non-decreasing times). */
+  private ssClock = 0
 
   /** Constant-duration timers, by event kind (see TimerFifo). */
   private fifos: (TimerFifo | undefined)[] = new Array<TimerFifo | undefined>(EV_FIFO + 1).fill(undefined)
@@ -887,6 +901,7 @@ export class Model {
     this.i8[(c << 7) + I8_RETRANSMITTED] = 0
     this.i8[(c << 7) + I8_RTX_PENDING] = 0
     this.i8[(c << 7) + I8_PEER_CLOSED] = 0
+    this.i8[(c << 7) + I8_LEAVE] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -1082,6 +1097,10 @@ export class Model {
     this.i16[(c << 6) + I16_L] = L.index
     this.i8[(c << 7) + I8_INI] = I_SYN_SENT
     this.f64[(c << 4) + F64_START] = this.q.now
+    // draining only lowers the counts: needed for the samplers, or when this one may be a new peak
+    const role = this.i8[(c << 7) + I8_ROLE]!
+    if (this.leaving > 0 && (this.synSentSampled !== null || (role === ROLE_CLIENT ? this.synSentCli >= this.maxSynSent : this.synSentUp[role]! >= this.maxSynSentUp[role]!))) this.drainLeaves(this.q.now)
+    this.ssClock = this.q.now
     this.synSent++
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       if (++this.synSentCli > this.maxSynSent) this.maxSynSent = this.synSentCli
@@ -1100,13 +1119,74 @@ export class Model {
   }
 
   /** A proxy or nginx TCP connect (not a client's, not a unix socket) enters (+1) or leaves (-1) SYN-SENT. */
-  private synSentUpDelta(c: number, d: number): void {
+  private synSentUpDelta(c: number, d: number, t = this.q.now): void {
     const r = this.i8[(c << 7) + I8_ROLE]!
     if (r === ROLE_CLIENT || this.listeners[this.i16[(c << 6) + I16_L]!]!.unix) return
     const v = (this.synSentUp[r]! += d)
     if (v > this.maxSynSentUp[r]!) this.maxSynSentUp[r] = v
     const sm = this.synSentUpSampled[r]
-    if (sm) sm.set(this.q.now, v)
+    if (sm) sm.set(t, v)
+  }
+
+  /** An initiator of role r is no longer in SYN-SENT since time t (counts and samplers). */
+  private ssDec(r: number, t: number): void {
+    this.synSent--
+    if (r === ROLE_CLIENT) {
+      this.synSentCli--
+      if (this.synSentSampled) this.synSentSampled.set(t, this.synSentCli)
+      return
+    }
+    const v = --this.synSentUp[r]!
+    const sm = this.synSentUpSampled[r]
+    if (sm) sm.set(t, v)
+  }
+
+  /** c leaves SYN-SENT now (handshake event, give-up, failure), unless the leave FIFO counts it out. */
+  private leaveSynSent(c: number): void {
+    if (this.i8[(c << 7) + I8_LEAVE]) return
+    if (this.leaving > 0 && this.synSentSampled) this.drainLeaves(this.q.now) // the samplers need times in order
+    this.ssClock = this.q.now
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    if (r === ROLE_CLIENT) this.ssDec(r, this.q.now)
+    else {
+      this.synSent--
+      this.synSentUpDelta(c, -1)
+    }
+  }
+
+  /** The SYN-ACK of c reaches it at t1: it leaves SYN-SENT then. */
+  private queueLeave(c: number, t1: number): void {
+    const r = this.i8[(c << 7) + I8_ROLE]!
+    let a = this.leaveT[r]!
+    if (this.leaveLen[r] === a.length) {
+      const b = new Float64Array(a.length * 2)
+      for (let i = 0; i < a.length; i++) b[i] = a[(this.leaveHead[r]! + i) & (a.length - 1)]!
+      this.leaveT[r] = a = b
+      this.leaveHead[r] = 0
+    }
+    a[(this.leaveHead[r]! + this.leaveLen[r]!++) & (a.length - 1)] = t1
+    this.leaving++
+    this.i8[(c << 7) + I8_LEAVE] = 1
+  }
+
+  /** Count out every initiator whose SYN-ACK has arrived by `now`. */
+  private drainLeaves(now: number): void {
+    for (let r = 0; r < 3; r++) {
+      const a = this.leaveT[r]!
+      const mask = a.length - 1
+      let h = this.leaveHead[r]!
+      let n = this.leaveLen[r]!
+      while (n > 0 && a[h]! <= now) {
+        const t1 = a[h]!
+        h = (h + 1) & mask
+        n--
+        this.leaving--
+        if (t1 > this.ssClock) this.ssClock = t1
+        this.ssDec(r, this.ssClock)
+      }
+      this.leaveHead[r] = h
+      this.leaveLen[r] = n
+    }
   }
 
   /** A packet queued now to the NET_RX backlog of initiator host h (role index): when it is handled, in order. */
@@ -1230,8 +1310,7 @@ export class Model {
     }
     this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
-    this.synSent--
-    this.synSentUpDelta(c, -1)
+    this.leaveSynSent(c)
     if (r === ROLE_UPSTREAM) {
       this.upstreamFailed(c, 'connect')
     } else {
@@ -1331,6 +1410,7 @@ export class Model {
     // SYN-ACK reaches the initiator at t1 (connect() returns), its ACK + request reach us d2 later
     const t1 = this.q.now + this.owdOf(c)
     this.f64[(c << 4) + F64_EST_AT] = t1
+    this.queueLeave(c, t1)
     this.at(t1 + this.owdOf(c), EV_SYNACK, c)
   }
 
@@ -1369,11 +1449,7 @@ export class Model {
     const t1 = this.f64[(c << 4) + F64_EST_AT]!
     this.settleRtx(c, t1) // a retransmit that left before the SYN-ACK came (RTT > RTO)
     this.i8[(c << 7) + I8_INI] = I_EST
-    this.synSent--
-    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
-      this.synSentCli--
-      if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
-    } else this.synSentUpDelta(c, -1)
+    this.leaveSynSent(c)
     const connectS = t1 - this.f64[(c << 4) + F64_START]!
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
@@ -1990,8 +2066,7 @@ export class Model {
     const wasEst = this.i8[(u << 7) + I8_INI] === I_EST || this.i8[(u << 7) + I8_SRV] === S_ACCEPTED
     if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) {
       this.settleRtx(u, this.q.now)
-      this.synSent--
-      this.synSentUpDelta(u, -1)
+      this.leaveSynSent(u)
     }
     // listener side clean-up
     const st = this.i8[(u << 7) + I8_SRV]!
@@ -2388,9 +2463,7 @@ export class Model {
     if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
     if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
       this.settleRtx(c, this.q.now)
-      this.synSent--
-      this.synSentCli--
-      if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
+      this.leaveSynSent(c)
     }
     // abandon the listener side
     const st = this.i8[(c << 7) + I8_SRV]!
@@ -2557,6 +2630,7 @@ export class Model {
       this.level(this.cols.open_fds!, this.servers[0]!.fds)
     }
     this.level(this.cols.busy_workers!, this.busyTotal())
+    if (this.leaving > 0) this.drainLeaves(this.q.now)
     this.level(this.cols.syn_sent!, this.synSentCli)
     this.level(this.cols.syn_sent_upstream!, this.synSent - this.synSentCli)
     for (const L of this.listeners) {
@@ -2735,6 +2809,7 @@ export class Model {
   }
 
   private summary(): SimSummary {
+    if (this.leaving > 0) this.drainLeaves(Math.min(this.q.now, this.endS))
     const inFlight = this.requests - this.ok - this.failed
     const byCause = {} as Record<FailureCause, number>
     FAILURE_CAUSES.forEach((c, i) => (byCause[c] = this.byCause[i]!))
