@@ -1119,13 +1119,13 @@ export class Model {
   }
 
   /** A proxy or nginx TCP connect (not a client's, not a unix socket) enters (+1) or leaves (-1) SYN-SENT. */
-  private synSentUpDelta(c: number, d: number, t = this.q.now): void {
+  private synSentUpDelta(c: number, d: number): void {
     const r = this.i8[(c << 7) + I8_ROLE]!
     if (r === ROLE_CLIENT || this.listeners[this.i16[(c << 6) + I16_L]!]!.unix) return
     const v = (this.synSentUp[r]! += d)
     if (v > this.maxSynSentUp[r]!) this.maxSynSentUp[r] = v
     const sm = this.synSentUpSampled[r]
-    if (sm) sm.set(t, v)
+    if (sm) sm.set(this.q.now, v)
   }
 
   /** An initiator of role r is no longer in SYN-SENT since time t (counts and samplers). */
