@@ -625,7 +625,6 @@ export function haproxyEffectiveLimits(h: HaproxyConfig, proxySomaxconn: number)
 
 // --------------------------------------------------------------- load curve --
 
-/** Rate of the piecewise-linear curve at time t (constant before the first and after the last point). */
 /**
  * Evenly spaced open-loop arrivals (`arrivals: 'even'`), one rule for the model and the lab's
  * client: the first batch at the first time the curve is above 0 (zero stretches skipped in 0.1 s
@@ -649,6 +648,7 @@ export function nextEvenArrival(curve: readonly LoadPoint[], prev: number | null
   return t < endS ? t : null
 }
 
+/** Rate of the piecewise-linear curve at time t (constant before the first and after the last point). */
 export function curveRate(curve: readonly LoadPoint[], t: number): number {
   if (curve.length === 0) return 0
   if (t <= curve[0]!.tS) return curve[0]!.rate
