@@ -1156,6 +1156,7 @@ export class Model {
 
   /** The SYN-ACK of c reaches it at t1: it leaves SYN-SENT then. */
   private queueLeave(c: number, t1: number): void {
+    if (this.i8[(c << 7) + I8_LEAVE]) return // already on its way out (a second admission)
     const r = this.i8[(c << 7) + I8_ROLE]!
     let a = this.leaveT[r]!
     if (this.leaveLen[r] === a.length) {
