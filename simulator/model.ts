@@ -1102,12 +1102,12 @@ export class Model {
     if (this.leaving > 0 && (this.synSentSampled !== null || (role === ROLE_CLIENT ? this.synSentCli >= this.maxSynSent : this.synSentUp[role]! >= this.maxSynSentUp[role]!))) this.drainLeaves(this.q.now)
     this.ssClock = this.q.now
     this.synSent++
-    if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
+    if (role === ROLE_CLIENT) {
       if (++this.synSentCli > this.maxSynSent) this.maxSynSent = this.synSentCli
       if (this.synSentSampled) this.synSentSampled.set(this.q.now, this.synSentCli)
     }
     if (L.unix) return
-    if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT) this.synSentUpDelta(c, 1)
+    if (role !== ROLE_CLIENT) this.synSentUpDelta(c, 1)
     // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
     const ih = this.iniHost(c)
@@ -1115,7 +1115,7 @@ export class Model {
     this.f64[(c << 4) + F64_GIVE_UP] = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
     // A SYN that gets a SYN-ACK needs neither the retransmit timer nor the connect timeout:
     // both are armed (as the kernel armed them when the SYN left) only once a SYN is dropped.
-    if (this.f64[(c << 4) + F64_GIVE_UP] < 4 * MIN_OWD_S + (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
+    if (this.f64[(c << 4) + F64_GIVE_UP] < 4 * MIN_OWD_S + (role === ROLE_UPSTREAM ? this.s.network.backendRttMs : this.s.network.clientRttMs) / 1000) this.armSynTimers(c)
   }
 
   /** A proxy or nginx TCP connect (not a client's, not a unix socket) enters (+1) or leaves (-1) SYN-SENT. */

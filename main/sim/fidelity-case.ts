@@ -325,11 +325,11 @@ export function toolFlags(tool: 'ab' | 'h2load', cmd: string): ToolFlags {
     return undefined
   }
   const int = (v: string | undefined): number | undefined => (v != null && /^\d+$/.test(v) && Number(v) > 0 ? Number(v) : undefined)
+  // h2load times: parseDuration's units, but a bare number is seconds there
   const secs = (v: string | undefined): number | undefined => {
     if (v == null) return undefined
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v)
-    if (!m) return undefined
-    return Number(m[1]) * { ms: 1e-3, s: 1, m: 60, h: 3600 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h']
+    const d = parseDuration(/^\d+(?:\.\d+)?$/.test(v) ? `${v}s` : v, NaN)
+    return Number.isFinite(d) ? d : undefined
   }
   const f: ToolFlags = {}
   const put = <K extends keyof ToolFlags>(k: K, v: ToolFlags[K] | undefined): void => {
