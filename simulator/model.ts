@@ -487,6 +487,15 @@ interface Server {
   idleAt: number[]
   /** Parallel to idle: 1 when the connection has already been reused (HAProxy's "safe" list). */
   idleSafe: number[]
+  /** How many of idle are safe. */
+  idleSafeN: number
+  /**
+   * HAProxy's max_used_conns (peak of used server connections since the last purge tick),
+   * est_need_conns (its estimate of the connections needed) and when the next tick is due.
+   */
+  maxUsed: number
+  estNeed: number
+  purgeAt: number
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
 }
@@ -544,6 +553,13 @@ export class Model {
   // clients
   private offered = 0
   private requests = 0
+  /**
+   * Closed loop with a total (ab -n, h2load -n): requests promised to the connections open now
+   * plus those issued by closed ones. A keep-alive connection takes up to requestsPerConnection
+   * of what is left when it opens and gives back what it did not issue when it closes; users
+   * reconnect while some are left. Without keep-alive it equals \`requests\`.
+   */
+  private committed = 0
   private ok = 0
   private failed = 0
   private byCause = new Float64Array(FAILURE_CAUSES.length)
@@ -800,6 +816,10 @@ export class Model {
         idle: [],
         idleAt: [],
         idleSafe: [],
+        idleSafeN: 0,
+        maxUsed: 0,
+        estNeed: 0,
+        purgeAt: POOL_PURGE_DELAY_S,
         acceptPausedUntil: 0
       })
     })
@@ -1041,7 +1061,7 @@ export class Model {
 
   private onUser(): void {
     const c = this.s.clients
-    if (this.q.now >= this.loadEndS || (c.totalRequests > 0 && this.requests >= c.totalRequests) || this.usersActive > this.usersTarget) {
+    if (this.q.now >= this.loadEndS || (c.totalRequests > 0 && this.committed >= c.totalRequests) || this.usersActive > this.usersTarget) {
       this.usersActive--
       return
     }
@@ -1057,7 +1077,12 @@ export class Model {
     const c = this.alloc(ROLE_CLIENT)
     this.offered++
     this.bump(this.cOffered)
-    this.i32[(c << 5) + I32_REQ_LEFT] = cl.keepAlive ? cl.requestsPerConnection : 1
+    let quota = cl.keepAlive ? cl.requestsPerConnection : 1
+    if (cl.mode === 'closed' && cl.totalRequests > 0) {
+      quota = Math.max(1, Math.min(quota, cl.totalRequests - this.committed))
+      this.committed += quota
+    }
+    this.i32[(c << 5) + I32_REQ_LEFT] = quota
     // requests count when the connection attempt starts (ab -n counts attempts)
     this.requests++
     this.flight(1)
@@ -1819,7 +1844,10 @@ export class Model {
     const sv = this.servers[sIdx]!
     this.unqueue(c)
     this.i16[(c << 6) + I16_SERVER] = sIdx
+    if (this.q.now >= sv.purgeAt) this.purgeTick(sv)
     sv.cur++
+    if (sv.cur > sv.maxUsed) sv.maxUsed = sv.cur
+    if (sv.cur > sv.estNeed) sv.estNeed = sv.cur
     sv.stot++
     this.beCur++
     if (sv.cur > sv.smax) sv.smax = sv.cur
@@ -1900,6 +1928,7 @@ export class Model {
       if (first && mode === 'safe') return -1
       if (first && mode === 'aggressive' && sv.idleSafe[i] !== 1) continue
       const u = sv.idle[i]!
+      sv.idleSafeN -= sv.idleSafe[i]!
       sv.idle.splice(i, 1)
       sv.idleAt.splice(i, 1)
       sv.idleSafe.splice(i, 1)
@@ -1935,8 +1964,22 @@ export class Model {
     if (n === 0) return
     const gone = sv.idle.splice(0, n)
     sv.idleAt.splice(0, n)
-    sv.idleSafe.splice(0, n)
+    for (const x of sv.idleSafe.splice(0, n)) sv.idleSafeN -= x
     for (const u of gone) this.closeUpstream(u, false)
+  }
+
+  /**
+   * HAProxy's idle-connection purge task, every pool-purge-delay (srv_cleanup_idle_conns): the
+   * estimate of needed connections moves halfway to the peak used since the last tick (never
+   * below it), and the peak restarts from the connections in use. Applied lazily, tick by tick.
+   */
+  private purgeTick(sv: Server): void {
+    for (let k = 0; k < 64 && this.q.now >= sv.purgeAt; k++) {
+      sv.estNeed = Math.max(sv.maxUsed, (sv.estNeed + sv.maxUsed) >> 1)
+      sv.maxUsed = sv.cur
+      sv.purgeAt += POOL_PURGE_DELAY_S
+    }
+    if (this.q.now >= sv.purgeAt) sv.purgeAt = (Math.floor(this.q.now / POOL_PURGE_DELAY_S) + 1) * POOL_PURGE_DELAY_S
   }
 
   /** An upstream connect failed (timeout / reset / refused). */
@@ -2002,6 +2045,7 @@ export class Model {
     const sIdx = this.i16[(c << 6) + I16_SERVER]!
     if (sIdx < 0) return
     const sv = this.servers[sIdx]!
+    if (this.q.now >= sv.purgeAt) this.purgeTick(sv)
     sv.cur--
     this.beCur--
     this.i16[(c << 6) + I16_SERVER] = -1
@@ -2053,12 +2097,19 @@ export class Model {
         }
       } else {
         this.purgeIdle(sv)
-        if (sv.idle.length < sv.cur) {
+        if (this.q.now >= sv.purgeAt) this.purgeTick(sv)
+        // srv_add_to_idle_list: kept when the pool has no safe connection (and, for one not yet
+        // reused, no other either), or while used + idle <= max(used, est_need_conns); sv.cur
+        // still counts this one's session, as curr_used_conns still counts the connection
+        const safe = this.upReused.has(u) ? 1 : 0
+        const n = sv.idle.length
+        if ((sv.idleSafeN === 0 && (safe === 1 || n === 0)) || sv.cur + n <= Math.max(sv.cur, sv.estNeed)) {
           this.i32[(u << 5) + I32_PEER] = -1
           this.i8[(u << 7) + I8_HAS_DATA] = 0
           sv.idle.push(u)
           sv.idleAt.push(this.q.now)
-          sv.idleSafe.push(this.upReused.has(u) ? 1 : 0)
+          sv.idleSafe.push(safe)
+          sv.idleSafeN += safe
           return
         }
       }
@@ -2448,6 +2499,7 @@ export class Model {
     if (this.i8[(c << 7) + I8_INI] === I_DONE) return
     this.failed++
     this.byCause[cause]!++
+    this.i32[(c << 5) + I32_REQ_LEFT]!-- // the failed request was issued: left = not issued
     this.flight(-1)
     this.bump(this.cFailed)
     this.bump(this.cFailedBy[cause]!)
@@ -2504,6 +2556,8 @@ export class Model {
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.release(c)
     if (this.s.clients.mode === 'closed') {
+      // the requests this connection was promised and did not issue go back to the users
+      if (this.s.clients.totalRequests > 0) this.committed -= Math.max(0, this.i32[(c << 5) + I32_REQ_LEFT]!)
       this.usersActive--
       if (now < this.loadEndS) {
         // a load generator is one thread: its reconnects are serialised CONNECT_COST_S apart

@@ -213,7 +213,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     // ab speaks HTTP/1.0 without keep-alive (unless -k): the request goes to the server in close
     // mode and the server closes first, TIME_WAIT on the backend host (the shared haproxy-maxconn
     // cases: ~2990 there for 3000 requests, none from the proxy to the backend)
-    const http10 = tool === 'ab' && !/(^|\s)-k(\s|$)/.test(cmd)
+    const http10 = tool === 'ab' && !toolFlags(tool, cmd).keepAlive
     h.backendClosesFirst =
       h.mode === 'tcp' || /lb closes first|proxy closes first/.test(bcm) ? 'proxy' : /server closes first/.test(bcm) || http10 ? 'server' : 'reset'
     haproxy = h
@@ -275,7 +275,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     s.clients.requestTimeoutS = activeS ?? 60
   } else {
     const rate = num(load.rate_per_s, flags.ratePerS ?? 1)
-    const dur = num(load.duration_s, requests / rate)
+    const dur = num(load.duration_s, num(load.connections, flags.concurrency ?? requests) / rate)
     s.clients.arrivalBatch = flags.batch ?? 1
     // the last batch starts at (n/batch - 1) periods; the load window ends just after it
     s.clients.loadCurve = [{ tS: 0, rate }]
@@ -283,11 +283,29 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     s.drainS = activeS ?? 30
     s.clients.requestTimeoutS = activeS ?? 30
   }
-  // lab cases: keep-alive clients sending N requests per connection
-  const rpc = num(load.requests_per_connection, 1)
+  // Requests per connection. Lab cases say it (requests_per_connection). h2load gives each of
+  // its -c clients one HTTP/1.1 connection and n/c of the requests (the first n mod c one
+  // more; in rate mode -c is the number of connections made), and closes it at the end; ab -k
+  // keeps each user's connection for its next requests until -n are issued (ab hands them out
+  // as connections free up; with connections of equal speed that is ~n/c each). Checked against
+  // HAProxy 2.6 here: `h2load --h1 -c 4 -n 10`, `-c 4 -n 40`, `-c 16 -n 1600` and `ab -k -c 16
+  // -n 1600` are 4, 4, 16 and 16 frontend sessions. Closed loop: ceil(n/c) per connection
+  // (the model hands out the total, so the last ones get less); open loop: round(n/c).
+  let rpc = num(load.requests_per_connection, 0)
+  // (only the real h2load: a lab case's own node clients open one connection per request)
+  if (!rpc && tool === 'h2load' && (String(load.tool) === 'h2load' || /(^|[\s/])h2load\s/.test(cmd))) {
+    const conns = num(load.connections, flags.concurrency ?? num(load.concurrency, 0))
+    if (conns > 0 && requests > conns) rpc = s.clients.mode === 'closed' ? Math.ceil(requests / conns) : Math.max(1, Math.round(requests / conns))
+  }
+  if (!rpc && tool === 'ab' && flags.keepAlive && requests > 0) {
+    rpc = Math.ceil(requests / Math.max(1, s.clients.concurrency))
+    s.clients.closesFirst = 'client'
+  }
   if (rpc > 1) {
     s.clients.keepAlive = true
     s.clients.requestsPerConnection = rpc
+    // HAProxy's default keeps a session's server connection for its next requests
+    if (haproxy && /default \(keep-alive/.test(String(p?.backend_connection_mode ?? ''))) haproxy.serverConnections = 'keep-alive'
   }
   // what the tool's latency covers: the case says so (lab exports), else per tool
   const withConnect = typeof load.latency_includes_connect === 'boolean' ? load.latency_includes_connect : tool === 'ab'
@@ -305,6 +323,8 @@ export interface ToolFlags {
   /** h2load -r N --rate-period P: N new connections every P. */
   batch?: number
   ratePerS?: number
+  /** ab -k: HTTP/1.0 keep-alive, each user keeps its connection for its next requests. */
+  keepAlive?: boolean
 }
 
 /**
@@ -339,6 +359,8 @@ export function toolFlags(tool: 'ab' | 'h2load', cmd: string): ToolFlags {
   put('concurrency', int(val(['-c', '--clients'])))
   if (tool === 'ab') {
     put('timeLimitS', int(val(['-t'])))
+    // -k alone or in a cluster of ab's switches without argument (getopt: -rk)
+    if (words.some((w) => /^-[rkidSqlwVh]+$/.test(w) && w.includes('k'))) f.keepAlive = true
   } else {
     put('activeTimeoutS', secs(val(['-T', '--connection-active-timeout'])))
     const batch = int(val(['-r', '--rate']))

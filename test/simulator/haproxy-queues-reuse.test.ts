@@ -165,6 +165,59 @@ describe('retries (stream.c back_handle_st_cer)', () => {
   })
 })
 
+/** `users` closed-loop users with keep-alive connections of up to `rpc` requests, `total` requests in all. */
+function keepAliveUsers(users: number, total: number, rpc: number): Scenario {
+  const s = burst(1, 0.002, { maxconn: 0, maxqueue: 0 }, 'roundrobin')
+  s.durationS = 30
+  s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: users, totalRequests: total, keepAlive: true, requestsPerConnection: rpc }
+  s.haproxy = { ...s.haproxy!, serverConnections: 'keep-alive', httpReuse: 'safe', backendClosesFirst: 'reset' }
+  return s
+}
+
+describe('closed-loop keep-alive users (h2load -c C -n N, ab -k)', () => {
+  it('hand out exactly the total: ceil(N/C) per connection, the last ones less, and no user reconnects for the rest', () => {
+    for (const [users, total] of [
+      [4, 40],
+      [4, 10],
+      [16, 1600]
+    ] as const) {
+      const r = run(keepAliveUsers(users, total, Math.ceil(total / users)))
+      expect(r.totals.requests).toBe(total)
+      expect(r.totals.ok).toBe(total)
+      // one connection per user, as h2load's clients and ab -k's users keep theirs
+      expect(r.haproxy!.frontend.stot).toBe(users)
+    }
+  })
+
+  it('a connection that fails gives back the requests it did not issue: the users still issue N in all', () => {
+    // 4 users, 40 requests of 10 per connection; 5 ms of request timeout against 2 ms of work
+    // with one worker: requests time out and their connections close, the rest go on new ones
+    const s = keepAliveUsers(4, 40, 10)
+    s.backend = { ...s.backend, kind: 'generic', workers: 1, serviceTime: { kind: 'constant', s: 0.002 } }
+    s.clients.requestTimeoutS = 0.005
+    const r = run(s)
+    expect(r.totals.failed).toBeGreaterThan(0)
+    expect(r.totals.requests).toBe(40)
+    expect(r.totals.ok + r.totals.failed).toBe(40)
+    expect(r.haproxy!.frontend.stot).toBeGreaterThan(4) // users reconnected for what was given back
+  })
+
+  it("concurrent sessions keep about one server connection each (srv_add_to_idle_list: used + idle <= est_need)", () => {
+    // measured on HAProxy 2.6 here (test/main/sim/load-tools-real.test.ts): h2load -c 4 -n 40
+    // and -c 16 -n 1600 made 4 and 17 server connections; bounding the idle pool by the
+    // connections in use at that moment made 12 of 40
+    for (const [users, total] of [
+      [4, 40],
+      [16, 1600]
+    ] as const) {
+      const r = run(keepAliveUsers(users, total, Math.ceil(total / users)))
+      expect(r.haproxy!.backend.connect).toBeGreaterThanOrEqual(users)
+      expect(r.haproxy!.backend.connect).toBeLessThanOrEqual(users + 2)
+      expect(r.haproxy!.backend.connect + r.haproxy!.backend.reuse).toBe(total)
+    }
+  })
+})
+
 describe('HAProxy session lifetime', () => {
   it('a client that closes first holds its frontend session until its FIN arrives, one client RTT after the response', () => {
     // 20 conn/s (every 50 ms), client RTT 100 ms, 10 ms of work: a session lasts 10 ms of work +

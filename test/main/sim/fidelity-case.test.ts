@@ -35,6 +35,12 @@ describe('toolFlags', () => {
     expect(toolFlags('h2load', 'h2load -r 40 http://x/').ratePerS).toBe(40)
   })
 
+  it('ab -k, alone or among the switches without a value (getopt: -rk), is keep-alive', () => {
+    expect(toolFlags('ab', 'ab -k -c 4 -n 40 http://x/').keepAlive).toBe(true)
+    expect(toolFlags('ab', 'ab -rk -s 30 -c 4 -n 40 http://x/').keepAlive).toBe(true)
+    expect(toolFlags('ab', 'ab -r -c 4 -n 40 http://k/').keepAlive).toBeUndefined()
+  })
+
   it('takes nothing malformed: no value, a negative or non-numeric one, an unknown unit', () => {
     expect(toolFlags('ab', 'ab -n abc -c -5 -t')).toEqual({})
     expect(toolFlags('h2load', 'h2load -T 5x -r 0 -n 1.5')).toEqual({})
@@ -72,6 +78,50 @@ describe('caseToScenario', () => {
     expect(caseToScenario(c).load.latencyIncludesConnect).toBe(false) // not ab: h2load's rule
     c.scenario.load.tool = 'ab'
     expect(caseToScenario(c).load.latencyIncludesConnect).toBe(true)
+  })
+})
+
+describe('requests per connection of the load tool', () => {
+  const shared = (id: string): FidelityCase =>
+    JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases', `${id}.json`), 'utf8')) as FidelityCase
+  const withLoad = (load: Record<string, unknown>): ReturnType<typeof caseToScenario>['scenario'] => {
+    const c = shared('haproxy-maxconn-raised')
+    c.scenario.load = load
+    return caseToScenario(c).scenario
+  }
+
+  it('h2load -c C -n N: C keep-alive connections of ceil(N/C), closed by the client; HAProxy keeps server connections', () => {
+    const s = withLoad({ tool: 'h2load', model: 'closed', concurrency: 4, requests: 10, command: 'h2load --h1 -c 4 -n 10 http://x/' })
+    expect(s.clients).toMatchObject({ mode: 'closed', concurrency: 4, totalRequests: 10, keepAlive: true, requestsPerConnection: 3, closesFirst: 'client' })
+    expect(s.haproxy!.serverConnections).toBe('keep-alive') // "haproxy 2.6 default (keep-alive, http-reuse safe)"
+  })
+
+  it('h2load -n = -c (the shared cases): one request per connection, as before', () => {
+    const s = caseToScenario(shared('accept-overflow-b16')).scenario
+    expect(s.clients.keepAlive).toBe(false)
+    expect(s.clients.requestsPerConnection).toBe(1)
+    expect(s.haproxy!.serverConnections).toBe('per-request')
+  })
+
+  it("a lab case's own node client (N requests over C users) keeps one connection per request", () => {
+    const c = lab('closed-client-ports-50-source-ips-1')
+    expect(c.scenario.load.tool).toBe('node-closed-loop')
+    expect(caseToScenario(c).scenario.clients.keepAlive).toBe(false)
+  })
+
+  it('h2load rate mode: -c connections at the rate, round(N/C) requests each; the run lasts -c / rate', () => {
+    const s = withLoad({ tool: 'h2load', model: 'open', command: 'h2load --h1 -r 10 --rate-period 1s -c 50 -n 500 http://x/' })
+    expect(s.clients.mode).toBe('open')
+    expect(s.clients.requestsPerConnection).toBe(10)
+    expect(s.clients.keepAlive).toBe(true)
+    expect(s.durationS).toBeCloseTo(5, 9)
+  })
+
+  it('ab -k -c C -n N: C keep-alive users (ceil(N/C) each), the client closes; ab without -k: one per request, the server closes', () => {
+    const k = withLoad({ tool: 'ab', model: 'closed', concurrency: 16, requests: 1600, command: 'ab -k -c 16 -n 1600 http://x/' })
+    expect(k.clients).toMatchObject({ keepAlive: true, requestsPerConnection: 100, closesFirst: 'client' })
+    const plain = withLoad({ tool: 'ab', model: 'closed', concurrency: 16, requests: 1600, command: 'ab -c 16 -n 1600 http://x/' })
+    expect(plain.clients).toMatchObject({ keepAlive: false, requestsPerConnection: 1, closesFirst: 'server' })
   })
 })
 
