@@ -106,6 +106,10 @@ export function readLabCase(path: string): LabCase {
 
 /** Entry of the `lab` sub-command; returns the process exit code. */
 export async function labCommand(argv: string[], io: LabIo): Promise<number> {
+  if (argv.some((x) => x === '-h' || x === '--help')) {
+    io.stdout(USAGE + '\n')
+    return 0
+  }
   const a = parseArgs(argv)
   if (typeof a === 'string') {
     io.stderr(`headroom lab: ${a}\n${USAGE}\n`)

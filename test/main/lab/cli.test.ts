@@ -16,6 +16,13 @@ async function cli(argv: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('headroom lab CLI', () => {
+  it('--help prints the usage to stdout and exits 0', async () => {
+    const r = await cli(['--help'])
+    expect(r.code).toBe(0)
+    expect(r.out).toMatch(/usage: headroom lab --scenario FILE/)
+    expect(r.err).toBe('')
+  })
+
   it('rejects bad usage with exit 2', async () => {
     expect((await cli([])).code).toBe(2)
     expect((await cli(['--report', '--scenario', 'x.json'])).code).toBe(2)
