@@ -98,14 +98,17 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
   })
 
   /** Run one command; HAProxy's counter deltas, and the simulator's prediction for the same command line. */
-  async function measure(tool: 'h2load' | 'ab', args: string[], c: number, n: number) {
+  async function measure(tool: 'h2load' | 'ab', args: string[], c: number, n: number, rate: number | null) {
     const before = await showStat(sock)
     execFileSync(tool === 'h2load' ? h2load! : ab!, [...args, `http://127.0.0.1:${port}/`], { stdio: 'ignore', timeout: 60_000 })
     const after = await showStat(sock)
     const d = (row: string, f: string): number => (after[row]?.[f] ?? 0) - (before[row]?.[f] ?? 0)
     const k = structuredClone(template)
     k.id = `${tool} ${args.join(' ')}`
-    k.scenario.load = { tool, command: `${tool} ${args.join(' ')} http://x/`, model: 'closed', concurrency: c, requests: n, rate_per_s: null, connections: null, duration_s: null, target: 'lb' }
+    k.scenario.load =
+      rate === null
+        ? { tool, command: `${tool} ${args.join(' ')} http://x/`, model: 'closed', concurrency: c, requests: n, rate_per_s: null, connections: null, duration_s: null, target: 'lb' }
+        : { tool, command: `${tool} ${args.join(' ')} http://x/`, model: 'open', concurrency: null, requests: n, rate_per_s: rate, connections: c, duration_s: null, target: 'lb' }
     k.scenario.proxy!.global_maxconn = 200
     k.scenario.proxy!.frontend_maxconn = null
     k.scenario.backend.service_time_ms = 0
@@ -117,16 +120,19 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
     }
   }
 
-  const runs: [string, 'h2load' | 'ab', string[], number, number][] = [
-    ['h2load -c 4 -n 40', 'h2load', ['--h1', '-c', '4', '-n', '40'], 4, 40],
-    ['h2load -c 4 -n 10 (10 mod 4 != 0)', 'h2load', ['--h1', '-c', '4', '-n', '10'], 4, 10],
-    ['h2load -c 16 -n 1600', 'h2load', ['--h1', '-c', '16', '-n', '1600'], 16, 1600],
-    ['ab -k -c 16 -n 1600', 'ab', ['-k', '-c', '16', '-n', '1600'], 16, 1600],
-    ['ab -c 8 -n 80 (no keep-alive: a connection per request)', 'ab', ['-c', '8', '-n', '80'], 8, 80]
+  const runs: [string, 'h2load' | 'ab', string[], number, number, number | null][] = [
+    ['h2load -c 4 -n 40', 'h2load', ['--h1', '-c', '4', '-n', '40'], 4, 40, null],
+    ['h2load -c 4 -n 10 (10 mod 4 != 0)', 'h2load', ['--h1', '-c', '4', '-n', '10'], 4, 10, null],
+    ['h2load -c 16 -n 1600', 'h2load', ['--h1', '-c', '16', '-n', '1600'], 16, 1600, null],
+    // rate mode: -c connections in all, 4 every 100 ms, 5 requests each (with n mod c != 0 the
+    // simulator gives every connection round(n/c): h2load -c 8 -n 30 would be 32, not 30)
+    ['h2load -r 4 --rate-period 100ms -c 8 -n 40', 'h2load', ['--h1', '-r', '4', '--rate-period', '100ms', '-c', '8', '-n', '40'], 8, 40, 40],
+    ['ab -k -c 16 -n 1600', 'ab', ['-k', '-c', '16', '-n', '1600'], 16, 1600, null],
+    ['ab -c 8 -n 80 (no keep-alive: a connection per request)', 'ab', ['-c', '8', '-n', '80'], 8, 80, null]
   ]
-  for (const [name, tool, args, c, n] of runs) {
+  for (const [name, tool, args, c, n, rate] of runs) {
     it(name, async () => {
-      const { real, sim } = await measure(tool, args, c, n)
+      const { real, sim } = await measure(tool, args, c, n, rate)
       expect(real.ok).toBe(n)
       expect(sim.ok).toBe(n)
       // frontend sessions are client connections: the simulator must open as many. h2load
