@@ -270,6 +270,16 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   const activeS = timeouts.active_timeout_s != null ? num(timeouts.active_timeout_s, 30) : flags.activeTimeoutS
   if (tool === 'ab') {
     s.durationS = timeLimitS
+  } else if (flags.durationS && !flags.batch) {
+    // h2load -D: timing-based, each of the -c clients sends requests back to back over one
+    // connection for warm-up + duration (checked here: -c 4 -D 1 is 4 frontend sessions). Its
+    // count covers the duration only; the simulated one includes the warm-up.
+    s.clients.mode = 'closed'
+    s.clients.totalRequests = 0
+    s.clients.keepAlive = true
+    s.clients.requestsPerConnection = 1_000_000
+    s.durationS = flags.durationS + (flags.warmUpS ?? 0)
+    s.clients.requestTimeoutS = activeS ?? null
   } else if (s.clients.mode === 'closed') {
     s.durationS = activeS ?? 60
     s.clients.requestTimeoutS = activeS ?? 60
@@ -291,7 +301,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   // HAProxy 2.6 here: `h2load --h1 -c 4 -n 10`, `-c 4 -n 40`, `-c 16 -n 1600` and `ab -k -c 16
   // -n 1600` are 4, 4, 16 and 16 frontend sessions. Closed loop: ceil(n/c) per connection
   // (the model hands out the total, so the last ones get less); open loop: round(n/c).
-  let rpc = num(load.requests_per_connection, 0)
+  let rpc = s.clients.keepAlive ? s.clients.requestsPerConnection : num(load.requests_per_connection, 0)
   // (only the real h2load: a lab case's own node clients open one connection per request)
   if (!rpc && tool === 'h2load' && (String(load.tool) === 'h2load' || /(^|[\s/])h2load\s/.test(cmd))) {
     const conns = num(load.connections, flags.concurrency ?? num(load.concurrency, 0))
@@ -325,6 +335,9 @@ export interface ToolFlags {
   ratePerS?: number
   /** ab -k: HTTP/1.0 keep-alive, each user keeps its connection for its next requests. */
   keepAlive?: boolean
+  /** h2load -D (timing-based run: each client keeps one connection busy this long; -n ignored) and --warm-up-time before it. */
+  durationS?: number
+  warmUpS?: number
 }
 
 /**
@@ -363,6 +376,8 @@ export function toolFlags(tool: 'ab' | 'h2load', cmd: string): ToolFlags {
     if (words.some((w) => /^-[rkidSqlwVh]+$/.test(w) && w.includes('k'))) f.keepAlive = true
   } else {
     put('activeTimeoutS', secs(val(['-T', '--connection-active-timeout'])))
+    put('durationS', secs(val(['-D', '--duration'])))
+    put('warmUpS', secs(val(['--warm-up-time'])))
     const batch = int(val(['-r', '--rate']))
     put('batch', batch)
     if (batch) {

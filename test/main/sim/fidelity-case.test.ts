@@ -117,6 +117,14 @@ describe('requests per connection of the load tool', () => {
     expect(s.durationS).toBeCloseTo(5, 9)
   })
 
+  it('h2load -D (timing-based): C connections kept busy for warm-up + duration, -n ignored', () => {
+    expect(toolFlags('h2load', 'h2load --h1 -c 4 -D 10s --warm-up-time 2 http://x/')).toMatchObject({ concurrency: 4, durationS: 10, warmUpS: 2 })
+    const s = withLoad({ tool: 'h2load', model: 'closed', concurrency: 4, command: 'h2load --h1 -c 4 -D 10 --warm-up-time 2s http://x/' })
+    expect(s.clients).toMatchObject({ mode: 'closed', concurrency: 4, totalRequests: 0, keepAlive: true, closesFirst: 'client' })
+    expect(s.clients.requestsPerConnection).toBeGreaterThanOrEqual(1_000_000)
+    expect(s.durationS).toBe(12)
+  })
+
   it('ab -k -c C -n N: C keep-alive users (ceil(N/C) each), the client closes; ab without -k: one per request, the server closes', () => {
     const k = withLoad({ tool: 'ab', model: 'closed', concurrency: 16, requests: 1600, command: 'ab -k -c 16 -n 1600 http://x/' })
     expect(k.clients).toMatchObject({ keepAlive: true, requestsPerConnection: 100, closesFirst: 'client' })
