@@ -244,6 +244,7 @@ const I8_WAITED_ACCEPT = 53
 const I8_RTX_PENDING = 54 // a SYN retransmit left at F64_SYN_AT, its arrival (EV_SYN_RTX) not yet handled
 const I8_PEER_CLOSED = 55 // the client's peer (HAProxy) closed first: no TIME_WAIT on the client
 const I8_LEAVE = 56 // 1: leaves SYN-SENT when its SYN-ACK arrives (F64_EST_AT), counted out by the leave FIFO
+const I8_AB_REQ = 57 // clients.tool 'ab': 1 once the connection counts as a request (written, or an idle one answered)
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -560,6 +561,18 @@ export class Model {
    * reconnect while some are left. Without keep-alive it equals \`requests\`.
    */
   private committed = 0
+  /**
+   * clients.tool 'ab' (closed loop with a total, one request per connection; see ClientConfig.tool):
+   * ab's `started` (requests written) and `done`, its failures (`bad`: it aborts when a connect
+   * fails with more than 10), whether it has stopped, and the users it starts once the first
+   * response header is in.
+   */
+  private readonly abMode: boolean
+  private abWritten = 0
+  private abDone = 0
+  private abBad = 0
+  private abStopped = false
+  private abPendingUsers = 0
   private ok = 0
   private failed = 0
   private byCause = new Float64Array(FAILURE_CAUSES.length)
@@ -754,6 +767,8 @@ export class Model {
     this.limits = h ? haproxyEffectiveLimits(h, s.hosts.proxy.somaxconn) : null
     this.proxyUp = !h || this.limits!.starts
     this.loadEndS = s.durationS
+    const cl0 = s.clients
+    this.abMode = cl0.tool === 'ab' && cl0.mode === 'closed' && cl0.totalRequests > 0 && !cl0.keepAlive && cl0.loadCurve.length === 0
     this.endS = s.durationS + s.drainS
     this.rows = Math.max(1, Math.ceil(this.endS))
     this.clientIpBusy = new Int32Array(Math.max(1, s.clients.sourceIps))
@@ -922,6 +937,7 @@ export class Model {
     this.i8[(c << 7) + I8_RTX_PENDING] = 0
     this.i8[(c << 7) + I8_PEER_CLOSED] = 0
     this.i8[(c << 7) + I8_LEAVE] = 0
+    this.i8[(c << 7) + I8_AB_REQ] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -1020,7 +1036,10 @@ export class Model {
       if (curvePeak(c.loadCurve) > 0) this.scheduleArrival(0)
     } else {
       this.usersTarget = c.loadCurve.length ? Math.round(curveRate(c.loadCurve, 0)) : c.concurrency
-      for (let u = 0; u < this.usersTarget; u++) this.startUser()
+      // ab sends one request alone, and starts its other users when that response header is in
+      const first = this.abMode ? Math.min(1, this.usersTarget) : this.usersTarget
+      this.abPendingUsers = this.usersTarget - first
+      for (let u = 0; u < first; u++) this.startUser()
     }
   }
 
@@ -1051,17 +1070,18 @@ export class Model {
     this.scheduleArrival(this.q.now)
   }
 
-  private startUser(): void {
+  private startUser(from = this.q.now): void {
     this.usersActive++
     // connects issued together by one load generator are CONNECT_COST_S apart
-    const t = Math.max(this.q.now, this.clientBurstAt + CONNECT_COST_S)
+    const t = Math.max(from, this.clientBurstAt + CONNECT_COST_S)
     this.clientBurstAt = t
     this.q.schedule(t, 0, EV_USER, -1, 0)
   }
 
   private onUser(): void {
     const c = this.s.clients
-    if (this.q.now >= this.loadEndS || (c.totalRequests > 0 && this.committed >= c.totalRequests) || this.usersActive > this.usersTarget) {
+    const full = this.abMode ? this.abStopped || this.abWritten >= c.totalRequests : c.totalRequests > 0 && this.committed >= c.totalRequests
+    if (this.q.now >= this.loadEndS || full || this.usersActive > this.usersTarget) {
       this.usersActive--
       return
     }
@@ -1083,9 +1103,11 @@ export class Model {
       this.committed += quota
     }
     this.i32[(c << 5) + I32_REQ_LEFT] = quota
-    // requests count when the connection attempt starts (ab -n counts attempts)
-    this.requests++
-    this.flight(1)
+    // requests count when the connection attempt starts; ab counts them when written (abCount)
+    if (!this.abMode) {
+      this.requests++
+      this.flight(1)
+    }
     this.f64[(c << 4) + F64_CONN_START] = this.q.now
     this.f64[(c << 4) + F64_REQ_START] = this.q.now
     this.i32[(c << 5) + I32_REQ_SEQ] = 0
@@ -1477,16 +1499,24 @@ export class Model {
     this.i8[(c << 7) + I8_INI] = I_EST
     this.leaveSynSent(c)
     const connectS = t1 - this.f64[(c << 4) + F64_START]!
+    let withData = true
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) {
       this.connectH.add(connectS * 1000)
       this.connected++
       if (this.i8[(c << 7) + I8_RETRANSMITTED]) this.retriedConnects++
       this.f64[(c << 4) + F64_REQ_START] = t1
+      if (this.abMode) {
+        // ab writes only while fewer than -n are written; otherwise the connection stays idle
+        if (this.abWritten < this.s.clients.totalRequests) {
+          this.abWritten++
+          this.abCount(c, t1)
+        } else withData = false
+      }
     }
-    if (this.logOn) this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}`)
-    this.onAck(c, true)
+    if (this.logOn) this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}${withData ? '' : ' idle'}`)
+    this.onAck(c, withData)
     // a dropped ACK is followed microseconds later by the request segment: a second attempt
-    if (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) {
+    if (withData && (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE)) {
       const H = this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!
       H.counters.ListenOverflows++
       H.counters.ListenDrops++
@@ -2462,6 +2492,7 @@ export class Model {
    */
   private onRespAtClient(c: number, now = this.q.now): void {
     if (this.i8[(c << 7) + I8_INI] !== I_EST) return
+    if (this.abMode) this.abFirstHeader(now)
     this.ok++
     const row = Math.floor(now)
     this.cCompleted[row < this.rows ? row : this.rows - 1]!++
@@ -2484,6 +2515,7 @@ export class Model {
       return
     }
     this.clientClose(c, now)
+    if (this.abMode && ++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
   }
 
   private onNextReq(c: number): void {
@@ -2497,6 +2529,19 @@ export class Model {
 
   private clientFail(c: number, cause: number): void {
     if (this.i8[(c << 7) + I8_INI] === I_DONE) return
+    if (this.abMode && !this.i8[(c << 7) + I8_AB_REQ]) {
+      if (this.i8[(c << 7) + I8_INI] !== I_EST) {
+        // a connect that failed: ab retries it without counting a request, and gives up the
+        // whole run when more than 10 have failed ("Test aborted after 10 failures")
+        if (this.logOn) this.logEv(`ab-connect-failed conn=${c} cause=${FAILURE_CAUSES[cause]}`)
+        this.abandonClient(c)
+        this.clientClose(c)
+        if (this.abBad++ > 10) this.abStop(this.q.now)
+        return
+      }
+      // an idle connection answered or closed: ab counts it as a request done
+      this.abCount(c, this.f64[(c << 4) + F64_REQ_START]!)
+    }
     this.failed++
     this.byCause[cause]!++
     this.i32[(c << 5) + I32_REQ_LEFT]!-- // the failed request was issued: left = not issued
@@ -2514,16 +2559,60 @@ export class Model {
       this.reqLatency.add((now - this.f64[(c << 4) + F64_REQ_START]!) * 1000)
     }
     if (this.logOn) this.logEv(`fail conn=${c} cause=${FAILURE_CAUSES[cause]} after_ms=${lat.toFixed(3)}`)
+    if (this.abMode) {
+      if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408) this.abFirstHeader(now)
+      if (cause === C_RESET) this.abBad++
+    }
+    this.abandonClient(c)
+    this.clientClose(c)
+    if (this.abMode && ++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
+  }
+
+  /** The listener side of a client connection that is going away (before clientClose). */
+  private abandonClient(c: number): void {
     if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
       this.settleRtx(c, this.q.now)
       this.leaveSynSent(c)
     }
-    // abandon the listener side
     const st = this.i8[(c << 7) + I8_SRV]!
     if (st === S_REQ) this.removeReq(c, this.listeners[this.i16[(c << 6) + I16_L]!]!)
     if (st === S_ACCEPTED) this.abandonAccepted(c)
     // S_ACCEPTQ: the closed connection keeps its accept-queue slot until the process accepts it (skipped then)
-    this.clientClose(c)
+  }
+
+  /** ab: connection c counts as a request from time t (in flight from then). */
+  private abCount(c: number, t: number): void {
+    this.i8[(c << 7) + I8_AB_REQ] = 1
+    this.requests++
+    this.flightAt(1, Math.max(t, this.inFlightAt))
+  }
+
+  /** ab: the first response header is in: start the other users. */
+  private abFirstHeader(now: number): void {
+    if (this.abPendingUsers === 0) return
+    const n = this.abPendingUsers
+    this.abPendingUsers = 0
+    for (let u = 0; u < n; u++) this.startUser(now)
+  }
+
+  /**
+   * ab has done its -n requests (or gave up): it prints its results and exits, closing what is
+   * still open. Those connections are no requests of its: a written request not answered yet is
+   * taken back; a session HAProxy accepted without a request ends as a client abort (ereq, 400).
+   */
+  private abStop(now: number): void {
+    if (this.abStopped) return
+    this.abStopped = true
+    if (this.logOn) this.logEv(`ab-stop done=${this.abDone} written=${this.abWritten}`)
+    for (let c = 0; c < this.next; c++) {
+      if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT || this.i8[(c << 7) + I8_INI] === I_DONE) continue
+      if (this.i8[(c << 7) + I8_AB_REQ]) {
+        this.requests--
+        this.flightAt(-1, Math.max(now, this.inFlightAt))
+      }
+      this.abandonClient(c)
+      this.clientClose(c, now)
+    }
   }
 
   /** The server side (HAProxy session or direct backend) of client connection c learns it closed. */
@@ -2540,6 +2629,12 @@ export class Model {
     }
     this.unqueue(c)
     if (this.i16[(c << 6) + I16_SERVER]! >= 0) this.releaseServerSlot(c)
+    // closed before sending a request: HAProxy's "CR" abort, a request error answered 400
+    // (the lab's ab rows: ereq = hrsp_4xx = the connections ab opened beyond its -n)
+    if (this.s.haproxy!.mode === 'http' && !this.i8[(c << 7) + I8_HAS_DATA]) {
+      this.ereq++
+      this.fe4xx++
+    }
     this.endSession(c)
   }
 

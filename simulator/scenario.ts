@@ -67,6 +67,17 @@ export interface ClientConfig {
   sourceIps: number
   /** Who closes the client<->front connection first (holds TIME_WAIT): 'client' or 'server' (proxy / backend). */
   closesFirst: 'client' | 'server'
+  /**
+   * Closed loop with a total, one request per connection: count as ApacheBench does ('ab').
+   * ab sends its first request alone and starts the other users when its response header
+   * arrives; it opens a connection while fewer than totalRequests requests were written, so
+   * connects still in progress are not counted and near the end it opens more than it needs;
+   * one that connects when all are written stays open without a request; a connect that fails
+   * is retried, not counted; ab stops once totalRequests requests are done (a response or a
+   * closed connection, an HTTP 408 on an idle connection too) and closes what is still open.
+   * Absent: the generic loop (a request per connection started, all users at once).
+   */
+  tool?: 'ab'
 }
 
 export interface NetworkConfig {

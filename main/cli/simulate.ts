@@ -3,17 +3,17 @@
  * `headroom simulate --case FILE --json [--seed N] [--seeds N]` (a shared/fidelity case).
  * Runs in-process (no pool needed). Exit codes: 0 ok, 2 usage / bad input.
  *
- * `--seeds N` (case only) adds `replications` to the output: the case run with seeds
- * seed..seed+N-1, per scored key the min / median / max prediction, and how many of the N
- * runs fall inside the case's tolerance. `predicted` stays the run with `--seed`, so the
- * output is still what shared/fidelity/score.py reads; the replications say how much of a
- * pass or a miss is the seed's luck.
+ * A case's `predicted` is the per-key median over replications with seeds seed..seed+N-1
+ * (N = CASE_REPLICATIONS, 5, unless `--seeds N`; `--seeds 1` is the single run with `--seed`).
+ * `--seeds N` also adds `replications`: per scored key the min / median / max prediction,
+ * and how many of the N runs fall inside the case's tolerance (how much of a pass or a miss
+ * is the seed's luck).
  */
 import { readFileSync } from 'node:fs'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
-import { caseToScenario, caseSocketSampleS, caseSocketSamplePhases, nest, predictedFor, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
+import { CASE_REPLICATIONS, nest, predictCase, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
 
 export interface CliIo {
   stdout: (s: string) => void
@@ -30,7 +30,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   let json = false
   let preview = false
   let seed = 1
-  let seeds = 1
+  let seeds: number | null = null
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!
     const next = (): string | null => (i + 1 < argv.length ? argv[++i]! : null)
@@ -64,25 +64,18 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     io.stderr(`give exactly one of --scenario FILE or --case FILE\n${USAGE}\n`)
     return 2
   }
-  if (seeds > 1 && caseFile === null) {
+  if (seeds !== null && caseFile === null) {
     io.stderr(`--seeds applies to --case only\n${USAGE}\n`)
     return 2
   }
   try {
     if (caseFile !== null) {
       const c = readCase(caseFile)
-      const { scenario, load } = caseToScenario(c)
-      const socketSampleS = caseSocketSampleS(c)
-      const socketSamplePhases = caseSocketSamplePhases(c)
-      const sampling = socketSamplePhases ? { socketSampleS, socketSamplePhases } : { socketSampleS }
-      const r = decodeResult(simulate(scenario, { seed, ...sampling }))
-      const predicted = predictedFor(c, load, r.summary)
-      if (seeds === 1) {
+      const { predicted, runs } = predictCase(c, seed, seeds ?? CASE_REPLICATIONS)
+      if (seeds === null) {
         io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted) }) + '\n')
         return 0
       }
-      const runs = [predicted]
-      for (let i = 1; i < seeds; i++) runs.push(predictedFor(c, load, decodeResult(simulate(scenario, { seed: seed + i, ...sampling })).summary))
       io.stdout(JSON.stringify({ id: c.id, predicted: nest(predicted), replications: replicationSummary(c, runs, seed) }) + '\n')
       return 0
     }

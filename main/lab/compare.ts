@@ -14,7 +14,10 @@ import { compareMetrics, type CompareRow } from './tolerance'
 /** Simulate the scenario as the lab ran it. */
 export function simulateLab(c: LabCase, seed = 1): SimResult {
   // socket maxima as the lab's sampler saw them (every ~0.1 s), not the exact peaks
-  return decodeResult(simulate(parseScenario(c.headroom.effectiveScenario), { seed, socketSampleS: caseSocketSampleS(c) }))
+  const s = parseScenario(c.headroom.effectiveScenario)
+  // the run's load tool is part of how it ran: ab counts and ends its run its own way
+  if ((c.scenario['load'] as { tool?: string } | undefined)?.tool === 'ab' && s.clients.mode === 'closed' && !s.clients.keepAlive) s.clients.tool = 'ab'
+  return decodeResult(simulate(s, { seed, socketSampleS: caseSocketSampleS(c) }))
 }
 
 /** Simulated values for a lab case (dotted keys); `sim` reuses a result of simulateLab. */

@@ -119,7 +119,8 @@ export const clientSchema = z.object({
   natShare: num('share of clients behind NAT', 0, 1),
   natHosts: int('hosts behind the NAT address', 1, 1_000_000),
   sourceIps: int('client source IPs', 1, 16_777_216),
-  closesFirst: z.enum(['client', 'server'])
+  closesFirst: z.enum(['client', 'server']),
+  tool: z.literal('ab', { error: "clients.tool must be 'ab' or absent" }).optional()
 })
 
 export const networkSchema = z.object({

@@ -1,7 +1,8 @@
 /**
  * Fidelity: every case in ../shared/fidelity/cases/ (relative to the repo root) through the
  * simulator, scored with the README's tolerances exactly as score.py does (see
- * main/sim/fidelity-case.ts `scoreCase`). Under CI=true a missing folder fails.
+ * main/sim/fidelity-case.ts `scoreCase`), on the median over 5 seeds that `headroom simulate
+ * --case` prints (`predictCase`). Under CI=true a missing folder fails.
  *
  * KNOWN_MISSES lists the cases the model does not reproduce yet, each with the mechanism
  * that is missing; they run as `it.fails`, so the day one starts passing the test says so
@@ -10,9 +11,7 @@
 import { describe, expect, it } from 'vitest'
 import { existsSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { simulate } from '../../simulator/index'
-import { decodeResult } from '../../simulator/result'
-import { caseSocketSampleS, caseSocketSamplePhases, caseToScenario, predictedFor, readCase, scoreCase } from '../../main/sim/fidelity-case'
+import { predictCase, readCase, scoreCase } from '../../main/sim/fidelity-case'
 
 const dir = resolve(__dirname, '../../../shared/fidelity/cases')
 const KNOWN_MISSES: Record<string, string> = {
@@ -35,9 +34,8 @@ describe('fidelity cases (shared/fidelity)', () => {
   for (const f of files) {
     const c = readCase(join(dir, f))
     const body = (): void => {
-      const { scenario, load } = caseToScenario(c)
-      const r = decodeResult(simulate(scenario, { seed: 1, socketSampleS: caseSocketSampleS(c), socketSamplePhases: caseSocketSamplePhases(c) }))
-      const pred = predictedFor(c, load, r.summary)
+      // what `headroom simulate --case` prints: the median over CASE_REPLICATIONS seeds
+      const pred = predictCase(c, 1).predicted
       for (const k of c.scored) expect(pred, `predicted lacks scored key ${k}`).toHaveProperty([k])
       const { pass, rows } = scoreCase(c, pred)
       const bad = rows.filter((x) => !x.ok).map((x) => `${x.key}: measured ${x.measured}, predicted ${x.predicted}, allowed [${x.lo?.toFixed(2)}, ${x.hi?.toFixed(2)}]`)

@@ -336,3 +336,48 @@ describe('SYN-SENT counts', () => {
     expect(decodeResult(simulate(unix, { seed: 1 })).summary.sockets.maxSynSentBackend).toBe(0)
   })
 })
+
+describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_request)", () => {
+  /** ab -c users -n total through HAProxy (maxconn), constant work. */
+  const abRun = (o: { users: number; total: number; service: number; maxconn?: number; tool?: 'ab' }): Scenario => {
+    const s = viaProxy({ rate: 1, durationS: 60, service: o.service })
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: o.users, totalRequests: o.total, closesFirst: 'server', requestTimeoutS: null, ...(o.tool ? { tool: o.tool } : {}) }
+    s.haproxy = { ...s.haproxy!, globalMaxconn: o.maxconn ?? 1000, frontendMaxconn: o.maxconn ?? 1000, backendClosesFirst: 'server' }
+    return s
+  }
+
+  it('sends its first request alone and starts the other users when that response header is in', () => {
+    // measured here with ab 2.3 against a 200 ms server: -c 4 -n 4 took 0.406 s, -c 4 -n 8 0.607 s
+    expect(run(abRun({ users: 4, total: 4, service: 0.2, tool: 'ab' })).durationS).toBeCloseTo(0.4, 1)
+    expect(run(abRun({ users: 4, total: 8, service: 0.2, tool: 'ab' })).durationS).toBeCloseTo(0.6, 1)
+    // the generic closed loop starts every user at once
+    expect(run(abRun({ users: 4, total: 4, service: 0.2 })).durationS).toBeCloseTo(0.2, 1)
+  })
+
+  it('near the end connects still in progress are not counted: the extra ones stay idle, and HAProxy counts them as sessions closed before a request (ereq, 4xx)', () => {
+    // maxconn 20 under 80 users: connects wait in the accept queue and in SYN retries, so more
+    // are under way than requests are left when ab writes its last ones
+    const r = run(abRun({ users: 80, total: 800, service: 0.1, maxconn: 20, tool: 'ab' }))
+    expect(r.totals.requests).toBe(800)
+    expect(r.totals.ok).toBe(800)
+    const f = r.haproxy!.frontend
+    expect(f.ereq).toBeGreaterThan(0)
+    expect(f.hrsp_4xx).toBe(f.ereq)
+    expect(f.stot).toBe(800 + f.ereq) // sessions: the requests, and the idle extras it accepted
+    // the generic loop opens exactly one connection per request
+    const g = run(abRun({ users: 80, total: 800, service: 0.1, maxconn: 20 })).haproxy!.frontend
+    expect(g.stot).toBe(800)
+    expect(g.ereq).toBe(0)
+  })
+
+  it('a failed connect is retried, not a request; after more than 10 ab gives up ("Test aborted after 10 failures")', () => {
+    const s = abRun({ users: 4, total: 100, service: 0.01, tool: 'ab' })
+    // HAProxy cannot start (fd limit below what maxconn needs, strict): every SYN is answered by a RST
+    s.haproxy = { ...s.haproxy!, globalMaxconn: 5000, fdSoft: 1024, fdHard: 1024, startedAsRoot: false, strictLimits: true }
+    const r = run(s)
+    expect(r.haproxy!.started).toBe(false)
+    expect(r.totals.requests).toBe(0)
+    expect(r.totals.failed).toBe(0)
+    expect(r.durationS).toBeLessThan(1)
+  })
+})

@@ -74,30 +74,38 @@ describe('headroom simulate', () => {
     }
   })
 
-  it('--seeds N adds replications: per scored key min/median/max and runs inside tolerance; predicted stays the --seed run', async () => {
+  it('--case predicts the median over 5 seeds; --seeds N sets how many and adds replications (min/median/max, runs inside tolerance)', async () => {
     if (!existsSync(cases)) {
       if (process.env.CI === 'true') expect.fail(`fidelity cases missing at ${cases}`)
       return
     }
     const f = join(cases, 'accept-overflow-b16.json')
-    const one = JSON.parse((await run(['--case', f, '--json', '--seed', '2'])).out)
+    const dflt = JSON.parse((await run(['--case', f, '--json', '--seed', '2'])).out)
+    expect(dflt.replications).toBeUndefined()
+    const five = JSON.parse((await run(['--case', f, '--json', '--seed', '2', '--seeds', '5'])).out)
+    expect(five.predicted).toEqual(dflt.predicted)
     const r = await run(['--case', f, '--json', '--seed', '2', '--seeds', '3'])
     expect(r.code).toBe(0)
     const o = JSON.parse(r.out)
-    expect(o.predicted).toEqual(one.predicted)
     expect(o.replications.seeds).toEqual([2, 3, 4])
     expect(o.replications.passes).toBeGreaterThanOrEqual(0)
     expect(o.replications.passes).toBeLessThanOrEqual(3)
     const c = readCase(f)
+    const flat = (x: Record<string, unknown>, k: string): unknown => k.split('.').reduce<unknown>((a, p) => (a as Record<string, unknown> | undefined)?.[p], x)
     for (const k of c.scored) {
       const v = o.replications.keys[k]
-      if (typeof (one.predicted as Record<string, unknown>)[k.split('.')[0]!] === 'boolean') continue
+      if (typeof flat(o.predicted, k) === 'boolean') continue
       expect(v, k).toBeDefined()
       expect(v.min).toBeLessThanOrEqual(v.median)
       expect(v.median).toBeLessThanOrEqual(v.max)
+      // the prediction is that median
+      expect(flat(o.predicted, k), k).toBe(v.median)
       expect(v.inside).toBeGreaterThanOrEqual(o.replications.passes)
       expect(v.inside).toBeLessThanOrEqual(3)
     }
+    // --seeds 1: the single run with --seed
+    const single = JSON.parse((await run(['--case', f, '--json', '--seed', '2', '--seeds', '1'])).out)
+    expect(single.replications.seeds).toEqual([2])
     // the runs differ by seed: some key has a spread (3 runs of a stochastic case)
     expect(c.scored.some((k) => o.replications.keys[k] && o.replications.keys[k].max > o.replications.keys[k].min)).toBe(true)
     expect((await run(['--case', f, '--json', '--seeds', '0'])).err).toMatch(/--seeds needs a whole number/)
