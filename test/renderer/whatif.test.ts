@@ -44,6 +44,21 @@ describe('knobs', () => {
     }
   })
 
+  it("'users behave as': shown for a closed loop with a total; ab sets clients.tool, generic removes it", () => {
+    const s = defaultScenario()
+    expect(visibleKnobs(s).some((k) => k.id === 'clients.tool')).toBe(false) // open loop
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 50, totalRequests: 500 }
+    const k = visibleKnobs(s).find((x) => x.id === 'clients.tool')
+    expect(k?.kind).toBe('choice')
+    if (k?.kind !== 'choice') return
+    expect(k.get(s)).toBe('generic')
+    k.set(s, 'ab')
+    expect(parseScenario(s).clients.tool).toBe('ab')
+    k.set(s, 'generic')
+    expect('tool' in s.clients).toBe(false)
+    expect(() => parseScenario(s)).not.toThrow()
+  })
+
   it('refuses out-of-range and inconsistent values with the reason', () => {
     const s = defaultScenario()
     expect(knobError(num('proxy.somaxconn'), s, -1)).toMatch(/between 0 and 65535/)

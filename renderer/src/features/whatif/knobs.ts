@@ -298,6 +298,25 @@ export const KNOBS: Knob[] = [
     when: (s) => s.clients.mode === 'closed'
   },
   {
+    kind: 'choice',
+    id: 'clients.tool',
+    group: 'Clients',
+    label: 'users behave as',
+    options: [
+      { value: 'generic', label: 'generic users (all start at once)' },
+      { value: 'ab', label: 'ApacheBench (ab -c -n)' }
+    ],
+    get: (s) => s.clients.tool ?? 'generic',
+    set: (s, v) => {
+      if (v === 'ab') s.clients.tool = 'ab'
+      else delete s.clients.tool
+    },
+    effective: (s) => (s.clients.keepAlive ? 'keep-alive: generic users (ab -k is modelled as one connection per user)' : s.clients.tool === 'ab' ? 'first request alone, extra idle connects near the end' : 'one connection per request'),
+    explain:
+      "replaying an ab run: ab sends one request first, then starts the others; it counts a request when written, so near the end it opens connections it never uses (HAProxy: ereq, 400/408, held maxconn slots)",
+    when: (s) => s.clients.mode === 'closed' && s.clients.totalRequests > 0 && s.clients.loadCurve.length === 0
+  },
+  {
     kind: 'number',
     id: 'clients.connectTimeoutS',
     group: 'Clients',
