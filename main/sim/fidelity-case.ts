@@ -531,15 +531,23 @@ export function nest(flat: Record<string, number | boolean>): Record<string, unk
  * cases' measured values are means over 3 runs; the prediction is the median over these.
  */
 export const CASE_REPLICATIONS = 5
+/** Events all replications of one case may take together (~10 s here); a heavier case gets fewer. */
+export const CASE_EVENT_BUDGET = 60_000_000
 
 /** Each replication's prediction (seeds seed..seed+runs-1) and, per key, their median (booleans: the first run's). */
-export function predictCase(c: FidelityCase, seed = 1, runs = CASE_REPLICATIONS): { predicted: Record<string, number | boolean>; runs: Record<string, number | boolean>[] } {
+export function predictCase(c: FidelityCase, seed = 1, runs = CASE_REPLICATIONS, eventBudget = CASE_EVENT_BUDGET): { predicted: Record<string, number | boolean>; runs: Record<string, number | boolean>[] } {
   const { scenario, load } = caseToScenario(c)
   const socketSampleS = caseSocketSampleS(c)
   const socketSamplePhases = caseSocketSamplePhases(c)
   const sampling = socketSamplePhases ? { socketSampleS, socketSamplePhases } : { socketSampleS }
   const all: Record<string, number | boolean>[] = []
-  for (let i = 0; i < runs; i++) all.push(predictedFor(c, load, decodeResult(simulate(scenario, { seed: seed + i, ...sampling })).summary))
+  let n = runs
+  for (let i = 0; i < n; i++) {
+    const r = decodeResult(simulate(scenario, { seed: seed + i, ...sampling })).summary
+    all.push(predictedFor(c, load, r))
+    // a heavy case gets fewer replications (by its event count, so the output stays deterministic)
+    if (i === 0 && r.events > 0) n = Math.min(runs, Math.max(1, Math.floor(eventBudget / r.events)))
+  }
   const predicted: Record<string, number | boolean> = {}
   for (const k of Object.keys(all[0]!)) {
     const first = all[0]![k]!

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { caseToScenario, toolFlags, type FidelityCase } from '../../../main/sim/fidelity-case'
+import { caseToScenario, predictCase, toolFlags, type FidelityCase } from '../../../main/sim/fidelity-case'
 
 const lab = (id: string): FidelityCase => JSON.parse(readFileSync(join(__dirname, '../../../resources/lab', `${id}.json`), 'utf8')) as FidelityCase
 
@@ -147,5 +147,17 @@ describe('who closes the proxy -> server connections', () => {
   it('h2load (HTTP/1.1) in http mode: a reset from HAProxy; mode tcp: the proxy', () => {
     expect(caseToScenario(shared('rtt-migration-1ms')).scenario.haproxy!.backendClosesFirst).toBe('reset')
     expect(caseToScenario(shared('port-exhaustion-tw0')).scenario.haproxy!.backendClosesFirst).toBe('proxy')
+  })
+})
+
+describe('predictCase: the median over replications', () => {
+  it('takes 5 seeds, the median per key; a case heavier than the event budget gets fewer, by its event count', () => {
+    const c = lab('accept-overflow-b16-burst128')
+    const five = predictCase(c, 1)
+    expect(five.runs).toHaveLength(5)
+    const v = five.runs.map((r) => r['latency_ms.p99'] as number).sort((a, b) => a - b)
+    expect(five.predicted['latency_ms.p99']).toBe(v[2])
+    expect(predictCase(c, 1, 5, 1).runs).toHaveLength(1) // budget below one run's events
+    expect(predictCase(c, 1, 5, 1).predicted).toEqual(five.runs[0])
   })
 })
