@@ -558,7 +558,7 @@ export class Model {
    * Closed loop with a total (ab -n, h2load -n): requests promised to the connections open now
    * plus those issued by closed ones. A keep-alive connection takes up to requestsPerConnection
    * of what is left when it opens and gives back what it did not issue when it closes; users
-   * reconnect while some are left. Without keep-alive it equals \`requests\`.
+   * reconnect while some are left. Without keep-alive it equals `requests`.
    */
   private committed = 0
   /**
