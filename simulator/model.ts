@@ -2532,11 +2532,13 @@ export class Model {
     if (this.abMode && !this.i8[(c << 7) + I8_AB_REQ]) {
       if (this.i8[(c << 7) + I8_INI] !== I_EST) {
         // a connect that failed: ab retries it without counting a request, and gives up the
-        // whole run when more than 10 have failed ("Test aborted after 10 failures")
+        // whole run when more than 10 have failed ("Test aborted after 10 failures"). ab has no
+        // timeout of its own on a connect: the scenario's request timeout ending one is retried
+        // the same way but is no connect error of ab's
         if (this.logOn) this.logEv(`ab-connect-failed conn=${c} cause=${FAILURE_CAUSES[cause]}`)
         this.abandonClient(c)
         this.clientClose(c)
-        if (this.abBad++ > 10) this.abStop(this.q.now)
+        if (cause !== C_TIMEOUT && this.abBad++ > 10) this.abStop(this.q.now)
         return
       }
       // an idle connection answered or closed: ab counts it as a request done

@@ -155,7 +155,9 @@ export function report2Scenario(opts: { somaxconn?: number; socket?: 'unix' | 't
       natShare: 0,
       natHosts: 16,
       sourceIps: 1,
-      closesFirst: 'server'
+      closesFirst: 'server',
+      // the field report's run was ApacheBench: its first request alone, its own counting
+      tool: 'ab'
     },
     network: { clientRttMs: 1, backendRttMs: 0, jitterMs: 0 },
     hosts: { client: defaultKernel('4.9-6.4'), proxy: defaultKernel('4.9-6.4'), backend: k },
