@@ -2515,7 +2515,7 @@ export class Model {
       return
     }
     this.clientClose(c, now)
-    if (this.abMode && ++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
+    if (this.abMode) this.abRequestDone(now)
   }
 
   private onNextReq(c: number): void {
@@ -2567,7 +2567,7 @@ export class Model {
     }
     this.abandonClient(c)
     this.clientClose(c)
-    if (this.abMode && ++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
+    if (this.abMode) this.abRequestDone(now)
   }
 
   /** The listener side of a client connection that is going away (before clientClose). */
@@ -2587,6 +2587,11 @@ export class Model {
     this.i8[(c << 7) + I8_AB_REQ] = 1
     this.requests++
     this.flightAt(1, Math.max(t, this.inFlightAt))
+  }
+
+  /** ab: one more request done (answered, or its connection closed after connect); it stops at -n. */
+  private abRequestDone(now: number): void {
+    if (++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
   }
 
   /** ab: the first response header is in: start the other users. */

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
-import { CASE_REPLICATIONS, nest, predictCase, readCase, scoreCase, type FidelityCase } from '../sim/fidelity-case'
+import { CASE_REPLICATIONS, median, nest, predictCase, readCase, scoreCase, sortedValues, type FidelityCase } from '../sim/fidelity-case'
 
 export interface CliIo {
   stdout: (s: string) => void
@@ -108,14 +108,9 @@ function replicationSummary(c: FidelityCase, runs: Record<string, number | boole
   const scored = runs.map((p) => scoreCase(c, p))
   const rowsByRun = scored.map((x) => x.rows)
   for (const k of c.scored) {
-    const v = runs.map((p) => p[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+    const v = sortedValues(runs, k)
     const inside = rowsByRun.filter((rows) => rows.find((r) => r.key === k)?.ok).length
-    if (v.length === 0) {
-      keys[k] = { min: NaN, median: NaN, max: NaN, inside }
-      continue
-    }
-    const m = v.length >> 1
-    keys[k] = { min: v[0]!, median: v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2, max: v[v.length - 1]!, inside }
+    keys[k] = v.length ? { min: v[0]!, median: median(v), max: v[v.length - 1]!, inside } : { min: NaN, median: NaN, max: NaN, inside }
   }
   return { seeds: runs.map((_, i) => seed + i), passes: scored.filter((x) => x.pass).length, keys }
 }

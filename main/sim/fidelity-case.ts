@@ -171,6 +171,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   const load = sc.load
   const tool = String(load.tool) === 'ab' ? 'ab' : 'h2load'
   const cmd = String(load.command ?? '')
+  const flags = toolFlags(tool, cmd)
   const target = String(load.target ?? 'lb')
   const p = sc.proxy
   const useProxy = !!p && target !== 'app'
@@ -214,7 +215,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     // ab speaks HTTP/1.0 without keep-alive (unless -k): the request goes to the server in close
     // mode and the server closes first, TIME_WAIT on the backend host (the shared haproxy-maxconn
     // cases: ~2990 there for 3000 requests, none from the proxy to the backend)
-    const http10 = tool === 'ab' && !toolFlags(tool, cmd).keepAlive
+    const http10 = tool === 'ab' && !flags.keepAlive
     h.backendClosesFirst =
       h.mode === 'tcp' || /lb closes first|proxy closes first/.test(bcm) ? 'proxy' : /server closes first/.test(bcm) || http10 ? 'server' : 'reset'
     haproxy = h
@@ -235,7 +236,6 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   be.phpFpm.socket = String(b.fpm_listen ?? 'unix') === 'tcp' ? 'tcp' : 'unix'
 
   const timeouts = (load.timeouts ?? {}) as Record<string, unknown>
-  const flags = toolFlags(tool, cmd)
   const requests = num(load.requests, flags.requests ?? 0)
   const model = String(load.model ?? (tool === 'ab' ? 'closed' : 'open'))
   const s: Scenario = {
@@ -555,9 +555,19 @@ export function predictCase(c: FidelityCase, seed = 1, runs = CASE_REPLICATIONS,
       predicted[k] = first
       continue
     }
-    const v = all.map((p) => p[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
-    const m = v.length >> 1
-    predicted[k] = v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2
+    predicted[k] = median(sortedValues(all, k))
   }
   return { predicted, runs: all }
+}
+
+/** The numeric values of key k over the runs, ascending. */
+export function sortedValues(runs: Record<string, number | boolean>[], k: string): number[] {
+  return runs.map((p) => p[k]).filter((x): x is number => typeof x === 'number').sort((a, b) => a - b)
+}
+
+/** Median of ascending values (an even count: the mean of the middle two); NaN for none. */
+export function median(v: number[]): number {
+  if (v.length === 0) return NaN
+  const m = v.length >> 1
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2
 }
