@@ -205,6 +205,8 @@ const EV_NGINX_UPSTREAM = 28
 const EV_FIFO = 29
 const EV_FE_RELEASE = 30
 const EV_SYN_RTX = 31
+/** ab's poll watchdog (ClientConfig.requestTimeoutS in ab mode: `ab -s`). */
+const EV_AB_POLL = 32
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -573,6 +575,17 @@ export class Model {
   private abBad = 0
   private abStopped = false
   private abPendingUsers = 0
+  /**
+   * ab's `-s` (requestTimeoutS in ab mode): ab has no per-request timeout; its one
+   * apr_pollset_poll waits this long for an event on any of its sockets (a connect done or
+   * failed, response bytes, a reset) and otherwise exits with "The timeout specified has
+   * expired (70007)", every request not done by then lost. null: it waits for ever.
+   */
+  private readonly abSilenceS: number | null
+  /** Time of ab's last socket event, when ab stopped (-n done, -t, -s or >10 connect failures; -1: running), and whether -s ended it. */
+  private abLastEvent = 0
+  private abStopAt = -1
+  private abAborted = false
   private ok = 0
   private failed = 0
   private byCause = new Float64Array(FAILURE_CAUSES.length)
@@ -769,6 +782,7 @@ export class Model {
     this.loadEndS = s.durationS
     const cl0 = s.clients
     this.abMode = cl0.tool === 'ab' && cl0.mode === 'closed' && cl0.totalRequests > 0 && !cl0.keepAlive && cl0.loadCurve.length === 0
+    this.abSilenceS = this.abMode ? cl0.requestTimeoutS : null
     this.endS = s.durationS + s.drainS
     this.rows = Math.max(1, Math.ceil(this.endS))
     this.clientIpBusy = new Int32Array(Math.max(1, s.clients.sourceIps))
@@ -1040,6 +1054,7 @@ export class Model {
       const first = this.abMode ? Math.min(1, this.usersTarget) : this.usersTarget
       this.abPendingUsers = this.usersTarget - first
       for (let u = 0; u < first; u++) this.startUser()
+      if (this.abSilenceS != null) this.q.schedule(this.abSilenceS, 0, EV_AB_POLL, -1, 0)
     }
   }
 
@@ -1124,7 +1139,8 @@ export class Model {
     }
     this.clientIpBusy[ip]!++
     this.i32[(c << 5) + I32_IP] = ip
-    if (cl.requestTimeoutS != null) this.timer(EV_REQ_TIMEOUT, cl.requestTimeoutS, c, this.reqTok(c))
+    // (ab has no timeout per request: its -s is a watchdog over all its sockets, onAbPoll)
+    if (cl.requestTimeoutS != null && !this.abMode) this.timer(EV_REQ_TIMEOUT, cl.requestTimeoutS, c, this.reqTok(c))
     if (!this.proxyUp) {
       // nothing listens: SYN answered by RST
       this.hit('proxy-not-started')
@@ -1292,7 +1308,7 @@ export class Model {
     const ih = this.hosts[0]!
     const cl = this.s.clients
     let end = Math.min(this.f64[(c << 4) + F64_START]! + this.f64[(c << 4) + F64_GIVE_UP]!, this.endS)
-    if (cl.requestTimeoutS != null) end = Math.min(end, this.f64[(c << 4) + F64_CONN_START]! + cl.requestTimeoutS)
+    if (cl.requestTimeoutS != null && !this.abMode) end = Math.min(end, this.f64[(c << 4) + F64_CONN_START]! + cl.requestTimeoutS)
     const maxOwd = this.owdBase[0] + HOST_JITTER_S + this.netJitterS
     const ts0 = this.natTs[this.i16[(c << 6) + I16_NAT_HOST]!]!
     let k = this.i16[(c << 6) + I16_SYN_IDX]!
@@ -1506,6 +1522,7 @@ export class Model {
       if (this.i8[(c << 7) + I8_RETRANSMITTED]) this.retriedConnects++
       this.f64[(c << 4) + F64_REQ_START] = t1
       if (this.abMode) {
+        this.abEvent(t1)
         // ab writes only while fewer than -n are written; otherwise the connection stays idle
         if (this.abWritten < this.s.clients.totalRequests) {
           this.abWritten++
@@ -2492,7 +2509,10 @@ export class Model {
    */
   private onRespAtClient(c: number, now = this.q.now): void {
     if (this.i8[(c << 7) + I8_INI] !== I_EST) return
-    if (this.abMode) this.abFirstHeader(now)
+    if (this.abMode) {
+      this.abEvent(now)
+      this.abFirstHeader(now)
+    }
     this.ok++
     const row = Math.floor(now)
     this.cCompleted[row < this.rows ? row : this.rows - 1]!++
@@ -2529,6 +2549,7 @@ export class Model {
 
   private clientFail(c: number, cause: number): void {
     if (this.i8[(c << 7) + I8_INI] === I_DONE) return
+    if (this.abMode) this.abEvent(this.q.now)
     if (this.abMode && !this.i8[(c << 7) + I8_AB_REQ]) {
       if (this.i8[(c << 7) + I8_INI] !== I_EST) {
         // a connect that failed: ab retries it without counting a request, and gives up the
@@ -2538,7 +2559,7 @@ export class Model {
         if (this.logOn) this.logEv(`ab-connect-failed conn=${c} cause=${FAILURE_CAUSES[cause]}`)
         this.abandonClient(c)
         this.clientClose(c)
-        if (cause !== C_TIMEOUT && this.abBad++ > 10) this.abStop(this.q.now)
+        if (cause !== C_TIMEOUT && this.abBad++ > 10) this.abStop(this.q.now, cause)
         return
       }
       // an idle connection answered or closed: ab counts it as a request done
@@ -2591,7 +2612,26 @@ export class Model {
 
   /** ab: one more request done (answered, or its connection closed after connect); it stops at -n. */
   private abRequestDone(now: number): void {
-    if (++this.abDone >= this.s.clients.totalRequests) this.abStop(now)
+    // ab's loop ends after the iteration that completed -n, or the first completion at or past -t
+    if (++this.abDone >= this.s.clients.totalRequests || now >= this.loadEndS) this.abStop(now)
+  }
+
+  /** An event on one of ab's sockets at time t (>= now when a receipt is booked ahead). */
+  private abEvent(t: number): void {
+    if (t > this.abLastEvent) this.abLastEvent = t
+  }
+
+  /** ab's poll watchdog: `-s` seconds without a socket event and ab exits (ab.c: apr_err on APR_TIMEUP). */
+  private onAbPoll(): void {
+    if (this.abStopped) return
+    const due = this.abLastEvent + this.abSilenceS!
+    if (this.q.now < due) {
+      this.q.schedule(due, 0, EV_AB_POLL, -1, 0)
+      return
+    }
+    if (this.logOn) this.logEv(`ab-abort apr_pollset_poll timeout after ${this.abSilenceS} s without a socket event`)
+    this.abAborted = true
+    this.abStop(this.q.now)
   }
 
   /** ab: the first response header is in: start the other users. */
@@ -2603,13 +2643,17 @@ export class Model {
   }
 
   /**
-   * ab has done its -n requests (or gave up): it prints its results and exits, closing what is
-   * still open. Those connections are no requests of its: a written request not answered yet is
-   * taken back; a session HAProxy accepted without a request ends as a client abort (ereq, 400).
+   * ab has done its -n requests (or stopped early: -t, -s, more than 10 failed connects): it
+   * prints its results and exits, closing what is still open. Those connections are no
+   * requests of its: a written request not answered yet is taken back; a session HAProxy
+   * accepted without a request ends as a client abort (ereq, 400). What it did not complete of
+   * its -n is lost: attempted and failed (cause timeout, or that of the connects it gave up
+   * on), as a harness that fixed -n counts it.
    */
-  private abStop(now: number): void {
+  private abStop(now: number, lostCause = C_TIMEOUT): void {
     if (this.abStopped) return
     this.abStopped = true
+    this.abStopAt = now
     if (this.logOn) this.logEv(`ab-stop done=${this.abDone} written=${this.abWritten}`)
     for (let c = 0; c < this.next; c++) {
       if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT || this.i8[(c << 7) + I8_INI] === I_DONE) continue
@@ -2619,6 +2663,16 @@ export class Model {
       }
       this.abandonClient(c)
       this.clientClose(c, now)
+    }
+    const lost = this.s.clients.totalRequests - this.abDone
+    if (lost > 0) {
+      if (this.logOn) this.logEv(`ab-lost ${lost} of ${this.s.clients.totalRequests} requests not done`)
+      const i = Math.min(Math.floor(now), this.rows - 1)
+      this.requests += lost
+      this.failed += lost
+      this.byCause[lostCause]! += lost
+      this.cFailed[i]! += lost
+      this.cFailedBy[lostCause]![i]! += lost
     }
   }
 
@@ -2857,6 +2911,9 @@ export class Model {
         case EV_FIFO:
           this.onFifo(c)
           break
+        case EV_AB_POLL:
+          this.onAbPoll()
+          break
         default:
           this.dispatch(q.kind, c, b)
       }
@@ -3047,7 +3104,10 @@ export class Model {
       columns: this.colNames,
       simulatedS: Math.min(this.q.now, this.endS),
       events: this.q.popped,
-      durationS: this.lastEnd,
+      // ab's wall time is when it stopped (responses are booked ahead, so the last of them may
+      // end after the one that made -n), its -s watchdog's time, or the end of the run it was still waiting at
+      durationS: !this.abMode ? this.lastEnd : !this.abStopped ? this.endS : this.abAborted ? this.abStopAt : Math.max(this.abStopAt, this.lastEnd),
+      ...(this.abMode ? { ab: { done: this.abDone, stoppedAtS: this.abStopped ? this.abStopAt : null, abortedAtS: this.abAborted ? this.abStopAt : null, silenceS: this.abSilenceS } } : {}),
       totals: {
         offered: this.offered,
         requests: this.requests,

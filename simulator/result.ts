@@ -41,7 +41,7 @@ const HEADER_BYTES = 32
 
 export const FAILURE_CAUSES = [
   'connect_timeout', // client gave up connecting (app connect timeout or kernel SYN retries)
-  'timeout', // client request timeout (ab -s, callback timeout)
+  'timeout', // client request timeout (a callback's); ApacheBench: requests not done when it stopped early (-s, -t)
   'reset', // ECONNRESET (abort_on_overflow, expired request sock, server RST)
   'http502', // bad gateway (php-fpm unix socket EAGAIN, server reset)
   'http503', // no server / queue timeout / no free source ports
@@ -207,8 +207,14 @@ export interface SimSummary {
   columns: string[]
   simulatedS: number
   events: number
-  /** Time (s) the last request ended (like a load tool's wall time). */
+  /** Time (s) the last request ended (like a load tool's wall time); in ApacheBench mode, when ab stopped. */
   durationS: number
+  /**
+   * ApacheBench mode (ClientConfig.tool 'ab') only: requests ab completed, when it stopped
+   * (null: still running at the end of the run), and when its `-s` watchdog ended it (null:
+   * it did not: "apr_pollset_poll: The timeout specified has expired").
+   */
+  ab?: { done: number; stoppedAtS: number | null; abortedAtS: number | null; silenceS: number | null }
   totals: {
     offered: number
     requests: number

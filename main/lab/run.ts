@@ -811,7 +811,11 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       requests: runs[0]!.metrics['requests'] ?? null,
       rate_per_s: s.clients.mode === 'open' ? curvePeak(s.clients.loadCurve) : null,
       duration_s: s.durationS,
-      target: h ? 'lb' : 'app'
+      target: h ? 'lb' : 'app',
+      // ab's own limits and the lab's stop (SIGINT) when ab is still running, as the shared cases give them
+      ...(r0.loadTool === 'ab'
+        ? { timeouts: { timeout_s: Math.max(1, Math.ceil(s.clients.requestTimeoutS ?? 30)), time_limit_s: Math.ceil(s.durationS), hard_timeout_s: s.durationS + s.drainS } }
+        : {})
     }
   }
 }

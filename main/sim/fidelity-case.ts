@@ -271,6 +271,13 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   const activeS = timeouts.active_timeout_s != null ? num(timeouts.active_timeout_s, 30) : flags.activeTimeoutS
   if (tool === 'ab') {
     s.durationS = timeLimitS
+    // ab -s (default 30 s): not a per-request timeout but a watchdog over all of ab's sockets
+    // (ClientConfig.requestTimeoutS in ab mode); the run goes on until ab stops by itself, or
+    // until the harness's hard timeout when the case gives one
+    const pollS = flags.pollTimeoutS ?? num(timeouts.timeout_s, 30)
+    s.clients.requestTimeoutS = pollS
+    const hardS = timeouts.hard_timeout_s != null ? num(timeouts.hard_timeout_s, 0) : 0
+    s.drainS = hardS > timeLimitS ? hardS - timeLimitS : pollS
   } else if (flags.durationS && !flags.batch) {
     // h2load -D: timing-based, each of the -c clients sends requests back to back over one
     // connection for warm-up + duration (checked here: -c 4 -D 1 is 4 frontend sessions). Its
@@ -332,6 +339,8 @@ export interface ToolFlags {
   concurrency?: number
   /** ab -t: wall-clock cap of the whole run (s). */
   timeLimitS?: number
+  /** ab -s: how long its poll waits for an event on any socket before ab gives up the run (s; ab's default 30). */
+  pollTimeoutS?: number
   /** h2load -T: a connection's inactivity timeout (s). */
   activeTimeoutS?: number
   /** h2load -r N --rate-period P: N new connections every P. */
@@ -376,6 +385,7 @@ export function toolFlags(tool: 'ab' | 'h2load', cmd: string): ToolFlags {
   put('concurrency', int(val(['-c', '--clients'])))
   if (tool === 'ab') {
     put('timeLimitS', int(val(['-t'])))
+    put('pollTimeoutS', int(val(['-s'])))
     // -k alone or in a cluster of ab's switches without argument (getopt: -rk)
     if (words.some((w) => /^-[rkidSqlwVh]+$/.test(w) && w.includes('k'))) f.keepAlive = true
   } else {

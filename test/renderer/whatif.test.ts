@@ -54,6 +54,11 @@ describe('knobs', () => {
     expect(k.get(s)).toBe('generic')
     k.set(s, 'ab')
     expect(parseScenario(s).clients.tool).toBe('ab')
+    // in ab mode the request timeout is ab's -s: the knob says what it does then
+    s.clients.requestTimeoutS = 30
+    expect(k.effective!(s)).toMatch(/gives up after 30 s without a socket event/)
+    s.clients.requestTimeoutS = null
+    expect(k.effective!(s)).toMatch(/waits for ever/)
     k.set(s, 'generic')
     expect('tool' in s.clients).toBe(false)
     expect(() => parseScenario(s)).not.toThrow()

@@ -376,8 +376,57 @@ describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_
     s.haproxy = { ...s.haproxy!, globalMaxconn: 5000, fdSoft: 1024, fdHard: 1024, startedAsRoot: false, strictLimits: true }
     const r = run(s)
     expect(r.haproxy!.started).toBe(false)
-    expect(r.totals.requests).toBe(0)
-    expect(r.totals.failed).toBe(0)
+    // ab exits: none of its -n was done; a harness that fixed -n counts them all as failed
+    expect(r.totals.ok).toBe(0)
+    expect(r.totals.requests).toBe(100)
+    expect(r.totals.failed).toBe(100)
+    expect(r.totals.byCause.refused).toBe(100)
+    expect(r.ab!.done).toBe(0)
     expect(r.durationS).toBeLessThan(1)
+  })
+
+  /** ab -c users -n total -s silence straight to a server of `service` seconds (no proxy). */
+  const direct = (o: { users: number; total: number; service: number; silence: number | null; limit?: number }): Scenario => {
+    const s = abRun({ users: o.users, total: o.total, service: o.service, tool: 'ab' })
+    s.haproxy = null
+    s.backend = { ...s.backend, kind: 'generic', workers: 64, serviceTime: { kind: 'constant', s: o.service } }
+    s.clients.requestTimeoutS = o.silence
+    if (o.limit) s.durationS = o.limit
+    return s
+  }
+
+  it('-s is no per-request timeout but a watchdog over all its sockets: no event for that long and ab exits, its requests not done lost', () => {
+    // measured here (ab 2.3, a node server answering after 1.5 s): -c 4 -n 8 -s 1 exits with
+    // "apr_pollset_poll: The timeout specified has expired" after 1.02 s; -s 2 completes in 4.52 s
+    const cut = run(direct({ users: 4, total: 8, service: 1.5, silence: 1 }))
+    expect(cut.ab!.abortedAtS).not.toBeNull()
+    expect(cut.durationS).toBeCloseTo(1.0, 1) // its one connect is the last event: at ~0 s
+    expect(cut.totals.ok).toBe(0)
+    expect(cut.totals.requests).toBe(8)
+    expect(cut.totals.byCause.timeout).toBe(8)
+    const full = run(direct({ users: 4, total: 8, service: 1.5, silence: 2 }))
+    expect(full.ab!.abortedAtS).toBeNull()
+    expect(full.totals.ok).toBe(8)
+    expect(full.durationS).toBeCloseTo(4.5, 1) // 1 alone, 4, then 3: three rounds of 1.5 s
+    // and nothing ends a request that never gets an answer but ab's watchdog: none with -s unset
+    const forever = direct({ users: 2, total: 2, service: 1000, silence: null })
+    forever.durationS = 20
+    forever.drainS = 5
+    const f = run(forever)
+    expect(f.ab!.stoppedAtS).toBeNull()
+    expect(f.totals.byCause.timeout).toBe(0)
+    expect(f.totals.inFlight).toBe(1) // the first request, still waiting when the run ends
+    expect(f.durationS).toBe(25) // ab was still running at the end of the run
+  })
+
+  it('-t: ab stops at the first request it completes at or past the time limit, the rest of its -n lost', () => {
+    // measured here: `ab -t 2 -n 100 -c 1` against a 1.5 s server: 2 complete, 3.02 s
+    const r = run(direct({ users: 1, total: 100, service: 1.5, silence: 30, limit: 2 }))
+    expect(r.ab!.done).toBe(2)
+    expect(r.ab!.abortedAtS).toBeNull()
+    expect(r.durationS).toBeCloseTo(3.0, 1)
+    expect(r.totals.ok).toBe(2)
+    expect(r.totals.requests).toBe(100)
+    expect(r.totals.byCause.timeout).toBe(98)
   })
 })

@@ -110,6 +110,12 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
           </span>
         ) : null}
         <p>{s.verdict.message}</p>
+        {s.ab && s.ab.abortedAtS !== null ? (
+          <p data-testid="ab-aborted">
+            ApacheBench gave up at t = {s.ab.abortedAtS.toFixed(1)} s: no event on any of its connections for {s.ab.silenceS} s (its -s; &quot;apr_pollset_poll: The timeout specified
+            has expired&quot;). The {formatNumber(s.totals.requests - s.ab.done)} requests it had not completed count as failed.
+          </p>
+        ) : null}
       </div>
       <div ref={ref} className="charts">
         <TimeWindowBar window={tw.window} span={span} isUser={tw.isUser} hasAuto={tw.auto !== null} onZoom={tw.zoom} onFit={tw.reset} onWhole={tw.showWhole} />

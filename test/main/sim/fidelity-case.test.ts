@@ -10,12 +10,29 @@ import { caseToScenario, predictCase, toolFlags, type FidelityCase } from '../..
 const lab = (id: string): FidelityCase => JSON.parse(readFileSync(join(__dirname, '../../../resources/lab', `${id}.json`), 'utf8')) as FidelityCase
 
 describe('toolFlags', () => {
-  it('ab: -n, -c and the -t time limit; -r (keep going on receive errors) and -s are no numbers it needs', () => {
+  it('ab: -n, -c, the -t time limit and the -s poll timeout; -r (keep going on receive errors) is no number', () => {
     expect(toolFlags('ab', 'ab -r -l -s 30 -t 20 -n 1280 -c 128 -g <run-dir>/ab.tsv http://10.200.1.2:80/')).toEqual({
       requests: 1280,
       concurrency: 128,
-      timeLimitS: 20
+      timeLimitS: 20,
+      pollTimeoutS: 30
     })
+    expect(toolFlags('ab', 'ab -n 10 -c 2 -s 5 http://x/').pollTimeoutS).toBe(5)
+  })
+
+  it("ab's -s is its watchdog, not a per-request timeout; the run lasts until the harness's hard timeout", () => {
+    const c = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-8.json'), 'utf8')) as FidelityCase
+    const { scenario } = caseToScenario(c)
+    expect(scenario.clients.tool).toBe('ab')
+    expect(scenario.clients.requestTimeoutS).toBe(30) // ab -s 30: ApacheBench mode reads it as -s
+    expect(scenario.durationS).toBe(70) // -t 70
+    expect(scenario.durationS + scenario.drainS).toBe(80) // hard_timeout_s
+    // without -s and without a hard timeout: ab's default 30 s, and the run goes on that long past -t
+    const k = structuredClone(c)
+    k.scenario.load = { tool: 'ab', command: 'ab -t 10 -n 100 -c 4 http://x/', model: 'closed', concurrency: 4, requests: 100, target: 'app' }
+    const s2 = caseToScenario(k).scenario
+    expect(s2.clients.requestTimeoutS).toBe(30)
+    expect(s2.durationS + s2.drainS).toBe(40)
   })
 
   it('h2load: -r N --rate-period P is N connections every P; -t (threads) is not a time; -T with a unit', () => {
@@ -51,7 +68,7 @@ describe('toolFlags', () => {
 describe('caseToScenario', () => {
   it('uses the ab command line for the run length when the case gives no timeouts', () => {
     const c = lab('report2-somaxconn-8')
-    expect((c.scenario.load as { timeouts?: unknown }).timeouts).toBeUndefined()
+    delete (c.scenario.load as { timeouts?: unknown }).timeouts
     expect(caseToScenario(c).scenario.durationS).toBe(20) // ab -t 20
     c.scenario.load.timeouts = { time_limit_s: 45 }
     expect(caseToScenario(c).scenario.durationS).toBe(45) // the structured field wins

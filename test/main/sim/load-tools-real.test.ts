@@ -181,3 +181,44 @@ describe.skipIf(!ab)('ab against a real 200 ms server: the first request goes al
     })
   }
 })
+
+describe.skipIf(!ab)("ab's -s against a real 1.5 s server: a watchdog over all its sockets, not a per-request timeout", () => {
+  let server: Server | null = null
+  let port = 0
+  beforeAll(async () => {
+    server = createServer((_req, res) => setTimeout(() => res.end('ok'), 1500))
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
+    port = (server.address() as AddressInfo).port
+  })
+  afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())))
+
+  for (const s of [1, 2]) {
+    it(`ab -c 4 -n 8 -s ${s}: ${s === 1 ? 'no event for 1 s after its first connect, ab gives up' : 'an event at least every 1.5 s, ab completes'}; the simulation says the same`, async () => {
+      const t0 = Date.now()
+      // (not execFileSync: the server runs in this process's event loop)
+      const res = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
+        execFile(ab!, ['-s', String(s), '-c', '4', '-n', '8', `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 30_000 }, (e, so, se) =>
+          resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out: so, err: se })
+        )
+      )
+      const wall = (Date.now() - t0) / 1000
+      const k = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-1024.json'), 'utf8')) as FidelityCase
+      k.scenario.load = { tool: 'ab', command: `ab -s ${s} -c 4 -n 8 http://x/`, model: 'closed', concurrency: 4, requests: 8, target: 'app' }
+      k.scenario.backend = { kind: 'nginx-echo', service_time_ms: 1500, listen_backlog: 511, nginx_workers: 1, worker_connections: 1024 }
+      const sim = predictCase(k).predicted
+      if (s === 1) {
+        expect(res.code).not.toBe(0)
+        expect(res.err).toMatch(/timeout specified has expired/)
+        expect(wall).toBeLessThan(1.4) // not 1.5 s (the first answer) and not 4.5 s (the whole run)
+        expect(sim.ok).toBe(0)
+        expect(sim.not_ok).toBe(8)
+      } else {
+        expect(res.code).toBe(0)
+        expect(Number(/Complete requests:\s+(\d+)/.exec(res.out)![1])).toBe(8)
+        expect(sim.ok).toBe(8)
+        expect(sim.not_ok).toBe(0)
+      }
+      expect(Math.abs((sim.duration_s as number) - wall)).toBeLessThan(0.25)
+    })
+  }
+})

@@ -311,9 +311,14 @@ export const KNOBS: Knob[] = [
       if (v === 'ab') s.clients.tool = 'ab'
       else delete s.clients.tool
     },
-    effective: (s) => (s.clients.keepAlive ? 'keep-alive: generic users (ab -k is modelled as one connection per user)' : s.clients.tool === 'ab' ? 'first request alone, extra idle connects near the end' : 'one connection per request'),
+    effective: (s) =>
+      s.clients.keepAlive
+        ? 'keep-alive: generic users (ab -k is modelled as one connection per user)'
+        : s.clients.tool === 'ab'
+          ? `first request alone, extra idle connects near the end; ${s.clients.requestTimeoutS != null ? `gives up after ${s.clients.requestTimeoutS} s without a socket event (-s)` : 'no -s: waits for ever'}`
+          : 'one connection per request',
     explain:
-      "replaying an ab run: ab sends one request first, then starts the others; it counts a request when written, so near the end it opens connections it never uses (HAProxy: ereq, 400/408, held maxconn slots)",
+      "replaying an ab run: ab sends one request first, then starts the others; it counts a request when written, so near the end it opens connections it never uses (HAProxy: ereq, 400/408, held maxconn slots). It has no timeout per request: its -s (the scenario's request timeout, 30 s by default) ends the whole run when none of its connections had an event for that long",
     when: (s) => s.clients.mode === 'closed' && s.clients.totalRequests > 0 && s.clients.loadCurve.length === 0
   },
   {

@@ -1,0 +1,45 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { render } from '@testing-library/react'
+import { ResultView } from '../../renderer/src/components/ResultView'
+import { simulate } from '../../simulator/index'
+import { decodeResult } from '../../simulator/result'
+import { defaultScenario, defaultKernel, type Scenario } from '../../simulator/scenario'
+
+/** `ab -c 4 -n 8 -s S` straight to a server that answers after 1.5 s. */
+function abRun(silenceS: number): Scenario {
+  const s = defaultScenario()
+  s.durationS = 20
+  s.drainS = 5
+  s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 4, totalRequests: 8, closesFirst: 'server', requestTimeoutS: silenceS, tool: 'ab' }
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
+  s.haproxy = null
+  s.backend = { ...s.backend, kind: 'generic', workers: 8, serviceTime: { kind: 'constant', s: 1.5 } }
+  return s
+}
+
+describe('ResultView', () => {
+  beforeAll(() => {
+    // jsdom has no ResizeObserver; the view falls back to its default width
+    globalThis.ResizeObserver ??= class {
+      observe(): void {}
+      disconnect(): void {}
+      unobserve(): void {}
+    } as unknown as typeof ResizeObserver
+  })
+
+  it("says when ApacheBench's -s ended the run, and what that cost", () => {
+    const cut = decodeResult(simulate(abRun(1), { seed: 1 }))
+    const { getByTestId, unmount } = render(<ResultView result={cut} maxconn={null} />)
+    const line = getByTestId('ab-aborted').textContent ?? ''
+    expect(line).toMatch(/gave up at t = 1\.0 s: no event on any of its connections for 1 s/)
+    expect(line).toMatch(/The 8 requests it had not completed count as failed/)
+    expect(getByTestId('failed-count').textContent).toBe('8')
+    unmount()
+    // a run ab completes has no such line
+    const full = decodeResult(simulate(abRun(2), { seed: 1 }))
+    const v = render(<ResultView result={full} maxconn={null} />)
+    expect(v.queryByTestId('ab-aborted')).toBeNull()
+    expect(v.getByTestId('failed-count').textContent).toBe('0')
+  })
+})
