@@ -135,6 +135,17 @@ function humanSummary(s: SimSummary, wallMs: number): string {
     const nz = Object.entries(k).filter(([, v]) => v > 0)
     if (nz.length) lines.push(`kernel ${h}: ` + nz.map(([a, b]) => `${a} ${b}`).join(', '))
   }
+  if (s.ab) {
+    const a = s.ab
+    lines.push(
+      `ab: ${a.done} of ${t.requests} requests done; ` +
+        (a.abortedAtS != null
+          ? `gave up at ${a.abortedAtS.toFixed(2)} s: no event on any of its connections for ${a.silenceS} s (-s; "apr_pollset_poll: The timeout specified has expired")`
+          : a.stoppedAtS != null
+            ? `stopped at ${a.stoppedAtS.toFixed(2)} s`
+            : 'still waiting when the run ended')
+    )
+  }
   lines.push(`verdict: ${s.verdict.ceiling}${s.verdict.atS != null ? ` at ${s.verdict.atS} s` : ''} - ${s.verdict.message}`)
   lines.push(`(${s.events} events, ${s.simulatedS.toFixed(0)} s simulated in ${wallMs} ms)`)
   return lines.join('\n') + '\n'
