@@ -269,6 +269,8 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   // structured fields first; the tool's own flags when a case leaves them out
   const timeLimitS = num(timeouts.time_limit_s, flags.timeLimitS ?? 60)
   const activeS = timeouts.active_timeout_s != null ? num(timeouts.active_timeout_s, 30) : flags.activeTimeoutS
+  // the harness's own stop, when the case gives it
+  const hardS = timeouts.hard_timeout_s != null ? num(timeouts.hard_timeout_s, 0) : 0
   if (tool === 'ab') {
     s.durationS = timeLimitS
     // ab -s (default 30 s): not a per-request timeout but a watchdog over all of ab's sockets
@@ -276,7 +278,6 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     // until the harness's hard timeout when the case gives one
     const pollS = flags.pollTimeoutS ?? num(timeouts.timeout_s, 30)
     s.clients.requestTimeoutS = pollS
-    const hardS = timeouts.hard_timeout_s != null ? num(timeouts.hard_timeout_s, 0) : 0
     s.drainS = hardS > timeLimitS ? hardS - timeLimitS : pollS
   } else if (flags.durationS && !flags.batch) {
     // h2load -D: timing-based, each of the -c clients sends requests back to back over one
@@ -289,8 +290,11 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     s.durationS = flags.durationS + (flags.warmUpS ?? 0)
     s.clients.requestTimeoutS = activeS ?? null
   } else if (s.clients.mode === 'closed') {
+    // h2load -c C -n N: each connection is closed -T after it opened (its active timeout);
+    // the run goes on past that, so a connection still in SYN retries then ends as a timeout
     s.durationS = activeS ?? 60
     s.clients.requestTimeoutS = activeS ?? 60
+    s.drainS = hardS > s.durationS ? hardS - s.durationS : 1
   } else {
     const rate = num(load.rate_per_s, flags.ratePerS ?? 1)
     const dur = num(load.duration_s, num(load.connections, flags.concurrency ?? requests) / rate)

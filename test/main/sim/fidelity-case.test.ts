@@ -20,6 +20,19 @@ describe('toolFlags', () => {
     expect(toolFlags('ab', 'ab -n 10 -c 2 -s 5 http://x/').pollTimeoutS).toBe(5)
   })
 
+  it('h2load -c C -n N: a connection still in SYN retries at -T is closed by h2load, a timeout, and the run lasts that long', () => {
+    const c = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/accept-overflow-b16.json'), 'utf8')) as FidelityCase
+    const s0 = caseToScenario(c).scenario
+    expect(s0.durationS + s0.drainS).toBe(65) // -T 50, the harness's hard timeout 65
+    // bind backlog 8: 128 SYNs at once; the SYN retries of 6.18 (1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s)
+    // leave some connecting past 50 s
+    ;(c.scenario.proxy as Record<string, unknown>).bind_backlog = 8
+    const p = predictCase(c).predicted
+    expect(p.not_ok).toBeGreaterThan(0)
+    expect(p.errors).toBe(p.not_ok) // h2load's "timeout", not unfinished requests
+    expect(p.duration_s as number).toBeCloseTo(50, 0)
+  })
+
   it("ab's -s is its watchdog, not a per-request timeout; the run lasts until the harness's hard timeout", () => {
     const c = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-8.json'), 'utf8')) as FidelityCase
     const { scenario } = caseToScenario(c)
