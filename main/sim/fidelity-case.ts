@@ -92,9 +92,22 @@ function kernelFor(version: string, eff: Record<string, string> | undefined, set
   k.twRecycle = num(get('net.ipv4.tcp_tw_recycle'), 0) as 0 | 1
   k.maxTwBuckets = num(get('net.ipv4.tcp_max_tw_buckets'), k.maxTwBuckets)
   const pr = get('net.ipv4.ip_local_port_range')
-  if (typeof pr === 'string') {
-    const m = /(\d+)\s+(\d+)/.exec(pr)
-    if (m) k.ipLocalPortRange = [Number(m[1]), Number(m[2])]
+  const m = Array.isArray(pr) ? /^(\d+) (\d+)$/.exec(pr.join(' ')) : typeof pr === 'string' ? /(\d+)\s+(\d+)/.exec(pr) : null
+  if (m && Number(m[1]) <= Number(m[2])) k.ipLocalPortRange = [Number(m[1]), Number(m[2])]
+  k.fileMax = num(get('fs.file-max'), k.fileMax)
+  // ip_local_reserved_ports: "40000-40099,50000": the ones inside the range are never picked
+  const rp = get('net.ipv4.ip_local_reserved_ports')
+  if (typeof rp === 'string' && rp.trim()) {
+    const [lo, hi] = k.ipLocalPortRange
+    const taken = new Set<number>()
+    for (const part of rp.split(',')) {
+      const r = /^\s*(\d+)(?:\s*-\s*(\d+))?\s*$/.exec(part)
+      if (!r) continue
+      const a = Math.max(lo, Number(r[1]))
+      const b = Math.min(hi, Number(r[2] ?? r[1]))
+      for (let p = a; p <= b; p++) taken.add(p)
+    }
+    k.reservedPorts = Math.min(taken.size, hi - lo)
   }
   return k
 }
@@ -236,6 +249,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   be.phpFpm.socket = String(b.fpm_listen ?? 'unix') === 'tcp' ? 'tcp' : 'unix'
 
   const timeouts = (load.timeouts ?? {}) as Record<string, unknown>
+  let abPollS: number | null = null
   const requests = num(load.requests, flags.requests ?? 0)
   const model = String(load.model ?? (tool === 'ab' ? 'closed' : 'open'))
   const s: Scenario = {
@@ -279,6 +293,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     const pollS = flags.pollTimeoutS ?? num(timeouts.timeout_s, 30)
     s.clients.requestTimeoutS = pollS
     s.drainS = hardS > timeLimitS ? hardS - timeLimitS : pollS
+    abPollS = pollS
   } else if (flags.durationS && !flags.batch) {
     // h2load -D: timing-based, each of the -c clients sends requests back to back over one
     // connection for warm-up + duration (checked here: -c 4 -D 1 is 4 frontend sessions). Its
@@ -326,6 +341,9 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   // ab without -k: ApacheBench's counting (ClientConfig.tool: the first request alone, extra
   // connects near the end, a stop at -n done)
   if (tool === 'ab' && rpc <= 1 && s.clients.mode === 'closed' && requests > 0) s.clients.tool = 'ab'
+  // ab's -s is read as such in ApacheBench mode only; the generic keep-alive loop (ab -k) would
+  // take it for a per-request timeout, which ab does not have
+  else if (abPollS != null) s.clients.requestTimeoutS = null
   if (rpc > 1) {
     s.clients.keepAlive = true
     s.clients.requestsPerConnection = rpc

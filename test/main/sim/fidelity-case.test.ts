@@ -33,6 +33,17 @@ describe('toolFlags', () => {
     expect(p.duration_s as number).toBeCloseTo(50, 0)
   })
 
+  it('reads ip_local_reserved_ports (the reserved ports inside the range are never picked) and fs.file-max', () => {
+    const c = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/port-exhaustion-tw0.json'), 'utf8')) as FidelityCase
+    expect(predictCase(c).predicted.ok).toBe(200) // range 40000-40199, tcp_tw_reuse 0: one connection per port
+    const set = c.scenario.kernel.set as Record<string, Record<string, unknown>>
+    set.lb = { ...set.lb, 'net.ipv4.ip_local_reserved_ports': '39990-40019,40100,50000-50010', 'fs.file-max': 100000 }
+    const s = caseToScenario(c).scenario
+    expect(s.hosts.proxy.reservedPorts).toBe(21) // 40000-40019 and 40100; the rest is outside the range
+    expect(s.hosts.proxy.fileMax).toBe(100000)
+    expect(predictCase(c).predicted.ok).toBe(179)
+  })
+
   it("ab's -s is its watchdog, not a per-request timeout; the run lasts until the harness's hard timeout", () => {
     const c = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-8.json'), 'utf8')) as FidelityCase
     const { scenario } = caseToScenario(c)
@@ -158,8 +169,11 @@ describe('requests per connection of the load tool', () => {
   it('ab -k -c C -n N: C keep-alive users (ceil(N/C) each), the client closes; ab without -k: one per request, the server closes', () => {
     const k = withLoad({ tool: 'ab', model: 'closed', concurrency: 16, requests: 1600, command: 'ab -k -c 16 -n 1600 http://x/' })
     expect(k.clients).toMatchObject({ keepAlive: true, requestsPerConnection: 100, closesFirst: 'client' })
+    // the generic keep-alive loop would take -s for a per-request timeout: none
+    expect(k.clients.requestTimeoutS).toBeNull()
+    expect(k.clients.tool).toBeUndefined()
     const plain = withLoad({ tool: 'ab', model: 'closed', concurrency: 16, requests: 1600, command: 'ab -c 16 -n 1600 http://x/' })
-    expect(plain.clients).toMatchObject({ keepAlive: false, requestsPerConnection: 1, closesFirst: 'server' })
+    expect(plain.clients).toMatchObject({ keepAlive: false, requestsPerConnection: 1, closesFirst: 'server', tool: 'ab', requestTimeoutS: 30 })
   })
 })
 
