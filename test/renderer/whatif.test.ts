@@ -64,6 +64,21 @@ describe('knobs', () => {
     expect(() => parseScenario(s)).not.toThrow()
   })
 
+  it("'client request timeout': a per-request timeout, except for ApacheBench, where it is -s over the whole run", () => {
+    const s = defaultScenario()
+    const k = visibleKnobs(s).find((x) => x.id === 'clients.requestTimeoutS')
+    expect(k?.kind).toBe('number')
+    if (k?.kind !== 'number') return
+    k.set(s, 12)
+    expect(parseScenario(s).clients.requestTimeoutS).toBe(12)
+    expect(k.effective!(s)).toMatch(/each request given up 12 s after it started/)
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 50, totalRequests: 500, tool: 'ab' }
+    expect(k.effective!(s)).toMatch(/ab -s 12: the whole run ends after 12 s without an event/)
+    k.set(s, null)
+    expect(parseScenario(s).clients.requestTimeoutS).toBeNull()
+    expect(knobError(k, s, 0)).toMatch(/between 0.1 and 3600/)
+  })
+
   it('refuses out-of-range and inconsistent values with the reason', () => {
     const s = defaultScenario()
     expect(knobError(num('proxy.somaxconn'), s, -1)).toMatch(/between 0 and 65535/)

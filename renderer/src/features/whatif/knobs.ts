@@ -339,6 +339,31 @@ export const KNOBS: Knob[] = [
   },
   {
     kind: 'number',
+    id: 'clients.requestTimeoutS',
+    group: 'Clients',
+    label: 'client request timeout',
+    unit: 's',
+    min: 0.1,
+    max: 3600,
+    step: 0.1,
+    nullable: 'none: callers wait for ever',
+    get: (s) => s.clients.requestTimeoutS,
+    set: (s, v) => {
+      s.clients.requestTimeoutS = v
+    },
+    effective: (s) =>
+      s.clients.tool === 'ab' && s.clients.mode === 'closed' && !s.clients.keepAlive
+        ? s.clients.requestTimeoutS != null
+          ? `ab -s ${s.clients.requestTimeoutS}: the whole run ends after ${s.clients.requestTimeoutS} s without an event on any connection`
+          : 'ab without -s limit: it waits for ever'
+        : s.clients.requestTimeoutS != null
+          ? `each request given up ${s.clients.requestTimeoutS} s after it started (connect included)`
+          : 'requests wait for ever',
+    explain:
+      'how long a caller waits for its answer (a callback sender, an app with a socket timeout): requests stuck behind a full accept queue or an overloaded backend end as timeouts. ApacheBench has no such timeout: its -s gives up the whole run instead'
+  },
+  {
+    kind: 'number',
     id: 'clients.natShare',
     group: 'Clients',
     label: 'clients behind NAT',
