@@ -154,27 +154,38 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
   }
 })
 
-describe.skipIf(!ab)('ab against a real 200 ms server: the first request goes alone', () => {
+/** An HTTP server in this process on 127.0.0.1 that answers every request after `ms`; returns its port (once started). */
+function serverAnsweringAfter(ms: number): () => number {
   let server: Server | null = null
   let port = 0
   beforeAll(async () => {
-    server = createServer((_req, res) => setTimeout(() => res.end('ok'), 200))
+    server = createServer((_req, res) => setTimeout(() => res.end('ok'), ms))
     await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
     port = (server.address() as AddressInfo).port
   })
   afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())))
+  return () => port
+}
+
+/** A shared case rewritten to `ab <args>` straight to an nginx-echo of `serviceMs`. */
+function abCase(args: string, c: number, n: number, serviceMs: number): FidelityCase {
+  const k = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-1024.json'), 'utf8')) as FidelityCase
+  k.scenario.load = { tool: 'ab', command: `ab ${args} http://x/`, model: 'closed', concurrency: c, requests: n, target: 'app' }
+  k.scenario.backend = { kind: 'nginx-echo', service_time_ms: serviceMs, listen_backlog: 511, nginx_workers: 1, worker_connections: 1024 }
+  return k
+}
+
+describe.skipIf(!ab)('ab against a real 200 ms server: the first request goes alone', () => {
+  const port = serverAnsweringAfter(200)
 
   for (const n of [4, 8]) {
     it(`ab -c 4 -n ${n}: the simulated run lasts as long as the real one`, async () => {
       // (not execFileSync: the server runs in this process's event loop)
       const out = await new Promise<string>((resolve, reject) =>
-        execFile(ab!, ['-c', '4', '-n', String(n), `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 30_000 }, (e, so) => (e ? reject(e) : resolve(so)))
+        execFile(ab!, ['-c', '4', '-n', String(n), `http://127.0.0.1:${port()}/`], { encoding: 'utf8', timeout: 30_000 }, (e, so) => (e ? reject(e) : resolve(so)))
       )
       const real = Number(/Time taken for tests:\s+([\d.]+) seconds/.exec(out)![1])
-      const k = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-1024.json'), 'utf8')) as FidelityCase
-      k.scenario.load = { tool: 'ab', command: `ab -c 4 -n ${n} http://x/`, model: 'closed', concurrency: 4, requests: n, target: 'app' }
-      k.scenario.backend = { kind: 'nginx-echo', service_time_ms: 200, listen_backlog: 511, nginx_workers: 1, worker_connections: 1024 }
-      const sim = predictCase(k).predicted.duration_s as number
+      const sim = predictCase(abCase(`-c 4 -n ${n}`, 4, n, 200)).predicted.duration_s as number
       // 0.4 / 0.6 s: one request alone, then the other users; all at once would be 0.2 / 0.4 s
       expect(real).toBeGreaterThan(0.35)
       expect(Math.abs(sim - real)).toBeLessThan(0.1)
@@ -183,29 +194,19 @@ describe.skipIf(!ab)('ab against a real 200 ms server: the first request goes al
 })
 
 describe.skipIf(!ab)("ab's -s against a real 1.5 s server: a watchdog over all its sockets, not a per-request timeout", () => {
-  let server: Server | null = null
-  let port = 0
-  beforeAll(async () => {
-    server = createServer((_req, res) => setTimeout(() => res.end('ok'), 1500))
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r))
-    port = (server.address() as AddressInfo).port
-  })
-  afterAll(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())))
+  const port = serverAnsweringAfter(1500)
 
   for (const s of [1, 2]) {
     it(`ab -c 4 -n 8 -s ${s}: ${s === 1 ? 'no event for 1 s after its first connect, ab gives up' : 'an event at least every 1.5 s, ab completes'}; the simulation says the same`, async () => {
       const t0 = Date.now()
       // (not execFileSync: the server runs in this process's event loop)
       const res = await new Promise<{ code: number; out: string; err: string }>((resolve) =>
-        execFile(ab!, ['-s', String(s), '-c', '4', '-n', '8', `http://127.0.0.1:${port}/`], { encoding: 'utf8', timeout: 30_000 }, (e, so, se) =>
+        execFile(ab!, ['-s', String(s), '-c', '4', '-n', '8', `http://127.0.0.1:${port()}/`], { encoding: 'utf8', timeout: 30_000 }, (e, so, se) =>
           resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out: so, err: se })
         )
       )
       const wall = (Date.now() - t0) / 1000
-      const k = JSON.parse(readFileSync(join(__dirname, '../../../../shared/fidelity/cases/seed-backlog-1024.json'), 'utf8')) as FidelityCase
-      k.scenario.load = { tool: 'ab', command: `ab -s ${s} -c 4 -n 8 http://x/`, model: 'closed', concurrency: 4, requests: 8, target: 'app' }
-      k.scenario.backend = { kind: 'nginx-echo', service_time_ms: 1500, listen_backlog: 511, nginx_workers: 1, worker_connections: 1024 }
-      const sim = predictCase(k).predicted
+      const sim = predictCase(abCase(`-s ${s} -c 4 -n 8`, 4, 8, 1500)).predicted
       if (s === 1) {
         expect(res.code).not.toBe(0)
         expect(res.err).toMatch(/timeout specified has expired/)
