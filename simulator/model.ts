@@ -52,6 +52,7 @@ import {
   BASE_COLUMNS,
   FAILURE_CAUSES,
   zeroCounters,
+  type AbStopReason,
   type CeilingKind,
   type FailureCause,
   type HaproxyStatRow,
@@ -582,10 +583,10 @@ export class Model {
    * expired (70007)", every request not done by then lost. null: it waits for ever.
    */
   private readonly abSilenceS: number | null
-  /** Time of ab's last socket event, when ab stopped (-n done, -t, -s or >10 connect failures; -1: running), and whether -s ended it. */
+  /** Time of ab's last socket event, when ab stopped (-1: running) and why. */
   private abLastEvent = 0
   private abStopAt = -1
-  private abAborted = false
+  private abReason: AbStopReason | null = null
   private ok = 0
   private failed = 0
   private byCause = new Float64Array(FAILURE_CAUSES.length)
@@ -2559,7 +2560,7 @@ export class Model {
         if (this.logOn) this.logEv(`ab-connect-failed conn=${c} cause=${FAILURE_CAUSES[cause]}`)
         this.abandonClient(c)
         this.clientClose(c)
-        if (cause !== C_TIMEOUT && this.abBad++ > 10) this.abStop(this.q.now, cause)
+        if (cause !== C_TIMEOUT && this.abBad++ > 10) this.abStop(this.q.now, 'connect-failures', cause)
         return
       }
       // an idle connection answered or closed: ab counts it as a request done
@@ -2613,7 +2614,8 @@ export class Model {
   /** ab: one more request done (answered, or its connection closed after connect); it stops at -n. */
   private abRequestDone(now: number): void {
     // ab's loop ends after the iteration that completed -n, or the first completion at or past -t
-    if (++this.abDone >= this.s.clients.totalRequests || now >= this.loadEndS) this.abStop(now)
+    if (++this.abDone >= this.s.clients.totalRequests) this.abStop(now, 'done')
+    else if (now >= this.loadEndS) this.abStop(now, 'time-limit')
   }
 
   /** An event on one of ab's sockets at time t (>= now when a receipt is booked ahead). */
@@ -2630,8 +2632,7 @@ export class Model {
       return
     }
     if (this.logOn) this.logEv(`ab-abort apr_pollset_poll timeout after ${this.abSilenceS} s without a socket event`)
-    this.abAborted = true
-    this.abStop(this.q.now)
+    this.abStop(this.q.now, 'no-event')
   }
 
   /** ab: the first response header is in: start the other users. */
@@ -2650,10 +2651,11 @@ export class Model {
    * its -n is lost: attempted and failed (cause timeout, or that of the connects it gave up
    * on), as a harness that fixed -n counts it.
    */
-  private abStop(now: number, lostCause = C_TIMEOUT): void {
+  private abStop(now: number, reason: AbStopReason, lostCause = C_TIMEOUT): void {
     if (this.abStopped) return
     this.abStopped = true
     this.abStopAt = now
+    this.abReason = reason
     if (this.logOn) this.logEv(`ab-stop done=${this.abDone} written=${this.abWritten}`)
     for (let c = 0; c < this.next; c++) {
       if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT || this.i8[(c << 7) + I8_INI] === I_DONE) continue
@@ -3106,8 +3108,18 @@ export class Model {
       events: this.q.popped,
       // ab's wall time is when it stopped (responses are booked ahead, so the last of them may
       // end after the one that made -n), its -s watchdog's time, or the end of the run it was still waiting at
-      durationS: !this.abMode ? this.lastEnd : !this.abStopped ? this.endS : this.abAborted ? this.abStopAt : Math.max(this.abStopAt, this.lastEnd),
-      ...(this.abMode ? { ab: { done: this.abDone, stoppedAtS: this.abStopped ? this.abStopAt : null, abortedAtS: this.abAborted ? this.abStopAt : null, silenceS: this.abSilenceS } } : {}),
+      durationS: !this.abMode ? this.lastEnd : !this.abStopped ? this.endS : this.abReason === 'no-event' ? this.abStopAt : Math.max(this.abStopAt, this.lastEnd),
+      ...(this.abMode
+        ? {
+            ab: {
+              done: this.abDone,
+              stoppedAtS: this.abStopped ? this.abStopAt : null,
+              reason: this.abReason,
+              abortedAtS: this.abReason === 'no-event' ? this.abStopAt : null,
+              silenceS: this.abSilenceS
+            }
+          }
+        : {}),
       totals: {
         offered: this.offered,
         requests: this.requests,

@@ -198,6 +198,9 @@ export interface Verdict {
   hits: { ceiling: CeilingKind; atS: number; atLoad: number }[]
 }
 
+/** Why ApacheBench stopped: its -n done, its -t time limit, its -s watchdog, more than 10 failed connects. */
+export type AbStopReason = 'done' | 'time-limit' | 'no-event' | 'connect-failures'
+
 export interface SimSummary {
   format: 'headroom-result/1'
   preview: boolean
@@ -211,10 +214,10 @@ export interface SimSummary {
   durationS: number
   /**
    * ApacheBench mode (ClientConfig.tool 'ab') only: requests ab completed, when it stopped
-   * (null: still running at the end of the run), and when its `-s` watchdog ended it (null:
-   * it did not: "apr_pollset_poll: The timeout specified has expired").
+   * (null: still running at the end of the run) and why, and when its `-s` watchdog ended it
+   * (null: it did not: "apr_pollset_poll: The timeout specified has expired").
    */
-  ab?: { done: number; stoppedAtS: number | null; abortedAtS: number | null; silenceS: number | null }
+  ab?: { done: number; stoppedAtS: number | null; reason: AbStopReason | null; abortedAtS: number | null; silenceS: number | null }
   totals: {
     offered: number
     requests: number

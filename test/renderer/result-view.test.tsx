@@ -31,15 +31,22 @@ describe('ResultView', () => {
   it("says when ApacheBench's -s ended the run, and what that cost", () => {
     const cut = decodeResult(simulate(abRun(1), { seed: 1 }))
     const { getByTestId, unmount } = render(<ResultView result={cut} maxconn={null} />)
-    const line = getByTestId('ab-aborted').textContent ?? ''
-    expect(line).toMatch(/gave up at t = 1\.0 s: no event on any of its connections for 1 s/)
-    expect(line).toMatch(/The 8 requests it had not completed count as failed/)
+    const line = getByTestId('ab-stopped').textContent ?? ''
+    expect(line).toMatch(/gave up: no event on any of its connections for 1 s .* at t = 1\.0 s/)
+    expect(line).toMatch(/The 8 requests of its -n it had not completed count as failed/)
     expect(getByTestId('failed-count').textContent).toBe('8')
     unmount()
     // a run ab completes has no such line
     const full = decodeResult(simulate(abRun(2), { seed: 1 }))
     const v = render(<ResultView result={full} maxconn={null} />)
-    expect(v.queryByTestId('ab-aborted')).toBeNull()
+    expect(v.queryByTestId('ab-stopped')).toBeNull()
     expect(v.getByTestId('failed-count').textContent).toBe('0')
+    v.unmount()
+    // -t: ab -t 2 -c 1 -n 100 stops at its first completion past 2 s (3.0 s), 98 not done
+    const t = abRun(30)
+    t.durationS = 2
+    t.clients = { ...t.clients, concurrency: 1, totalRequests: 100 }
+    const w = render(<ResultView result={decodeResult(simulate(t, { seed: 1 }))} maxconn={null} />)
+    expect(w.getByTestId('ab-stopped').textContent).toMatch(/stopped at its time limit \(-t, the run's duration\) at t = 3\.0 s\. The 98 requests/)
   })
 })

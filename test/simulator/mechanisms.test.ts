@@ -382,6 +382,7 @@ describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_
     expect(r.totals.failed).toBe(100)
     expect(r.totals.byCause.refused).toBe(100)
     expect(r.ab!.done).toBe(0)
+    expect(r.ab!.reason).toBe('connect-failures')
     expect(r.durationS).toBeLessThan(1)
   })
 
@@ -399,6 +400,7 @@ describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_
     // measured here (ab 2.3, a node server answering after 1.5 s): -c 4 -n 8 -s 1 exits with
     // "apr_pollset_poll: The timeout specified has expired" after 1.02 s; -s 2 completes in 4.52 s
     const cut = run(direct({ users: 4, total: 8, service: 1.5, silence: 1 }))
+    expect(cut.ab!.reason).toBe('no-event')
     expect(cut.ab!.abortedAtS).not.toBeNull()
     expect(cut.durationS).toBeCloseTo(1.0, 1) // its one connect is the last event: at ~0 s
     expect(cut.totals.ok).toBe(0)
@@ -423,6 +425,7 @@ describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_
     // measured here: `ab -t 2 -n 100 -c 1` against a 1.5 s server: 2 complete, 3.02 s
     const r = run(direct({ users: 1, total: 100, service: 1.5, silence: 30, limit: 2 }))
     expect(r.ab!.done).toBe(2)
+    expect(r.ab!.reason).toBe('time-limit')
     expect(r.ab!.abortedAtS).toBeNull()
     expect(r.durationS).toBeCloseTo(3.0, 1)
     expect(r.totals.ok).toBe(2)
