@@ -1539,6 +1539,8 @@ export class Model {
       H.counters.ListenOverflows++
       H.counters.ListenDrops++
     }
+    // ab's write_request sets `lasttime` too: a request written at or past -t ends its run
+    if (this.abMode && withData && t1 >= this.loadEndS && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.abStop(t1, 'time-limit')
   }
 
   /** Final ACK (pure) at the listener. */
@@ -2613,7 +2615,8 @@ export class Model {
 
   /** ab: one more request done (answered, or its connection closed after connect); it stops at -n. */
   private abRequestDone(now: number): void {
-    // ab's loop ends after the iteration that completed -n, or the first completion at or past -t
+    // ab's loop ends after the iteration that completed -n, or the first completion (or write,
+    // onSynack) at or past -t: `while (lasttime < stoptime && done < requests)`
     if (++this.abDone >= this.s.clients.totalRequests) this.abStop(now, 'done')
     else if (now >= this.loadEndS) this.abStop(now, 'time-limit')
   }

@@ -431,5 +431,13 @@ describe("ApacheBench's counting (clients.tool 'ab', ab.c start_connect / write_
     expect(r.totals.ok).toBe(2)
     expect(r.totals.requests).toBe(100)
     expect(r.totals.byCause.timeout).toBe(98)
+    // a write sets ab's lasttime too: with a 0.8 s RTT the second request (connect from 1.7 s)
+    // is written at 2.5 s, past -t 2, and that ends the run there (not at its answer, 3.4 s)
+    const far = direct({ users: 1, total: 100, service: 0.1, silence: 30, limit: 2 })
+    far.network = { ...far.network, clientRttMs: 800 }
+    const f = run(far)
+    expect(f.ab!.reason).toBe('time-limit')
+    expect(f.ab!.done).toBe(1)
+    expect(f.durationS).toBeCloseTo(2.5, 1)
   })
 })
