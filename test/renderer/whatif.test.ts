@@ -74,6 +74,10 @@ describe('knobs', () => {
     expect(k.effective!(s)).toMatch(/each request given up 12 s after it started/)
     s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 50, totalRequests: 500, tool: 'ab' }
     expect(k.effective!(s)).toMatch(/ab -s 12: the whole run ends after 12 s without an event/)
+    // users following a curve are no ApacheBench run for the simulator: a per-request timeout again
+    s.clients.loadCurve = [{ tS: 0, rate: 10 }]
+    expect(k.effective!(s)).toMatch(/each request given up 12 s/)
+    s.clients.loadCurve = []
     k.set(s, null)
     expect(parseScenario(s).clients.requestTimeoutS).toBeNull()
     expect(knobError(k, s, 0)).toMatch(/between 0.1 and 3600/)

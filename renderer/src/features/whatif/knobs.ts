@@ -352,7 +352,8 @@ export const KNOBS: Knob[] = [
       s.clients.requestTimeoutS = v
     },
     effective: (s) =>
-      s.clients.tool === 'ab' && s.clients.mode === 'closed' && !s.clients.keepAlive
+      // the simulator's ApacheBench mode (model.ts abMode): closed loop with a total, no keep-alive, no curve
+      s.clients.tool === 'ab' && s.clients.mode === 'closed' && !s.clients.keepAlive && s.clients.totalRequests > 0 && s.clients.loadCurve.length === 0
         ? s.clients.requestTimeoutS != null
           ? `ab -s ${s.clients.requestTimeoutS}: the whole run ends after ${s.clients.requestTimeoutS} s without an event on any connection`
           : 'ab without -s limit: it waits for ever'
