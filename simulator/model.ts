@@ -574,7 +574,6 @@ export class Model {
   private abWritten = 0
   private abDone = 0
   private abBad = 0
-  private abStopped = false
   private abPendingUsers = 0
   /**
    * ab's `-s` (requestTimeoutS in ab mode): ab has no per-request timeout; its one
@@ -583,7 +582,7 @@ export class Model {
    * expired (70007)", every request not done by then lost. null: it waits for ever.
    */
   private readonly abSilenceS: number | null
-  /** Time of ab's last socket event, when ab stopped (-1: running) and why. */
+  /** Time of ab's last socket event, when ab stopped (-1: running) and why (null: running). */
   private abLastEvent = 0
   private abStopAt = -1
   private abReason: AbStopReason | null = null
@@ -1096,7 +1095,7 @@ export class Model {
 
   private onUser(): void {
     const c = this.s.clients
-    const full = this.abMode ? this.abStopped || this.abWritten >= c.totalRequests : c.totalRequests > 0 && this.committed >= c.totalRequests
+    const full = this.abMode ? this.abReason !== null || this.abWritten >= c.totalRequests : c.totalRequests > 0 && this.committed >= c.totalRequests
     if (this.q.now >= this.loadEndS || full || this.usersActive > this.usersTarget) {
       this.usersActive--
       return
@@ -2628,7 +2627,7 @@ export class Model {
 
   /** ab's poll watchdog: `-s` seconds without a socket event and ab exits (ab.c: apr_err on APR_TIMEUP). */
   private onAbPoll(): void {
-    if (this.abStopped) return
+    if (this.abReason !== null) return
     const due = this.abLastEvent + this.abSilenceS!
     if (this.q.now < due) {
       this.q.schedule(due, 0, EV_AB_POLL, -1, 0)
@@ -2655,8 +2654,7 @@ export class Model {
    * on), as a harness that fixed -n counts it.
    */
   private abStop(now: number, reason: AbStopReason, lostCause = C_TIMEOUT): void {
-    if (this.abStopped) return
-    this.abStopped = true
+    if (this.abReason !== null) return
     this.abStopAt = now
     this.abReason = reason
     if (this.logOn) this.logEv(`ab-stop done=${this.abDone} written=${this.abWritten}`)
@@ -3111,12 +3109,12 @@ export class Model {
       events: this.q.popped,
       // ab's wall time is when it stopped (responses are booked ahead, so the last of them may
       // end after the one that made -n), its -s watchdog's time, or the end of the run it was still waiting at
-      durationS: !this.abMode ? this.lastEnd : !this.abStopped ? this.endS : this.abReason === 'no-event' ? this.abStopAt : Math.max(this.abStopAt, this.lastEnd),
+      durationS: !this.abMode ? this.lastEnd : this.abReason === null ? this.endS : this.abReason === 'no-event' ? this.abStopAt : Math.max(this.abStopAt, this.lastEnd),
       ...(this.abMode
         ? {
             ab: {
               done: this.abDone,
-              stoppedAtS: this.abStopped ? this.abStopAt : null,
+              stoppedAtS: this.abReason !== null ? this.abStopAt : null,
               reason: this.abReason,
               abortedAtS: this.abReason === 'no-event' ? this.abStopAt : null,
               silenceS: this.abSilenceS

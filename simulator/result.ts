@@ -201,6 +201,20 @@ export interface Verdict {
 /** Why ApacheBench stopped: its -n done, its -t time limit, its -s watchdog, more than 10 failed connects. */
 export type AbStopReason = 'done' | 'time-limit' | 'no-event' | 'connect-failures'
 
+/** Why ab stopped, as ab itself would say it (the result view and `headroom simulate`). */
+export function abStopText(reason: AbStopReason, silenceS: number | null): string {
+  switch (reason) {
+    case 'done':
+      return 'its -n done'
+    case 'time-limit':
+      return "its time limit (-t, the run's duration)"
+    case 'no-event':
+      return `no event on any of its connections for ${silenceS} s (its -s; "apr_pollset_poll: The timeout specified has expired")`
+    case 'connect-failures':
+      return 'more than 10 failed connects ("Test aborted after 10 failures")'
+  }
+}
+
 export interface SimSummary {
   format: 'headroom-result/1'
   preview: boolean

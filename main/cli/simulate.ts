@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { simulate } from '../../simulator/index'
-import { decodeResult, type AbStopReason, type SimSummary } from '../../simulator/result'
+import { abStopText, decodeResult, type SimSummary } from '../../simulator/result'
 import { parseScenario } from '../sim/scenario-schema'
 import { CASE_REPLICATIONS, median, nest, predictCase, readCase, scoreCase, sortedValues, type FidelityCase } from '../sim/fidelity-case'
 
@@ -137,13 +137,7 @@ function humanSummary(s: SimSummary, wallMs: number): string {
   }
   if (s.ab) {
     const a = s.ab
-    const why: Record<AbStopReason, string> = {
-      done: 'its -n done',
-      'time-limit': 'its time limit (-t)',
-      'no-event': `no event on any of its connections for ${a.silenceS} s (-s; "apr_pollset_poll: The timeout specified has expired")`,
-      'connect-failures': 'more than 10 failed connects ("Test aborted after 10 failures")'
-    }
-    lines.push(`ab: ${a.done} of ${t.requests} requests done; ` + (a.stoppedAtS != null && a.reason ? `stopped at ${a.stoppedAtS.toFixed(2)} s: ${why[a.reason]}` : 'still waiting when the run ended'))
+    lines.push(`ab: ${a.done} of ${t.requests} requests done; ` + (a.stoppedAtS != null && a.reason ? `stopped at ${a.stoppedAtS.toFixed(2)} s: ${abStopText(a.reason, a.silenceS)}` : 'still waiting when the run ended'))
   }
   lines.push(`verdict: ${s.verdict.ceiling}${s.verdict.atS != null ? ` at ${s.verdict.atS} s` : ''} - ${s.verdict.message}`)
   lines.push(`(${s.events} events, ${s.simulatedS.toFixed(0)} s simulated in ${wallMs} ms)`)

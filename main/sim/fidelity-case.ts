@@ -288,12 +288,10 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   if (tool === 'ab') {
     s.durationS = timeLimitS
     // ab -s (default 30 s): not a per-request timeout but a watchdog over all of ab's sockets
-    // (ClientConfig.requestTimeoutS in ab mode); the run goes on until ab stops by itself, or
-    // until the harness's hard timeout when the case gives one
-    const pollS = flags.pollTimeoutS ?? num(timeouts.timeout_s, 30)
-    s.clients.requestTimeoutS = pollS
-    s.drainS = hardS > timeLimitS ? hardS - timeLimitS : pollS
-    abPollS = pollS
+    // (ClientConfig.requestTimeoutS in ab mode, set below); the run goes on until ab stops by
+    // itself, or until the harness's hard timeout when the case gives one
+    abPollS = flags.pollTimeoutS ?? num(timeouts.timeout_s, 30)
+    s.drainS = hardS > timeLimitS ? hardS - timeLimitS : abPollS
   } else if (flags.durationS && !flags.batch) {
     // h2load -D: timing-based, each of the -c clients sends requests back to back over one
     // connection for warm-up + duration (checked here: -c 4 -D 1 is 4 frontend sessions). Its
@@ -340,10 +338,12 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
   }
   // ab without -k: ApacheBench's counting (ClientConfig.tool: the first request alone, extra
   // connects near the end, a stop at -n done)
-  if (tool === 'ab' && rpc <= 1 && s.clients.mode === 'closed' && requests > 0) s.clients.tool = 'ab'
-  // ab's -s is read as such in ApacheBench mode only; the generic keep-alive loop (ab -k) would
-  // take it for a per-request timeout, which ab does not have
-  else if (abPollS != null) s.clients.requestTimeoutS = null
+  // (its -s as such: the generic keep-alive loop of ab -k would take it for a per-request
+  // timeout, which ab does not have)
+  if (tool === 'ab' && rpc <= 1 && s.clients.mode === 'closed' && requests > 0) {
+    s.clients.tool = 'ab'
+    s.clients.requestTimeoutS = abPollS
+  }
   if (rpc > 1) {
     s.clients.keepAlive = true
     s.clients.requestsPerConnection = rpc

@@ -1,6 +1,6 @@
 /** A finished run: summary cards, the verdict, and the charts. */
 import { useMemo } from 'react'
-import type { AbStopReason, SimResult } from '../../../simulator/result'
+import { abStopText, type SimResult } from '../../../simulator/result'
 import { TimeSeriesChart, formatNumber, type Series } from '../charts/TimeSeriesChart'
 import { useWidth } from './useSize'
 import { useTimeWindow } from '../charts/time-window'
@@ -36,14 +36,6 @@ const CEILING_LABEL: Record<string, string> = {
 
 /** Columns whose last non-zero second ends the default ("fit activity") time window. */
 export const ACTIVITY = ['offered', 'completed', 'failed', 'proxy_scur', 'syn_sent', 'busy_workers']
-
-/** Why ApacheBench stopped before its -n were done (summary.ab.reason), as ab itself would say it. */
-const AB_STOP: Record<AbStopReason, (silenceS: number | null) => string> = {
-  done: () => 'stopped',
-  'time-limit': () => 'stopped at its time limit (-t, the run\'s duration)',
-  'no-event': (s) => `gave up: no event on any of its connections for ${s} s (its -s; "apr_pollset_poll: The timeout specified has expired")`,
-  'connect-failures': () => 'gave up after more than 10 failed connects ("Test aborted after 10 failures")'
-}
 
 function pct(n: number, d: number): string {
   return d > 0 ? `${((100 * n) / d).toFixed(d >= 1000 ? 2 : 1)}%` : '–'
@@ -118,10 +110,10 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
           </span>
         ) : null}
         <p>{s.verdict.message}</p>
-        {s.ab && s.ab.stoppedAtS !== null && s.ab.reason !== 'done' ? (
+        {s.ab && s.ab.stoppedAtS !== null && s.ab.reason && s.ab.reason !== 'done' ? (
           <p data-testid="ab-stopped">
-            ApacheBench {AB_STOP[s.ab.reason ?? 'done'](s.ab.silenceS)} at t = {s.ab.stoppedAtS.toFixed(1)} s. The {formatNumber(s.totals.requests - s.ab.done)} requests of its -n it had
-            not completed count as failed.
+            ApacheBench {s.ab.reason === 'time-limit' ? 'stopped at' : 'gave up:'} {abStopText(s.ab.reason, s.ab.silenceS)} at t = {s.ab.stoppedAtS.toFixed(1)} s. The{' '}
+            {formatNumber(s.totals.requests - s.ab.done)} requests of its -n it had not completed count as failed.
           </p>
         ) : null}
       </div>
