@@ -91,7 +91,9 @@ const NumberRow = memo(function NumberRow({ knob, value, base, effective, getSce
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? `${id}-err` : undefined}
           value={draft ?? (value === null ? '' : String(value))}
-          placeholder={knob.nullable ?? ''}
+          // the box is narrow: it says 'unset', the full meaning is its tooltip and the baseline line
+          placeholder={knob.nullable ? 'unset' : ''}
+          title={knob.nullable && value === null && draft === null ? knob.nullable : undefined}
           data-testid={`input-${knob.id}`}
           onChange={(e) => setDraft(e.target.value)}
           onBlur={(e) => commit(e.target.value)}
