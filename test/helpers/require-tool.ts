@@ -3,8 +3,8 @@
  * skips the dependent tests; under CI=true it FAILS them, so a broken environment can never
  * pass silently.
  */
-import { accessSync, constants } from 'node:fs'
-import { delimiter, join } from 'node:path'
+import { accessSync, constants, existsSync } from 'node:fs'
+import { delimiter, join, resolve } from 'node:path'
 
 /** Absolute path of a tool (absolute path or name looked up in PATH + sbin dirs), or null. */
 export function findTool(name: string): string | null {
@@ -41,4 +41,15 @@ export function requireRoot(): boolean {
   if (process.getuid?.() === 0) return true
   if (process.env.CI === 'true') throw new Error('these tests start sshd and need root (CI=true: failing instead of skipping)')
   return false
+}
+
+/**
+ * The shared fidelity cases (../shared/fidelity/cases beside the repo), or null when they are
+ * not there outside CI (callers skip); under CI=true a missing folder throws.
+ */
+export function sharedCasesDir(): string | null {
+  const dir = resolve(__dirname, '../../../shared/fidelity/cases')
+  if (existsSync(dir)) return dir
+  if (process.env.CI === 'true') throw new Error(`fidelity cases missing at ${dir} (CI clones shared/ beside the repo)`)
+  return null
 }
