@@ -418,6 +418,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'report2-somaxconn-1024', what: 'Field report 2, fixed: the same with `somaxconn=1024`', scenario: report2(1024) },
     { id: 'report1-maxconn-20', what: 'Field report 1 scaled: HAProxy maxconn 20 under 80 closed-loop clients (echo 100 ms)', scenario: report1Maxconn(20) },
     { id: 'report1-maxconn-100', what: 'Field report 1, fixed: maxconn raised to 100, same load', scenario: report1Maxconn(100) },
+    { id: 'report1-maxconn-20-nbthread-2', what: 'report1-maxconn-20 with `nbthread 2`: one listener socket shared by both threads (HAProxy 2.6 has no per-thread shards), the same accept queue and maxconn', scenario: (() => { const s = renamed(report1Maxconn(20), 'report1-maxconn-20-nbthread-2'); s.haproxy!.nbthread = 2; return s })() },
     { id: 'report1-rtt-0ms', what: 'Field report 1, before the move: 150 conn/s open loop, maxconn 25, backend RTT 0', scenario: report1Rtt(0) },
     { id: 'report1-rtt-30ms', what: 'Field report 1, after the move: backend RTT 30 ms (TUN delay link), same load', scenario: report1Rtt(30) },
     { id: 'ports-200-tw_reuse-0', what: 'Field report 1 sysctls: proxy port range of 200, `tcp_tw_reuse=0`, 20 conn/s (mode tcp)', scenario: ports(0) },
