@@ -544,6 +544,19 @@ function haproxyMinor(version: string): number {
   return m ? Number(m[1]) * 1000 + Number(m[2]) : 2006
 }
 
+/** HAProxy has threads (`nbthread`) from 1.8 on. */
+export function haproxyHasThreads(version: string): boolean {
+  return haproxyMinor(version) >= 1008
+}
+
+/**
+ * Threads HAProxy runs when the configuration sets no `nbthread`: 1 up to 1.8; from 2.0 one per
+ * CPU it may run on (capped at 64, the default MAX_THREADS).
+ */
+export function haproxyDefaultNbthread(version: string, cpus: number): number {
+  return haproxyMinor(version) >= 2000 ? Math.max(1, Math.min(64, Math.floor(cpus))) : 1
+}
+
 export interface HaproxyLimits {
   /** Whether HAProxy starts with this configuration and fd limit. */
   starts: boolean

@@ -13,6 +13,7 @@ import {
   defaultHaproxy,
   defaultKernel,
   defaultScenario,
+  haproxyDefaultNbthread,
   haproxyProfile,
   type HaproxyConfig,
   type KernelConfig,
@@ -118,7 +119,17 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   h.bindMaxconn = bind?.maxconn ?? null
   h.bindBacklog = bind?.backlog ?? null
   h.frontendBacklog = frontend?.backlog ?? feDefaults?.backlog ?? null
-  h.nbthread = cfg?.global.nbthread ?? 1
+  // nbthread: the configuration's; else what the running HAProxy reports (show info Nbthread);
+  // else the version's default (2.0+: one thread per CPU)
+  const info = val(hp.info)
+  const liveThreads = typeof info?.['Nbthread'] === 'number' ? info['Nbthread'] : null
+  if (cfg?.global.nbthread != null) h.nbthread = cfg.global.nbthread
+  else if (liveThreads != null && liveThreads >= 1) h.nbthread = liveThreads
+  else {
+    const cpus = val(snap.host.cpus)
+    if (cpus == null) assumed.push('haproxy.nbthread')
+    h.nbthread = haproxyDefaultNbthread(h.version, cpus ?? 1)
+  }
   h.ulimitN = cfg?.global.ulimitN ?? null
   if (cfg?.global.tuneMaxaccept != null) h.maxaccept = cfg.global.tuneMaxaccept
 

@@ -75,6 +75,8 @@ export interface WorldOptions {
   noStatsSocket?: boolean
   /** A TCP stats socket (`stats socket ipv4@127.0.0.1:PORT`) instead of the unix one. */
   statsTcp?: boolean
+  /** HAProxy nbthread (default 1); null leaves it out, so HAProxy picks its own (2.x: one per CPU). */
+  nbthread?: number | null
   /** nginx listen backlog=. */
   nginxBacklog?: number
   /** Start HAProxy / nginx (default both). */
@@ -223,8 +225,7 @@ ${phpFpm ? `        location = /fpm-status {\n            include /etc/nginx/fas
       `# test HAProxy (headroom world): explicit maxconn that fits the fd limit
 global
     maxconn ${maxconn}
-    nbthread 1
-${opts.noStatsSocket ? '' : opts.statsTcp ? `    stats socket ipv4@127.0.0.1:${statsTcpPort} level admin\n` : `    stats socket ${statsSocket} mode 600 level admin\n`}
+${opts.nbthread === null ? '' : `    nbthread ${opts.nbthread ?? 1}\n`}${opts.noStatsSocket ? '' : opts.statsTcp ? `    stats socket ipv4@127.0.0.1:${statsTcpPort} level admin\n` : `    stats socket ${statsSocket} mode 600 level admin\n`}
 defaults
     mode http
     timeout connect 5s

@@ -92,6 +92,11 @@ describe('knobs', () => {
     expect(knobError(num('haproxy.globalMaxconn'), s, null)).toBeNull() // unset is allowed
     expect(knobError(num('proxy.somaxconn'), s, null)).toMatch(/needs a value/)
     expect(knobError(num('proxy.somaxconn'), s, 1024)).toBeNull()
+    // threads came with HAProxy 1.8: report 1's 1.5 cannot have more than one
+    expect(knobError(num('haproxy.nbthread'), s, 4)).toBeNull()
+    s.haproxy!.version = '1.5.18'
+    expect(knobError(num('haproxy.nbthread'), s, 4)).toMatch(/1\.5\.18 has no threads/)
+    expect(knobError(num('haproxy.nbthread'), s, 1)).toBeNull()
   })
 
   it('shows the effective value where the system clamps or computes it', () => {

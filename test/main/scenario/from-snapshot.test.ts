@@ -67,6 +67,39 @@ describe('scenarioFromSnapshot', () => {
   })
 })
 
+describe('HAProxy threads from a snapshot', () => {
+  /** Report 1's snapshot with HAProxy 2.6 (no nbthread in its haproxy.cfg) on `cpus` CPUs. */
+  function v26(cpus: number, liveThreads: number | null): Snapshot {
+    const snap = demo('report1.snapshot.json')
+    const hp = snap.haproxy!
+    hp.version = { ok: true, value: { ...(hp.version.ok ? hp.version.value : { raw: '', date: '' }), version: '2.6.12', major: 2, minor: 6 } } as typeof hp.version
+    if (hp.info.ok) {
+      delete hp.info.value['Nbthread']
+      if (liveThreads != null) hp.info.value['Nbthread'] = liveThreads
+    }
+    snap.host.cpus = { ok: true, value: cpus } as typeof snap.host.cpus
+    return snap
+  }
+
+  it('1.5 has no threads: 1; 2.x without nbthread runs one per CPU, as its show info says when it has the line', () => {
+    expect(scenarioFromSnapshot(demo('report1.snapshot.json')).scenario.haproxy!.nbthread).toBe(1)
+    expect(scenarioFromSnapshot(v26(8, null)).scenario.haproxy!.nbthread).toBe(8)
+    expect(scenarioFromSnapshot(v26(128, null)).scenario.haproxy!.nbthread).toBe(64) // MAX_THREADS
+    expect(scenarioFromSnapshot(v26(8, 4)).scenario.haproxy!.nbthread).toBe(4) // e.g. bound by cpu-map / taskset
+    // the threads' fds count in maxsock, so they move the maxconn 2.x computes from the fd limit
+    const h = scenarioFromSnapshot(v26(8, null)).scenario.haproxy!
+    expect(haproxyEffectiveLimits({ ...h, globalMaxconn: null }, 4096).maxconn).toBeLessThan(haproxyEffectiveLimits({ ...h, globalMaxconn: null, nbthread: 1 }, 4096).maxconn)
+  })
+
+  it('the CPU count missing: the version default for one CPU, marked as assumed', () => {
+    const snap = v26(8, null)
+    snap.host.cpus = { ok: false, error: 'permission denied', detail: 'x' } as typeof snap.host.cpus
+    const { scenario, assumed } = scenarioFromSnapshot(snap)
+    expect(scenario.haproxy!.nbthread).toBe(1)
+    expect(assumed).toContain('haproxy.nbthread')
+  })
+})
+
 describe('helpers', () => {
   it('applyPatch merges objects and replaces arrays', () => {
     expect(applyPatch({ a: { b: 1, c: 2 }, d: [1, 2] }, { a: { c: 3 }, d: [9] })).toEqual({ a: { b: 1, c: 3 }, d: [9] })

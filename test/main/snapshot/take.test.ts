@@ -4,11 +4,12 @@ import { normSha } from '../../../main/snapshot/redact'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { takeSnapshot, type TakeParams } from '../../../main/snapshot/take'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
+import { scenarioFromSnapshot } from '../../../main/scenario/from-snapshot'
 import { SshError } from '../../../main/ssh/errors'
 import { findTool, requireRoot, requireTool } from '../../helpers/require-tool'
 import { ensureTestUser, freePort, startWorld, TEST_USER, type World } from '../../helpers/world'
@@ -290,8 +291,8 @@ describe.skipIf(!ready)('faults that need their own server', () => {
   })
   afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-  it('a TCP stats socket (stats socket ipv4@127.0.0.1:PORT) is found in the config and used', async () => {
-    const w = await startWorld({ statsTcp: true, nginx: false, maxconn: 99 })
+  it('a TCP stats socket (stats socket ipv4@127.0.0.1:PORT) is found in the config and used; no nbthread: HAProxy 2.x runs one thread per CPU, and so does the scenario', async () => {
+    const w = await startWorld({ statsTcp: true, nginx: false, maxconn: 99, nbthread: null })
     try {
       const kh = join(tmp, 'kh4')
       writeFileSync(kh, `${w.knownHostsLine}\n`)
@@ -299,6 +300,14 @@ describe.skipIf(!ready)('faults that need their own server', () => {
       expect(val(snap.haproxy!.statsSource)).toMatchObject({ kind: 'socket', where: expect.stringMatching(/^tcp:127\.0\.0\.1:\d+$/) })
       expect(val(snap.haproxy!.info).Maxconn).toBe(99)
       expect(val(snap.haproxy!.stat).rows.find((r) => r.pxname === 'fe_test' && r.svname === 'FRONTEND')?.slim).toBe(99)
+      expect(val(snap.haproxy!.config).parsed.global.nbthread).toBeNull()
+      const live = val(snap.haproxy!.info).Nbthread
+      expect(live).toBe(Math.min(64, availableParallelism()))
+      expect(scenarioFromSnapshot(snap).scenario.haproxy!.nbthread).toBe(live)
+      // the same without the show info line: the version's default from the host's CPU count
+      const noInfo = structuredClone(snap)
+      delete val(noInfo.haproxy!.info)['Nbthread']
+      expect(scenarioFromSnapshot(noInfo).scenario.haproxy!.nbthread).toBe(live)
     } finally {
       await w.stop()
     }

@@ -7,6 +7,7 @@
 import {
   effectiveBacklog,
   haproxyEffectiveLimits,
+  haproxyHasThreads,
   kernelHz,
   kernelTraits,
   KERNEL_PROFILES,
@@ -483,6 +484,7 @@ export const KNOBS: Knob[] = [
     set: (s, v) => {
       if (s.haproxy) s.haproxy.nbthread = v ?? 1
     },
+    check: (s, v) => (v !== null && v > 1 && s.haproxy && !haproxyHasThreads(s.haproxy.version) ? `HAProxy ${s.haproxy.version} has no threads (nbthread came with 1.8)` : null),
     effective: (s) => {
       const l = lim(s)
       return l && l.starts ? `maxsock ${l.maxsock}` : ''
