@@ -4,10 +4,10 @@
  * Chromium or a missing build fails the test instead of skipping it.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
+import { tempDir } from '../helpers/tmp'
 
 export const ROOT = new URL('../../', import.meta.url).pathname
 export const CHROMIUM = '/usr/bin/chromium'
@@ -43,7 +43,7 @@ export interface RunningHost {
 export function startPrintingUrl(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningHost> {
   const child = spawn(cmd, args, {
     cwd: ROOT,
-    env: { ...process.env, HEADROOM_USER_DATA: mkdtempSync(join(tmpdir(), 'headroom-e2e-')), ...env },
+    env: { ...process.env, HEADROOM_USER_DATA: tempDir('headroom-e2e-'), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let out = ''

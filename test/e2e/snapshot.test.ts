@@ -5,14 +5,14 @@
  * shown with its SHA256 fingerprint and needs an explicit yes; then the snapshot's limits sit
  * next to their usage and it becomes the baseline of a what-if.
  */
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { ROOT, e2eAvailable, launchChromium, startBrowserHostProcess, type RunningHost } from './harness'
 import { requireTool } from '../helpers/require-tool'
 import { startWorld, type World } from '../helpers/world'
+import { tempDir } from '../helpers/tmp'
 
 const enabled = e2eAvailable() && requireTool('sshd') !== null && requireTool('haproxy') !== null && requireTool('nginx') !== null
 
@@ -25,7 +25,7 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
 
   beforeAll(async () => {
     world = await startWorld({ maxconn: 77, backlog: 33 })
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-e2e-ssh-'))
+    const dir = tempDir('headroom-e2e-ssh-')
     knownHosts = join(dir, 'known_hosts')
     writeFileSync(knownHosts, '')
     const sshConfig = join(dir, 'config')

@@ -2,8 +2,7 @@
  * What-if state and editing rules: knob validation and mapping, load-curve editing, and the
  * store's undo/redo with the in-page preview, against the real API service (worker pool).
  */
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KNOBS, knobError, visibleKnobs, type NumberKnob } from '../../renderer/src/features/whatif/knobs'
@@ -11,6 +10,7 @@ import { addPoint, movePoint, presetCurve, rateAt, removePoint, scaleCurve } fro
 import { defaultScenario, type Scenario } from '../../simulator/scenario'
 import { parseScenario } from '../../main/sim/scenario-schema'
 import type { Api } from '../../main/api/contract'
+import { tempDir } from '../helpers/tmp'
 
 const ROOT = process.cwd()
 const WORKER = join(ROOT, 'out', 'main', 'worker.js')
@@ -185,7 +185,7 @@ describe.skipIf(!built)('what-if store against the real service', () => {
   let close: () => Promise<void>
   beforeAll(async () => {
     const { createService } = await import('../../main/api/service')
-    const svc = createService({ hostKind: 'browser', resourcesDir: join(ROOT, 'resources'), userDataDir: mkdtempSync(join(tmpdir(), 'hr-r-')), workerPath: WORKER, poolSize: 1 })
+    const svc = createService({ hostKind: 'browser', resourcesDir: join(ROOT, 'resources'), userDataDir: tempDir('hr-r-'), workerPath: WORKER, poolSize: 1 })
     // window.api as the browser host serves it: one function per call over the real
     // dispatcher, replies through the same wire codec the HTTP client decodes.
     const { decodeWire, encodeWire } = await import('../../main/api/codec')

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createDemoHandlers, loadDemo } from '../../../main/demos/handlers'
+import { tempDir } from '../../helpers/tmp'
 
 const resources = new URL('../../../resources', import.meta.url).pathname
 
@@ -31,7 +31,7 @@ describe('built-in demos', () => {
   })
 
   it('reports a corrupt snapshot clearly and leaves the file untouched', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-demo-'))
+    const dir = tempDir('headroom-demo-')
     cpSync(resources, dir, { recursive: true })
     const file = join(dir, 'demo', 'report2.snapshot.json')
     writeFileSync(file, '{"format": "headroom-snapshot/1", "id": ')
@@ -43,7 +43,7 @@ describe('built-in demos', () => {
   })
 
   it('reports a corrupt manifest clearly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-demo-'))
+    const dir = tempDir('headroom-demo-')
     cpSync(resources, dir, { recursive: true })
     writeFileSync(join(dir, 'demo', 'demos.json'), JSON.stringify({ format: 'headroom-demos/1', demos: [] }))
     await expect(createDemoHandlers({ resourcesDir: dir }).list()).rejects.toThrow(/demos\.json/)

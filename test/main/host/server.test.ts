@@ -2,8 +2,7 @@
  * The browser host's security, against the real service: binds 127.0.0.1 only, a token on
  * every API request and on the event socket, Host and Origin checked, no CORS.
  */
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,6 +11,7 @@ import { createService, type Service } from '../../../main/api/service'
 import { startBrowserHost, type BrowserHost } from '../../../main/host/server'
 import { decodeWire, encodeWire } from '../../../main/api/codec'
 import { defaultScenario } from '../../../simulator/scenario'
+import { tempDir } from '../../helpers/tmp'
 
 const ROOT = new URL('../../../', import.meta.url).pathname
 const WORKER = join(ROOT, 'out', 'main', 'worker.js')
@@ -39,7 +39,7 @@ describe.skipIf(!built)('browser host', () => {
   let H: Record<string, string>
 
   beforeAll(async () => {
-    service = createService({ hostKind: 'browser', resourcesDir: join(ROOT, 'resources'), userDataDir: mkdtempSync(join(tmpdir(), 'headroom-host-')), workerPath: WORKER, poolSize: 1 })
+    service = createService({ hostKind: 'browser', resourcesDir: join(ROOT, 'resources'), userDataDir: tempDir('headroom-host-'), workerPath: WORKER, poolSize: 1 })
     host = await startBrowserHost({ dispatch: service.dispatch, rendererDir: RENDERER })
     service.bus.subscribe((e, p) => host.emit(e, p))
     H = { Host: `127.0.0.1:${host.port}`, 'Content-Type': 'application/json' }

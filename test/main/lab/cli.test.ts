@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { labCommand } from '../../../main/cli/lab'
 import type { LabCase } from '../../../main/lab/run'
+import { tempDir } from '../../helpers/tmp'
 
 // A lab case measured by `headroom lab --report` (HAProxy maxconn 20 under 80 ab clients).
 const CASE = join(import.meta.dirname, '..', '..', '..', 'resources', 'lab', 'report1-maxconn-20.json')
@@ -33,7 +33,7 @@ describe('headroom lab CLI', () => {
     const r = await cli(['--scenario', '/nonexistent/scenario.json'])
     expect(r.code).toBe(2)
     expect(r.err).toMatch(/cannot read scenario/)
-    const dir = mkdtempSync(join(tmpdir(), 'hr-lab-cli-'))
+    const dir = tempDir('hr-lab-cli-')
     writeFileSync(join(dir, 'not-a-lab.json'), JSON.stringify({ format: 'something-else' }))
     expect((await cli(['--compare', join(dir, 'not-a-lab.json')])).err).toMatch(/not a headroom lab result/)
   })
@@ -45,7 +45,7 @@ describe('headroom lab CLI', () => {
       if (!v || !('mean' in v)) throw new Error(k)
       return v.mean
     }
-    const dir = mkdtempSync(join(tmpdir(), 'hr-lab-cli-'))
+    const dir = tempDir('hr-lab-cli-')
     const good = join(dir, 'good.json')
     const bad = join(dir, 'bad.json')
     writeFileSync(good, JSON.stringify({ predicted: { ok: mean('ok'), haproxy: { frontend: { smax: mean('haproxy.frontend.smax') } } } }))

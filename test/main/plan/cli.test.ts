@@ -1,14 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { planCommand } from '../../../main/cli/plan'
 import { report2Inputs, resources } from './tools'
-
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+import { tempDir } from '../../helpers/tmp'
 
 function capture() {
   const out: string[] = []
@@ -18,8 +13,7 @@ function capture() {
 
 describe('headroom plan', () => {
   it('writes the bundle from a snapshot file and a scenario file (preview simulation)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-cli-plan-')
     const { scenario } = await report2Inputs()
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario))
     const c = capture()
@@ -43,8 +37,7 @@ describe('headroom plan', () => {
   })
 
   it('--recommended plans the fixes the findings call for', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-cli-plan-')
     const c = capture()
     const code = await planCommand(['--snapshot', join(resources, 'demo/report1.snapshot.json'), '--recommended', '--out', join(dir, 'out'), '--sim', 'none', '--no-pdf'], c.io)
     expect(code).toBe(0)
@@ -54,8 +47,7 @@ describe('headroom plan', () => {
   })
 
   it('bad input: clear error, exit 2, nothing written', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-cli-plan-')
     writeFileSync(join(dir, 'bad.json'), '{"format": "headroom-scenario/1", ')
     const c = capture()
     const code = await planCommand(['--snapshot', join(resources, 'demo/report2.snapshot.json'), '--scenario', join(dir, 'bad.json'), '--out', join(dir, 'out')], c.io)
@@ -71,8 +63,7 @@ describe('headroom plan', () => {
   })
 
   it('a failing PDF printer still leaves every other file and exits 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-cli-plan-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-cli-plan-')
     const { scenario } = await report2Inputs()
     writeFileSync(join(dir, 'scenario.json'), JSON.stringify(scenario))
     const c = capture()

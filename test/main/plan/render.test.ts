@@ -4,10 +4,9 @@
  * rasterised by pdftoppm to check that the page is not blank.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { buildPlan, type PredictionInput } from '../../../main/plan/build'
 import { writePlanBundle } from '../../../main/plan/bundle'
 import { chromiumPrintToPdf, findChromium } from '../../../main/plan/pdf-chromium'
@@ -17,11 +16,7 @@ import { decodeResult } from '../../../simulator/result'
 import { simulate } from '../../../simulator/index'
 import type { Scenario } from '../../../simulator/scenario'
 import { haveTool, report1Inputs, report2Inputs } from './tools'
-
-const dirs: string[] = []
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+import { tempDir } from '../../helpers/tmp'
 
 function predict(s: Scenario): PredictionInput {
   const r = decodeResult(simulate(s, { seed: 7, preview: true }))
@@ -60,8 +55,7 @@ describe('plan contents', () => {
     const p = await plan1()
     const f = p.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
     for (const l of f.original!.split('\n').filter((l) => l.trim().startsWith('#'))) expect(f.content.split('\n')).toContain(l)
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-cfg-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-cfg-')
     writeFileSync(join(dir, 'haproxy.cfg'), f.content)
     const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
     expect(r.stdout + r.stderr).toMatch(/Configuration file is valid/)
@@ -120,8 +114,7 @@ describe('exports', () => {
     if (!chromium && process.env['CI'] === 'true') throw new Error('chromium is required under CI')
     if (!chromium || !haveTool('pdftoppm')) return
     const p = await plan1()
-    const dir = mkdtempSync(join(tmpdir(), 'headroom-pdf-'))
-    dirs.push(dir)
+    const dir = tempDir('headroom-pdf-')
     const written = await writePlanBundle(p, dir, (html) => chromiumPrintToPdf(html, chromium))
     expect(written).toEqual(expect.arrayContaining(['plan.md', 'plan.html', 'plan.pdf', 'apply.sh', 'rollback.sh', 'files/etc/haproxy/haproxy.cfg', 'files/etc/sysctl.d/90-headroom.conf']))
     const pdf = readFileSync(join(dir, 'plan.pdf'))

@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ScenarioStore } from '../../../main/scenarios/store'
 import { defaultScenario } from '../../../simulator/scenario'
+import { tempDir } from '../../helpers/tmp'
 
 const fresh = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'headroom-scen-'))
+  const dir = tempDir('headroom-scen-')
   return { dir, store: new ScenarioStore(dir) }
 }
 const base = { kind: 'demo' as const, id: 'report1-sms-gateway' }

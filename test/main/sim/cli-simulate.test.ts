@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { mkdtempSync, writeFileSync, readdirSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync, readdirSync, existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { simulateCommand } from '../../../main/cli/simulate'
 import { defaultScenario } from '../../../simulator/scenario'
 import { report2Scenario } from '../../../simulator/presets'
 import { readCase } from '../../../main/sim/fidelity-case'
+import { tempDir } from '../../helpers/tmp'
 
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -14,7 +14,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
   return { code, out, err }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'headroom-sim-'))
+const dir = tempDir('headroom-sim-')
 const file = (name: string, body: unknown): string => {
   const p = join(dir, name)
   writeFileSync(p, typeof body === 'string' ? body : JSON.stringify(body))
