@@ -65,7 +65,8 @@ describe('golden event logs', () => {
       ...COMMON,
       '0.000105 ack-overflow drop conn=3 L=backend:80 data=1',
       '0.200150 ack-overflow drop conn=3 L=backend:80 data=1',
-      '0.600225 ack-overflow drop conn=3 L=backend:80 data=1',
+      '0.400195 ack-overflow drop conn=3 L=backend:80 data=1',
+      '0.800270 ack-overflow drop conn=3 L=backend:80 data=1',
       '1.000045 backend-accept conn=1 server=backend',
       '1.000060 response conn=0 latency_ms=1000.060',
       '1.000075 synack-retransmit conn=3 n=1',
@@ -77,8 +78,9 @@ describe('golden event logs', () => {
       '4.000060 response conn=3 latency_ms=4000.000'
     ])
     expect(r.summary.totals).toMatchObject({ requests: 4, ok: 4, failed: 0, inFlight: 0 })
-    // ACK + request segment at 105 us, data retransmits at 0.2 and 0.6 s
-    expect(r.summary.kernel.backend).toMatchObject({ ListenOverflows: 4, ListenDrops: 4, EmbryonicRsts: 0 })
+    // ACK + request segment at 105 us, then the tail loss probe at 0.2 s and the RTO re-armed from
+    // it at 0.4 and 0.8 s (without the probe, before 3.10: 0.2 and 0.6 s)
+    expect(r.summary.kernel.backend).toMatchObject({ ListenOverflows: 5, ListenDrops: 5, EmbryonicRsts: 0 })
   })
 
   it('abort_on_overflow=1: the overflowing ACK is answered with a reset', () => {

@@ -129,13 +129,18 @@ describe('SYN retransmits count when they leave', () => {
  * was accepted at 0.900045), but c2's dup ACK (SYN-ACK retransmit at 1.000055) takes the slot, so
  * c3 (a cookie: c2 still holds the SYN queue) has its ACK + request dropped at 1.000105: c3 is
  * ESTABLISHED after a retransmitted SYN and must resend its request.
- *  - timestamps on: RTO 0.2 s + RTT, doubling: resent at ~1.2, 1.6 (queue full) and 2.4 s (c2 was
- *    accepted at 1.800045): queued, taken by the worker at 2.700045, done at 3.600045 (+15 us);
- *  - timestamps off: RTO 3 s (no RTT sample from the handshake): resent at ~4.0001 s, served at
- *    once, done ~4.9 s.
+ * The first resend is the tail loss probe (TLP), then the RTO from the probe on, doubling:
+ *  - timestamps on: RTT sample from the TS echo, RTO 0.2 s + RTT: resent at ~1.2 (probe), 1.4
+ *    (queue full both times) and 1.8 s (c2 was accepted at 1.800045): queued, taken by the worker
+ *    at 2.700045, done at 3.600045 (+15 us);
+ *  - timestamps off: no RTT sample (Karn), RTO 3 s (TCP_TIMEOUT_FALLBACK) and the probe after
+ *    TCP_TIMEOUT_INIT, 1 s: resent at ~2.0001 s (room by then), the next resend would be 3 s later.
+ * Both schedules as measured on this kernel with the request dropped at the receiver's input hook
+ * (nftables, `ss -ti` retrans count): 0.23, 0.43, 0.88, 1.70 s at RTO 204 ms; without timestamps
+ * after a retransmitted SYN 1.0, 4.2, 10.4 s.
  */
 describe('data RTO after a retransmitted SYN', () => {
-  const c3Done = (ts: 0 | 1): number => {
+  const c3Done = (ts: 0 | 1): { drops: number[]; queued: number; done: number } => {
     setHostTiming(0, 0, 20e-6, 0)
     const s = defaultScenario()
     s.haproxy = null
@@ -154,17 +159,25 @@ describe('data RTO after a retransmitted SYN', () => {
     // tcp_rtx_synack counts as TCPSynRetrans in the listener's namespace
     expect(r.kernel.client.TCPSynRetrans).toBe(1)
     expect(r.kernel.backend.TCPSynRetrans).toBe(1)
-    const done = log.filter((l) => l.includes('response conn=3')).map((l) => Number(l.split(' ')[0]))
+    const at = (what: string): number[] => log.filter((l) => l.includes(`${what} conn=3 `)).map((l) => Number(l.split(' ')[0]))
+    const done = at('response')
     expect(done).toHaveLength(1)
-    return done[0]!
+    // the request segment: dropped with the ACK, then every resend until one finds room
+    return { drops: at('ack-overflow drop'), queued: at('acceptq')[0]!, done: done[0]! }
   }
-  it('with timestamps the request is resent after ~0.2 s (RTT sample from the TS echo)', () => {
-    expect(c3Done(1)).toBeCloseTo(3.600045 + 15e-6, 5)
+  it('with timestamps the request is resent after ~0.2 s (RTT sample from the TS echo), then 0.2 and 0.4 s later', () => {
+    const r = c3Done(1)
+    expect(r.drops).toHaveLength(3)
+    expect(r.drops[1]! - r.drops[0]!).toBeCloseTo(0.2, 3) // the probe: min(2 srtt + 200 ms, RTO)
+    expect(r.drops[2]! - r.drops[1]!).toBeCloseTo(0.2, 3) // the RTO re-armed from the probe, not backed off
+    expect(r.queued - r.drops[2]!).toBeCloseTo(0.4, 3) // then doubled
+    expect(r.done).toBeCloseTo(3.600045 + 15e-6, 5)
   })
-  it('without timestamps it waits for the 3 s TCP_TIMEOUT_FALLBACK', () => {
-    const t = c3Done(0)
-    expect(t).toBeGreaterThan(4.9)
-    expect(t).toBeLessThan(4.91)
+  it('without timestamps the probe waits 1 s (TCP_TIMEOUT_INIT): no RTT sample after a retransmitted SYN', () => {
+    const r = c3Done(0)
+    expect(r.drops).toHaveLength(1)
+    expect(r.queued - r.drops[0]!).toBeCloseTo(1.0, 3)
+    expect(r.done).toBeCloseTo(3.600045 + 15e-6, 5)
   })
 })
 
