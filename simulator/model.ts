@@ -1616,19 +1616,10 @@ export class Model {
     return this.i8[(c << 7) + I8_RETRANSMITTED] && !tsBoth ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
   }
 
-  /**
-   * The initiator's next retransmit of its unacknowledged request. The first is the tail loss
-   * probe (TLP, `tcp_schedule_loss_probe`, on by default since 3.10 with SACK: `tcp_early_retrans`
-   * 3): PTO = 2 srtt + 200 ms for one segment in flight, at most the time left to the RTO, so the
-   * RTO itself; 1 s without an RTT sample. The probe re-arms the RTO from its own departure
-   * without backing off, so the retransmits leave at 1, 2, 4, 8 ... x RTO after the request (not
-   * 1, 3, 7, 15): measured on loopback with the request dropped at the receiver's input hook,
-   * 0.23, 0.43, 0.88, 1.70, 3.37, 6.71 s at an RTO of 204 ms.
-   */
   private armDataRtx(c: number): void {
     const n = this.i16[(c << 6) + I16_RTX]!
     const rto0 = this.handshakeRto(c)
-    const delay = n === 0 ? (rto0 === RTO_FALLBACK_S ? TLP_NO_RTT_S : rto0) : Math.min(120, rto0 * (n < 32 ? 1 << (n - 1) : Math.pow(2, n - 1))) // 1 << k: exact, without a pow call
+    const delay = requestResendDelay(n, rto0, rto0 !== RTO_FALLBACK_S) // the fallback RTO is exactly "no RTT sample"
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
     this.at(timerAt(this.q.now, delay, ih.wheel, ih.hz) + this.owdOf(c), EV_DATA_RTX, c)
@@ -3212,6 +3203,20 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
     case 'fd-limit':
       return `The backend hit its fd limit ${when}.`
   }
+}
+
+/**
+ * Delay of the n-th resend (n = 0, 1, ...) of a request segment nobody acknowledges, from the
+ * previous send, for a connection whose RTO is `rtoS`. The first is the tail loss probe (TLP,
+ * `tcp_schedule_loss_probe`, on by default since 3.10 with SACK: `tcp_early_retrans` 3): PTO =
+ * 2 srtt + 200 ms for one segment in flight, at most the time left to the RTO, so the RTO
+ * itself; TCP_TIMEOUT_INIT (1 s) without an RTT sample. The probe re-arms the RTO from its own
+ * departure without backing off, so the resends leave at 1, 2, 4, 8 ... x RTO after the request
+ * (not 1, 3, 7, 15). Checked against this kernel in test/main/sim/resend-real.test.ts.
+ */
+export function requestResendDelay(n: number, rtoS: number, rttSampled: boolean): number {
+  if (n === 0) return rttSampled ? rtoS : Math.min(TLP_NO_RTT_S, rtoS)
+  return Math.min(120, rtoS * (n < 32 ? 1 << (n - 1) : Math.pow(2, n - 1))) // 1 << k: exact, without a pow call
 }
 
 /**

@@ -1,0 +1,76 @@
+/**
+ * Ground truth for the simulator's request resend schedule (simulator/model.ts,
+ * requestResendDelay): when the final ACK and the request are dropped at a full accept queue,
+ * the client resends the request until one finds room, and every resend that meets a full
+ * queue counts ListenOverflows again. This kernel is asked directly: in a fresh network
+ * namespace a request is dropped at the receiver's input hook (test/fixtures/kernel/
+ * resend-probe.mjs) and the resend times are read from `ss -ti`. The model must give the same
+ * times: the tail loss probe first, then the RTO re-armed from it (1, 2, 4, 8 x RTO), and the
+ * probe after 1 s when the handshake gave no RTT sample (timestamps off, SYN retransmitted).
+ */
+import { describe, expect, it } from 'vitest'
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { requireRoot, requireTool } from '../../helpers/require-tool'
+import { requestResendDelay, RTO_FALLBACK_S, RTO_MIN_S } from '../../../simulator/model'
+
+const tools = ['unshare', 'nft', 'ss', 'ip', 'sysctl'].map((t) => requireTool(t))
+const ready = tools.every(Boolean) && requireRoot()
+const PROBE = join(__dirname, '../../fixtures/kernel/resend-probe.mjs')
+
+interface Probe {
+  synRetrans: number
+  rtoMs: number | null
+  resends: [number, number][]
+}
+
+function probe(timestamps: 0 | 1, seconds: number): Promise<Probe> {
+  return new Promise((resolve, reject) => {
+    execFile('unshare', ['-n', process.execPath, PROBE, String(timestamps), String(seconds)], { timeout: (seconds + 20) * 1000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${err.message}\n${stderr}`))
+      else resolve(JSON.parse(stdout) as Probe)
+    })
+  })
+}
+
+/** The model's resend times after the request, cumulative. */
+function modelTimes(rtoS: number, sampled: boolean, count: number): number[] {
+  const out: number[] = []
+  let t = 0
+  for (let n = 0; n < count; n++) out.push((t += requestResendDelay(n, rtoS, sampled)))
+  return out
+}
+
+/**
+ * Each model time within 6 % + 20 ms of the interval that holds the measured resend (the
+ * margin: timer-wheel rounding and jiffies, which the model applies with the host's own HZ).
+ */
+function expectClose(measured: [number, number][], model: number[]): void {
+  expect(measured.length).toBeGreaterThanOrEqual(model.length)
+  model.forEach((m, i) => {
+    const [lo, hi] = measured[i]!
+    const tol = 0.06 * m + 0.02
+    expect(m, `resend ${i + 1}: measured in [${lo.toFixed(3)}, ${hi.toFixed(3)}] s, model ${m.toFixed(3)} s`).toBeGreaterThanOrEqual(lo - tol)
+    expect(m, `resend ${i + 1}: measured in [${lo.toFixed(3)}, ${hi.toFixed(3)}] s, model ${m.toFixed(3)} s`).toBeLessThanOrEqual(hi + tol)
+  })
+}
+
+describe.skipIf(!ready)('request resends on this kernel vs the model', () => {
+  it('with an RTT sample: the probe after one RTO, then 1, 2, 4 x RTO (0.2, 0.4, 0.8, 1.6, 3.2 s)', async () => {
+    const r = await probe(1, 3.7)
+    expect(r.synRetrans).toBe(0)
+    expect(r.rtoMs).not.toBeNull()
+    // the kernel's RTO for a loopback handshake: RTO_MIN plus a few ms of rounding
+    expect(r.rtoMs! / 1000).toBeGreaterThanOrEqual(RTO_MIN_S)
+    expect(r.rtoMs! / 1000).toBeLessThan(RTO_MIN_S + 0.02)
+    expectClose(r.resends, modelTimes(r.rtoMs! / 1000, true, 5))
+    // without the probe the second resend would come at 3 x RTO: the measurement rules that out
+    expect(r.resends[1]![0]).toBeLessThan(2.5 * (r.rtoMs! / 1000))
+  })
+
+  it('without an RTT sample: the probe after 1 s, then the 3 s fallback RTO (1, 4 s)', async () => {
+    const r = await probe(0, 4.8)
+    expect(r.synRetrans).toBe(1) // the dropped first SYN: the handshake gives no RTT sample
+    expectClose(r.resends, modelTimes(RTO_FALLBACK_S, false, 2))
+  })
+})
