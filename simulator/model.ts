@@ -3212,7 +3212,7 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
  * 2 srtt + 200 ms for one segment in flight, at most the time left to the RTO, so the RTO
  * itself; TCP_TIMEOUT_INIT (1 s) without an RTT sample. The probe re-arms the RTO from its own
  * departure without backing off, so the resends leave at 1, 2, 4, 8 ... x RTO after the request
- * (not 1, 3, 7, 15). Checked against this kernel in test/main/sim/resend-real.test.ts.
+ * (not 1, 3, 7, 15). Checked against this kernel in test/main/sim/retransmit-real.test.ts.
  */
 export function requestResendDelay(n: number, rtoS: number, rttSampled: boolean): number {
   if (n === 0) return rttSampled ? rtoS : Math.min(TLP_NO_RTT_S, rtoS)

@@ -440,7 +440,8 @@ export function kernelProfile(version: string): KernelProfile {
 /**
  * Times (s, from the first SYN) at which a client sends SYNs, and the give-up time.
  * Before 6.5: exponential 1,2,4.. s; 6.5+: the first `synLinearTimeouts` retransmits 1 s apart.
- * The give-up is time based (tcp_model_timeout) as in semantics.md 3.2.
+ * The give-up is time based (tcp_model_timeout) as in semantics.md 3.2. The send times are checked
+ * against this kernel, with and without linear timeouts, in test/main/sim/retransmit-real.test.ts.
  */
 export function synSchedule(k: KernelConfig): { sendS: number[]; giveUpS: number } {
   const t = kernelTraits(k.version)

@@ -1,22 +1,25 @@
 /**
- * Ground truth for the simulator's request resend schedule (simulator/model.ts,
- * requestResendDelay): when the final ACK and the request are dropped at a full accept queue,
- * the client resends the request until one finds room, and every resend that meets a full
- * queue counts ListenOverflows again. This kernel is asked directly: in a fresh network
- * namespace a request is dropped at the receiver's input hook (test/fixtures/kernel/
- * resend-probe.mjs) and the resend times are read from `ss -ti`. The model must give the same
- * times: the tail loss probe first, then the RTO re-armed from it (1, 2, 4, 8 x RTO), and the
- * probe after 1 s when the handshake gave no RTT sample (timestamps off, SYN retransmitted).
+ * Ground truth for the simulator's retransmit schedules, asked of this kernel directly: in a
+ * fresh network namespace packets are dropped at the receiver's input hook (nftables) and the
+ * sender's retransmit times are read from `ss -ti` (test/fixtures/kernel/retransmit-probe.mjs).
+ *  - A request nobody acknowledges (simulator/model.ts, requestResendDelay): when the final ACK
+ *    and the request are dropped at a full accept queue, the client resends the request until
+ *    one finds room, and every resend that meets a full queue counts ListenOverflows again. The
+ *    tail loss probe first, then the RTO re-armed from it (1, 2, 4, 8 x RTO), and the probe
+ *    after 1 s when the handshake gave no RTT sample (timestamps off, SYN retransmitted).
+ *  - A SYN nobody answers (simulator/scenario.ts, synSchedule): 1 s apart for the first
+ *    `tcp_syn_linear_timeouts` retransmits on 6.5+, then doubling.
  */
 import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { requireRoot, requireTool } from '../../helpers/require-tool'
 import { requestResendDelay, RTO_FALLBACK_S, RTO_MIN_S } from '../../../simulator/model'
+import { defaultKernel, synSchedule } from '../../../simulator/scenario'
 
 const tools = ['unshare', 'nft', 'ss', 'ip', 'sysctl'].map((t) => requireTool(t))
 const ready = tools.every(Boolean) && requireRoot()
-const PROBE = join(__dirname, '../../fixtures/kernel/resend-probe.mjs')
+const PROBE = join(__dirname, '../../fixtures/kernel/retransmit-probe.mjs')
 
 interface Probe {
   synRetrans: number
@@ -24,9 +27,9 @@ interface Probe {
   resends: [number, number][]
 }
 
-function probe(timestamps: 0 | 1, seconds: number): Promise<Probe> {
+function probe(mode: 'request' | 'syn', arg: number, seconds: number): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    execFile('unshare', ['-n', process.execPath, PROBE, String(timestamps), String(seconds)], { timeout: (seconds + 20) * 1000 }, (err, stdout, stderr) => {
+    execFile('unshare', ['-n', process.execPath, PROBE, mode, String(arg), String(seconds)], { timeout: (seconds + 20) * 1000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`))
       else resolve(JSON.parse(stdout) as Probe)
     })
@@ -42,7 +45,7 @@ function modelTimes(rtoS: number, sampled: boolean, count: number): number[] {
 }
 
 /**
- * Each model time within 6 % + 20 ms of the interval that holds the measured resend (the
+ * Each model time (s after the first send) within 6 % + 20 ms of the interval that holds the measured resend (the
  * margin: timer-wheel rounding and jiffies, which the model applies with the host's own HZ).
  */
 function expectClose(measured: [number, number][], model: number[]): void {
@@ -55,9 +58,9 @@ function expectClose(measured: [number, number][], model: number[]): void {
   })
 }
 
-describe.skipIf(!ready)('request resends on this kernel vs the model', () => {
+describe.skipIf(!ready)('retransmits on this kernel vs the model', () => {
   it('with an RTT sample: the probe after one RTO, then 1, 2, 4 x RTO (0.2, 0.4, 0.8, 1.6, 3.2 s)', async () => {
-    const r = await probe(1, 3.7)
+    const r = await probe('request', 1, 3.7)
     expect(r.synRetrans).toBe(0)
     expect(r.rtoMs).not.toBeNull()
     // the kernel's RTO for a loopback handshake: RTO_MIN plus a few ms of rounding
@@ -69,8 +72,24 @@ describe.skipIf(!ready)('request resends on this kernel vs the model', () => {
   })
 
   it('without an RTT sample: the probe after 1 s, then the 3 s fallback RTO (1, 4 s)', async () => {
-    const r = await probe(0, 4.8)
+    const r = await probe('request', 0, 4.8)
     expect(r.synRetrans).toBe(1) // the dropped first SYN: the handshake gives no RTT sample
     expectClose(r.resends, modelTimes(RTO_FALLBACK_S, false, 2))
+  })
+
+  it('SYN retransmits with tcp_syn_linear_timeouts 4 (6.5+): 1, 2, 3, 4, 5 s, then 7, 11 s', async () => {
+    const r = await probe('syn', 4, 11.6)
+    const model = synSchedule({ ...defaultKernel('6.18'), synLinearTimeouts: 4 }).sendS.slice(1).filter((t) => t < 11.5)
+    expect(model).toEqual([1, 2, 3, 4, 5, 7, 11])
+    expectClose(r.resends, model)
+    expect(r.resends).toHaveLength(model.length)
+  })
+
+  it('SYN retransmits with tcp_syn_linear_timeouts 0: the exponential backoff of older kernels, 1, 3, 7 s', async () => {
+    const r = await probe('syn', 0, 7.6)
+    const model = synSchedule({ ...defaultKernel('6.18'), synLinearTimeouts: 0 }).sendS.slice(1).filter((t) => t < 7.5)
+    expect(model).toEqual([1, 3, 7])
+    expectClose(r.resends, model)
+    expect(r.resends).toHaveLength(model.length)
   })
 })
