@@ -9,13 +9,16 @@
  *    after 1 s when the handshake gave no RTT sample (timestamps off, SYN retransmitted).
  *  - A SYN nobody answers (simulator/scenario.ts, synSchedule): 1 s apart for the first
  *    `tcp_syn_linear_timeouts` retransmits on 6.5+, then doubling.
+ *  - A request sock whose final ACK is dropped (synackSchedule): its SYN-ACK again after 1, 3,
+ *    7 ... s; each answered by the client's dup ACK, which is what retries the promotion into a
+ *    full accept queue.
  */
 import { describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { requireRoot, requireTool } from '../../helpers/require-tool'
 import { requestResendDelay, RTO_FALLBACK_S, RTO_MIN_S } from '../../../simulator/model'
-import { defaultKernel, synSchedule } from '../../../simulator/scenario'
+import { defaultKernel, synackSchedule, synSchedule } from '../../../simulator/scenario'
 
 const tools = ['unshare', 'nft', 'ss', 'ip', 'sysctl'].map((t) => requireTool(t))
 const ready = tools.every(Boolean) && requireRoot()
@@ -27,7 +30,7 @@ interface Probe {
   resends: [number, number][]
 }
 
-function probe(mode: 'request' | 'syn', arg: number, seconds: number): Promise<Probe> {
+function probe(mode: 'request' | 'syn' | 'synack', arg: number, seconds: number): Promise<Probe> {
   return new Promise((resolve, reject) => {
     execFile('unshare', ['-n', process.execPath, PROBE, mode, String(arg), String(seconds)], { timeout: (seconds + 20) * 1000 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`${err.message}\n${stderr}`))
@@ -88,6 +91,14 @@ describe.skipIf(!ready)('retransmits on this kernel vs the model', () => {
   it('SYN retransmits with tcp_syn_linear_timeouts 0: the exponential backoff of older kernels, 1, 3, 7 s', async () => {
     const r = await probe('syn', 0, 7.6)
     const model = synSchedule({ ...defaultKernel('6.18'), synLinearTimeouts: 0 }).sendS.slice(1).filter((t) => t < 7.5)
+    expect(model).toEqual([1, 3, 7])
+    expectClose(r.resends, model)
+    expect(r.resends).toHaveLength(model.length)
+  })
+
+  it('SYN-ACK retransmits of a request sock whose final ACK is dropped: 1, 3, 7 s', async () => {
+    const r = await probe('synack', 5, 7.6)
+    const model = synackSchedule({ ...defaultKernel('6.18'), synackRetries: 5 }).sendS.slice(1).filter((t) => t < 7.5)
     expect(model).toEqual([1, 3, 7])
     expectClose(r.resends, model)
     expect(r.resends).toHaveLength(model.length)
