@@ -1606,20 +1606,20 @@ export class Model {
   }
 
   /**
-   * The initiator's first data RTO after the handshake (tcp_init_metrics): RTO_MIN + RTT, unless the
-   * handshake gave no RTT sample. A SYN-ACK answering a retransmitted SYN gives none by Karn's rule,
+   * Did the handshake give the initiator an RTT sample? Its first data RTO (tcp_init_metrics) is
+   * RTO_MIN + RTT if so, else 3 s (armDataRtx). A SYN-ACK answering a retransmitted SYN gives none by Karn's rule,
    * but with timestamps negotiated (both hosts' tcp_timestamps=1) tcp_ack_update_rtt takes it from
    * the TS echo (RTTM rule); only without timestamps does srtt stay 0 and the RTO fall back to 3 s.
    */
-  private handshakeRto(c: number): number {
+  private hasRttSample(c: number): boolean {
     const tsBoth = this.iniHost(c).k.timestamps === 1 && this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!.k.timestamps === 1
-    return this.i8[(c << 7) + I8_RETRANSMITTED] && !tsBoth ? RTO_FALLBACK_S : RTO_MIN_S + 2 * this.owdOf(c)
+    return !this.i8[(c << 7) + I8_RETRANSMITTED] || tsBoth
   }
 
   private armDataRtx(c: number): void {
     const n = this.i16[(c << 6) + I16_RTX]!
-    const rto0 = this.handshakeRto(c)
-    const delay = requestResendDelay(n, rto0, rto0 !== RTO_FALLBACK_S) // the fallback RTO is exactly "no RTT sample"
+    const sampled = this.hasRttSample(c)
+    const delay = requestResendDelay(n, sampled ? RTO_MIN_S + 2 * this.owdOf(c) : RTO_FALLBACK_S, sampled)
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
     this.at(timerAt(this.q.now, delay, ih.wheel, ih.hz) + this.owdOf(c), EV_DATA_RTX, c)

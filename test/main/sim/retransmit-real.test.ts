@@ -48,16 +48,18 @@ function modelTimes(rtoS: number, sampled: boolean, count: number): number[] {
 }
 
 /**
- * Each model time (s after the first send) within 6 % + 20 ms of the interval that holds the measured resend (the
- * margin: timer-wheel rounding and jiffies, which the model applies with the host's own HZ).
+ * Each model time (s after the first send) within 6 % + 20 ms of the interval that holds the
+ * measured resend (the margin: timer-wheel rounding and jiffies, which the model applies with the
+ * host's own HZ).
  */
 function expectClose(measured: [number, number][], model: number[]): void {
   expect(measured.length).toBeGreaterThanOrEqual(model.length)
   model.forEach((m, i) => {
     const [lo, hi] = measured[i]!
     const tol = 0.06 * m + 0.02
-    expect(m, `resend ${i + 1}: measured in [${lo.toFixed(3)}, ${hi.toFixed(3)}] s, model ${m.toFixed(3)} s`).toBeGreaterThanOrEqual(lo - tol)
-    expect(m, `resend ${i + 1}: measured in [${lo.toFixed(3)}, ${hi.toFixed(3)}] s, model ${m.toFixed(3)} s`).toBeLessThanOrEqual(hi + tol)
+    const what = `resend ${i + 1}: measured in [${lo.toFixed(3)}, ${hi.toFixed(3)}] s, model ${m.toFixed(3)} s`
+    expect(m, what).toBeGreaterThanOrEqual(lo - tol)
+    expect(m, what).toBeLessThanOrEqual(hi + tol)
   })
 }
 
