@@ -6,7 +6,7 @@
  */
 import { Model, CancelledError, type ModelOptions } from './model'
 import { encodeResult, BASE_COLUMNS, FAILURE_CAUSES, zeroCounters, type SimSummary, type CeilingKind, type FailureCause } from './result'
-import { curveRate, effectiveBacklog, haproxyEffectiveLimits, kernelTraits, type Scenario } from './scenario'
+import { curveRate, effectiveBacklog, haproxyEffectiveLimits, kernelTraits, twReuseApplies, type Scenario } from './scenario'
 import { Histogram } from './stats'
 
 export { CancelledError }
@@ -99,7 +99,9 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   if (h && fConn > 0 && h.backendClosesFirst === 'proxy') {
     const k = s.hosts.proxy
     const P = k.ipLocalPortRange[1] - k.ipLocalPortRange[0] + 1 - k.reservedPorts
-    const reuse = k.twReuse === 1 && k.timestamps === 1
+    // tcp_tw_reuse frees a port ~1 s into TIME_WAIT (=2: towards loopback servers only); the
+    // load is spread evenly, so the server that holds its ports longest binds first
+    const reuse = h.servers.every((sv) => twReuseApplies(k, sv.loopback === true))
     // tw_recycle (<= 4.11) shortens TIME_WAIT to ~3.5 RTO
     const recycle = k.twRecycle === 1 && k.timestamps === 1 && kernelTraits(k.version).twRecycle
     const hold = (recycle ? 0.7 : reuse ? k.twReuseDelayMs / 1000 : 60) + tProxy

@@ -46,7 +46,8 @@ import {
   type HaproxyLimits,
   type KernelConfig,
   type KernelTraits,
-  type Scenario
+  type Scenario,
+  twReuseApplies
 } from './scenario'
 import {
   BASE_COLUMNS,
@@ -62,6 +63,8 @@ import {
 } from './result'
 
 // ------------------------------------------------------------ model constants --
+/** Key of a client TIME_WAIT ring entry whose port a new connect took over (tcp_tw_reuse). */
+const TW_REUSED = -2
 /** One-way delay of a veth / loopback hop with no configured RTT (s). */
 export const MIN_OWD_S = 15e-6
 /**
@@ -598,6 +601,15 @@ export class Model {
   private lastEnd = 0
   private clientBurstAt = -1
   private clientIpBusy: Int32Array
+  /**
+   * tcp_tw_reuse on the client host applies to its connects to the front (twReuseApplies): an IP
+   * with every port busy or in TIME_WAIT takes over its oldest TIME_WAIT once that is
+   * tcp_tw_reuse_delay old (reuseClientTw). Per IP, the absolute position in host 0's TIME_WAIT
+   * ring before which it has no live entry (cliTwPopped: entries popped from the ring so far).
+   */
+  private readonly cliReuse: boolean
+  private cliTwCursor = new Float64Array(0)
+  private cliTwPopped = 0
   private natTs: Float64Array
   readonly latency = new Histogram()
   readonly reqLatency = new Histogram()
@@ -788,6 +800,8 @@ export class Model {
     this.endS = s.durationS + s.drainS
     this.rows = Math.max(1, Math.ceil(this.endS))
     this.clientIpBusy = new Int32Array(Math.max(1, s.clients.sourceIps))
+    this.cliReuse = twReuseApplies(s.hosts.client, s.clients.loopback === true)
+    if (this.cliReuse) this.cliTwCursor = new Float64Array(this.clientIpBusy.length)
     this.natTs = new Float64Array(Math.max(1, s.clients.natHosts))
     for (let i = 0; i < this.natTs.length; i++) this.natTs[i] = this.rNat.next() * 1e9 // per-host TS clock offset (ms)
 
@@ -813,7 +827,7 @@ export class Model {
         for (let ip = 0; ip < h.sourceIps; ip++) {
           pools.push(
             new PortPool(pk.ipLocalPortRange[0], pk.ipLocalPortRange[1], pk.reservedPorts, {
-              canReuse: pk.twReuse === 1 && pk.timestamps === 1,
+              canReuse: twReuseApplies(pk, sv.loopback === true),
               reuseDelayS: pk.twReuseDelayMs / 1000,
               twLenS: this.twLen(1),
               perturb: Math.floor(this.rPort.next() * 65536)
@@ -1134,12 +1148,12 @@ export class Model {
     const ck = this.s.hosts.client
     const range = ck.ipLocalPortRange[1] - ck.ipLocalPortRange[0] + 1 - ck.reservedPorts
     this.popTw(0)
-    if (this.clientIpBusy[ip]! >= range) {
+    if (this.clientIpBusy[ip]! < range) this.clientIpBusy[ip]!++
+    else if (!this.cliReuse || !this.reuseClientTw(ip)) {
       this.hit('client-ports')
       this.clientFail(c, C_NO_PORT)
       return
-    }
-    this.clientIpBusy[ip]!++
+    } // (a reused TIME_WAIT port stays counted in clientIpBusy: it passes to this connection)
     this.i32[(c << 5) + I32_IP] = ip
     // (ab has no timeout per request: its -s is a watchdog over all its sockets, onAbPoll)
     if (cl.requestTimeoutS != null && !this.abMode) this.timer(EV_REQ_TIMEOUT, cl.requestTimeoutS, c, this.reqTok(c))
@@ -2810,9 +2824,41 @@ export class Model {
       const key = H.twRingKey[H.twHead]!
       H.twHead = (H.twHead + 1) % H.twRing.length
       H.twLen--
-      H.twLive--
-      if (h === 0 && key >= 0) this.clientIpBusy[key]!--
+      if (key !== TW_REUSED) H.twLive--
+      if (h === 0) {
+        this.cliTwPopped++
+        if (key >= 0) this.clientIpBusy[key]!--
+      }
     }
+  }
+
+  /**
+   * Client IP `ip` has no free port: connect() takes over its oldest TIME_WAIT socket if that is
+   * at least tcp_tw_reuse_delay old (the kernel takes the first reusable one of its port scan;
+   * with every port busy or in TIME_WAIT that is as good as any, as far as counts go). The entry
+   * stays in the ring, marked, so its expiry neither counts it out of TIME_WAIT again nor frees
+   * the port. Below exhaustion the model keeps the TIME_WAIT sockets the kernel's scan would
+   * reuse early, so the client's TIME_WAIT count is an upper bound there (docs/simulator.md).
+   */
+  private reuseClientTw(ip: number): boolean {
+    const H = this.hosts[0]!
+    const delay = this.s.hosts.client.twReuseDelayMs / 1000
+    const len = this.twLen(0)
+    const n = H.twRing.length
+    for (let j = Math.max(0, this.cliTwCursor[ip]! - this.cliTwPopped); j < H.twLen; j++) {
+      const idx = (H.twHead + j) % n
+      if (H.twRingKey[idx] !== ip) continue
+      if (this.q.now - (H.twRing[idx]! - len) < delay) {
+        this.cliTwCursor[ip] = this.cliTwPopped + j
+        return false
+      }
+      H.twRingKey[idx] = TW_REUSED
+      H.twLive--
+      this.cliTwCursor[ip] = this.cliTwPopped + j + 1
+      return true
+    }
+    this.cliTwCursor[ip] = this.cliTwPopped + H.twLen
+    return false
   }
 
   // ------------------------------------------------------------- sampling --

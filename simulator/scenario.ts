@@ -68,6 +68,12 @@ export interface ClientConfig {
   /** Who closes the client<->front connection first (holds TIME_WAIT): 'client' or 'server' (proxy / backend). */
   closesFirst: 'client' | 'server'
   /**
+   * The clients reach the front over loopback (a load generator on the front's own host, e.g.
+   * `ab http://127.0.0.1/`). Only `tcp_tw_reuse=2` on the client host reads it: it reuses
+   * TIME_WAIT ports towards loopback addresses only (twReuseApplies). Absent: false.
+   */
+  loopback?: boolean
+  /**
    * Closed loop with a total, one request per connection: count as ApacheBench does ('ab').
    * ab sends its first request alone and starts the other users when its response header
    * arrives; it opens a connection while fewer than totalRequests requests were written, so
@@ -128,6 +134,12 @@ export interface HaproxyServer {
   /** Server maxqueue; 0 = unlimited. */
   maxqueue: number
   weight: number
+  /**
+   * The server's address is loopback (127.0.0.0/8, ::1): HAProxy reaches it on its own host.
+   * Only `tcp_tw_reuse=2` on the proxy host reads it: it reuses TIME_WAIT ports towards loopback
+   * addresses only (twReuseApplies). Absent: false.
+   */
+  loopback?: boolean
 }
 
 /** HAProxy `http-reuse` modes (see HaproxyConfig.httpReuse). */
@@ -506,6 +518,20 @@ export function synackSchedule(k: KernelConfig): { sendS: number[]; expireS: num
     gap = Math.min(gap * 2, 120)
   }
   return { sendS, expireS: at + gap }
+}
+
+/**
+ * May connect() on a host with kernel k take a TIME_WAIT port of its own towards a destination
+ * (tcp_twsk_unique, semantics.md 4.3)? tcp_tw_reuse=1 always, =2 only when the TIME_WAIT
+ * socket's source or destination address is loopback (127/8, ::1) or it is bound to lo: a
+ * second address on lo is not enough (test/main/sim/tw-reuse-real.test.ts asks this kernel);
+ * both need tcp_timestamps=1 (the old connection's timestamp). The reuse waits
+ * tcp_tw_reuse_delay (1 s) from the TIME_WAIT's start; that is the port pools' business.
+ */
+export function twReuseApplies(k: Pick<KernelConfig, 'twReuse' | 'timestamps' | 'version'>, loopback: boolean): boolean {
+  if (k.timestamps !== 1) return false
+  if (k.twReuse === 1) return true
+  return k.twReuse === 2 && loopback && kernelTraits(k.version).twReuse2
 }
 
 // ---------------------------------------------------------------- listeners --

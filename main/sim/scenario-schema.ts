@@ -120,6 +120,7 @@ export const clientSchema = z.object({
   natHosts: int('hosts behind the NAT address', 1, 1_000_000),
   sourceIps: int('client source IPs', 1, 16_777_216),
   closesFirst: z.enum(['client', 'server']),
+  loopback: z.boolean().optional(),
   tool: z.literal('ab', { error: "clients.tool must be 'ab' or absent" }).optional()
 })
 
@@ -133,7 +134,8 @@ const server = z.object({
   name: z.string().min(1, { error: 'server name must not be empty' }),
   maxconn: int('server maxconn', 0, INT_MAX),
   maxqueue: int('server maxqueue', 0, INT_MAX),
-  weight: int('server weight', 0, 256)
+  weight: int('server weight', 0, 256),
+  loopback: z.boolean().optional()
 })
 
 export const haproxySchema = z

@@ -25,9 +25,10 @@ function viaProxy(o: { rate: number; durationS: number; service: number; kernel?
 }
 
 describe('ephemeral ports and TIME_WAIT (semantics 4-5)', () => {
-  const ports = (reuse: 0 | 1): Scenario => {
+  const ports = (reuse: 0 | 1 | 2, loopback?: boolean): Scenario => {
     const s = viaProxy({ rate: 10, durationS: 20, service: 0.01 })
     s.haproxy = { ...s.haproxy!, mode: 'tcp', backendClosesFirst: 'proxy', timeoutConnectS: 2 }
+    if (loopback !== undefined) s.haproxy.servers = s.haproxy.servers.map((sv) => ({ ...sv, loopback }))
     s.hosts.proxy = { ...s.hosts.proxy, ipLocalPortRange: [40000, 40099], twReuse: reuse, timestamps: 1 }
     return s
   }
@@ -49,6 +50,62 @@ describe('ephemeral ports and TIME_WAIT (semantics 4-5)', () => {
     expect(r.totals.ok).toBe(200)
     expect(r.haproxy!.backend.econ).toBe(0)
     expect(r.sockets.maxTimeWaitProxyToBackend).toBe(50)
+  })
+  it('tw_reuse=2 (the default since 4.19) reuses towards loopback servers only, like 1 there and like 0 elsewhere', () => {
+    const far = run(ports(2, false))
+    expect(far.totals.ok).toBe(100)
+    expect(far.haproxy!.backend.econ).toBe(100)
+    const local = run(ports(2, true))
+    expect(local.totals.ok).toBe(200)
+    expect(local.haproxy!.backend.econ).toBe(0)
+    expect(local.sockets.maxTimeWaitProxyToBackend).toBe(50)
+    // a 4.9 kernel has no tw_reuse=2 (the schema refuses it; the model treats it as off)
+    const old = ports(2, true)
+    old.hosts.proxy.version = '4.9'
+    expect(run(old).haproxy!.backend.econ).toBe(100)
+    // and no reuse without timestamps, whatever the value
+    const noTs = ports(2, true)
+    noTs.hosts.proxy.timestamps = 0
+    expect(run(noTs).haproxy!.backend.econ).toBe(100)
+  })
+
+  // The client closes first, so its ports sit in TIME_WAIT: 10 conn/s for 20 s from one source
+  // address with 50 ports. Without reuse the 51st connect fails and a port comes back only 60 s
+  // after its TIME_WAIT began (past the run). With reuse, a connect that finds every port taken
+  // takes over the oldest TIME_WAIT once it is 1 s old: the first is 5 s old at the 51st connect.
+  describe('client ports with tcp_tw_reuse', () => {
+    const clients = (reuse: 0 | 1 | 2, loopback: boolean): Scenario => {
+      const s = viaProxy({ rate: 10, durationS: 20, service: 0.01 })
+      s.clients = { ...s.clients, sourceIps: 1, closesFirst: 'client', loopback }
+      s.hosts.client = { ...s.hosts.client, ipLocalPortRange: [40000, 40049], twReuse: reuse, timestamps: 1 }
+      return s
+    }
+    it('without reuse (or tw_reuse=2 to a non-loopback front) the range runs out after 50 connections', () => {
+      for (const r of [run(clients(0, true)), run(clients(2, false))]) {
+        expect(r.totals.requests).toBe(200)
+        expect(r.totals.ok).toBe(50)
+        expect(r.totals.byCause.no_port).toBe(150)
+        expect(r.sockets.maxTimeWait.client).toBe(50)
+        expect(r.verdict.hits.map((h) => h.ceiling)).toContain('client-ports')
+      }
+    })
+    it('tw_reuse=1, or 2 towards a loopback front: every connection gets a port; TIME_WAIT never exceeds the range', () => {
+      for (const r of [run(clients(1, false)), run(clients(2, true))]) {
+        expect(r.totals.ok).toBe(200)
+        expect(r.totals.byCause.no_port ?? 0).toBe(0)
+        expect(r.sockets.maxTimeWait.client).toBe(50)
+      }
+    })
+    it('a reused port is not freed again when its old TIME_WAIT would have ended', () => {
+      // 10/s for 80 s: the ports run out at 5 s and are taken over from then on; 60 s after the
+      // first TIME_WAITs began, their expiry must not hand out ports that are in use again
+      const s = clients(1, false)
+      s.durationS = 80
+      const r = run(s)
+      expect(r.totals.ok).toBe(800)
+      // a port freed twice would let more than 50 sockets hold one at the same time
+      expect(r.sockets.maxTimeWait.client).toBe(50)
+    })
   })
 })
 
