@@ -536,6 +536,14 @@ export function twReuseApplies(k: Pick<KernelConfig, 'twReuse' | 'timestamps' | 
 
 // ---------------------------------------------------------------- listeners --
 
+/** Is `addr` a loopback address in tcp_tw_reuse=2's sense (127/8, ::1, v4-mapped 127/8; `localhost`)? Brackets and a zone are ignored. */
+export function isLoopbackAddr(addr: string): boolean {
+  const a = addr.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase()
+  if (a === 'localhost' || a === '::1' || a === '0:0:0:0:0:0:0:1') return true
+  const v4 = a.startsWith('::ffff:') ? a.slice(7) : a
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
+}
+
 /** Effective listen() backlog B = min(backlog, somaxconn); negative => somaxconn. Accept queue holds B+1. */
 export function effectiveBacklog(backlog: number, somaxconn: number): number {
   if (backlog < 0) return somaxconn

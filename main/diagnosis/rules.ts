@@ -11,6 +11,7 @@
 import type { Snapshot, StatRow } from '../snapshot/schema'
 import type { SimSummary } from '../../simulator/result'
 import type { Diagnosis, Evidence, Finding, Severity } from './types'
+import { isLoopbackAddr } from '../../simulator/scenario'
 import {
   COUNTERS_SOURCE,
   backends,
@@ -407,6 +408,8 @@ const timeWaitPorts: Rule = {
     const ts = sysctlNum(snap, 'net.ipv4.tcp_timestamps') ?? 1
     const { P } = ports
     const sustainable = reuse === 1 && ts ? P / 1 : P / TW_S
+    // tw_reuse=2 (the default since 4.19) reuses towards loopback destinations only (semantics 4.3)
+    const reusesTo = (addr: string): boolean => !!ts && (reuse === 1 || (reuse === 2 && isLoopbackAddr(addr)))
     // Per backend server: observed new-connection rate (show stat `rate`, `rate_max`).
     const servers = new Map<string, { cur?: number; peak?: number; name: string }>()
     for (const be of backends(snap)) {
@@ -418,22 +421,26 @@ const timeWaitPorts: Rule = {
     const ev: Evidence[] = [
       { label: 'ip_local_port_range (usable ports P)', value: `${ports.low} ${ports.high} (P = ${P})`, source: sysSrc('net.ipv4.ip_local_port_range') },
       { label: 'tcp_tw_reuse / tcp_timestamps', value: `${reuse} / ${ts}`, source: sysSrc('net.ipv4.tcp_tw_reuse') },
-      { label: 'sustainable new connections/s per destination', value: `${fmt(sustainable)} (${reuse === 1 && ts ? 'P / ~1 s with tw_reuse=1' : 'P / 60 s TIME_WAIT'})`, source: 'semantics 5.2' }
+      { label: 'sustainable new connections/s per destination', value: `${fmt(sustainable)} (${reuse === 1 && ts ? 'P / ~1 s with tw_reuse=1' : reuse === 2 && ts ? 'P / 60 s TIME_WAIT; P / ~1 s towards loopback addresses with tw_reuse=2' : 'P / 60 s TIME_WAIT'})`, source: 'semantics 4.3, 5.2' }
     ]
     let severity: Severity | null = null
     for (const tw of conns.timeWaitByRemote) {
-      const share = tw.count / P
+      // towards a destination whose TIME_WAIT this host reuses after ~1 s the budget is P per second
+      const reused = reusesTo(tw.addr)
+      const sus = reused ? P : P / TW_S
+      // with reuse a range full of TIME_WAIT is how it works (ports taken over after ~1 s): only the rate counts
+      const share = reused ? 0 : tw.count / P
       const srv = servers.get(`${tw.addr}:${tw.port}`)
       const peak = srv?.peak
       const cur = srv?.cur
       const impliedRate = tw.count / TW_S
-      const over = (cur !== undefined && cur > sustainable) || share >= 0.9
-      const near = share >= 0.5 || (peak !== undefined && peak >= 0.8 * sustainable) || impliedRate >= 0.8 * sustainable
+      const over = (cur !== undefined && cur > sus) || share >= 0.9
+      const near = share >= 0.5 || (peak !== undefined && peak >= 0.8 * sus) || impliedRate >= 0.8 * sus
       if (!over && !near) continue
       severity = over ? 'critical' : severity === 'critical' ? 'critical' : 'warning'
       ev.push({
         label: `TIME-WAIT towards ${tw.addr}:${tw.port}${srv ? ` (${srv.name})` : ''}`,
-        value: `${tw.count} of ${P} ports (${Math.round(share * 100)}%)${cur !== undefined ? `; new conn/s now ${fmt(cur)}, peak ${fmt(peak)}` : ''}`,
+        value: `${tw.count} of ${P} ports (${Math.round((tw.count / P) * 100)}%${reused ? ', reused after ~1 s' : ''})${cur !== undefined ? `; new conn/s now ${fmt(cur)}, peak ${fmt(peak)}` : ''}`,
         source: 'ss -tan (TIME-WAIT by remote), HAProxy show stat rate/rate_max'
       })
     }

@@ -15,6 +15,7 @@ import {
   defaultScenario,
   haproxyDefaultNbthread,
   haproxyProfile,
+  isLoopbackAddr,
   type HaproxyConfig,
   type KernelConfig,
   type Scenario
@@ -148,7 +149,7 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   else assumed.push('haproxy.startedAsRoot')
 
   if (backend && backend.servers.length) {
-    h.servers = backend.servers.map((s) => ({ name: s.name, maxconn: s.maxconn ?? 0, maxqueue: s.maxqueue ?? 0, weight: s.weight ?? 1 }))
+    h.servers = backend.servers.map((s) => ({ name: s.name, maxconn: s.maxconn ?? 0, maxqueue: s.maxqueue ?? 0, weight: s.weight ?? 1, loopback: isLoopbackAddr(s.addr) }))
   } else assumed.push('haproxy.servers')
   const t = (k: string): number | undefined => backend?.timeoutsMs[k] ?? beDefaults?.timeoutsMs[k] ?? frontend?.timeoutsMs[k] ?? feDefaults?.timeoutsMs[k]
   const ms = (k: string): number | null => (t(k) === undefined ? null : t(k)! / 1000)

@@ -189,6 +189,18 @@ describe('rule details', () => {
     const g = finding(s, 'time-wait-port-budget')
     expect(g?.evidence.find((e) => e.label.startsWith('sustainable'))!.value ?? '846').toMatch(/^846/)
   })
+  it('tw_reuse=2 (the default since 4.19) lifts the budget towards loopback servers only', () => {
+    const full = (addr: string): ReturnType<typeof demo> => {
+      const s = setSysctl(setSysctl(demo('report1'), 'net.ipv4.tcp_tw_reuse', '2'), 'net.ipv4.tcp_tw_recycle', '0')
+      if (!s.sockets.connections.ok) throw new Error()
+      for (const tw of s.sockets.connections.value.timeWaitByRemote.slice(0, 2)) tw.addr = addr
+      return s
+    }
+    // 13,6xx TIME_WAITs of 28,232 ports towards each remote server: a ceiling without reuse
+    expect(ids(full('10.20.1.13'))).toContain('time-wait-port-budget')
+    // the same towards 127.0.0.1: connect() takes them over after ~1 s, so no finding
+    expect(ids(full('127.0.0.1'))).not.toContain('time-wait-port-budget')
+  })
   it('names the file that wins when a sysctl is set twice', () => {
     const f = finding(demo('report2'), 'sysctl-set-in-several-files')!
     const winner = f.evidence.find((e) => e.label.includes('wins'))!

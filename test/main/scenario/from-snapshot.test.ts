@@ -12,6 +12,17 @@ function demo(name: string): Snapshot {
 }
 
 describe('scenarioFromSnapshot', () => {
+  it('marks servers on loopback addresses (tcp_tw_reuse=2 reuses towards them only)', () => {
+    const snap = demo('report1.snapshot.json')
+    const cfg = snap.haproxy?.config
+    if (!cfg?.ok) throw new Error('the demo has an HAProxy config')
+    const be = cfg.value.parsed.proxies.find((p) => p.servers.length > 0)!
+    be.servers[0]!.addr = '127.0.0.1'
+    be.servers[1]!.addr = '[::1]'
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.servers.map((s) => s.loopback)).toEqual([true, true])
+    be.servers[1]!.addr = '127.0.0.1.example'
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.servers.map((s) => s.loopback)).toEqual([true, false])
+  })
   it('maps report 1 (HAProxy 1.5 on 3.10) faithfully', () => {
     const { scenario, assumed } = scenarioFromSnapshot(demo('report1.snapshot.json'))
     parseScenario(scenario)
@@ -28,6 +39,8 @@ describe('scenarioFromSnapshot', () => {
     expect(scenario.hosts.proxy.somaxconn).toBe(128)
     expect(scenario.hosts.proxy.twRecycle).toBe(1)
     expect(h.servers.map((s) => s.name)).toEqual(['web03', 'web04'])
+    // remote servers (10.20.1.13-14): tcp_tw_reuse=2 would not reuse towards them
+    expect(h.servers.map((s) => s.loopback)).toEqual([false, false])
     expect(h.fdSoft).toBe(1024)
     expect(assumed).toContain('clients')
     expect(assumed).not.toContain('hosts.proxy.somaxconn')

@@ -201,8 +201,8 @@ function kernelKnobs(host: 'proxy' | 'backend', group: KnobGroup): Knob[] {
       set: (s, v) => {
         k(s).twReuse = Number(v) as 0 | 1 | 2
       },
-      effective: (s) => (k(s).twReuse === 1 && k(s).timestamps === 0 ? 'no effect: needs tcp_timestamps=1' : `${k(s).twReuse}`),
-      explain: 'lets outgoing connect() reuse a TIME_WAIT port after ~1 s (needs timestamps); never affects accepted connections',
+      effective: (s) => (k(s).twReuse !== 0 && k(s).timestamps === 0 ? 'no effect: needs tcp_timestamps=1' : `${k(s).twReuse}`),
+      explain: 'lets outgoing connect() reuse a TIME_WAIT port after ~1 s (needs timestamps); 2 only towards loopback addresses (127.0.0.1: servers or a front on the same host), not towards other hosts; never affects accepted connections',
       when: relevant
     },
     {
