@@ -91,6 +91,14 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
       if (Date.now() > end || proc.exitCode !== null) throw new Error('haproxy did not start')
       await new Promise((r) => setTimeout(r, 50))
     }
+    // the probe that found the port open is a session too: wait until HAProxy has accepted and
+    // counted it, or on a busy machine it lands in the first command's stot delta (5 for -c 4)
+    for (;;) {
+      const stot = await showStat(sock).then((r) => r['fe/FRONTEND']?.['stot'] ?? 0, () => 0)
+      if (stot >= 1) break
+      if (Date.now() > end) throw new Error('haproxy never counted the start-up probe connection')
+      await new Promise((r) => setTimeout(r, 50))
+    }
   })
 
   afterAll(() => {
