@@ -529,12 +529,13 @@ export function synackSchedule(k: KernelConfig): { sendS: number[]; expireS: num
  * tcp_tw_reuse_delay (1 s) from the TIME_WAIT's start; that is the port pools' business.
  */
 export function twReuseApplies(k: Pick<KernelConfig, 'twReuse' | 'timestamps' | 'version'>, loopback: boolean): boolean {
-  if (k.timestamps !== 1) return false
-  if (k.twReuse === 1) return true
-  return k.twReuse === 2 && loopback && kernelTraits(k.version).twReuse2
+  return twReuseReaches(k.twReuse, k.timestamps, loopback) && (k.twReuse !== 2 || kernelTraits(k.version).twReuse2)
 }
 
-// ---------------------------------------------------------------- listeners --
+/** The same rule on sysctl values a kernel has shown (read from a host: 2 exists there); timestamps 2 is on too. */
+export function twReuseReaches(twReuse: number, timestamps: number, loopback: boolean): boolean {
+  return timestamps !== 0 && (twReuse === 1 || (twReuse === 2 && loopback))
+}
 
 /** Is `addr` a loopback address in tcp_tw_reuse=2's sense (127/8, ::1, v4-mapped 127/8; `localhost`)? Brackets and a zone are ignored. */
 export function isLoopbackAddr(addr: string): boolean {
@@ -543,6 +544,8 @@ export function isLoopbackAddr(addr: string): boolean {
   const v4 = a.startsWith('::ffff:') ? a.slice(7) : a
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
 }
+
+// ---------------------------------------------------------------- listeners --
 
 /** Effective listen() backlog B = min(backlog, somaxconn); negative => somaxconn. Accept queue holds B+1. */
 export function effectiveBacklog(backlog: number, somaxconn: number): number {

@@ -11,7 +11,7 @@
 import type { Snapshot, StatRow } from '../snapshot/schema'
 import type { SimSummary } from '../../simulator/result'
 import type { Diagnosis, Evidence, Finding, Severity } from './types'
-import { isLoopbackAddr } from '../../simulator/scenario'
+import { isLoopbackAddr, twReuseReaches } from '../../simulator/scenario'
 import {
   COUNTERS_SOURCE,
   backends,
@@ -409,7 +409,7 @@ const timeWaitPorts: Rule = {
     const { P } = ports
     const sustainable = reuse === 1 && ts ? P / 1 : P / TW_S
     // tw_reuse=2 (the default since 4.19) reuses towards loopback destinations only (semantics 4.3)
-    const reusesTo = (addr: string): boolean => !!ts && (reuse === 1 || (reuse === 2 && isLoopbackAddr(addr)))
+    const reusesTo = (addr: string): boolean => twReuseReaches(reuse, ts, isLoopbackAddr(addr))
     // Per backend server: observed new-connection rate (show stat `rate`, `rate_max`).
     const servers = new Map<string, { cur?: number; peak?: number; name: string }>()
     for (const be of backends(snap)) {
