@@ -1938,6 +1938,10 @@ export class Model {
       this.armServerTimeout(c)
       return
     }
+    // HAProxy counts the attempt before the socket exists (backend.c connect_server increments
+    // `connect`, then si_connect): EMFILE and EADDRNOTAVAIL attempts count too (lab row
+    // ports-200-tw_reuse-2: 600 = 200 served + 100 x (1 + 3 retries) failed)
+    sv.connect++
     if (this.fdUsed + 1 > this.limits!.ulimitN) {
       this.hit('haproxy-fd')
       this.retryOrFail(c)
@@ -1954,7 +1958,6 @@ export class Model {
       return
     }
     const u = this.alloc(ROLE_UPSTREAM)
-    sv.connect++
     this.i32[(u << 5) + I32_PORT] = port
     this.i16[(u << 6) + I16_POOL] = poolIdx
     this.i16[(u << 6) + I16_SERVER] = this.i16[(c << 6) + I16_SERVER]!

@@ -92,7 +92,7 @@ function report1Rtt(rttMs: number): Scenario {
 }
 
 /** Field report 1's sysctls: proxy -> backend ports with a 200-port range, tw_reuse 0 or 1 (mode tcp, proxy closes first). */
-function ports(twReuse: 0 | 1): Scenario {
+function ports(twReuse: 0 | 1 | 2): Scenario {
   const s = open(base(`ports-200-tw_reuse-${twReuse}`), 20, 15)
   s.backend.serviceTime = { kind: 'constant', s: 0.01 }
   s.hosts.proxy.ipLocalPortRange = [40000, 40199]
@@ -423,6 +423,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'report1-rtt-30ms', what: 'Field report 1, after the move: backend RTT 30 ms (TUN delay link), same load', scenario: report1Rtt(30) },
     { id: 'ports-200-tw_reuse-0', what: 'Field report 1 sysctls: proxy port range of 200, `tcp_tw_reuse=0`, 20 conn/s (mode tcp)', scenario: ports(0) },
     { id: 'ports-200-tw_reuse-1', what: 'The same with `tcp_tw_reuse=1`', scenario: ports(1) },
+    { id: 'ports-200-tw_reuse-2', what: 'The same with `tcp_tw_reuse=2`, the default since 4.19: it reuses TIME_WAIT ports only towards loopback, and this server is across a veth, so the 200 ports run out as with 0', scenario: ports(2) },
     { id: 'ports-200-tw_reuse-0-tw_buckets-50', what: 'ports-200-tw_reuse-0 with `net.ipv4.tcp_max_tw_buckets=50` on the proxy host: past 50 TIME_WAIT sockets the kernel closes at once instead (TCPTimeWaitOverflow), so the 200 ports never run out; the knob looks like a fix and only hides TIME_WAIT', scenario: (() => { const s = ports(0); s.name = 'ports-200-tw_reuse-0-tw_buckets-50'; s.hosts.proxy.maxTwBuckets = 50; return s })() },
     { id: 'accept-overflow-b16-burst128', what: 'Slider knobs backlog/maxconn: frontend maxconn 32, bind backlog 16, 128 connections at once, syncookies 0', scenario: burst() },
     { id: 'server-maxconn-4-queue-1s', what: 'Slider knobs server maxconn/timeout queue: maxconn 4, queue 1 s, 60 conn/s of 200 ms work', scenario: serverQueue() },

@@ -162,6 +162,10 @@ describe('retries (stream.c back_handle_st_cer)', () => {
     expect(r.haproxy!.backend.econ).toBe(6)
     expect(r.haproxy!.backend.wretr).toBe(18)
     expect(r.haproxy!.frontend.smax).toBe(1)
+    // `connect` counts every attempt, also one that found no port (connect_server counts before
+    // si_connect): 4 served + 6 x (1 + 3 retries); lab row ports-200-tw_reuse-2 measured 600 = 200 + 100 x 4
+    expect(r.haproxy!.backend.connect).toBe(4 + 6 * 4)
+    expect(r.haproxy!.servers[0]!.connect).toBe(28)
   })
 })
 

@@ -182,6 +182,20 @@ describe('HAProxy limits (semantics 6-7)', () => {
     expect(r.verdict.ceiling).toBe('proxy-not-started')
   })
 
+  it('a server connect that hits the fd limit (EMFILE) is an attempt: counted in connect, then retried or failed (econ)', () => {
+    // 2.6 without strict-limits keeps maxconn 5000 under ulimit -n 1024: ~500 sessions of 10 s
+    // (two fds each) use up the fds, so later sessions' socket() fails
+    const s = viaProxy({ rate: 200, durationS: 5, service: 10 })
+    s.haproxy = { ...s.haproxy!, globalMaxconn: 5000, fdSoft: 1024, fdHard: 1024, startedAsRoot: false, strictLimits: false }
+    const r = run(s)
+    const be = r.haproxy!.backend
+    expect(r.haproxy!.info['Ulimit-n']).toBe(1024)
+    expect(r.verdict.hits.map((h) => h.ceiling)).toContain('haproxy-fd')
+    expect(be.wretr + be.econ).toBeGreaterThan(0)
+    // every attempt ends as a server connection (one per served request here), a retry or a failure
+    expect(be.connect).toBe(r.totals.ok + be.wretr + be.econ)
+  })
+
   it('maxconn pauses the listener: scur stops at slim, the kernel queue (B+1) fills, SYNs drop, clients retry after 1 s', () => {
     const s = viaProxy({ rate: 50, durationS: 20, service: 1 })
     s.haproxy = { ...s.haproxy!, globalMaxconn: 20 }
