@@ -1,7 +1,8 @@
 /**
  * Ephemeral source ports for outgoing connect() towards one (src IP, dst IP, dst port)
  * tuple, after Linux `__inet_hash_connect()` (semantics.md 5.1, 4.3):
- *   - the range [low, high] minus reserved ports; `remaining = (high - low + 1) & ~1`;
+ *   - the range [low, high] minus reserved ports; `remaining = (high - low + 1) & ~1`, the scan
+ *     wrapping at high + 1 by `remaining` (so an odd range's last port is reachable from offset > 0);
  *   - a per-tuple perturb offset; first pass scans ports of low's parity in steps of 2,
  *     then the other parity; after a success the offset advances by
  *     `2 + max(i, random_below(8) * 2)` (i = ports tried);
@@ -81,7 +82,9 @@ export class PortPool {
     for (let pass = 0; pass < 2; pass++) {
       let port = offset
       for (i = 0; i < rem; i += 2, port += 2) {
-        if (port >= rem) port -= rem
+        // the kernel wraps at the range's end (`port >= high`), not at `remaining`: in an odd-sized
+        // range each scan reaches `remaining` ports, the last one only from an offset > 0
+        if (port >= this.size) port -= rem
         if (this.reserved[port]) continue
         const u = this.usable(port, now)
         if (u !== 0) {
@@ -97,7 +100,6 @@ export class PortPool {
       offset++
       if (!(offset & 1) || rem <= 1) break
     }
-    // an odd-sized range has one port outside `remaining` (the kernel never picks it either)
     return -1
   }
 
