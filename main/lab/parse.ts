@@ -83,13 +83,18 @@ export interface SocketSample {
   synq: Record<number, number>
   synSent: number
   timeWait: number
-  /** TIME_WAIT sockets whose remote address is one of `backendIps` (proxy -> backend connections). */
+  /** TIME_WAIT sockets whose remote address is one of `backendIps` (proxy -> backend connections); with `backendPort`, also that remote port. */
   timeWaitToBackend: number
+  /** With `backendPort`: TIME_WAIT sockets on a backend's own side (local address in `backendIps`, local port `backendPort`). */
+  timeWaitAtBackend: number
 }
 
-/** Summarise `/proc/net/tcp` rows into a socket sample. */
-export function sampleSockets(rows: readonly TcpRow[], backendIps: readonly string[] = []): SocketSample {
-  const s: SocketSample = { acceptq: {}, synq: {}, synSent: 0, timeWait: 0, timeWaitToBackend: 0 }
+/**
+ * Summarise `/proc/net/tcp` rows into a socket sample. `backendPort` tells the two ends of a
+ * proxy -> backend connection apart when both are in this namespace (a loopback backend).
+ */
+export function sampleSockets(rows: readonly TcpRow[], backendIps: readonly string[] = [], backendPort: number | null = null): SocketSample {
+  const s: SocketSample = { acceptq: {}, synq: {}, synSent: 0, timeWait: 0, timeWaitToBackend: 0, timeWaitAtBackend: 0 }
   const listening = new Set<number>()
   for (const r of rows) if (r.state === TCP_STATE.LISTEN) {
     listening.add(r.localPort)
@@ -101,7 +106,10 @@ export function sampleSockets(rows: readonly TcpRow[], backendIps: readonly stri
     else if (r.state === TCP_STATE.SYN_RECV && listening.has(r.localPort)) s.synq[r.localPort] = (s.synq[r.localPort] ?? 0) + 1
     else if (r.state === TCP_STATE.TIME_WAIT) {
       s.timeWait++
-      if (backendIps.includes(r.remoteIp)) s.timeWaitToBackend++
+      if (backendPort === null) {
+        if (backendIps.includes(r.remoteIp)) s.timeWaitToBackend++
+      } else if (r.remotePort === backendPort && backendIps.includes(r.remoteIp)) s.timeWaitToBackend++
+      else if (r.localPort === backendPort && backendIps.includes(r.localIp)) s.timeWaitAtBackend++
     }
   }
   return s

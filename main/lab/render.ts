@@ -5,7 +5,8 @@
  * distribution nginx cannot draw) is recorded as a deviation, never silently changed.
  *
  * Addresses (inside private namespaces only): cli 10.200.1.1 -- 10.200.1.2 front (lb, or app
- * without a proxy); lb 10.200.2.1 -- app 10.200.2.(2+i) for backend server i.
+ * without a proxy); lb 10.200.2.1 -- app 10.200.2.(2+i) for backend server i; `loopback`
+ * servers on the proxy host itself, 127.0.0.(1+i):8080 in the lb namespace.
  */
 import type { HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
 import { haproxyEffectiveLimits } from '../../simulator/scenario'
@@ -15,10 +16,28 @@ export const FRONT_IP = '10.200.1.2'
 export const LB_BACK_IP = '10.200.2.1'
 export const FRONT_PORT = 80
 
+/** Port of loopback backends (HAProxy's own frontend holds port 80 in the same namespace). */
+export const LOOPBACK_BACKEND_PORT = 8080
+
+/**
+ * Every HAProxy server is `loopback`: the lab runs the backend on the proxy host itself, in the
+ * lb namespace on 127.0.0.(1+i):8080, with no app namespace (the scenario's backend host is the
+ * proxy host). A mix of loopback and remote servers is run all remote (labDeviations).
+ */
+export function loopbackBackend(s: Scenario): boolean {
+  return !!s.haproxy && s.haproxy.servers.length > 0 && s.haproxy.servers.every((sv) => sv.loopback === true)
+}
+
 /** Backend server addresses (one per HAProxy server, or one without a proxy). */
 export function backendIps(s: Scenario): string[] {
   if (!s.haproxy) return [FRONT_IP]
+  if (loopbackBackend(s)) return s.haproxy.servers.map((_, i) => `127.0.0.${1 + i}`)
   return s.haproxy.servers.map((_, i) => `10.200.2.${2 + i}`)
+}
+
+/** The port the backend servers listen on. */
+export function backendPort(s: Scenario): number {
+  return loopbackBackend(s) ? LOOPBACK_BACKEND_PORT : FRONT_PORT
 }
 
 /** At most this many HAProxy source addresses (10.200.2.200..249). */
@@ -42,7 +61,8 @@ export function haproxySources(s: Scenario): { ips: string[]; deviations: string
   if (n > k) d.push(`${n} HAProxy source IPs requested, the lab uses ${k}`)
   d.push(`${k} HAProxy source addresses = ${k} server lines per server (one \`source\` each); a retry stays on its line (same address), the simulator's next attempt takes the next address`)
   if (h.servers.some((sv) => sv.maxconn > 0 || sv.maxqueue > 0)) d.push(`server maxconn / maxqueue apply per server line: each of the ${k} lines gets ceil(value / ${k})`)
-  return { ips: Array.from({ length: k }, (_, j) => `10.200.2.${200 + j}`), deviations: d }
+  // loopback servers: more loopback addresses (all of 127/8 is local on lo)
+  return { ips: Array.from({ length: k }, (_, j) => (loopbackBackend(s) ? `127.0.1.${1 + j}` : `10.200.2.${200 + j}`)), deviations: d }
 }
 
 /** sysctls of one host (names as `sysctl -w` takes them). `available` filters names this kernel lacks. */
@@ -156,9 +176,9 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
     const o: string[] = [`weight ${sv.weight}`]
     if (sv.maxconn > 0) o.push(`maxconn ${per(sv.maxconn)}`)
     if (sv.maxqueue > 0) o.push(`maxqueue ${per(sv.maxqueue)}`)
-    if (src.length === 0) b.push(`    server ${sv.name} ${ips[i]}:${FRONT_PORT} ${o.join(' ')}`)
+    if (src.length === 0) b.push(`    server ${sv.name} ${ips[i]}:${backendPort(s)} ${o.join(' ')}`)
     // one line per source address; names <server>.src<j> (run.ts sums them back per server)
-    else src.forEach((ip, j) => b.push(`    server ${sv.name}.src${j + 1} ${ips[i]}:${FRONT_PORT} ${o.join(' ')} source ${ip}`))
+    else src.forEach((ip, j) => b.push(`    server ${sv.name}.src${j + 1} ${ips[i]}:${backendPort(s)} ${o.join(' ')} source ${ip}`))
   })
   return [g, d, f, b].map((x) => x.join('\n')).join('\n\n') + '\n'
 }
@@ -189,7 +209,7 @@ export function usesPhpFpm(s: Scenario): boolean {
   return s.backend.kind !== 'nginx-echo'
 }
 
-/** nginx.conf for the app namespace: one server block per backend address, echo_sleep or fastcgi to php-fpm. */
+/** nginx.conf for the app namespace (the lb namespace for loopback servers): one server block per backend address, echo_sleep or fastcgi to php-fpm. */
 export function renderNginxConf(s: Scenario, runDir: string, echoModule: string): string {
   const be = s.backend
   const ips = backendIps(s)
@@ -213,7 +233,7 @@ export function renderNginxConf(s: Scenario, runDir: string, echoModule: string)
     '    keepalive_timeout 75s;'
   ]
   ips.forEach((ip, i) => {
-    lines.push('    server {', `        listen ${ip}:${FRONT_PORT} backlog=${backlog};`, '        location / {')
+    lines.push('    server {', `        listen ${ip}:${backendPort(s)} backlog=${backlog};`, '        location / {')
     if (php) {
       lines.push(
         `            fastcgi_pass ${fpmAddress(s, i, runDir)};`,

@@ -24,6 +24,9 @@ import {
   FRONT_PORT,
   LB_BACK_IP,
   backendIps,
+  backendPort,
+  loopbackBackend,
+  LOOPBACK_BACKEND_PORT,
   echoSleepFor,
   kernelSysctls,
   planHaproxy,
@@ -362,7 +365,9 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
   const log = opts.log ?? (() => {})
   const runId = process.pid.toString(36) + randomBytes(3).toString('hex')
   const runDir = makeRunDir(runId)
-  const hosts: Host[] = s.haproxy ? ['cli', 'lb', 'app'] : ['cli', 'app']
+  // loopback servers run on the proxy host (lb namespace), so there is no app namespace
+  const loop = loopbackBackend(s)
+  const hosts: Host[] = s.haproxy ? (loop ? ['cli', 'lb'] : ['cli', 'lb', 'app']) : ['cli', 'app']
   const topo: Topology = { ns: {}, anchors: {}, daemons: [], links: [], extraNs: [] }
   const addr = clientAddressing(s)
   const capS = s.durationS + s.drainS
@@ -388,8 +393,10 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       topo.anchors[h] = startInNs(runDir, `anchor-${h}`, ns, 'sleep', [String(Math.ceil(capS + 120))])
     }
     const cli = topo.ns.cli!
-    const app = topo.ns.app!
     const lb = topo.ns.lb
+    // where the backend daemons run, and the process whose /proc/<pid>/net/* shows them
+    const app = loop ? lb! : topo.ns.app!
+    const appAnchor = loop ? topo.anchors.lb! : topo.anchors.app!
     // sysctls where each acts
     const kern = { cli: s.hosts.client, lb: s.hosts.proxy, app: s.hosts.backend }
     for (const h of hosts) await setSysctls(topo.ns[h]!, kernelSysctls(kern[h], sysctlAvailable).set)
@@ -416,7 +423,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       const dev = await link(runDir, topo, cli, CLIENT_IP, front, [FRONT_IP], s.network.clientRttMs, 'hr0', s.network.jitterMs, 1)
       for (const ip of addr.direct) await must('ip', ['-n', cli, 'addr', 'add', `${ip}/24`, 'dev', dev])
     }
-    if (lb) {
+    if (lb && !loop) {
       const dev = await link(runDir, topo, lb, LB_BACK_IP, app, ips, s.network.backendRttMs, 'hr1', s.network.jitterMs, 2)
       // HAProxy's extra source addresses (render.ts: one server line with `source` per address)
       for (const ip of haproxySources(s).ips) await must('ip', ['-n', lb, 'addr', 'add', `${ip}/24`, 'dev', dev])
@@ -425,7 +432,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     // with jitter, more probes: the spread is what is recorded
     const probes = s.network.jitterMs > 0 ? 40 : 10
     if (s.network.clientRttMs > 0 || s.network.jitterMs > 0) res.pingRttMs['rtt_ms_client_lb'] = await pingRtt(cli, FRONT_IP, 22, probes)
-    if (lb && (s.network.backendRttMs > 0 || s.network.jitterMs > 0)) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22, probes)
+    if (lb && !loop && (s.network.backendRttMs > 0 || s.network.jitterMs > 0)) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22, probes)
 
     // backend: nginx (echo_sleep) or nginx + php-fpm
     if (usesPhpFpm(s)) {
@@ -437,14 +444,14 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         if (fpm.done()) return true
         return s.backend.phpFpm.socket === 'unix'
           ? ips.every((_, i) => existsSync(join(runDir, `fpm-${i}.sock`)))
-          : ips.every((_, i) => listening(topo.anchors.app!.pid, '127.0.0.1', 9000 + i))
+          : ips.every((_, i) => listening(appAnchor.pid, '127.0.0.1', 9000 + i))
       }, 10_000)
       if (!ok || fpm.done()) throw new Error(`php-fpm did not start: ${readFileSync(join(runDir, 'php-fpm.log'), 'utf8').slice(-400)}`)
     }
     writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(s, runDir, ECHO_MODULE))
     const nginx = startInNs(runDir, 'nginx', app, 'nginx', ['-c', join(runDir, 'nginx.conf'), '-e', join(runDir, 'nginx-error.log'), '-g', 'daemon off;'])
     topo.daemons.push(nginx)
-    if (!(await waitFor(() => nginx.done() || ips.every((ip) => listening(topo.anchors.app!.pid, ip, FRONT_PORT)), 10_000)) || nginx.done())
+    if (!(await waitFor(() => nginx.done() || ips.every((ip) => listening(appAnchor.pid, ip, backendPort(s))), 10_000)) || nginx.done())
       throw new Error(`nginx did not start: ${readFileSync(join(runDir, 'nginx.log'), 'utf8').slice(-400)}`)
 
     // HAProxy with the lab's explicit maxconn and fd limit
@@ -486,13 +493,14 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         }
         const rows = parseProcNetTcp(text)
         if (h === frontHost) for (const r of rows) if (r.state !== 10 && r.localIp === FRONT_IP && r.localPort === FRONT_PORT) seenAtFront.add(r.remoteIp)
-        const x = sampleSockets(rows, h === 'lb' ? ips : h === 'app' && lb ? [LB_BACK_IP] : [])
+        const x = sampleSockets(rows, h === 'lb' ? ips : h === 'app' && lb ? [LB_BACK_IP] : [], h === 'lb' && loop ? backendPort(s) : null)
         for (const [p, v] of Object.entries(x.acceptq)) smp.acceptq[`${h}_port${p}`] = v
         for (const [p, v] of Object.entries(x.synq)) smp.synq[`${h}_port${p}`] = v
         smp.synSent[h] = x.synSent
         smp.timeWait[h] = x.timeWait
         if (h === 'lb') smp.timeWaitToBackend = x.timeWaitToBackend
         if (h === 'app' && lb) smp.timeWaitBackendFromProxy = x.timeWaitToBackend
+        if (h === 'lb' && loop) smp.timeWaitBackendFromProxy = x.timeWaitAtBackend
       }
       res.samples.push(smp)
     }
@@ -747,7 +755,11 @@ function stat(values: number[]): { mean: number; min: number; max: number; value
 function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[], sets: Record<string, Record<string, string>>): Record<string, unknown> {
   const r0 = runs[0]!
   const h = s.haproxy
+  const loop = loopbackBackend(s)
   const echo = echoSleepFor(s.backend.serviceTime)
+  // a loopback backend listens in the lb namespace: split its listeners from HAProxy's by port
+  const lbBacklogs = Object.entries(r0.backlogs['lb'] ?? {})
+  const atBackendPort = ([port]: [string, number]): boolean => Number(port) === LOOPBACK_BACKEND_PORT
   const pings: Record<string, unknown> = {}
   for (const k of Object.keys(r0.pingRttMs)) {
     const of = (f: 'avg' | 'p50' | 'min' | 'max'): number[] => runs.map((r) => r.pingRttMs[k]?.[f] ?? NaN).filter(Number.isFinite)
@@ -761,7 +773,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       links: (r0 as RunMetrics & { links?: string[] }).links ?? [],
       measured_ping_rtt_ms: pings,
       rtt_method: 'this kernel has no sch_netem, so a link with RTT > 0 is a pair of TUN devices joined by the lab delay link (python3, main/lab/delaylink.ts), which holds every packet rtt/2 in each direction; RTT measured as the TCP SYN -> RST round trip to a closed port (no ping binary needed)',
-      topology: (clientAddressing(s).nat ? 'cli(10.200.3.2, 10.200.3.10.., NAT hosts 10.200.3.100..) -- (10.200.3.1)nat(10.200.1.1) -- ' : `cli(10.200.1.1${clientAddressing(s).direct.length ? ', ' + clientAddressing(s).direct.join(', ') : ''}) -- `) + (h ? '(10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app' : '(10.200.1.2)app'),
+      topology: (clientAddressing(s).nat ? 'cli(10.200.3.2, 10.200.3.10.., NAT hosts 10.200.3.100..) -- (10.200.3.1)nat(10.200.1.1) -- ' : `cli(10.200.1.1${clientAddressing(s).direct.length ? ', ' + clientAddressing(s).direct.join(', ') : ''}) -- `) + (h ? (loop ? `(10.200.1.2)lb, the servers on the same host: ${backendIps(s).join(', ')}:${LOOPBACK_BACKEND_PORT} (loopback)` : '(10.200.1.2)lb(10.200.2.1) -- (10.200.2.2..)app') : '(10.200.1.2)app'),
       client_src_ips_at_front: r0.srcIpsAtFront ?? []
     },
     proxy: h && plan
@@ -770,7 +782,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
           global_maxconn: plan.globalMaxconn,
           frontend_maxconn: h.frontendMaxconn,
           bind_backlog: h.bindBacklog ?? h.frontendBacklog,
-          bind_backlog_effective: Object.values(r0.backlogs['lb'] ?? {}),
+          bind_backlog_effective: lbBacklogs.filter((e) => !loop || !atBackendPort(e)).map(([, v]) => v),
           servers: h.servers.length,
           server_maxconn: h.servers[0]?.maxconn || null,
           server_maxqueue: h.servers[0]?.maxqueue || null,
@@ -798,7 +810,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       children: s.backend.kind === 'generic' ? s.backend.workers : s.backend.kind === 'nginx-php-fpm' ? s.backend.phpFpm.children : null,
       fpm_listen: usesPhpFpm(s) ? s.backend.phpFpm.socket : null,
       fpm_backlog: usesPhpFpm(s) ? (s.backend.kind === 'generic' ? s.backend.listenBacklog : s.backend.phpFpm.listenBacklog) : null,
-      listen_backlog_effective: r0.backlogs['app'] ?? {}
+      listen_backlog_effective: loop ? Object.fromEntries(lbBacklogs.filter(atBackendPort)) : (r0.backlogs['app'] ?? {})
     },
     load: {
       tool: r0.loadTool ?? (s.clients.mode === 'closed' ? 'ab' : 'node-open-loop'),
@@ -844,6 +856,9 @@ export function effectiveScenario(
     e.haproxy.fdHard = plan.fdHard
     e.haproxy.sourceIps = Math.max(1, haproxySources(s).ips.length)
     if (backendClose) e.haproxy.backendClosesFirst = backendClose
+    // loopback servers ran on the proxy host, with its kernel; a mix of loopback and remote ran all remote
+    if (loopbackBackend(s)) e.hosts.backend = structuredClone(e.hosts.proxy)
+    else if (e.haproxy.servers.some((sv) => sv.loopback)) e.haproxy.servers = e.haproxy.servers.map((sv) => ({ ...sv, loopback: false }))
   }
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
@@ -908,6 +923,9 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   const a = clientAddressing(s)
   if (s.clients.sourceIps > 90) d.push(`${s.clients.sourceIps} client source IPs requested, the lab binds 90`)
   if (s.haproxy) d.push(...haproxySources(s).deviations)
+  if (s.haproxy && !loopbackBackend(s) && s.haproxy.servers.some((sv) => sv.loopback)) d.push('some servers are loopback, some not: the lab runs them all on the app host (remote)')
+  if (loopbackBackend(s) && JSON.stringify(kernelSysctls(s.hosts.backend, sysctlAvailable).set) !== JSON.stringify(kernelSysctls(s.hosts.proxy, sysctlAvailable).set))
+    d.push("loopback servers run on the proxy host: the backend host's sysctls are the proxy's (simulated so)")
   if (a.nat && s.clients.natHosts > 100) d.push(`${s.clients.natHosts} hosts behind the NAT requested, the lab uses 100`)
   if (a.nat && s.hosts.proxy.twRecycle === 1) d.push('tcp_tw_recycle does not exist on this kernel: NAT changes only the port space and TIME_WAIT tuples at the front, no PAWS drops')
   if (s.network.jitterMs > 0) d.push(`jitter: the delay link adds 0..${s.network.jitterMs} ms per packet and direction but keeps each connection's packet order (the simulator draws every packet's delay independently)`)
@@ -946,12 +964,12 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
     const vals = runs.map((r) => r.metrics[k]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
     if (vals.length) measured[k] = stat(vals)
   }
-  const sets: Record<string, Record<string, string>> = {
-    cli: kernelSysctls(s.hosts.client, sysctlAvailable).set,
-    app: kernelSysctls(s.hosts.backend, sysctlAvailable).set
-  }
+  const loop = loopbackBackend(s)
+  const sets: Record<string, Record<string, string>> = { cli: kernelSysctls(s.hosts.client, sysctlAvailable).set }
+  if (!loop) sets['app'] = kernelSysctls(s.hosts.backend, sysctlAvailable).set
   if (s.haproxy) sets['lb'] = kernelSysctls(s.hosts.proxy, sysctlAvailable).set
-  const base = ['proxy_started', 'ok', 'not_ok', 'latency_ms.p50', 'latency_ms.p99', 'kernel.lb.ListenOverflows', 'kernel.app.ListenOverflows', 'duration_s', 'haproxy.frontend.smax', 'haproxy.info.Maxconn']
+  // loopback servers: the backend's counters are the lb namespace's, so there is no kernel.app
+  const base = ['proxy_started', 'ok', 'not_ok', 'latency_ms.p50', 'latency_ms.p99', 'kernel.lb.ListenOverflows', ...(loop ? [] : ['kernel.app.ListenOverflows']), 'duration_s', 'haproxy.frontend.smax', 'haproxy.info.Maxconn']
   const pings: Record<string, number> = {}
   // with jitter the median probe (robust to a late wake-up of the delay link on a busy machine), else the mean
   const pick = (p: { avg: number; p50?: number }): number => (s.network.jitterMs > 0 && p.p50 !== undefined ? p.p50 : p.avg)

@@ -48,6 +48,24 @@ describe('lab parsers on recorded real outputs', () => {
     expect(s).toMatchObject({ acceptq: { 8080: 4 }, synq: { 8080: 1 }, synSent: 1, timeWait: 0 })
   })
 
+  it('tells the two ends of a loopback proxy -> backend connection apart by the backend port', () => {
+    // one namespace holds HAProxy (front 10.200.1.2:80) and its server 127.0.0.1:8080 (0x1F90)
+    const text = [
+      '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
+      '   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0',
+      // HAProxy's end, it closed first: remote is the server
+      '   1: 0100007F:B85E 0100007F:1F90 06 00000000:00000000 03:00000100 00000000     0        0 0 3 0 0 0 0 0 0',
+      // the server's end of another connection, the server closed first: local is the server
+      '   2: 0100007F:1F90 0100007F:B860 06 00000000:00000000 03:00000100 00000000     0        0 0 3 0 0 0 0 0 0',
+      // a client connection at the front
+      '   3: 0201C80A:0050 0101C80A:9C40 06 00000000:00000000 03:00000100 00000000     0        0 0 3 0 0 0 0 0 0'
+    ].join('\n')
+    const rows = parseProcNetTcp(text)
+    expect(sampleSockets(rows, ['127.0.0.1'], 8080)).toMatchObject({ timeWait: 3, timeWaitToBackend: 1, timeWaitAtBackend: 1 })
+    // by address alone both ends look like "towards the backend"
+    expect(sampleSockets(rows, ['127.0.0.1'])).toMatchObject({ timeWait: 3, timeWaitToBackend: 2, timeWaitAtBackend: 0 })
+  })
+
   it('reads HAProxy show stat rows and show info', () => {
     const st = parseHaproxyStat(fx('haproxy-show-stat.csv'))
     expect(st['frontend']).toMatchObject({ pxname: 'fe', smax: 4, slim: 4, stot: 20 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { defaultScenario } from '../../../simulator/scenario'
-import { kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
+import { backendIps, haproxySources, kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
+import { effectiveScenario, labDeviations } from '../../../main/lab/run'
 import { arrivalTimes } from '../../../main/lab/openloop'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
@@ -27,6 +28,33 @@ describe('lab renderers', () => {
     expect(p.deviations.length).toBeGreaterThan(0)
     h.globalMaxconn = 50
     expect(planHaproxy(h, 4096, 20000).globalMaxconn).toBe(50)
+  })
+
+  it('runs loopback servers on the proxy host: 127.0.0.x:8080, loopback sources, the proxy kernel for the backend', () => {
+    const s = defaultScenario()
+    s.hosts.backend.somaxconn = 128
+    s.haproxy!.servers = [
+      { name: 's1', maxconn: 0, maxqueue: 0, weight: 1, loopback: true },
+      { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, loopback: true }
+    ]
+    s.haproxy!.sourceIps = 2
+    const plan = planHaproxy(s.haproxy!, 4096, 20000)
+    expect(backendIps(s)).toEqual(['127.0.0.1', '127.0.0.2'])
+    expect(haproxySources(s).ips).toEqual(['127.0.1.1', '127.0.1.2'])
+    const cfg = renderHaproxyCfg(s, plan, '/tmp/x/haproxy.sock')
+    expect(cfg).toContain('server s1.src1 127.0.0.1:8080')
+    expect(cfg).toContain('source 127.0.1.2')
+    expect(cfg).toMatch(/bind 10\.200\.1\.2:80\b/)
+    expect(renderNginxConf(s, '/tmp/x', '/m.so')).toContain('listen 127.0.0.2:8080')
+    const e = effectiveScenario(s, plan, '6.18.44', {})
+    expect(e.hosts.backend).toEqual(e.hosts.proxy)
+    expect(e.haproxy!.servers.every((sv) => sv.loopback)).toBe(true)
+    expect(labDeviations(s, plan, '6.18.44').join('\n')).toMatch(/backend host's sysctls are the proxy's/)
+    // a mix runs all remote, and is simulated so
+    s.haproxy!.servers[1]!.loopback = false
+    expect(backendIps(s)).toEqual(['10.200.2.2', '10.200.2.3'])
+    expect(effectiveScenario(s, plan, '6.18.44', {}).haproxy!.servers.some((sv) => sv.loopback)).toBe(false)
+    expect(labDeviations(s, plan, '6.18.44').join('\n')).toMatch(/some servers are loopback/)
   })
 
   it('renders haproxy.cfg from the scenario', () => {
