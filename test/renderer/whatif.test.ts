@@ -144,6 +144,28 @@ describe('knobs', () => {
     expect(() => parseScenario(s)).not.toThrow()
   })
 
+  it('where the servers are: loopback is what tcp_tw_reuse=2 reuses ports towards', () => {
+    const s = defaultScenario()
+    s.hosts.proxy = { ...s.hosts.proxy, version: '6.18', twReuse: 2, timestamps: 1 }
+    s.haproxy!.servers = [
+      { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 },
+      { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, loopback: true }
+    ]
+    const k = KNOBS.find((x) => x.id === 'haproxy.serversLoopback')
+    if (!k || k.kind !== 'choice') throw new Error('haproxy.serversLoopback is a choice')
+    expect(k.get(s)).toBe('remote')
+    expect(k.effective!(s)).toBe('mixed: 1 of 2 on this host; tcp_tw_reuse=2 reuses TIME_WAIT ports towards the local ones only')
+    k.set(s, 'loopback')
+    expect(s.haproxy!.servers.map((sv) => sv.loopback)).toEqual([true, true])
+    expect(k.get(s)).toBe('loopback')
+    expect(k.effective!(s)).toBe('all on this host; tcp_tw_reuse=2 reuses TIME_WAIT ports towards them')
+    expect(parseScenario(s).haproxy!.servers.every((sv) => sv.loopback === true)).toBe(true)
+    k.set(s, 'remote')
+    expect(k.effective!(s)).toBe('all on other hosts; tcp_tw_reuse=2 reuses no TIME_WAIT ports towards them')
+    s.hosts.proxy.twReuse = 1
+    expect(k.effective!(s)).toMatch(/tcp_tw_reuse=1 reuses TIME_WAIT ports towards them$/)
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

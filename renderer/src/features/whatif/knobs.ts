@@ -12,6 +12,7 @@ import {
   kernelTraits,
   KERNEL_PROFILES,
   timerAt,
+  twReuseApplies,
   type KernelConfig,
   type Scenario
 } from '../../../../simulator/scenario'
@@ -701,6 +702,34 @@ export const KNOBS: Knob[] = [
       s.backend.servers = n
     },
     explain: 'horizontal scaling: each server adds workers and its own (src, dst, port) source-port space',
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.serversLoopback',
+    group: 'Backend servers',
+    label: 'where the servers are',
+    options: [
+      { value: 'remote', label: 'other hosts' },
+      { value: 'loopback', label: 'this host (127.0.0.1)' }
+    ],
+    get: (s) => (s.haproxy && s.haproxy.servers.length > 0 && s.haproxy.servers.every((sv) => sv.loopback === true) ? 'loopback' : 'remote'),
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.servers = s.haproxy.servers.map((sv) => ({ ...sv, loopback: v === 'loopback' }))
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      if (!h) return ''
+      const n = h.servers.filter((sv) => sv.loopback === true).length
+      const where = n === 0 ? 'all on other hosts' : n === h.servers.length ? 'all on this host' : `mixed: ${n} of ${h.servers.length} on this host`
+      const k = s.hosts.proxy
+      const local = twReuseApplies(k, true)
+      const far = twReuseApplies(k, false)
+      const all = n === 0 ? far : n === h.servers.length ? local : far
+      const reuse = all ? 'reuses TIME_WAIT ports towards them' : n > 0 && local ? 'reuses TIME_WAIT ports towards the local ones only' : 'reuses no TIME_WAIT ports towards them'
+      return `${where}; tcp_tw_reuse=${k.twReuse} ${reuse}`
+    },
+    explain: 'a server on 127.0.0.1 is the only destination tcp_tw_reuse=2 (the default since 4.19) reuses TIME_WAIT ports for; towards other hosts 2 acts as 0',
     when: hasProxy
   },
   {
