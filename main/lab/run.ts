@@ -857,8 +857,10 @@ export function effectiveScenario(
     e.haproxy.sourceIps = Math.max(1, haproxySources(s).ips.length)
     if (backendClose) e.haproxy.backendClosesFirst = backendClose
     // loopback servers ran on the proxy host, with its kernel; a mix of loopback and remote ran all remote
-    if (loopbackBackend(s)) e.hosts.backend = structuredClone(e.hosts.proxy)
-    else if (e.haproxy.servers.some((sv) => sv.loopback)) e.haproxy.servers = e.haproxy.servers.map((sv) => ({ ...sv, loopback: false }))
+    if (loopbackBackend(s)) {
+      e.hosts.backend = structuredClone(e.hosts.proxy)
+      e.network.backendRttMs = 0 // lo: no delay link
+    } else if (e.haproxy.servers.some((sv) => sv.loopback)) e.haproxy.servers = e.haproxy.servers.map((sv) => ({ ...sv, loopback: false }))
   }
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
@@ -926,6 +928,8 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   if (s.haproxy && !loopbackBackend(s) && s.haproxy.servers.some((sv) => sv.loopback)) d.push('some servers are loopback, some not: the lab runs them all on the app host (remote)')
   if (loopbackBackend(s) && JSON.stringify(kernelSysctls(s.hosts.backend, sysctlAvailable).set) !== JSON.stringify(kernelSysctls(s.hosts.proxy, sysctlAvailable).set))
     d.push("loopback servers run on the proxy host: the backend host's sysctls are the proxy's (simulated so)")
+  if (loopbackBackend(s) && s.network.backendRttMs > 0) d.push(`loopback servers: no ${s.network.backendRttMs} ms RTT towards them, they are reached over lo (simulated with RTT 0)`)
+  if (loopbackBackend(s) && s.network.jitterMs > 0) d.push('loopback servers: the jitter is on the client link only (the simulator jitters both hops)')
   if (a.nat && s.clients.natHosts > 100) d.push(`${s.clients.natHosts} hosts behind the NAT requested, the lab uses 100`)
   if (a.nat && s.hosts.proxy.twRecycle === 1) d.push('tcp_tw_recycle does not exist on this kernel: NAT changes only the port space and TIME_WAIT tuples at the front, no PAWS drops')
   if (s.network.jitterMs > 0) d.push(`jitter: the delay link adds 0..${s.network.jitterMs} ms per packet and direction but keeps each connection's packet order (the simulator draws every packet's delay independently)`)

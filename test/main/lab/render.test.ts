@@ -50,6 +50,9 @@ describe('lab renderers', () => {
     expect(e.hosts.backend).toEqual(e.hosts.proxy)
     expect(e.haproxy!.servers.every((sv) => sv.loopback)).toBe(true)
     expect(labDeviations(s, plan, '6.18.44').join('\n')).toMatch(/backend host's sysctls are the proxy's/)
+    s.network.backendRttMs = 30
+    expect(effectiveScenario(s, plan, '6.18.44', {}).network.backendRttMs).toBe(0)
+    expect(labDeviations(s, plan, '6.18.44').join('\n')).toMatch(/no 30 ms RTT towards them/)
     // a mix runs all remote, and is simulated so
     s.haproxy!.servers[1]!.loopback = false
     expect(backendIps(s)).toEqual(['10.200.2.2', '10.200.2.3'])
