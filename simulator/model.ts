@@ -171,6 +171,8 @@ const I_NONE = 0
 const I_SYN_SENT = 1
 const I_EST = 2
 const I_DONE = 3
+/** The initiator's socket is gone, its last SYN (or the request sock it left) is not: see ghostSyn. */
+const I_GHOST = 4
 
 // listener-side states
 const S_NONE = 0
@@ -253,6 +255,7 @@ const I8_RTX_PENDING = 54 // a SYN retransmit left at F64_SYN_AT, its arrival (E
 const I8_PEER_CLOSED = 55 // the client's peer (HAProxy) closed first: no TIME_WAIT on the client
 const I8_LEAVE = 56 // 1: leaves SYN-SENT when its SYN-ACK arrives (F64_EST_AT), counted out by the leave FIFO
 const I8_AB_REQ = 57 // clients.tool 'ab': 1 once the connection counts as a request (written, or an idle one answered)
+const I8_SYN_OUT = 58 // the first SYN (or a softirq-hop retransmit) left at F64_SYN_AT and has not reached the listener yet
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -968,6 +971,7 @@ export class Model {
     this.i8[(c << 7) + I8_PEER_CLOSED] = 0
     this.i8[(c << 7) + I8_LEAVE] = 0
     this.i8[(c << 7) + I8_AB_REQ] = 0
+    this.i8[(c << 7) + I8_SYN_OUT] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -1189,6 +1193,7 @@ export class Model {
     if (role !== ROLE_CLIENT) this.synSentUpDelta(c, 1)
     // with softirq handshakes this delay is the host's scheduling jitter before connect() runs
     this.at(this.q.now + this.owdOf(c), EV_SYN, c)
+    this.i8[(c << 7) + I8_SYN_OUT] = 1
     const ih = this.iniHost(c)
     this.f64[(c << 4) + F64_SYN_AT] = this.q.now
     this.f64[(c << 4) + F64_GIVE_UP] = connectTimeout != null ? Math.min(connectTimeout, ih.synGiveUp) : ih.synGiveUp
@@ -1370,12 +1375,80 @@ export class Model {
     }
   }
 
+  /** A SYN of c was dropped at the listener: its retransmit timers, or, for a ghost, the end of it. */
+  private synDropped(c: number): void {
+    if (this.i8[(c << 7) + I8_INI] === I_GHOST) this.release(c)
+    else this.armSynTimers(c)
+  }
+
+  /**
+   * Initiator c closes in SYN-SENT (connect timeout, or given up): closing sends nothing
+   * (tcp_close in SYN_SENT), but a SYN already on its way still reaches the listener, and a
+   * request sock whose SYN-ACK is on its way stays until then. That SYN-ACK finds no socket at
+   * the initiator, whose kernel answers with a reset, and the reset removes the request sock
+   * (tcp_check_req, embryonic_reset: EmbryonicRsts). A ghost row (I_GHOST) carries this on: its
+   * SYN takes the usual admission (or drop) at the listener, a request sock it gets, or takes
+   * over from c, lives until the reset arrives (onSynack -> ghostReset). The ghost's SYN arrives
+   * at the SYN's departure plus the hop's base one-way delay (its jitter draw is not known).
+   * Lab row timeout-connect-0.1s-retries-2: 180 EmbryonicRsts for 180 connects given up after
+   * 100 ms on a 200 ms round trip, up to 14 request socks at nginx.
+   */
+  private ghostSyn(c: number): void {
+    const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
+    if (L.unix) return
+    const now = this.q.now
+    const st = this.i8[(c << 7) + I8_SRV]!
+    const role = this.i8[(c << 7) + I8_ROLE]!
+    const owd = role === ROLE_CLIENT ? this.owdBase[0] : role === ROLE_UPSTREAM ? this.owdBase[1] : MIN_OWD_S
+    let at = -1
+    let kind = EV_SYN
+    if (st === S_REQ) {
+      const est = this.f64[(c << 4) + F64_EST_AT]!
+      if (!(est > now)) return
+      at = est + owd
+      kind = EV_SYNACK
+    } else if (st === S_NONE) {
+      const left = this.f64[(c << 4) + F64_SYN_AT]!
+      if ((this.i8[(c << 7) + I8_RTX_PENDING] && left <= now) || this.i8[(c << 7) + I8_SYN_OUT]) at = Math.max(now, left + owd)
+    }
+    if (at < 0) return
+    const g = this.alloc(role)
+    this.i8[(g << 7) + I8_INI] = I_GHOST
+    this.i16[(g << 6) + I16_L] = L.index
+    this.i16[(g << 6) + I16_SERVER] = this.i16[(c << 6) + I16_SERVER]!
+    this.i16[(g << 6) + I16_POOL] = this.i16[(c << 6) + I16_POOL]!
+    this.i16[(g << 6) + I16_NAT_HOST] = this.i16[(c << 6) + I16_NAT_HOST]!
+    this.i32[(g << 5) + I32_IP] = this.i32[(c << 5) + I32_IP]!
+    if (st === S_REQ) {
+      // the request sock passes to the ghost
+      this.i8[(g << 7) + I8_SRV] = S_REQ
+      this.i8[(g << 7) + I8_YOUNG] = this.i8[(c << 7) + I8_YOUNG]!
+      this.f64[(g << 4) + F64_REQ_AT] = this.f64[(c << 4) + F64_REQ_AT]!
+      this.i8[(c << 7) + I8_SRV] = S_NONE
+      this.i8[(c << 7) + I8_YOUNG] = 0
+    }
+    if (this.logOn) this.logEv(`syn-ghost conn=${c} ghost=${g} ${st === S_REQ ? 'request sock' : 'SYN in flight'} reset_or_arrival_at=${(at * 1000).toFixed(3)}ms`)
+    this.at(at, kind, g)
+  }
+
+  /** The initiator's reset reaches a ghost's request sock: removed (EmbryonicRsts); the ghost ends. */
+  private ghostReset(g: number): void {
+    if (this.i8[(g << 7) + I8_SRV] === S_REQ) {
+      const L = this.listeners[this.i16[(g << 6) + I16_L]!]!
+      this.removeReq(g, L)
+      this.hosts[L.host]!.counters.EmbryonicRsts++
+      if (this.logOn) this.logEv(`embryonic-reset ghost=${g} L=${L.id} synq=${L.synq}`)
+    }
+    this.release(g)
+  }
+
   private onSynTimer(c: number): void {
     if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     this.f64[(c << 4) + F64_SYN_AT] = this.q.now
     this.rtxSent(c)
     const r = this.i8[(c << 7) + I8_ROLE]!
     this.at(this.softirq[r] ? this.rxQueue(r) : this.q.now + this.owdOf(c), EV_SYN, c)
+    this.i8[(c << 7) + I8_SYN_OUT] = 1
   }
 
   private onConnectTimeout(c: number): void {
@@ -1388,6 +1461,7 @@ export class Model {
       this.clientFail(c, C_CONNECT_TIMEOUT) // also leaves SYN-SENT
       return
     }
+    this.ghostSyn(c)
     this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.leaveSynSent(c)
@@ -1410,7 +1484,9 @@ export class Model {
   // ------------------------------------------------------------------ kernel --
   /** SYN arrives at the listener of c. */
   private onSyn(c: number): void {
-    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT || this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) return
+    const ini = this.i8[(c << 7) + I8_INI]!
+    if ((ini !== I_SYN_SENT && ini !== I_GHOST) || this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) return
+    this.i8[(c << 7) + I8_SYN_OUT] = 0
     const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
     const H = this.hosts[L.host]!
     const k = H.k
@@ -1423,6 +1499,7 @@ export class Model {
         ctr.ListenDrops++
         this.hit('tw-recycle')
         if (this.logOn) this.logEv(`syn-drop paws conn=${c}`)
+        if (ini === I_GHOST) return this.release(c)
         if (PAWS_CHAIN && this.skipDeadTimers && !this.logOn && !this.softirq[ROLE_CLIENT]) this.pawsCertain(c, H)
         this.armSynTimers(c)
         return
@@ -1436,7 +1513,7 @@ export class Model {
         ctr.TCPReqQFullDrop++
         this.hit('syn-queue')
         if (this.logOn) this.logEv(`syn-drop synq-full conn=${c} L=${L.id}`)
-        this.armSynTimers(c)
+        this.synDropped(c)
         return
       }
       wantCookie = true
@@ -1447,14 +1524,14 @@ export class Model {
       ctr.ListenDrops++
       this.overflowHit(L)
       if (this.logOn) this.logEv(`syn-drop acceptq-full conn=${c} L=${L.id}`)
-      this.armSynTimers(c)
+      this.synDropped(c)
       return
     }
     if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[this.peerOf(c)] !== 1) {
       ctr.ListenDrops++
       this.hit('syn-queue')
       if (this.logOn) this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
-      this.armSynTimers(c)
+      this.synDropped(c)
       return
     }
     if (wantCookie) {
@@ -1473,6 +1550,11 @@ export class Model {
       // the SYN-ACK retransmit timer is armed lazily, when the final ACK is dropped
       this.f64[(c << 4) + F64_REQ_AT] = this.q.now
       if (this.logOn) this.logEv(`syn-recv conn=${c} L=${L.id} synq=${L.synq}`)
+    }
+    if (ini === I_GHOST) {
+      // its SYN-ACK finds no socket at the initiator, whose reset comes back one round trip later
+      this.at(this.q.now + this.owdOf(c) + this.owdOf(c), EV_SYNACK, c)
+      return
     }
     if (this.softirq[this.i8[(c << 7) + I8_ROLE]!]) {
       if (this.i16[(c << 6) + I16_SYN_IDX] === 0) {
@@ -1525,7 +1607,10 @@ export class Model {
    * returned, the request was written) and its ACK plus request segment reach the listener now.
    */
   private onSynack(c: number): void {
-    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) {
+      if (this.i8[(c << 7) + I8_INI] === I_GHOST) this.ghostReset(c)
+      return
+    }
     const t1 = this.f64[(c << 4) + F64_EST_AT]!
     this.settleRtx(c, t1) // a retransmit that left before the SYN-ACK came (RTT > RTO)
     this.i8[(c << 7) + I8_INI] = I_EST
@@ -2185,6 +2270,7 @@ export class Model {
     this.upReused.delete(u)
     const wasEst = this.i8[(u << 7) + I8_INI] === I_EST || this.i8[(u << 7) + I8_SRV] === S_ACCEPTED
     if (this.i8[(u << 7) + I8_INI] === I_SYN_SENT) {
+      this.ghostSyn(u)
       this.settleRtx(u, this.q.now)
       this.leaveSynSent(u)
     }
@@ -2615,6 +2701,7 @@ export class Model {
   /** The listener side of a client connection that is going away (before clientClose). */
   private abandonClient(c: number): void {
     if (this.i8[(c << 7) + I8_INI] === I_SYN_SENT) {
+      this.ghostSyn(c)
       this.settleRtx(c, this.q.now)
       this.leaveSynSent(c)
     }
@@ -2678,7 +2765,7 @@ export class Model {
     this.abReason = reason
     if (this.logOn) this.logEv(`ab-stop done=${this.abDone} written=${this.abWritten}`)
     for (let c = 0; c < this.next; c++) {
-      if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT || this.i8[(c << 7) + I8_INI] === I_DONE) continue
+      if (this.i8[(c << 7) + I8_ROLE] !== ROLE_CLIENT || this.i8[(c << 7) + I8_INI] === I_DONE || this.i8[(c << 7) + I8_INI] === I_GHOST) continue
       if (this.i8[(c << 7) + I8_AB_REQ]) {
         this.requests--
         this.flightAt(-1, Math.max(now, this.inFlightAt))

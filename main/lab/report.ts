@@ -32,7 +32,9 @@ export const REPORT_EXTRA_KEYS = [
   'haproxy.backend.reuse',
   'sockets.max_time_wait_app',
   'haproxy.backend.econ',
-  'haproxy.frontend.hrsp_5xx'
+  'haproxy.frontend.hrsp_5xx',
+  'kernel.lb.EmbryonicRsts',
+  'kernel.app.EmbryonicRsts'
 ]
 
 export interface ReportItem {

@@ -150,6 +150,15 @@ describe('retries (stream.c back_handle_st_cer)', () => {
     expect(r.haproxy!.backend.wretr).toBe(20)
     expect(r.latency.p50).toBeGreaterThan(295)
     expect(r.latency.p50).toBeLessThan(330)
+    // each abandoned SYN still reaches the server 100 ms after it left, just after its give-up:
+    // a request sock, a SYN-ACK the proxy's kernel answers with a reset, EmbryonicRsts (lab: 180 of 180)
+    expect(r.kernel.backend!.EmbryonicRsts).toBe(30)
+    expect(r.haproxy!.backend.connect).toBe(30)
+    // every 0.1 s three abandoned SYNs arrive together (requests k-1, k-2, k-3 on their 1st, 2nd,
+    // 3rd attempt) and each request sock lives one RTT (0.2 s): 6 held, 9 where two sets meet
+    const L = r.listeners.find((l) => l.host === 'backend')!
+    expect(L.maxSynq).toBeGreaterThanOrEqual(6)
+    expect(L.maxSynq).toBeLessThanOrEqual(9)
   })
 
   it('no free source port: retried at once, so the request fails without holding its session', () => {

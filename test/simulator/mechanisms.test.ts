@@ -196,6 +196,24 @@ describe('HAProxy limits (semantics 6-7)', () => {
     expect(be.connect).toBe(r.totals.ok + be.wretr + be.econ)
   })
 
+  it('a client that gives up while its SYN is on the way: the SYN still gets a request sock, reset one RTT later (EmbryonicRsts)', () => {
+    // 200 ms client RTT, connect timeout 50 ms: every SYN reaches HAProxy's kernel 50 ms after its
+    // client gave up; its SYN-ACK finds no socket and the client's kernel resets it
+    const s = viaProxy({ rate: 10, durationS: 1, service: 0.01 })
+    s.network.clientRttMs = 200
+    s.clients.connectTimeoutS = 0.05
+    const r = run(s)
+    expect(r.totals.byCause.connect_timeout).toBe(10)
+    expect(r.kernel.proxy!.EmbryonicRsts).toBe(10)
+    expect(r.haproxy!.frontend.stot).toBe(0)
+    // no retransmit: the 1 s timer died with the socket
+    expect(r.kernel.client!.TCPSynRetrans).toBe(0)
+    // one every 100 ms, each held 200 ms: 2, or 3 where a reset and the next SYN arrive together
+    const held = r.listeners.find((l) => l.host === 'proxy')!.maxSynq
+    expect(held).toBeGreaterThanOrEqual(2)
+    expect(held).toBeLessThanOrEqual(3)
+  })
+
   it('maxconn pauses the listener: scur stops at slim, the kernel queue (B+1) fills, SYNs drop, clients retry after 1 s', () => {
     const s = viaProxy({ rate: 50, durationS: 20, service: 1 })
     s.haproxy = { ...s.haproxy!, globalMaxconn: 20 }
