@@ -112,6 +112,23 @@ describe.skipIf(!dir)('shared cases with one parameter changed', () => {
     expect(fits['haproxy.info.Maxconn']).toBe(Math.floor((256 - 25) / 2))
   })
 
+  it('timeout connect below the backend RTT: every attempt is abandoned with its request sock in the SYN queue, and reset (EmbryonicRsts)', () => {
+    // 20 ms against a 30 ms round trip: the SYN gets a request sock at 15 ms, its SYN-ACK comes back
+    // at 30 ms to a socket closed at 20 ms; the proxy's kernel resets, the request sock goes
+    const p = predict(variant(base['rtt-migration-30ms']!, [proxy({ timeout_connect: '20ms' })]))
+    const n = (k: string): number => p[k] as number
+    expect(n('ok')).toBe(0)
+    expect(n('haproxy.backend.econ')).toBe(n('requests'))
+    expect(n('haproxy.backend.connect')).toBe(4 * n('requests')) // retries 3
+    expect(n('kernel.app.EmbryonicRsts')).toBe(n('haproxy.backend.connect'))
+    expect(n('sockets.max_synq_app_port80')).toBeGreaterThan(0)
+  })
+
+  it('an odd-sized port range: connect() reaches every port over time (the scan wraps at the end), 201 of 201 here', () => {
+    const odd = variant(readCase(join(dir, 'port-exhaustion-tw0.json')), [sysctl('lb', 'net.ipv4.ip_local_port_range', '40000 40200')])
+    for (const seed of [1, 2]) expect(predictCase(odd, seed, 1).predicted['ok']).toBe(201)
+  })
+
   it('the kernel profile moves the SYN retry schedule: before 6.5 the retries back off 1, 3, 7 s, so the last client of the burst gets in later', () => {
     const now = predict(base['accept-overflow-b16']!)
     const old = predict(variant(base['accept-overflow-b16']!, VARIANTS['kernel 5.4']!))
