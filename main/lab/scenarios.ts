@@ -169,6 +169,21 @@ function callbacks(): Scenario {
   return s
 }
 
+/**
+ * Callers that give up connecting before the SYN-ACK can be back: 200 ms client RTT, connect
+ * timeout 150 ms. Each SYN still reaches HAProxy's kernel, gets a request sock, and its SYN-ACK
+ * meets a closed socket: the client's kernel resets, the request sock goes (EmbryonicRsts).
+ */
+function abandonedConnects(): Scenario {
+  const s = open(base('client-connect-timeout-0.15s-rtt-200ms'), 20, 3)
+  s.network.clientRttMs = 200
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.clients.connectTimeoutS = 0.15
+  s.clients.requestTimeoutS = 10
+  return s
+}
+
 /** RTT clients <-> front: 30 ms in front of HAProxy raises its concurrent sessions (Little's law). */
 function clientRtt(): Scenario {
   const s = open(base('client-rtt-30ms'), 150, 6)
@@ -436,6 +451,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fd-limit-256-maxconn-computed', what: 'HAProxy 2.x computes maxconn from the fd limit: no global maxconn, started without root under `ulimit -n` 256:256, 160 closed-loop clients (echo 100 ms)', scenario: fdComputed() },
     { id: 'callbacks-connect-timeout-0.5s', what: 'Field report 1 lost callbacks: 80 conn/s of 200 ms work against maxconn 10, senders give up connecting after 0.5 s', scenario: callbacks() },
     { id: 'client-rtt-30ms', what: 'RTT clients <-> HAProxy 30 ms (TUN delay link), 150 conn/s', scenario: clientRtt() },
+    { id: 'client-connect-timeout-0.15s-rtt-200ms', what: 'Callers that give up connecting after 150 ms over a 200 ms round trip (TUN delay link): every SYN still reaches HAProxy\'s kernel and gets a request sock; its SYN-ACK finds the caller\'s socket closed, the caller\'s kernel resets, and the reset removes the request sock (EmbryonicRsts)', scenario: abandonedConnects() },
     { id: 'generic-4-workers-lognormal', what: 'Workers per server: 4 php-fpm workers, lognormal service time (p50 40 ms, p99 200 ms), 60 conn/s', scenario: workers() },
     { id: 'generic-2-workers-lognormal', what: 'The same with 2 workers (1.5x overload): requests wait in the backlog', scenario: workers2() },
     { id: 'syn-backlog-64-syncookies-0', what: '`tcp_max_syn_backlog=64` with `tcp_syncookies=0` on the proxy (the 3/4 rule, semantics.md 2.1): 128 SYNs at once over a 30 ms client RTT, bind backlog 1024', scenario: synBacklog() },
