@@ -700,6 +700,52 @@ const twBuckets: Rule = {
 }
 
 
+/**
+ * Request socks reset by their peer before the handshake completed (EmbryonicRsts, tcp_check_req
+ * embryonic_reset). With tcp_abort_on_overflow=1 these include this host's own resets of final
+ * ACKs that found the accept queue full; with 0 they come from the peers: an initiator that closed
+ * in SYN-SENT (its connect timeout fired) sends nothing, but its SYN still arrives and the SYN-ACK
+ * then finds no socket, so the initiator's kernel resets (the simulator's ghostSyn; lab rows
+ * timeout-connect-0.1s-retries-2 and client-connect-timeout-0.15s-rtt-200ms).
+ */
+const embryonicResets: Rule = {
+  id: 'embryonic-resets-rising',
+  run({ snap, hostPath, unknown }) {
+    const er = counterRate(snap, 'TcpExtEmbryonicRsts')
+    if (!er) {
+      unknown.add('counters.rates')
+      return null
+    }
+    if (er.delta <= 0) return null
+    const abort = sysctlNum(snap, 'net.ipv4.tcp_abort_on_overflow')
+    const ev: Evidence[] = [
+      { label: 'TcpExtEmbryonicRsts', value: `+${fmt(er.delta)} in ${fmt(er.intervalS)} s (${fmt(er.perS)}/s; total ${fmt(er.total)})`, source: COUNTERS_SOURCE }
+    ]
+    if (abort !== undefined) ev.push({ label: 'net.ipv4.tcp_abort_on_overflow', value: String(abort), source: sysSrc('net.ipv4.tcp_abort_on_overflow') })
+    if (abort === 1)
+      return hit(
+        this.id,
+        'warning',
+        70,
+        'Connections are reset because an accept queue overflowed (tcp_abort_on_overflow=1)',
+        ev,
+        'With tcp_abort_on_overflow=1 a final ACK that finds the accept queue full (more than B = min(backlog, somaxconn) waiting) is answered with a RST instead of being dropped: the client sees ECONNRESET at once, where with 0 its ACK and request would be retried and usually get in a moment later. EmbryonicRsts counts these resets (and resets from clients that gave up connecting).',
+        'Remove the accept-queue ceiling first (the process not accepting fast enough, or a clamped backlog), and set net.ipv4.tcp_abort_on_overflow back to 0 unless clients must fail fast rather than wait.',
+        [`${hostPath}.abortOnOverflow`]
+      )
+    return hit(
+      this.id,
+      'info',
+      45,
+      "Callers give up connecting while this host's SYN-ACK is on its way",
+      ev,
+      "EmbryonicRsts counts request socks (SYN received, SYN-ACK sent, no final ACK yet) removed by a reset from the peer. With tcp_abort_on_overflow=0 this host sends none of its own, so they come from the callers: one that closes its socket in SYN-SENT (its connect timeout fired) sends nothing, but its SYN still arrives, the SYN-ACK then finds no socket and the caller's kernel resets. It happens when connect timeouts are close to the round trip plus the time a SYN waited (retransmitted after a drop), or when a proxy's timeout connect towards this host is below that round trip; SYN-ACKs to addresses that never sent the SYN (spoofed SYNs) end the same way. Each such request sock holds a SYN-queue slot for one round trip, and each abandoned connect is a failed request at the caller.",
+      "Give callers a connect timeout well above the round trip and above the 1 s / 3 s SYN retransmissions they may need (3 s or more), and keep a proxy's `timeout connect` towards this host in seconds, not milliseconds; if the peers are unknown, compare with the SYN rate and keep syncookies on.",
+      ['clients.connectTimeoutS', 'haproxy.timeoutConnectS']
+    )
+  }
+}
+
 /** Backend eresp / econ climbing between the two stat samples (semantics 8.4, 5.3). */
 const backendErrorsRising: Rule = {
   id: 'haproxy-backend-errors-rising',
@@ -759,7 +805,8 @@ export const RULES: readonly Rule[] = [
   sysctlConflict,
   phpFpmChildren,
   twBuckets,
-  backendErrorsRising
+  backendErrorsRising,
+  embryonicResets
 ]
 
 /** Which findings explain a simulated first ceiling. */

@@ -153,6 +153,10 @@ const cases: Record<string, { fire: () => Snapshot; not: () => Snapshot }> = {
     fire: () => setSysctl(healthy2(), 'net.ipv4.tcp_max_tw_buckets', '5000'),
     not: () => setSysctl(healthy2(), 'net.ipv4.tcp_max_tw_buckets', '6000')
   },
+  'embryonic-resets-rising': {
+    fire: () => setCounterDelta(healthy2(), 'TcpExtEmbryonicRsts', 30),
+    not: () => healthy2()
+  },
   'haproxy-backend-errors-rising': {
     fire: () => {
       const s = healthy1()
@@ -200,6 +204,17 @@ describe('rule details', () => {
     expect(ids(full('10.20.1.13'))).toContain('time-wait-port-budget')
     // the same towards 127.0.0.1: connect() takes them over after ~1 s, so no finding
     expect(ids(full('127.0.0.1'))).not.toContain('time-wait-port-budget')
+  })
+  it('embryonic resets: callers giving up (abort_on_overflow 0), or this host resetting overflowed ACKs (1)', () => {
+    const s = setCounterDelta(healthy2(), 'TcpExtEmbryonicRsts', 30)
+    const f = finding(s, 'embryonic-resets-rising')!
+    expect(f.severity).toBe('info')
+    expect(f.title).toMatch(/give up connecting/)
+    expect(f.knobs).toEqual(['clients.connectTimeoutS', 'haproxy.timeoutConnectS'])
+    const g = finding(setSysctl(s, 'net.ipv4.tcp_abort_on_overflow', '1'), 'embryonic-resets-rising')!
+    expect(g.severity).toBe('warning')
+    expect(g.title).toMatch(/tcp_abort_on_overflow=1/)
+    expect(g.evidence.find((e) => e.label === 'net.ipv4.tcp_abort_on_overflow')!.value).toBe('1')
   })
   it('names the file that wins when a sysctl is set twice', () => {
     const f = finding(demo('report2'), 'sysctl-set-in-several-files')!
