@@ -91,7 +91,7 @@ function report1Rtt(rttMs: number): Scenario {
   return s
 }
 
-/** Field report 1's sysctls: proxy -> backend ports with a 200-port range, tw_reuse 0 or 1 (mode tcp, proxy closes first). */
+/** Field report 1's sysctls: proxy -> backend ports with a 200-port range, tw_reuse 0, 1 or 2 (mode tcp, proxy closes first). */
 function ports(twReuse: 0 | 1 | 2): Scenario {
   const s = open(base(`ports-200-tw_reuse-${twReuse}`), 20, 15)
   s.backend.serviceTime = { kind: 'constant', s: 0.01 }

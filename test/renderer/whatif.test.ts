@@ -158,7 +158,10 @@ describe('knobs', () => {
     k.set(s, 'loopback')
     expect(s.haproxy!.servers.map((sv) => sv.loopback)).toEqual([true, true])
     expect(k.get(s)).toBe('loopback')
+    s.network.backendRttMs = 0
     expect(k.effective!(s)).toBe('all on this host; tcp_tw_reuse=2 reuses TIME_WAIT ports towards them')
+    s.network.backendRttMs = 30
+    expect(k.effective!(s)).toMatch(/the RTT to them is still 30 ms/)
     expect(parseScenario(s).haproxy!.servers.every((sv) => sv.loopback === true)).toBe(true)
     k.set(s, 'remote')
     expect(k.effective!(s)).toBe('all on other hosts; tcp_tw_reuse=2 reuses no TIME_WAIT ports towards them')

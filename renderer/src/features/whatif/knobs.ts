@@ -727,7 +727,8 @@ export const KNOBS: Knob[] = [
       const far = twReuseApplies(k, false)
       const all = n === 0 ? far : n === h.servers.length ? local : far
       const reuse = all ? 'reuses TIME_WAIT ports towards them' : n > 0 && local ? 'reuses TIME_WAIT ports towards the local ones only' : 'reuses no TIME_WAIT ports towards them'
-      return `${where}; tcp_tw_reuse=${k.twReuse} ${reuse}`
+      const rtt = n === h.servers.length && s.network.backendRttMs > 0 ? ` (the RTT to them is still ${s.network.backendRttMs} ms: on this host it is ~0)` : ''
+      return `${where}; tcp_tw_reuse=${k.twReuse} ${reuse}${rtt}`
     },
     explain: 'a server on 127.0.0.1 is the only destination tcp_tw_reuse=2 (the default since 4.19) reuses TIME_WAIT ports for; towards other hosts 2 acts as 0',
     when: hasProxy
