@@ -212,6 +212,12 @@ describe('HAProxy limits (semantics 6-7)', () => {
     const held = r.listeners.find((l) => l.host === 'proxy')!.maxSynq
     expect(held).toBeGreaterThanOrEqual(2)
     expect(held).toBeLessThanOrEqual(3)
+    // syncookies=2 answers every SYN with a cookie and keeps no request sock: the reset finds nothing to remove
+    s.hosts.proxy = { ...s.hosts.proxy, syncookies: 2 }
+    const c = run(s)
+    expect(c.kernel.proxy!.SyncookiesSent).toBe(10)
+    expect(c.kernel.proxy!.EmbryonicRsts).toBe(0)
+    expect(c.listeners.find((l) => l.host === 'proxy')!.maxSynq).toBe(0)
   })
 
   it('maxconn pauses the listener: scur stops at slim, the kernel queue (B+1) fills, SYNs drop, clients retry after 1 s', () => {
