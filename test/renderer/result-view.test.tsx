@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { render } from '@testing-library/react'
-import { ResultView } from '../../renderer/src/components/ResultView'
+import { COUNTER_MEANING, ResultView } from '../../renderer/src/components/ResultView'
 import { simulate } from '../../simulator/index'
 import { decodeResult } from '../../simulator/result'
 import { defaultScenario, defaultKernel, type Scenario } from '../../simulator/scenario'
+import { report1Scenario } from '../../simulator/presets'
 
 /** `ab -c 4 -n 8 -s S` straight to a server that answers after 1.5 s. */
 function abRun(silenceS: number): Scenario {
@@ -26,6 +27,19 @@ describe('ResultView', () => {
       disconnect(): void {}
       unobserve(): void {}
     } as unknown as typeof ResizeObserver
+  })
+
+  it('says what each kernel counter counts, for every counter the simulator reports', () => {
+    const r = decodeResult(simulate(report1Scenario({ durationS: 20 }), { seed: 1 }))
+    const names = new Set(Object.values(r.summary.kernel).flatMap((c) => (c ? Object.keys(c) : [])))
+    expect(names.size).toBeGreaterThan(5)
+    for (const n of names) expect(COUNTER_MEANING[n], n).toBeTruthy()
+    const v = render(<ResultView result={r} maxconn={null} />)
+    const table = v.getByLabelText('kernel counters')
+    expect(table.textContent).toContain('what it counts')
+    // report 1: tw_recycle drops the NAT clients' SYNs
+    expect(table.textContent).toMatch(/PAWSPassive.*tcp_tw_recycle timestamp check/)
+    v.unmount()
   })
 
   it("says when ApacheBench's -s ended the run, and what that cost", () => {

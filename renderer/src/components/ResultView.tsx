@@ -143,6 +143,19 @@ function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10000 ? 0 : 1)} s` : `${Math.round(ms)} ms`
 }
 
+/** What each simulated kernel counter counts (shared/semantics.md), one line for the table. */
+export const COUNTER_MEANING: Record<string, string> = {
+  ListenOverflows: 'SYNs and final ACKs dropped because an accept queue was full (B+1 waiting)',
+  ListenDrops: 'every SYN or ACK dropped at a listener: accept-queue overflows, SYN-queue drops, the 3/4 rule, PAWS',
+  TCPReqQFullDrop: 'SYNs dropped at a full SYN queue with syncookies off',
+  TCPReqQFullDoCookies: 'SYNs answered with a cookie because the SYN queue was full (or syncookies=2)',
+  SyncookiesSent: 'SYN-ACKs sent as syncookies (no request sock kept)',
+  EmbryonicRsts: 'request socks reset before the handshake completed: tcp_abort_on_overflow, or callers that gave up connecting',
+  TCPSynRetrans: 'SYN and SYN-ACK retransmissions sent by this host',
+  TCPTimeWaitOverflow: 'TIME_WAIT sockets not kept because tcp_max_tw_buckets was reached',
+  PAWSPassive: 'SYNs dropped by the tcp_tw_recycle timestamp check (clients behind NAT)'
+}
+
 function CountersTable({ result }: { result: SimResult }) {
   const k = result.summary.kernel
   const rows: [string, string, number][] = []
@@ -159,6 +172,7 @@ function CountersTable({ result }: { result: SimResult }) {
           <th>host</th>
           <th>TcpExt counter</th>
           <th>simulated delta</th>
+          <th>what it counts</th>
         </tr>
       </thead>
       <tbody>
@@ -167,6 +181,7 @@ function CountersTable({ result }: { result: SimResult }) {
             <td>{h}</td>
             <td>{n}</td>
             <td>{formatNumber(v)}</td>
+            <td className="muted">{COUNTER_MEANING[n] ?? ''}</td>
           </tr>
         ))}
       </tbody>
