@@ -169,6 +169,20 @@ describe('knobs', () => {
     expect(k.effective!(s)).toMatch(/tcp_tw_reuse=1 reuses TIME_WAIT ports towards them$/)
   })
 
+  it('connect timeouts below the round trip: no connect can succeed, and the abandoned SYNs leave request socks', () => {
+    const s = defaultScenario()
+    s.network.clientRttMs = 200
+    s.network.backendRttMs = 30
+    s.clients.connectTimeoutS = 0.15
+    expect(num('clients.connectTimeoutS').effective!(s)).toMatch(/below the 200 ms round trip: no connect can succeed.*EmbryonicRsts/)
+    s.clients.connectTimeoutS = 3
+    expect(num('clients.connectTimeoutS').effective!(s)).toBe('') // nothing to say: not shown
+    s.haproxy!.timeoutConnectS = 0.02
+    expect(num('haproxy.timeoutConnectS').effective!(s)).toMatch(/below the 30 ms round trip to the servers: every attempt times out/)
+    s.haproxy!.timeoutConnectS = 5
+    expect(num('haproxy.timeoutConnectS').effective!(s)).toBe('')
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

@@ -167,7 +167,7 @@ export function KnobPanel(props: KnobPanelProps) {
                 knob={k}
                 value={k.get(props.scenario)}
                 base={k.get(props.baseline)}
-                effective={k.effective ? k.effective(props.scenario) : null}
+                effective={(k.effective ? k.effective(props.scenario) : '') || null}
                 getScenario={getScenario}
                 onEdit={props.onEdit}
               />
@@ -177,7 +177,7 @@ export function KnobPanel(props: KnobPanelProps) {
                 knob={k}
                 value={k.get(props.scenario)}
                 base={k.get(props.baseline)}
-                effective={k.effective ? k.effective(props.scenario) : null}
+                effective={(k.effective ? k.effective(props.scenario) : '') || null}
                 getScenario={getScenario}
                 onEdit={props.onEdit}
               />

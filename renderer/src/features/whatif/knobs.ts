@@ -337,7 +337,14 @@ export const KNOBS: Knob[] = [
     set: (s, v) => {
       s.clients.connectTimeoutS = v
     },
-    explain: 'callers with short connect timeouts give up after the 1 s / 3 s SYN retransmits: silent loss'
+    effective: (s) => {
+      const t = s.clients.connectTimeoutS
+      if (t == null) return ''
+      return t * 1000 <= s.network.clientRttMs
+        ? `below the ${s.network.clientRttMs} ms round trip: no connect can succeed; each SYN still takes a request sock at the front until the caller's reset (EmbryonicRsts)`
+        : ''
+    },
+    explain: 'callers with short connect timeouts give up after the 1 s / 3 s SYN retransmits: silent loss; one close to the round trip also leaves request socks at the front until the caller resets them'
   },
   {
     kind: 'number',
@@ -621,6 +628,13 @@ export const KNOBS: Knob[] = [
     get: (s) => s.haproxy?.timeoutConnectS ?? null,
     set: (s, v) => {
       if (s.haproxy) s.haproxy.timeoutConnectS = v ?? 5
+    },
+    effective: (s) => {
+      const t = s.haproxy?.timeoutConnectS
+      if (t == null) return ''
+      return t * 1000 <= s.network.backendRttMs
+        ? `below the ${s.network.backendRttMs} ms round trip to the servers: every attempt times out (503 after the retries), each leaving a request sock at the server until HAProxy's kernel resets it (EmbryonicRsts)`
+        : ''
     },
     explain: 'a server that does not answer the SYN in time: retry (up to retries), then 503',
     when: hasProxy
