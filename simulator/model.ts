@@ -1499,9 +1499,8 @@ export class Model {
         ctr.ListenDrops++
         this.hit('tw-recycle')
         if (this.logOn) this.logEv(`syn-drop paws conn=${c}`)
-        if (ini === I_GHOST) return this.release(c)
-        if (PAWS_CHAIN && this.skipDeadTimers && !this.logOn && !this.softirq[ROLE_CLIENT]) this.pawsCertain(c, H)
-        this.armSynTimers(c)
+        if (ini !== I_GHOST && PAWS_CHAIN && this.skipDeadTimers && !this.logOn && !this.softirq[ROLE_CLIENT]) this.pawsCertain(c, H)
+        this.synDropped(c)
         return
       }
     }

@@ -545,6 +545,11 @@ export function isLoopbackAddr(addr: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)
 }
 
+/** HAProxy has servers and every one of them is on its own host (`loopback`). */
+export function allServersLoopback(h: Pick<HaproxyConfig, 'servers'> | null): boolean {
+  return !!h && h.servers.length > 0 && h.servers.every((sv) => sv.loopback === true)
+}
+
 // ---------------------------------------------------------------- listeners --
 
 /** Effective listen() backlog B = min(backlog, somaxconn); negative => somaxconn. Accept queue holds B+1. */

@@ -9,7 +9,7 @@
  * servers on the proxy host itself, 127.0.0.(1+i):8080 in the lb namespace.
  */
 import type { HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
-import { haproxyEffectiveLimits } from '../../simulator/scenario'
+import { allServersLoopback, haproxyEffectiveLimits } from '../../simulator/scenario'
 
 export const CLIENT_IP = '10.200.1.1'
 export const FRONT_IP = '10.200.1.2'
@@ -25,7 +25,7 @@ export const LOOPBACK_BACKEND_PORT = 8080
  * proxy host). A mix of loopback and remote servers is run all remote (labDeviations).
  */
 export function loopbackBackend(s: Scenario): boolean {
-  return !!s.haproxy && s.haproxy.servers.length > 0 && s.haproxy.servers.every((sv) => sv.loopback === true)
+  return allServersLoopback(s.haproxy)
 }
 
 /** Backend server addresses (one per HAProxy server, or one without a proxy). */

@@ -5,6 +5,7 @@
  * by somaxconn) and one line on what it really does (from shared/semantics.md).
  */
 import {
+  allServersLoopback,
   effectiveBacklog,
   haproxyEffectiveLimits,
   haproxyHasThreads,
@@ -727,7 +728,7 @@ export const KNOBS: Knob[] = [
       { value: 'remote', label: 'other hosts' },
       { value: 'loopback', label: 'this host (127.0.0.1)' }
     ],
-    get: (s) => (s.haproxy && s.haproxy.servers.length > 0 && s.haproxy.servers.every((sv) => sv.loopback === true) ? 'loopback' : 'remote'),
+    get: (s) => (allServersLoopback(s.haproxy) ? 'loopback' : 'remote'),
     set: (s, v) => {
       if (s.haproxy) s.haproxy.servers = s.haproxy.servers.map((sv) => ({ ...sv, loopback: v === 'loopback' }))
     },
@@ -737,10 +738,10 @@ export const KNOBS: Knob[] = [
       const n = h.servers.filter((sv) => sv.loopback === true).length
       const where = n === 0 ? 'all on other hosts' : n === h.servers.length ? 'all on this host' : `mixed: ${n} of ${h.servers.length} on this host`
       const k = s.hosts.proxy
+      // towards all of them when it reaches the farthest kind among them
       const local = twReuseApplies(k, true)
-      const far = twReuseApplies(k, false)
-      const all = n === 0 ? far : n === h.servers.length ? local : far
-      const reuse = all ? 'reuses TIME_WAIT ports towards them' : n > 0 && local ? 'reuses TIME_WAIT ports towards the local ones only' : 'reuses no TIME_WAIT ports towards them'
+      const reachesAll = twReuseApplies(k, n === h.servers.length)
+      const reuse = reachesAll ? 'reuses TIME_WAIT ports towards them' : n > 0 && local ? 'reuses TIME_WAIT ports towards the local ones only' : 'reuses no TIME_WAIT ports towards them'
       const rtt = n === h.servers.length && s.network.backendRttMs > 0 ? ` (the RTT to them is still ${s.network.backendRttMs} ms: on this host it is ~0)` : ''
       return `${where}; tcp_tw_reuse=${k.twReuse} ${reuse}${rtt}`
     },
