@@ -158,6 +158,10 @@ export const RTO_FALLBACK_S = 3
 export const TLP_NO_RTT_S = 1
 /** TIME_WAIT length (TCP_TIMEWAIT_LEN, fixed). */
 export const TIME_WAIT_S = 60
+/** php-fpm's request lifecycle around the script when the scenario does not set `requestOverheadMs` (ms, mean). */
+export const FPM_OVERHEAD_MS = 1
+/** Its spread: lognormal sigma (measured on the fidelity machine kind, see docs/simulator.md). */
+export const FPM_OVERHEAD_SIGMA = 0.3
 /** Kernel HZ override for every host (golden tests: 0 = exact timers); -1 = each host's `hz`. */
 export let KERNEL_HZ = -1
 
@@ -2479,10 +2483,17 @@ export class Model {
     if (F.aqLen > 0) this.hit('backend-workers')
   }
 
+  /** php-fpm's request lifecycle around the script (s): lognormal, mean requestOverheadMs, sigma FPM_OVERHEAD_SIGMA. */
+  private fpmOverhead(): number {
+    const mean = (this.s.backend.phpFpm.requestOverheadMs ?? FPM_OVERHEAD_MS) / 1000
+    if (mean <= 0 || FPM_OVERHEAD_SIGMA <= 0) return Math.max(0, mean)
+    return mean * Math.exp(FPM_OVERHEAD_SIGMA * this.rSvc.normal() - (FPM_OVERHEAD_SIGMA * FPM_OVERHEAD_SIGMA) / 2)
+  }
+
   private fpmRequest(f: number): void {
     this.servedReq++
     if (this.i8[(f << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
-    this.at(this.q.now + this.serviceTime() + (this.s.backend.phpFpm.requestOverheadMs ?? 1) / 1000, EV_SERVICE_DONE, f)
+    this.at(this.q.now + this.serviceTime() + this.fpmOverhead(), EV_SERVICE_DONE, f)
   }
 
   private onServiceDone(c: number): void {

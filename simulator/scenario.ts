@@ -236,7 +236,7 @@ export interface PhpFpmConfig {
   /** listen.backlog (clamped by somaxconn, unix sockets too). */
   listenBacklog: number
   socket: 'unix' | 'tcp'
-  /** Per-request cost of the PHP request lifecycle (FastCGI parsing, RINIT/RSHUTDOWN) added to the service time, ms (default 1). */
+  /** Per-request cost of the PHP request lifecycle around the script (response, close, accept, FastCGI read, RINIT/RSHUTDOWN) added to the service time: the mean, ms (default 1); each request draws it from a lognormal with sigma 0.3 (measured, docs/simulator.md). */
   requestOverheadMs?: number
 }
 

@@ -72,6 +72,22 @@ function report2(somaxconn: number): Scenario {
   return s
 }
 
+/**
+ * Field report 2 at the load of the shared seed-backlog-8 case: ab -c 512 -n 5120 (-t 70), so
+ * ~500 of nginx's connects to php-fpm wait on SYN retransmits for up to fastcgi_connect_timeout
+ * (60 s). How the drops split between a full accept queue and a full SYN queue varies from run
+ * to run (and host to host), which this row measures here.
+ */
+function report2Seed(): Scenario {
+  const s = report2(8)
+  s.name = 'report2-somaxconn-8-c512'
+  s.clients.concurrency = 512
+  s.clients.totalRequests = 5120
+  s.durationS = 70
+  s.drainS = 10
+  return s
+}
+
 /** Field report 1: HAProxy frontend/global maxconn under more concurrent clients (scaled 2000 vs 4096 -> M vs 80). */
 function report1Maxconn(maxconn: number): Scenario {
   const s = closed(base(`report1-maxconn-${maxconn}`), 80, 800)
@@ -430,6 +446,7 @@ export function labScenarios(): LabScenarioEntry[] {
   return [
     { id: 'report2-somaxconn-8', what: 'Field report 2: nginx + php-fpm (4 children, 5 ms), `somaxconn=8`, syncookies 0, `ab -c 128 -n 1280` straight to nginx', scenario: report2(8) },
     { id: 'report2-somaxconn-8-abort', what: 'Field report 2 with `tcp_abort_on_overflow=1` on the backend host: overflowing final ACKs at nginx and php-fpm get a reset instead of a silent drop', scenario: (() => { const s = report2(8); s.name = 'report2-somaxconn-8-abort'; s.hosts.backend.abortOnOverflow = 1; return s })() },
+    { id: 'report2-somaxconn-8-c512', what: 'Field report 2 at the shared seed-backlog-8 case\'s load, `ab -c 512 -n 5120`: ~500 of nginx\'s connects to php-fpm wait on SYN retransmits (fastcgi_connect_timeout 60 s); how the drops split between a full accept queue (ListenOverflows) and a full SYN queue (TCPReqQFullDrop) varies from run to run', scenario: report2Seed() },
     { id: 'report2-somaxconn-1024', what: 'Field report 2, fixed: the same with `somaxconn=1024`', scenario: report2(1024) },
     { id: 'report1-maxconn-20', what: 'Field report 1 scaled: HAProxy maxconn 20 under 80 closed-loop clients (echo 100 ms)', scenario: report1Maxconn(20) },
     { id: 'report1-maxconn-100', what: 'Field report 1, fixed: maxconn raised to 100, same load', scenario: report1Maxconn(100) },

@@ -15,8 +15,6 @@ import { predictCase, readCase, scoreCase } from '../../main/sim/fidelity-case'
 import { sharedCasesDir } from '../helpers/require-tool'
 
 const KNOWN_MISSES: Record<string, string> = {
-  'seed-backlog-8':
-    'kernel.app.ListenOverflows ~2,600 vs 828-1,185 while ListenDrops (all drops) match: the split between accept-queue-full and SYN-queue-full drops is off. The lab shows ~1,929 client SYN retransmits, i.e. drops at nginx port 80 (its accept loop on a busy 2-CPU host: one accept per event-loop turn), which the model does not have, so all its drops land on php-fpm port 9000; there its 4 children accept in lock step (every 6.000 ms), so few retransmit bursts meet a free slot. Passed at seed 1 only by luck before softirq handshakes (1 of 12 seeds); now 0 of 12. Not the length of a retransmit burst: it would take ~20 us per packet to pass, and scripts/softirq-burst.py measured 3 us (docs/simulator.md)',
   'rtt-migration-1ms':
     'frontend smax 6 vs 9: smax 9 means one session outlived two 10 ms arrival batches (measured max 22-24 ms vs p50 13 ms); that tail is scheduling jitter of the 2-vCPU measurement host and its user-space delay link (idle ping mdev 0.1 ms; the no-delay report1-rtt-0ms lab row has a 5 ms tail too), not a kernel or HAProxy rule: the request rides the handshake ACK, so no delayed ACK is on the path'
 }

@@ -303,6 +303,24 @@ describe('nginx + php-fpm (semantics 9)', () => {
     expect(r.request.maxMs).toBeLessThan(61_500)
     expect(r.kernel.backend.ListenOverflows + r.kernel.backend.TCPReqQFullDrop).toBeGreaterThan(0)
   })
+  // A saturated php-fpm: 4 children, 5 ms of script, 1 ms of request lifecycle on average. The
+  // lifecycle varies from request to request (measured: p10-p90 0.45-0.95 ms around 0.62-0.68),
+  // so the children drift apart instead of accepting together every 6.000 ms; the mean stays.
+  it('children are not in lock step: the request lifecycle varies, its mean sets the rate', () => {
+    const s = report2Scenario({ somaxconn: 1024, socket: 'tcp' })
+    s.durationS = 12
+    const log: string[] = []
+    decodeResult(simulate(s, { seed: 3, log }))
+    const accepts = log.filter((l) => l.includes(' fpm-accept ')).map((l) => Number(l.split(' ')[0]))
+    const busy = accepts.filter((t) => t >= 1 && t < 5) // all 4 children busy, 512 clients waiting
+    // rate: 4 children / (5 ms + 1 ms) = 666.7/s, i.e. 2,667 in 4 s (lognormal noise ~0.3 %)
+    expect(busy.length).toBeGreaterThan(2667 * 0.97)
+    expect(busy.length).toBeLessThan(2667 * 1.03)
+    // in lock step 3 of every 4 accepts would follow the one before within microseconds
+    const gaps = busy.slice(1).map((t, i) => t - busy[i]!)
+    const close = gaps.filter((g) => g < 100e-6).length / gaps.length
+    expect(close).toBeLessThan(0.25)
+  })
 })
 
 describe('kernel listen queues by era (semantics 1-3)', () => {
