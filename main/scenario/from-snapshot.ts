@@ -1,8 +1,9 @@
 /**
  * Snapshot -> baseline scenario. What the server told us (kernel, sysctls, limits, HAProxy,
- * nginx, php-fpm) becomes the scenario's configuration; what a snapshot cannot know (the
- * load curve, round trips, backend service times) comes from a workload given separately
- * (a demo's recorded workload, or the user's drawing). Pure: no node, no I/O.
+ * nginx, php-fpm) becomes the scenario's configuration; the load curve, round trips and
+ * backend service times come from a workload given separately (a demo's recorded workload,
+ * the user's drawing, or `workloadFromSnapshot`: what HAProxy measured, where it did).
+ * Pure: no node, no I/O.
  *
  * Every value the snapshot lacks keeps the scenario default for that host's kernel era, and
  * is listed in `assumed` so the UI can say which numbers are assumptions.
@@ -35,14 +36,17 @@ function val<T>(it: Item<T> | undefined | null): T | undefined {
   return it && it.ok ? it.value : undefined
 }
 
-/** Merge `patch` into `base` (returns a new object). Arrays and tuples are replaced, not merged. */
-export function applyPatch<T>(base: T, patch: unknown): T {
+/** Scenario paths a patch replaces whole: a service time of another distribution has other fields. */
+const REPLACED_WHOLE = new Set(['backend.serviceTime'])
+
+/** Merge `patch` into `base` (returns a new object). Arrays, tuples and REPLACED_WHOLE paths are replaced, not merged. */
+export function applyPatch<T>(base: T, patch: unknown, path = ''): T {
   if (patch === undefined) return base
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch) || base === null || typeof base !== 'object' || Array.isArray(base)) {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch) || base === null || typeof base !== 'object' || Array.isArray(base) || REPLACED_WHOLE.has(path)) {
     return patch as T
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) out[k] = applyPatch(out[k], v)
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) out[k] = applyPatch(out[k], v, path ? `${path}.${k}` : k)
   return out as T
 }
 
@@ -95,6 +99,16 @@ export function countReserved(raw: string, [lo, hi]: [number, number]): number {
   return n
 }
 
+/** The frontend the scenario models (the first with a bind) and the backend it sends to. */
+function modelledProxies(proxies: HaproxyProxy[]): { frontend?: HaproxyProxy; backend?: HaproxyProxy } {
+  const frontend = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
+  const backend =
+    frontend?.kind === 'listen'
+      ? frontend
+      : proxies.find((p) => p.kind === 'backend' && p.name === frontend?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
+  return { frontend, backend }
+}
+
 function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig | null {
   const hp = snap.haproxy
   if (!hp) return null
@@ -104,13 +118,9 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   const cfg = val(hp.config)?.parsed
   if (!cfg) assumed.push('haproxy.config')
   const proxies = cfg?.proxies ?? []
-  const frontend = proxies.find((p) => (p.kind === 'frontend' || p.kind === 'listen') && p.binds.length > 0)
+  const { frontend, backend } = modelledProxies(proxies)
   const defaultsFor = (p: HaproxyProxy | undefined): HaproxyProxy | undefined =>
     p ? proxies.find((d) => d.kind === 'defaults' && d.name === p.defaultsName) ?? proxies.filter((d) => d.kind === 'defaults' && d.line < p.line).pop() : undefined
-  const backend =
-    frontend?.kind === 'listen'
-      ? frontend
-      : proxies.find((p) => p.kind === 'backend' && p.name === frontend?.defaultBackend) ?? proxies.find((p) => p.kind === 'backend')
   const feDefaults = defaultsFor(frontend)
   const beDefaults = defaultsFor(backend)
 
@@ -219,7 +229,7 @@ export function scenarioFromSnapshot(snap: Snapshot, workload: ScenarioPatch = {
   if (haproxy) backend.servers = haproxy.servers.length
   base.backend = backend
   if (haproxy || !ngx) assumed.push('backend.serviceTime', 'backend.workers')
-  assumed.push('clients', 'network')
+  assumed.push('clients', 'network.clientRttMs', 'network.backendRttMs', 'network.jitterMs')
   const scenario = applyPatch(base, workload)
   return { scenario, assumed: [...new Set(assumed)] }
 }
@@ -230,7 +240,65 @@ export function scenarioFromSnapshot(snap: Snapshot, workload: ScenarioPatch = {
  * otherwise the kernel's passive opens per second between the two counter samples. The
  * curve holds today's rate, climbs to the observed peak and holds it: a shape to edit.
  */
-export function workloadFromSnapshot(snap: Snapshot): { patch: ScenarioPatch; basis: string } {
+export interface SnapshotWorkload {
+  patch: ScenarioPatch
+  /** Where the load curve came from. */
+  basis: string
+  /** One line per value the workload took from the snapshot (the load, and what `timingFromSnapshot` found). */
+  seeded: string[]
+  /** The scenario paths those lines set (so they are not listed as assumed). */
+  seededPaths: string[]
+  /** What the workload had to make up (the load curve when nothing was observed). */
+  assumed: string[]
+}
+
+/**
+ * What HAProxy measured towards the modelled backend (its BACKEND row of `show stat`, averages
+ * over the last 1024 requests): `ctime` (connect time) and `rtime` (response time: request sent
+ * to response headers, HTTP only). A connect is one round trip, so ctime from 2 ms to 1 s is the
+ * backend RTT (whole ms; reused connections count 0, so with http-reuse it reads low; HAProxy 2.6
+ * reports 1 for a loopback server); 1 s and more means SYN retransmits, not distance. rtime is one round trip plus the server's time,
+ * so the service time is rtime - ctime: its mean, with an exponential shape (assumed), and it
+ * includes any queueing inside the servers when they were saturated.
+ */
+export function timingFromSnapshot(snap: Snapshot): { patch: ScenarioPatch; seeded: string[]; seededPaths: string[] } {
+  const out = { patch: {} as ScenarioPatch, seeded: [] as string[], seededPaths: [] as string[] }
+  const stat = snap.haproxy ? val(snap.haproxy.stat) : undefined
+  if (!stat) return out
+  const name = modelledProxies(val(snap.haproxy!.config)?.parsed?.proxies ?? []).backend?.name
+  const rows = stat.rows.filter((r) => r['svname'] === 'BACKEND' && (name === undefined ? r['pxname'] !== 'stats' : r['pxname'] === name))
+  const row = rows.find((r) => num(r['stot']) > 0)
+  if (!row) return out
+  const be = String(row['pxname'])
+  const ctime = row['ctime']
+  const rtime = row['rtime']
+  if (typeof ctime !== 'number' || !Number.isFinite(ctime) || ctime < 0) return out
+  if (ctime < 2) {
+    out.seeded.push(`HAProxy's average connect time to ${be} is ${ctime} ms: a round trip under about 1 ms (HAProxy counts whole ms and reports 1 even for a server on loopback), so the backend RTT keeps its default`)
+  } else if (ctime < 1000) {
+    out.patch.network = { backendRttMs: ctime }
+    out.seeded.push(`backend round trip ${ctime} ms: HAProxy's average connect time to ${be} (last 1024 connects, whole ms; a reused connection counts 0)`)
+    out.seededPaths.push('network.backendRttMs')
+  } else {
+    out.seeded.push(`HAProxy's average connect time to ${be} is ${ctime} ms: SYN retransmits, not a round trip (the backend RTT stays assumed)`)
+  }
+  if (typeof rtime === 'number' && Number.isFinite(rtime) && rtime > 0) {
+    const rtt = ctime < 1000 ? ctime : 0
+    const meanMs = Math.max(0.5, rtime - Math.min(rtt, rtime))
+    out.patch.backend = { serviceTime: { kind: 'exponential', meanS: meanMs / 1000 } }
+    out.seeded.push(
+      `service time ${meanMs} ms on average: HAProxy's average response time from ${be} (${rtime} ms) less one round trip (${rtt} ms); exponential (the shape is assumed); it includes any queueing inside the servers if they were saturated`
+    )
+    out.seededPaths.push('backend.serviceTime')
+  }
+  return out
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0
+}
+
+export function workloadFromSnapshot(snap: Snapshot): SnapshotWorkload {
   let now: number | undefined
   let peak: number | undefined
   let basis = ''
@@ -253,9 +321,15 @@ export function workloadFromSnapshot(snap: Snapshot): { patch: ScenarioPatch; ba
   const base = Math.max(1, Math.round(now ?? 100))
   const top = Math.max(base, Math.round(peak ?? base))
   if (!basis) basis = 'no observed rate in the snapshot: a placeholder of 100 conn/s'
+  const timing = timingFromSnapshot(snap)
+  const placeholder = basis.startsWith('no observed')
   return {
     basis,
+    seeded: [...(placeholder ? [] : [`load curve from ${basis}: today's rate, a climb to the peak, the peak held (a shape to edit)`]), ...timing.seeded],
+    seededPaths: [...(placeholder ? [] : ['clients.loadCurve']), ...timing.seededPaths],
+    assumed: placeholder ? ['clients.loadCurve'] : [],
     patch: {
+      ...timing.patch,
       durationS: 180,
       drainS: 60,
       clients: {

@@ -84,7 +84,8 @@ export function App() {
     if (demo) openWhatIf(demo.scenario, sourceKey)
     else if (sel?.kind === 'snapshot' && snapshot) {
       const w = workloadFromSnapshot(snapshot)
-      openWhatIf(scenarioFromSnapshot(snapshot, w.patch).scenario, sourceKey)
+      const r = scenarioFromSnapshot(snapshot, w.patch)
+      openWhatIf(r.scenario, sourceKey, { seeded: w.seeded, assumed: [...w.assumed, ...r.assumed.filter((p) => !w.seededPaths.includes(p))] })
     }
   }, [view, demo, snapshot, sel, sourceKey, whatIfSource, openWhatIf])
 

@@ -42,6 +42,8 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
   })
 
   it('asks before trusting an unknown host key, then snapshots and shows limits next to usage', async () => {
+    // some traffic through HAProxy first, so its stats have connect and response times to seed from
+    if (world.haproxy) for (let i = 0; i < 20; i++) expect((await fetch(`http://127.0.0.1:${world.haproxy.port}/`)).status).toBe(200)
     await page.goto(host.url)
     await page.getByTestId('nav-connect').click()
     await page.getByTestId('connect-host').fill('lab') // the alias from the ssh config
@@ -69,6 +71,13 @@ describe.skipIf(!enabled)('snapshot a real server from the workbench', () => {
     await page.getByTestId('snapshot-whatif').click()
     await page.getByTestId('compare').waitFor({ timeout: 60_000 })
     await expect.poll(() => page.getByTestId('input-haproxy.globalMaxconn').inputValue()).toBe('77')
+    // the baseline says what came from the server's measurements and what is assumed
+    const seeded = (await page.getByTestId('provenance-seeded').textContent()) ?? ''
+    expect(seeded).toMatch(/HAProxy's average connect time to be_test is [01] ms/)
+    const assumed = (await page.getByTestId('provenance-assumed').textContent()) ?? ''
+    expect(assumed).toMatch(/workers per server/)
+    expect(assumed).toMatch(/RTT clients ↔ front/)
+    await page.screenshot({ path: join(ROOT, 'docs', 'screenshot-whatif-snapshot.png'), fullPage: false })
   })
 
   it('snapshots several hosts in parallel with per-host outcomes, then compares two snapshots', async () => {

@@ -30,8 +30,16 @@ export interface RunSlot {
 
 const emptySlot = (): RunSlot => ({ preview: null, previewMs: null, full: null, runId: null, progress: 0, error: null, gen: 0 })
 
+/** Where a snapshot's baseline came from: lines of what was measured, and the assumed scenario paths. */
+export interface Provenance {
+  seeded: string[]
+  assumed: string[]
+}
+
 export interface WhatIfStore {
   sourceLabel: string
+  /** For a snapshot's baseline: what was measured and what assumed (null for demos and files). */
+  provenance: Provenance | null
   baseline: Scenario | null
   scenario: Scenario | null
   past: Scenario[]
@@ -39,7 +47,7 @@ export interface WhatIfStore {
   runs: Record<Side, RunSlot>
   seed: number
   /** Open a baseline: both sides start equal. */
-  open(baseline: Scenario, sourceLabel: string): void
+  open(baseline: Scenario, sourceLabel: string, provenance?: Provenance | null): void
   /** Change the scenario through a mutator (applied to a copy); records undo history. */
   edit(mutate: (s: Scenario) => void): void
   replace(s: Scenario): void
@@ -146,6 +154,7 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
 
   return {
     sourceLabel: '',
+    provenance: null,
     baseline: null,
     scenario: null,
     past: [],
@@ -154,8 +163,8 @@ export const useWhatIf = create<WhatIfStore>((set, get) => {
     seed: 1,
     baselineLabel: 'baseline',
 
-    open(baseline, sourceLabel) {
-      set({ baseline: cloneScenario(baseline), scenario: cloneScenario(baseline), past: [], future: [], sourceLabel, baselineLabel: 'baseline' })
+    open(baseline, sourceLabel, provenance = null) {
+      set({ baseline: cloneScenario(baseline), scenario: cloneScenario(baseline), past: [], future: [], sourceLabel, provenance, baselineLabel: 'baseline' })
       changed('baseline')
       changed('scenario')
     },

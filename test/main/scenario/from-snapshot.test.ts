@@ -149,3 +149,74 @@ describe('workloadFromSnapshot', () => {
     expect(w.patch.clients?.loadCurve?.[0].rate).toBeGreaterThan(0)
   })
 })
+
+describe('timingFromSnapshot: what HAProxy measured towards the modelled backend', () => {
+  /** report 1's snapshot with its backend row's ctime / rtime / mode replaced. */
+  function withBackend(ctime: number | '', rtime: number | '', stot = 100): Snapshot {
+    const snap = demo('report1.snapshot.json')
+    const stat = snap.haproxy!.stat
+    if (!stat.ok) throw new Error('demo has no stats')
+    for (const r of stat.value.rows) {
+      if (r['svname'] !== 'BACKEND' || r['pxname'] !== 'sms_app') continue
+      r['ctime'] = ctime
+      r['rtime'] = rtime
+      r['stot'] = stot
+    }
+    return snap
+  }
+
+  it("report 1: response time less connect time is the service time; a 1 ms connect time is no RTT to go by", async () => {
+    const { timingFromSnapshot, workloadFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const snap = demo('report1.snapshot.json')
+    // sms_app's BACKEND row (the frontend's default_backend): ctime 1 ms, rtime 2407 ms
+    const t = timingFromSnapshot(snap)
+    expect(t.patch.network).toBeUndefined()
+    expect(t.seeded[0]).toMatch(/connect time to sms_app is 1 ms: a round trip under about 1 ms/)
+    expect(t.patch.backend).toEqual({ serviceTime: { kind: 'exponential', meanS: 2.406 } })
+    expect(t.seededPaths).toEqual(['backend.serviceTime'])
+    expect(t.seeded[1]).toMatch(/service time 2406 ms.*sms_app \(2407 ms\).*queueing inside the servers/)
+    // the workload carries it, and the scenario no longer lists it as assumed
+    const w = workloadFromSnapshot(snap)
+    const r = scenarioFromSnapshot(snap, w.patch)
+    expect(r.scenario.backend.serviceTime).toEqual({ kind: 'exponential', meanS: 2.406 })
+    expect(w.seededPaths).toEqual(['clients.loadCurve', 'backend.serviceTime'])
+    const assumed = r.assumed.filter((p) => !w.seededPaths.includes(p))
+    expect(assumed).toEqual(expect.arrayContaining(['clients', 'backend.workers', 'network.clientRttMs', 'network.backendRttMs']))
+    expect(assumed).not.toContain('backend.serviceTime')
+    parseScenario(r.scenario)
+  })
+  it('a connect time of 2 ms to 1 s is the round trip', async () => {
+    const { timingFromSnapshot, workloadFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const snap = withBackend(30, 80)
+    const t = timingFromSnapshot(snap)
+    expect(t.patch.network).toEqual({ backendRttMs: 30 })
+    expect(t.patch.backend).toEqual({ serviceTime: { kind: 'exponential', meanS: 0.05 } })
+    expect(t.seededPaths).toEqual(['network.backendRttMs', 'backend.serviceTime'])
+    const r = scenarioFromSnapshot(snap, workloadFromSnapshot(snap).patch)
+    expect(r.scenario.network.backendRttMs).toBe(30)
+    expect(r.scenario.network.clientRttMs).toBe(scenarioFromSnapshot(snap).scenario.network.clientRttMs)
+  })
+  it('a connect time of 1 s or more is SYN retransmits: no round trip from it, nothing subtracted', async () => {
+    const { timingFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const t = timingFromSnapshot(withBackend(1500, 1700))
+    expect(t.patch.network).toBeUndefined()
+    expect(t.seeded[0]).toMatch(/1500 ms: SYN retransmits/)
+    expect(t.patch.backend).toEqual({ serviceTime: { kind: 'exponential', meanS: 1.7 } })
+  })
+  it('a response time of 0 (tcp mode, or none yet) seeds no service time', async () => {
+    const { timingFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    const t = timingFromSnapshot(withBackend(40, 0))
+    expect(t.patch.network).toEqual({ backendRttMs: 40 })
+    expect(t.patch.backend).toBeUndefined()
+  })
+  it('nothing from a backend that served nothing, missing columns, or no stats', async () => {
+    const { timingFromSnapshot } = await import('../../../main/scenario/from-snapshot')
+    for (const snap of [withBackend(1, 50, 0), withBackend('', '')]) {
+      const t = timingFromSnapshot(snap)
+      expect(t.seeded).toEqual([])
+      expect(t.patch).toEqual({})
+    }
+    expect(timingFromSnapshot(demo('report2.snapshot.json')).seeded).toEqual([])
+  })
+})
+

@@ -10,6 +10,7 @@ import { LoadCurveEditor } from './LoadCurveEditor'
 import { KnobPanel } from './KnobPanel'
 import { CompareView } from './CompareView'
 import { HeadroomPanel } from './HeadroomPanel'
+import { ProvenanceNote } from './Provenance'
 import { PRESET_LABELS, presetCurve, scaleCurve, type CurvePreset } from './curve'
 import { useWidth } from '../../components/useSize'
 import { curvePeak, haproxyEffectiveLimits } from '../../../../simulator/scenario'
@@ -140,6 +141,7 @@ export function WhatIfView({ baselineRef }: { baselineRef: { kind: 'demo' | 'sna
         <span className="sep" />
         <RunState />
       </div>
+      {st.provenance ? <ProvenanceNote provenance={st.provenance} /> : null}
       <div className="whatif-grid">
         <aside className="whatif-side">
           <div ref={ref} className="curve-box">
