@@ -22,7 +22,7 @@ import type { Plan } from '../plan/types'
 import { baselineFor } from '../plan/baseline'
 import { recommendScenario } from '../plan/recommend'
 import { diagnose } from '../diagnosis/rules'
-import { scenarioFromSnapshot } from '../scenario/from-snapshot'
+import { scenarioFromSnapshot, workloadFromSnapshot } from '../scenario/from-snapshot'
 import { parseScenario } from '../sim/scenario-schema'
 import { parseSnapshot } from '../snapshot/schema'
 
@@ -38,7 +38,8 @@ export interface PlanIo {
 export const PLAN_USAGE = `usage: headroom plan --snapshot FILE (--scenario FILE | --recommended) --out DIR [--baseline-scenario FILE]
                     [--sim full|preview|none] [--seed N] [--no-pdf]
   --recommended  plan the fixes the findings call for (applied to the baseline; give
-                 --baseline-scenario to carry your load curve, else a default workload is used)
+                 --baseline-scenario to carry your load curve, else the snapshot's observed load
+                 and HAProxy's measured response and connect times are used)
   --sim full     discrete-event runs of baseline and scenario (default; minutes for long curves)
   --sim preview  fast fluid approximation (seconds)
   --sim none     no prediction in the plan`
@@ -108,8 +109,9 @@ export async function planCommand(argv: string[], io: PlanIo): Promise<number> {
       scenario = scenarioOf(await readJson(opts.scenario, 'scenario'), opts.scenario)
       baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : baselineFor(snapshot, scenario)
     } else {
-      if (!opts.baseline) io.stderr('headroom plan: no --baseline-scenario: predictions use a default workload, not your load curve\n')
-      baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : scenarioFromSnapshot(snapshot).scenario
+      const w = workloadFromSnapshot(snapshot)
+      if (!opts.baseline) io.stderr(`headroom plan: no --baseline-scenario: predictions use the workload the snapshot observed, not your load curve (${w.seeded.length ? w.seeded.join('; ') : w.basis})\n`)
+      baseline = opts.baseline ? scenarioOf(await readJson(opts.baseline, 'baseline scenario'), opts.baseline) : scenarioFromSnapshot(snapshot, w.patch).scenario
       const rec = recommendScenario(snapshot, baseline, diagnose(snapshot))
       scenario = rec.scenario
       for (const c of rec.changes) io.stderr(`headroom plan: recommended ${c.path}: ${c.from} -> ${c.to} (${c.because})\n`)

@@ -17,7 +17,7 @@ import { planToHtml, planToMarkdown, planToPdf } from './render'
 import type { Plan } from './types'
 import { verifyPlan } from './verify'
 import { recommendScenario } from './recommend'
-import { scenarioFromSnapshot } from '../scenario/from-snapshot'
+import { scenarioFromSnapshot, workloadFromSnapshot } from '../scenario/from-snapshot'
 
 export interface PlanHandlersContext {
   /** Folder holding demo/ (resources/). */
@@ -75,7 +75,7 @@ export function createPlanHandlers(ctx: PlanHandlersContext): { diagnosis: Diagn
     plan: {
       async recommend(req) {
         const { snapshot, demoScenario } = await resolve(req.source)
-        const baseline = req.baseline ?? demoScenario ?? scenarioFromSnapshot(snapshot).scenario
+        const baseline = req.baseline ?? demoScenario ?? scenarioFromSnapshot(snapshot, workloadFromSnapshot(snapshot).patch).scenario
         return recommendScenario(snapshot, baseline, diagnose(snapshot))
       },
       async build(req) {

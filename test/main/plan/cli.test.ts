@@ -42,6 +42,8 @@ describe('headroom plan', () => {
     const code = await planCommand(['--snapshot', join(resources, 'demo/report1.snapshot.json'), '--recommended', '--out', join(dir, 'out'), '--sim', 'none', '--no-pdf'], c.io)
     expect(code).toBe(0)
     expect(c.err.join('')).toMatch(/recommended haproxy.globalMaxconn: null -> 5000 \(haproxy-maxconn-reached\)/)
+    // without a baseline scenario: the load and timings the snapshot observed, said on stderr
+    expect(c.err.join('')).toMatch(/the workload the snapshot observed.*HAProxy FRONTEND rate.*service time 2406 ms/)
     const md = readFileSync(join(dir, 'out/plan.md'), 'utf8')
     expect(md).toMatch(/\| HAProxy global maxconn \| unset \(effective 2000\) \| \*\*5000\*\* \|/)
   })
