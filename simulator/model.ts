@@ -219,6 +219,8 @@ const EV_FE_RELEASE = 30
 const EV_SYN_RTX = 31
 /** ab's poll watchdog (ClientConfig.requestTimeoutS in ab mode: `ab -s`). */
 const EV_AB_POLL = 32
+/** A reset from a host where nothing listens on the port reaches the initiator (ECONNREFUSED). */
+const EV_REFUSED = 33
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -347,6 +349,8 @@ class Listener {
   aqSampled: SampledMax | null = null
   sqSampled: SampledMax | null = null
   clock: EventQueue | null = null
+  /** Nothing listens on this port (a server that is down on a host that is up): every SYN is answered with a reset. */
+  refuses = false
   /** Owner: 0 haproxy, 1 backend server (index in `server`), 2 php-fpm of server `server`. */
   owner: number
   server: number
@@ -645,6 +649,8 @@ export class Model {
 
   // haproxy
   private feconn = 0
+  /** Sessions ended whose client FIN has not arrived yet (EV_FE_RELEASE pending). */
+  private feReleasing = 0
   private feMax = 0
   private fdUsed = 0
   private fdFixed = 0
@@ -665,6 +671,7 @@ export class Model {
   private beEcon = 0
   private beEresp = 0
   private beWretr = 0
+  private beWredis = 0
   private be5xx = 0
   private beSmax = 0
   private beCur = 0
@@ -820,6 +827,7 @@ export class Model {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
       const L = new Listener(`backend${serverList.length > 1 ? i + 1 : ''}:80`, 2, false, B, synQueueCapacity(B, bk), 1, i)
+      L.refuses = 'refuses' in sv && sv.refuses === true
       this.listeners.push(L)
       let fpm: Listener | null = null
       if (be.kind === 'nginx-php-fpm') {
@@ -1455,6 +1463,17 @@ export class Model {
     this.i8[(c << 7) + I8_SYN_OUT] = 1
   }
 
+  /** ECONNREFUSED at the initiator (a proxy's connect to a server that is down): HAProxy retries after its turn-around. */
+  private onRefused(c: number): void {
+    if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
+    if (this.logOn) this.logEv(`connect-refused conn=${c}`)
+    this.settleRtx(c, this.q.now)
+    this.i8[(c << 7) + I8_INI] = I_DONE
+    this.leaveSynSent(c)
+    if (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM) this.upstreamFailed(c, 'reset')
+    else this.clientFail(c, C_REFUSED)
+  }
+
   private onConnectTimeout(c: number): void {
     if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     // the SYN-ACK already reached the initiator (handshake event pending): connected
@@ -1492,6 +1511,14 @@ export class Model {
     if ((ini !== I_SYN_SENT && ini !== I_GHOST) || this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) return
     this.i8[(c << 7) + I8_SYN_OUT] = 0
     const L = this.listeners[this.i16[(c << 6) + I16_L]!]!
+    if (L.refuses) {
+      // no listener: the host answers with a reset (tcp_v4_send_reset), no queue and no counter
+      // of the listen path moves; the initiator's connect() fails one round trip after it began
+      if (this.logOn) this.logEv(`syn-refused conn=${c} L=${L.id}`)
+      if (ini === I_GHOST) this.synDropped(c)
+      else this.at(this.q.now + this.owdOf(c), EV_REFUSED, c)
+      return
+    }
     const H = this.hosts[L.host]!
     const k = H.k
     const ctr = H.counters
@@ -2151,9 +2178,13 @@ export class Model {
   /**
    * A connection attempt failed: retry (wretr) or give up (503, econ). Only an asynchronous
    * connection error (reset, refused) waits the turn-around min(timeout connect, 1 s) before
-   * retrying the same server; a connect timeout and a synchronous resource error (no free
-   * source port, fd limit) retry at once (stream.c back_handle_st_cer, backend.c: "likely a
-   * source port allocation problem, so we want to retry now").
+   * retrying; a connect timeout and a synchronous resource error (no free source port, fd limit)
+   * retry at once (stream.c back_handle_st_cer, backend.c: "likely a source port allocation
+   * problem, so we want to retry now"). With `option redispatch` the retry goes to another
+   * server on the last retry, and on every retry when the algorithm is round robin and more than
+   * one server is up ("we don't care about this particular server"); the turn-around is skipped
+   * only in that round-robin case (it applies when retrying the same server, or with any other
+   * algorithm).
    */
   private retryOrFail(c: number, turnaround = false): void {
     const h = this.s.haproxy!
@@ -2161,11 +2192,14 @@ export class Model {
     const tries = this.i8[(c << 7) + I8_TRIES]!
     if (tries < h.retries) {
       this.i8[(c << 7) + I8_TRIES] = tries + 1
-      sv.wretr++
-      this.beWretr++
-      // no wait either when the retry goes to another server (redispatch on the last one)
-      const redispatch = h.redispatch && tries + 1 === h.retries && this.servers.length > 1
-      if (turnaround && !redispatch) this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
+      // a retry on the same server counts in wretr now; one that may go elsewhere is counted
+      // when the server is picked (backend.c assign_server_and_queue: wredis if it changed)
+      if (!this.redispatchDue(c)) {
+        sv.wretr++
+        this.beWretr++
+      }
+      const rr = h.balance === 'roundrobin' && this.servers.length > 1
+      if (turnaround && !(h.redispatch && rr)) this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
       else this.onRetry(c)
       return
     }
@@ -2175,20 +2209,29 @@ export class Model {
     this.proxyFail(c, 503)
   }
 
-  private onRetry(c: number): void {
+  /** option redispatch applies to c's pending retry: its last one, or any one with round robin over several servers. */
+  private redispatchDue(c: number): boolean {
     const h = this.s.haproxy!
-    // option redispatch: the last retry may go to another server
-    if (h.redispatch && this.i8[(c << 7) + I8_TRIES] === h.retries && this.servers.length > 1) {
-      const other = this.pickServer(this.i16[(c << 6) + I16_SERVER]!)
+    return h.redispatch && this.servers.length > 1 && (this.i8[(c << 7) + I8_TRIES] === h.retries || h.balance === 'roundrobin')
+  }
+
+  private onRetry(c: number): void {
+    if (this.redispatchDue(c)) {
+      const cur = this.i16[(c << 6) + I16_SERVER]!
+      const sv = this.servers[cur]!
+      const other = this.pickServer(cur)
       if (other >= 0 && this.hasRoom(this.servers[other]!)) {
-        const sv = this.servers[this.i16[(c << 6) + I16_SERVER]!]!
         sv.cur--
         sv.wredis++
+        this.beWredis++
         this.beCur--
-        this.dequeue(this.i16[(c << 6) + I16_SERVER]!)
+        this.dequeue(cur)
         this.assign(c, other)
         return
       }
+      // no other server has room: the same one again, a retry after all
+      sv.wretr++
+      this.beWretr++
     }
     this.connectServer(c)
   }
@@ -2344,6 +2387,7 @@ export class Model {
     if (releaseAt > this.q.now) {
       // the connection (frontend slot, fd) stays HAProxy's until the client's FIN arrives
       this.q.schedule(releaseAt, 0, EV_FE_RELEASE, -1, 0)
+      this.feReleasing++
       return
     }
     this.feconn--
@@ -3047,6 +3091,7 @@ export class Model {
           this.onSecond()
           break
         case EV_FE_RELEASE:
+          this.feReleasing--
           this.feconn--
           this.fdUsed--
           this.hosts[1]!.openFiles--
@@ -3127,6 +3172,9 @@ export class Model {
         break
       case EV_SYNACK:
         this.onSynack(c)
+        break
+      case EV_REFUSED:
+        this.onRefused(c)
         break
       case EV_ACK:
         this.onAck(c, false)
@@ -3216,7 +3264,9 @@ export class Model {
           message: lim!.message,
           info: { Maxconn: lim!.maxconn, Maxsock: lim!.maxsock, 'Ulimit-n': lim!.ulimitN, CumConns: this.stot },
           frontend: row('fe', 'FRONTEND', {
-            scur: this.feconn,
+            // a session whose client's FIN is still on its way when the run ends is over: its
+            // response was booked as received, like every answer after the end of the run
+            scur: this.feconn - this.feReleasing,
             smax: this.feMax,
             slim: lim!.frontendMaxconn,
             stot: this.stot,
@@ -3235,6 +3285,7 @@ export class Model {
             econ: this.beEcon,
             eresp: this.beEresp,
             wretr: this.beWretr,
+            wredis: this.beWredis,
             hrsp_2xx: this.fe2xx,
             hrsp_5xx: this.be5xx,
             connect: this.servers.reduce((a, sv) => a + sv.connect, 0),

@@ -140,6 +140,13 @@ export interface HaproxyServer {
    * addresses only (twReuseApplies). Absent: false.
    */
   loopback?: boolean
+  /**
+   * Nothing listens on the server's port (the service is down, its host is up): every connect
+   * is answered with a reset, ECONNREFUSED one round trip after it began, and HAProxy retries
+   * after its turn-around (min(timeout connect, 1 s)); no health checks are modelled, so it
+   * keeps being chosen. Absent: false.
+   */
+  refuses?: boolean
 }
 
 /** HAProxy `http-reuse` modes (see HaproxyConfig.httpReuse). */

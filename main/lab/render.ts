@@ -35,6 +35,11 @@ export function backendIps(s: Scenario): string[] {
   return s.haproxy.servers.map((_, i) => `10.200.2.${2 + i}`)
 }
 
+/** Server i is down (its `refuses`): nginx does not listen on its address, so its host resets every connect. */
+export function serverRefuses(s: Scenario, i: number): boolean {
+  return s.haproxy?.servers[i]?.refuses === true
+}
+
 /** The port the backend servers listen on. */
 export function backendPort(s: Scenario): number {
   return loopbackBackend(s) ? LOOPBACK_BACKEND_PORT : FRONT_PORT
@@ -233,6 +238,7 @@ export function renderNginxConf(s: Scenario, runDir: string, echoModule: string)
     '    keepalive_timeout 75s;'
   ]
   ips.forEach((ip, i) => {
+    if (serverRefuses(s, i)) return // down: nothing listens on its address and port
     lines.push('    server {', `        listen ${ip}:${backendPort(s)} backlog=${backlog};`, '        location / {')
     if (php) {
       lines.push(

@@ -36,6 +36,7 @@ import {
   renderPhpPage,
   haproxySources,
   serverConnectionLines,
+  serverRefuses,
   usesPhpFpm,
   type HaproxyPlan
 } from './render'
@@ -70,8 +71,8 @@ export const KERNEL_COUNTERS = [
 const SNMP_COUNTERS = ['ActiveOpens', 'PassiveOpens', 'AttemptFails', 'EstabResets', 'OutRsts', 'RetransSegs'] as const
 const HAPROXY_FIELDS: Record<string, string[]> = {
   frontend: ['scur', 'smax', 'slim', 'stot', 'ereq', 'dreq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx'],
-  backend: ['scur', 'smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'hrsp_5xx', 'connect', 'reuse'],
-  server: ['smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'connect', 'reuse']
+  backend: ['scur', 'smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'wredis', 'hrsp_5xx', 'connect', 'reuse'],
+  server: ['smax', 'slim', 'qmax', 'econ', 'eresp', 'wretr', 'wredis', 'connect', 'reuse']
 }
 const SYSCTLS_READ_BACK = [
   'net.core.somaxconn',
@@ -451,7 +452,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(s, runDir, ECHO_MODULE))
     const nginx = startInNs(runDir, 'nginx', app, 'nginx', ['-c', join(runDir, 'nginx.conf'), '-e', join(runDir, 'nginx-error.log'), '-g', 'daemon off;'])
     topo.daemons.push(nginx)
-    if (!(await waitFor(() => nginx.done() || ips.every((ip) => listening(appAnchor.pid, ip, backendPort(s))), 10_000)) || nginx.done())
+    if (!(await waitFor(() => nginx.done() || ips.every((ip, i) => serverRefuses(s, i) || listening(appAnchor.pid, ip, backendPort(s))), 10_000)) || nginx.done())
       throw new Error(`nginx did not start: ${readFileSync(join(runDir, 'nginx.log'), 'utf8').slice(-400)}`)
 
     // HAProxy with the lab's explicit maxconn and fd limit
@@ -707,7 +708,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
       for (const sv of s.haproxy.servers) {
         const lines = Object.keys(stat).filter((r) => r.startsWith(`server_${sv.name}.src`))
         if (lines.length === 0) continue
-        for (const f of ['econ', 'eresp', 'wretr', 'stot', 'connect', 'reuse']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
+        for (const f of ['econ', 'eresp', 'wretr', 'wredis', 'stot', 'connect', 'reuse']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
       }
       for (const f of ['Maxconn', 'Maxsock', 'Ulimit-n']) {
         const v = info[f]

@@ -288,6 +288,26 @@ function connectRetries(): Scenario {
   return s
 }
 
+/**
+ * A server that is down while its host is up: nothing listens on s2's address and port, so its
+ * host resets every connect (ECONNREFUSED). HAProxy retries the same server after its turn-around,
+ * min(timeout connect, 1 s), 3 times, then 503; with `option redispatch` (roundrobin) every retry
+ * goes to s1 at once.
+ */
+function serverRefuses(redispatch: boolean): Scenario {
+  const s = open(base(`server-refuses-retries-3${redispatch ? '-redispatch' : ''}`), 10, 5)
+  s.drainS = 10
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.haproxy!.globalMaxconn = 1000
+  s.haproxy!.retries = 3
+  s.haproxy!.redispatch = redispatch
+  s.haproxy!.servers = [
+    { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 },
+    { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, refuses: true }
+  ]
+  return s
+}
+
 /** Connections to servers: keep-alive (the lab renders `http-reuse safe`) over a 60 ms backend RTT, one request per client connection. */
 function serverKeepAlive(): Scenario {
   const s = open(base('server-keepalive-backend-rtt-60ms'), 40, 5)
@@ -476,6 +496,8 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fpm-children-8', what: 'php-fpm `pm.max_children=8` behind HAProxy: 40 conn/s of 100 ms PHP work', scenario: fpmChildren(8) },
     { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
     { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
+    { id: 'server-refuses-retries-3', what: 'A server down while its host is up (nothing listens on s2\'s port): its host resets each connect; HAProxy retries s2 after its turn-around, min(timeout connect, 1 s), 3 times, then answers 503 (econ); 10 conn/s roundrobin over s1 and s2', scenario: serverRefuses(false) },
+    { id: 'server-refuses-retries-3-redispatch', what: 'The same with `option redispatch`: with roundrobin over more than one server HAProxy redispatches every retry at once, no turn-around (stream.c: \"we don\'t care about this particular server\"), so every request that met s2 goes to s1 within milliseconds; counted in wredis, not wretr', scenario: serverRefuses(true) },
     { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },
     { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },
     { id: 'client-ports-50-source-ips-1', what: 'Client port range of 50, the client closes first (TIME_WAIT on its side), 40 conn/s for 3 s from one source address', scenario: clientIps(1) },

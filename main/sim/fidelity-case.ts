@@ -482,7 +482,7 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
     ]
     for (const [name, row] of rows) {
       if (!row) continue
-      for (const f of ['scur', 'smax', 'slim', 'stot', 'qcur', 'qmax', 'econ', 'eresp', 'wretr', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'connect', 'reuse'] as const) out[`haproxy.${name}.${f}`] = row[f]
+      for (const f of ['scur', 'smax', 'slim', 'stot', 'qcur', 'qmax', 'econ', 'eresp', 'wretr', 'wredis', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'connect', 'reuse'] as const) out[`haproxy.${name}.${f}`] = row[f]
     }
     out['haproxy.info.Maxconn'] = r.haproxy.info.Maxconn
     out['haproxy.info.Maxsock'] = r.haproxy.info.Maxsock

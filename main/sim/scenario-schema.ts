@@ -135,7 +135,8 @@ const server = z.object({
   maxconn: int('server maxconn', 0, INT_MAX),
   maxqueue: int('server maxqueue', 0, INT_MAX),
   weight: int('server weight', 0, 256),
-  loopback: z.boolean().optional()
+  loopback: z.boolean().optional(),
+  refuses: z.boolean().optional()
 })
 
 export const haproxySchema = z

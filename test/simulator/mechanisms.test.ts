@@ -170,6 +170,92 @@ describe('tcp_tw_recycle and NAT (semantics 4.4)', () => {
   })
 })
 
+describe('the end of the run', () => {
+  it('a session whose client FIN is still on its way when the run ends is not left in scur', () => {
+    // one HTTP/1.1 client that closes first over a 20 ms round trip: HAProxy holds the session
+    // until the FIN arrives, 10 ms after the client read its answer. End the run in between.
+    const one = (drainS: number): SimSummary => {
+      const s = viaProxy({ rate: 1, durationS: 1, service: 0.05 })
+      s.network.clientRttMs = 20
+      s.clients = { ...s.clients, closesFirst: 'client', keepAlive: true, requestsPerConnection: 1 }
+      s.drainS = drainS
+      return run(s)
+    }
+    const answeredAt = one(5).durationS
+    expect(answeredAt).toBeGreaterThan(0.05)
+    const r = one(answeredAt + 0.005 - 1)
+    expect(r.totals.ok).toBe(1)
+    expect(r.totals.inFlight).toBe(0)
+    expect(r.haproxy!.frontend.scur).toBe(0)
+  })
+})
+
+describe('a server that refuses connections (down, its host up)', () => {
+  // 10 conn/s for 10 s, roundrobin over s1 and s2; nothing listens on s2's port, so its host
+  // resets every SYN: connect() fails one round trip later and HAProxy retries the same server
+  // after its turn-around, min(timeout connect, 1 s) (stream.c back_handle_st_cer), 3 times.
+  const twoServers = (redispatch: boolean, timeoutConnectS: number): Scenario => {
+    const s = viaProxy({ rate: 10, durationS: 10, service: 0.01 })
+    s.network.backendRttMs = 2
+    s.haproxy = {
+      ...s.haproxy!,
+      servers: [
+        { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 },
+        { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, refuses: true }
+      ],
+      retries: 3,
+      redispatch,
+      timeoutConnectS
+    }
+    return s
+  }
+  it('without redispatch: its half of the requests get 503 after 1 + 3 attempts and 3 turn-arounds of 1 s', () => {
+    const r = run(twoServers(false, 5))
+    expect(r.totals.ok).toBe(50)
+    expect(r.totals.byCause.http503).toBe(50)
+    expect(r.haproxy!.backend.econ).toBe(50)
+    expect(r.haproxy!.backend.wretr).toBe(150)
+    expect(r.haproxy!.backend.connect).toBe(50 + 50 * 4)
+    expect(r.request.maxMs).toBeGreaterThanOrEqual(3000)
+    expect(r.request.maxMs).toBeLessThan(3100)
+    // no listener on the port: none of its queues or counters moves
+    expect(r.kernel.backend.ListenDrops + r.kernel.backend.ListenOverflows + r.kernel.backend.EmbryonicRsts).toBe(0)
+  })
+  it('option redispatch with roundrobin: every retry goes to another server at once, counted in wredis, not wretr', () => {
+    // stream.c back_handle_st_cer: with roundrobin and more than one server up "we don't care
+    // about this particular server": no turn-around, and backend.c counts a changed server as a
+    // redispatch. Measured: lab row server-refuses-retries-3-redispatch (wretr 0, wredis 49 of 50)
+    const r = run(twoServers(true, 5))
+    expect(r.totals.ok).toBe(100)
+    expect(r.totals.failed).toBe(0)
+    expect(r.haproxy!.backend.econ).toBe(0)
+    expect(r.haproxy!.backend.wretr).toBe(0)
+    // the redispatch pick moves the round robin on, so the next request meets s2 again
+    expect(r.haproxy!.backend.wredis).toBe(99)
+    expect(r.haproxy!.backend.connect).toBe(199)
+    expect(r.request.maxMs).toBeLessThan(100)
+  })
+  it('option redispatch with leastconn: only the last retry leaves the server, after the turn-around like the others', () => {
+    const s = twoServers(true, 5)
+    s.haproxy!.balance = 'leastconn'
+    // the down server first: leastconn breaks ties by position, so every request meets it first
+    s.haproxy!.servers = [s.haproxy!.servers[1]!, s.haproxy!.servers[0]!]
+    const r = run(s)
+    expect(r.totals.failed).toBe(0)
+    expect(r.haproxy!.backend.wredis).toBeGreaterThan(0)
+    // the ones that met s2: 2 retries on it and the redispatch, each after 1 s
+    expect(r.haproxy!.backend.wretr).toBe(2 * r.haproxy!.backend.wredis)
+    expect(r.request.maxMs).toBeGreaterThanOrEqual(3000)
+    expect(r.request.maxMs).toBeLessThan(3100)
+  })
+  it('a timeout connect below 1 s is the turn-around', () => {
+    const r = run(twoServers(false, 0.2))
+    expect(r.totals.byCause.http503).toBe(50)
+    expect(r.request.maxMs).toBeGreaterThanOrEqual(600)
+    expect(r.request.maxMs).toBeLessThan(700)
+  })
+})
+
 describe('HAProxy limits (semantics 6-7)', () => {
   it('does not start when it cannot raise its fd limit (2.6, strict-limits): every client refused', () => {
     const s = viaProxy({ rate: 20, durationS: 5, service: 0.01 })

@@ -652,7 +652,31 @@ export const KNOBS: Knob[] = [
     set: (s, v) => {
       if (s.haproxy) s.haproxy.retries = v ?? 3
     },
-    explain: 'connection attempts after the first (wretr); redispatch moves the last one to another server',
+    explain: 'connection attempts after the first (wretr); one after a refused connect waits min(timeout connect, 1 s) first',
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.redispatch',
+    group: 'HAProxy backend',
+    label: 'option redispatch',
+    options: [
+      { value: 'off', label: 'off (retries stay on the server)' },
+      { value: 'on', label: 'on' }
+    ],
+    get: (s) => (s.haproxy?.redispatch ? 'on' : 'off'),
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.redispatch = v === 'on'
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      if (!h || !h.redispatch) return ''
+      if (h.servers.length < 2) return 'one server: nowhere to redispatch to'
+      return h.balance === 'roundrobin'
+        ? 'roundrobin over several servers: every retry goes to another server at once, without the turn-around (counted in wredis)'
+        : `${h.balance}: the last retry goes to another server, after the turn-around (counted in wredis)`
+    },
+    explain: "lets a retry leave the server it was assigned to: on the last retry, and with roundrobin on every retry, at once (stream.c: \"we don't care about this particular server\")",
     when: hasProxy
   },
   {
@@ -746,6 +770,37 @@ export const KNOBS: Knob[] = [
       return `${where}; tcp_tw_reuse=${k.twReuse} ${reuse}${rtt}`
     },
     explain: 'a server on 127.0.0.1 is the only destination tcp_tw_reuse=2 (the default since 4.19) reuses TIME_WAIT ports for; towards other hosts 2 acts as 0',
+    when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.serversDown',
+    group: 'Backend servers',
+    label: 'servers down (refusing connections)',
+    min: 0,
+    max: 256,
+    step: 1,
+    get: (s) => s.haproxy?.servers.filter((sv) => sv.refuses === true).length ?? null,
+    set: (s, v) => {
+      const h = s.haproxy
+      if (!h) return
+      const n = Math.min(v ?? 0, h.servers.length)
+      // the last n servers are down
+      h.servers = h.servers.map((sv, i) => ({ ...sv, refuses: i >= h.servers.length - n }))
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      if (!h) return ''
+      const n = h.servers.filter((sv) => sv.refuses === true).length
+      if (n === 0) return ''
+      const wait = Math.min(h.timeoutConnectS, 1)
+      if (n === h.servers.length) return `all down: every request fails after ${h.retries} retries, ${h.retries} x ${wait} s of turn-around`
+      if (h.redispatch && h.balance === 'roundrobin') return `${n} of ${h.servers.length} down: their requests go to another server at once (option redispatch, roundrobin)`
+      if (h.redispatch) return `${n} of ${h.servers.length} down: their requests reach another server on the last retry, after ${h.retries} x ${wait} s`
+      return `${n} of ${h.servers.length} down: their requests get 503 after ${h.retries} retries, ${h.retries} x ${wait} s of turn-around`
+    },
+    check: (s, v) => (s.haproxy && v !== null && v > s.haproxy.servers.length ? `at most the ${s.haproxy.servers.length} servers there are` : null),
+    explain: 'nothing listens on their port while their host is up: each connect gets a reset, HAProxy retries after min(timeout connect, 1 s); without health checks it keeps choosing them',
     when: hasProxy
   },
   {
