@@ -1467,11 +1467,14 @@ export class Model {
   private onRefused(c: number): void {
     if (this.i8[(c << 7) + I8_INI] !== I_SYN_SENT) return
     if (this.logOn) this.logEv(`connect-refused conn=${c}`)
+    if (this.i8[(c << 7) + I8_ROLE] !== ROLE_UPSTREAM) {
+      this.clientFail(c, C_REFUSED) // also leaves SYN-SENT (only servers refuse today)
+      return
+    }
     this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.leaveSynSent(c)
-    if (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM) this.upstreamFailed(c, 'reset')
-    else this.clientFail(c, C_REFUSED)
+    this.upstreamFailed(c, 'reset')
   }
 
   private onConnectTimeout(c: number): void {

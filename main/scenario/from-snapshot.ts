@@ -257,9 +257,10 @@ export interface SnapshotWorkload {
  * over the last 1024 requests): `ctime` (connect time) and `rtime` (response time: request sent
  * to response headers, HTTP only). A connect is one round trip, so ctime from 2 ms to 1 s is the
  * backend RTT (whole ms; reused connections count 0, so with http-reuse it reads low; HAProxy 2.6
- * reports 1 for a loopback server); 1 s and more means SYN retransmits, not distance. rtime is one round trip plus the server's time,
- * so the service time is rtime - ctime: its mean, with an exponential shape (assumed), and it
- * includes any queueing inside the servers when they were saturated.
+ * reports 1 for a loopback server); 1 s and more means SYN retransmits, not distance. rtime is
+ * one round trip plus the server's time, so the service time is rtime - ctime: its mean, with an
+ * exponential shape (assumed), and it includes any queueing inside the servers when they were
+ * saturated (test/main/scenario/timing-real.test.ts checks both against a real HAProxy).
  */
 export function timingFromSnapshot(snap: Snapshot): { patch: ScenarioPatch; seeded: string[]; seededPaths: string[] } {
   const out = { patch: {} as ScenarioPatch, seeded: [] as string[], seededPaths: [] as string[] }
