@@ -47,6 +47,7 @@ import {
   type KernelConfig,
   type KernelTraits,
   type Scenario,
+  type HaproxyServer,
   twReuseApplies
 } from './scenario'
 import {
@@ -822,12 +823,12 @@ export class Model {
     // backend servers
     const be = s.backend
     const bk = s.hosts.backend
-    const serverList = h ? h.servers : [{ name: 'backend', maxconn: 0, maxqueue: 0, weight: 1 }]
+    const serverList: HaproxyServer[] = h ? h.servers : [{ name: 'backend', maxconn: 0, maxqueue: 0, weight: 1 }]
     serverList.forEach((sv, i) => {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
       const L = new Listener(`backend${serverList.length > 1 ? i + 1 : ''}:80`, 2, false, B, synQueueCapacity(B, bk), 1, i)
-      L.refuses = 'refuses' in sv && sv.refuses === true
+      L.refuses = sv.refuses === true
       this.listeners.push(L)
       let fpm: Listener | null = null
       if (be.kind === 'nginx-php-fpm') {
@@ -2201,8 +2202,7 @@ export class Model {
         sv.wretr++
         this.beWretr++
       }
-      const rr = h.balance === 'roundrobin' && this.servers.length > 1
-      if (turnaround && !(h.redispatch && rr)) this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
+      if (turnaround && !this.redispatchEveryRetry()) this.timer(EV_RETRY, Math.min(h.timeoutConnectS, 1), c, this.reqTok(c))
       else this.onRetry(c)
       return
     }
@@ -2212,10 +2212,16 @@ export class Model {
     this.proxyFail(c, 503)
   }
 
+  /** option redispatch with round robin over several servers: every retry goes elsewhere, at once. */
+  private redispatchEveryRetry(): boolean {
+    const h = this.s.haproxy!
+    return h.redispatch && h.balance === 'roundrobin' && this.servers.length > 1
+  }
+
   /** option redispatch applies to c's pending retry: its last one, or any one with round robin over several servers. */
   private redispatchDue(c: number): boolean {
     const h = this.s.haproxy!
-    return h.redispatch && this.servers.length > 1 && (this.i8[(c << 7) + I8_TRIES] === h.retries || h.balance === 'roundrobin')
+    return this.redispatchEveryRetry() || (h.redispatch && this.servers.length > 1 && this.i8[(c << 7) + I8_TRIES] === h.retries)
   }
 
   private onRetry(c: number): void {

@@ -306,7 +306,7 @@ export function workloadFromSnapshot(snap: Snapshot): SnapshotWorkload {
   const stat = snap.haproxy ? val(snap.haproxy.stat) : undefined
   const fe = stat?.rows.filter((r) => r['svname'] === 'FRONTEND') ?? []
   if (fe.length) {
-    const sum = (col: string): number => fe.reduce((a, r) => a + (typeof r[col] === 'number' ? (r[col] as number) : 0), 0)
+    const sum = (col: string): number => fe.reduce((a, r) => a + num(r[col]), 0)
     now = sum('rate')
     peak = sum('rate_max')
     basis = `HAProxy FRONTEND rate ${now}/s, rate_max ${peak}/s`
