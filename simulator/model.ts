@@ -48,6 +48,7 @@ import {
   type KernelTraits,
   type Scenario,
   type HaproxyServer,
+  type ServerCheck,
   twReuseApplies
 } from './scenario'
 import {
@@ -222,6 +223,8 @@ const EV_SYN_RTX = 31
 const EV_AB_POLL = 32
 /** A reset from a host where nothing listens on the port reaches the initiator (ECONNREFUSED). */
 const EV_REFUSED = 33
+/** A health check of server b ends (its result arrives, one round trip after it started). */
+const EV_CHECK = 34
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -263,6 +266,7 @@ const I8_PEER_CLOSED = 55 // the client's peer (HAProxy) closed first: no TIME_W
 const I8_LEAVE = 56 // 1: leaves SYN-SENT when its SYN-ACK arrives (F64_EST_AT), counted out by the leave FIFO
 const I8_AB_REQ = 57 // clients.tool 'ab': 1 once the connection counts as a request (written, or an idle one answered)
 const I8_SYN_OUT = 58 // the first SYN (or a softirq-hop retransmit) left at F64_SYN_AT and has not reached the listener yet
+const I8_CURR_SESS = 59 // the stream counts in its server's cur_sess (scur, smax): from a connect attempt to its failure or the stream's end (SF_CURR_SESS)
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -519,6 +523,21 @@ interface Server {
   purgeAt: number
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
+  /**
+   * Streams counted in the server's cur_sess (its scur and smax): each connect attempt counts one
+   * (connect_server) until the attempt fails (back_handle_st_cer) or the stream leaves, so a stream
+   * waiting out a retry's turn-around is not in it, though it keeps its slot (`cur`, served).
+   */
+  sess: number
+  /** Nothing listens on its port (scenario `refuses`). */
+  refuses: boolean
+  /** Its health check (null: none), the check's health counter (0..rise+fall-1), and whether HAProxy has it UP. */
+  check: ServerCheck | null
+  health: number
+  up: boolean
+  /** Failed checks counted while health was above 0 (chkfail) and UP -> DOWN transitions (chkdown). */
+  chkfail: number
+  chkdown: number
 }
 
 export class Model {
@@ -673,6 +692,9 @@ export class Model {
   private beEresp = 0
   private beWretr = 0
   private beWredis = 0
+  /** Servers HAProxy has UP (srv_act; every server without a check is), and how often none was left (BACKEND chkdown). */
+  private serversUp = 0
+  private beChkdown = 0
   private be5xx = 0
   private beSmax = 0
   private beCur = 0
@@ -881,10 +903,18 @@ export class Model {
         maxUsed: 0,
         estNeed: 0,
         purgeAt: POOL_PURGE_DELAY_S,
-        acceptPausedUntil: 0
+        acceptPausedUntil: 0,
+        sess: 0,
+        refuses: sv.refuses === true,
+        check: sv.check ?? null,
+        health: 0,
+        up: true,
+        chkfail: 0,
+        chkdown: 0
       })
     })
     for (const sv of this.servers) for (const p of sv.pools) this.proxyPools.push(p)
+    this.serversUp = this.servers.length
     if (h) {
       this.proxyThreads = new Array<number>(Math.max(1, h.nbthread)).fill(0)
       const pk = s.hosts.proxy
@@ -985,6 +1015,7 @@ export class Model {
     this.i8[(c << 7) + I8_LEAVE] = 0
     this.i8[(c << 7) + I8_AB_REQ] = 0
     this.i8[(c << 7) + I8_SYN_OUT] = 0
+    this.i8[(c << 7) + I8_CURR_SESS] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -1908,10 +1939,19 @@ export class Model {
    * queues the request in its own queue, up to its maxqueue, beyond which the request gets 503.
    */
   private route(c: number): void {
-    const h = this.s.haproxy!
     // the stream takes its backend (stream_set_backend): BACKEND stot counts it now, whether it
     // is then served, queued, or refused; redispatch and retries do not count it again
     this.beStot++
+    this.place(c)
+  }
+
+  /** route() once the backend has counted the stream; again for one a DOWN server's queue gives back (redistribute). */
+  private place(c: number): void {
+    const h = this.s.haproxy!
+    if (this.serversUp === 0) {
+      this.noServer(c)
+      return
+    }
     const sIdx = h.balance === 'source' ? this.hashServer(c) : this.pickServer(-1)
     if (sIdx < 0) {
       this.enqueue(c, -1)
@@ -1940,14 +1980,23 @@ export class Model {
     return sv.maxconn === 0 || (sv.pq.live === 0 && sv.cur < sv.maxconn)
   }
 
-  /** balance source (map-based): the client's address hashed onto the weight-expanded server list. */
+  /** No server is UP (every checked one DOWN): 503 at once, counted in BACKEND econ only (backend.c SRV_STATUS_NOSRV; measured on 2.6). */
+  private noServer(c: number): void {
+    this.hit('servers-down')
+    this.beEcon++
+    this.proxyFail(c, 503)
+  }
+
+  /** balance source (map-based): the client's address hashed onto the weight-expanded list of the servers UP. */
   private hashServer(c: number): number {
     let x = (this.peerOf(c) + 1) * 0x9e3779b1
     x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0
     let total = 0
-    for (const sv of this.servers) total += sv.weight
+    for (const sv of this.servers) if (sv.up) total += sv.weight
+    if (total === 0) return -1
     let slot = x % total
     for (let i = 0; i < this.servers.length; i++) {
+      if (!this.servers[i]!.up) continue
       slot -= this.servers[i]!.weight
       if (slot < 0) return i
     }
@@ -1973,6 +2022,113 @@ export class Model {
     this.timer(EV_QUEUE_TIMEOUT, tq, c, this.reqTok(c))
   }
 
+  // ------------------------------------------------------------ health checks --
+  /** check.c srv_getinter: inter while fully up, downinter while fully down, fastinter in between (s). */
+  private checkInterS(sv: Server): number {
+    const ck = sv.check!
+    if (sv.health === ck.rise + ck.fall - 1) return ck.interMs / 1000
+    if (!sv.up && sv.health === 0) return (ck.downinterMs ?? ck.interMs) / 1000
+    return (ck.fastinterMs ?? ck.interMs) / 1000
+  }
+
+  /**
+   * Health checks (HaproxyServer.check). HAProxy started long before the run (startedS null):
+   * each checked server is at its steady state, one that refuses DOWN (health 0: its checks keep
+   * failing, uncounted) and the others fully UP; no check can change that, so none is run.
+   * Started at startedS: every health is rise (UP, "but will fall down at first failure"), the
+   * first checks are spread over the smallest interval of 1 s or more (SRV_CHK_INTER_THRES), each
+   * at least its own, by the server's place among the checked ones (checks.c start_checks,
+   * start_check_task); the checks that end before the run's start are played at once. A check
+   * ends one round trip after it starts (the reset or the SYN-ACK) and the next is due an
+   * interval after that.
+   */
+  private startChecks(): void {
+    const h = this.s.haproxy
+    if (!h) return
+    const idx: number[] = []
+    this.servers.forEach((sv, i) => {
+      if (sv.check) idx.push(i)
+    })
+    if (!idx.length) return
+    if (h.startedS == null) {
+      for (const i of idx) {
+        const sv = this.servers[i]!
+        sv.health = sv.refuses ? 0 : sv.check!.rise + sv.check!.fall - 1
+        if (sv.refuses) {
+          sv.up = false
+          this.serversUp--
+        }
+      }
+      return
+    }
+    for (const i of idx) this.servers[i]!.health = this.servers[i]!.check!.rise
+    let mininter = 0
+    for (const i of idx) {
+      const v = this.checkInterS(this.servers[i]!)
+      if (v >= 1 && (!mininter || v < mininter)) mininter = v
+    }
+    const rtt = 2 * this.owdBase[1]
+    idx.forEach((i, pos) => {
+      const sv = this.servers[i]!
+      let end = Math.min(0, h.startedS!) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length + rtt
+      while (end < 0) {
+        this.checkDone(i)
+        end += this.checkInterS(sv) + rtt
+      }
+      this.q.schedule(end, 0, EV_CHECK, -1, i)
+    })
+  }
+
+  private onCheck(i: number): void {
+    this.checkDone(i)
+    this.q.schedule(this.q.now + this.checkInterS(this.servers[i]!) + 2 * this.owdBase[1], 0, EV_CHECK, -1, i)
+  }
+
+  /** A layer-4 check of server i ends: it passes unless the server refuses (check.c set_server_check_status). */
+  private checkDone(i: number): void {
+    const sv = this.servers[i]!
+    const ck = sv.check!
+    const full = ck.rise + ck.fall - 1
+    if (sv.refuses) {
+      if (sv.health > 0) {
+        sv.chkfail++
+        if (--sv.health < ck.rise) sv.health = 0
+      }
+      if (sv.health === 0 && sv.up) this.serverDown(i)
+    } else {
+      if (sv.health < full && ++sv.health >= ck.rise) sv.health = full
+      if (sv.health === full && !sv.up) {
+        sv.up = true
+        this.serversUp++
+        if (this.logOn) this.logEv(`check server=${sv.name} UP`)
+        this.dequeue(i) // pendconn_grab_from_px: it takes requests from the backend queue
+      }
+    }
+  }
+
+  /**
+   * Server i goes DOWN: it leaves the balancing (chkdown; BACKEND chkdown when none is left UP).
+   * With option redispatch the requests waiting in its own queue are placed again (queue.c
+   * pendconn_redistribute); without it they wait there for it, or for timeout queue.
+   */
+  private serverDown(i: number): void {
+    const sv = this.servers[i]!
+    sv.up = false
+    sv.chkdown++
+    if (--this.serversUp === 0) this.beChkdown++
+    if (this.logOn) this.logEv(`check server=${sv.name} DOWN up=${this.serversUp}`)
+    if (!this.s.haproxy!.redispatch) return
+    const moved: number[] = []
+    for (let k = sv.pq.head; k < sv.pq.conn.length; k++) {
+      const c = sv.pq.conn[k]!
+      if (sv.pq.gen[k] === this.i32[(c << 5) + I32_GEN] && this.i8[(c << 7) + I8_WAITING] === 2 && this.i16[(c << 6) + I16_SERVER] === i && this.i8[(c << 7) + I8_INI] === I_EST) moved.push(c)
+    }
+    for (const c of moved) {
+      this.unqueue(c)
+      this.place(c)
+    }
+  }
+
   private pickServer(exclude: number): number {
     const n = this.servers.length
     const lb = this.s.haproxy!.balance
@@ -1982,7 +2138,7 @@ export class Model {
       let bv = Infinity
       for (let i = 0; i < n; i++) {
         const sv = this.servers[i]!
-        if (i === exclude || sv.weight === 0 || (sv.maxconn > 0 && sv.cur + sv.pq.live >= sv.maxconn + sv.maxqueue)) continue
+        if (i === exclude || sv.weight === 0 || !sv.up || (sv.maxconn > 0 && sv.cur + sv.pq.live >= sv.maxconn + sv.maxqueue)) continue
         const v = sv.cur / sv.weight
         if (v < bv) {
           bv = v
@@ -2003,7 +2159,7 @@ export class Model {
         if (slot < acc) break
       }
       const sv = this.servers[i]!
-      if (i === exclude || !this.hasRoom(sv)) continue
+      if (i === exclude || !sv.up || !this.hasRoom(sv)) continue
       this.rr = slot + 1
       return i
     }
@@ -2032,11 +2188,30 @@ export class Model {
     sv.cur++
     if (sv.cur > sv.maxUsed) sv.maxUsed = sv.cur
     if (sv.cur > sv.estNeed) sv.estNeed = sv.cur
-    sv.stot++
     this.beCur++
-    if (sv.cur > sv.smax) sv.smax = sv.cur
     if (this.beCur > this.beSmax) this.beSmax = this.beCur
     this.connectServer(c)
+  }
+
+  /**
+   * A connect to c's server is issued (or an idle connection taken): it counts in the server's stot
+   * (srv_inc_sess_ctr), retries included, and puts the stream in its cur_sess (measured on 2.6: a
+   * server that refuses, 2 requests x 4 attempts: stot 8, smax 1). An attempt that fails before
+   * the socket (no free port, fd limit) counts in neither.
+   */
+  private sessAttempt(c: number, sv: Server): void {
+    sv.stot++
+    if (!this.i8[(c << 7) + I8_CURR_SESS]) {
+      this.i8[(c << 7) + I8_CURR_SESS] = 1
+      if (++sv.sess > sv.smax) sv.smax = sv.sess
+    }
+  }
+
+  /** c's stream leaves its server's cur_sess (a failed attempt, or the stream done with the server). */
+  private leaveSess(c: number): void {
+    if (!this.i8[(c << 7) + I8_CURR_SESS]) return
+    this.i8[(c << 7) + I8_CURR_SESS] = 0
+    this.servers[this.i16[(c << 6) + I16_SERVER]!]!.sess--
   }
 
   private connectServer(c: number): void {
@@ -2048,6 +2223,7 @@ export class Model {
       const u = idle
       this.upReused.add(u)
       sv.reuse++
+      this.sessAttempt(c, sv)
       this.i32[(u << 5) + I32_PEER] = c
       this.i32[(c << 5) + I32_PEER] = u
       // cHasData[u] stays 0 (cleared when it went idle): the EV_DATA below sets it and hands the
@@ -2085,6 +2261,7 @@ export class Model {
     this.fdUsed++
     this.hosts[1]!.openFiles++
     this.level(this.cols.open_fds!, this.fdUsed)
+    this.sessAttempt(c, sv)
     this.openTcp(u, sv.listener, h.timeoutConnectS)
   }
 
@@ -2175,6 +2352,7 @@ export class Model {
     this.closeUpstream(u, false)
     if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) return
     this.i32[(c << 5) + I32_PEER] = -1
+    this.leaveSess(c)
     if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
     this.retryOrFail(c, why === 'reset')
   }
@@ -2212,24 +2390,32 @@ export class Model {
     this.proxyFail(c, 503)
   }
 
-  /** option redispatch with round robin over several servers: every retry goes elsewhere, at once. */
+  /** option redispatch with round robin over several servers UP (srv_act > 1): every retry goes elsewhere, at once. */
   private redispatchEveryRetry(): boolean {
     const h = this.s.haproxy!
-    return h.redispatch && h.balance === 'roundrobin' && this.servers.length > 1
+    return h.redispatch && h.balance === 'roundrobin' && this.serversUp > 1
   }
 
-  /** option redispatch applies to c's pending retry: its last one, or any one with round robin over several servers. */
+  /** option redispatch applies to c's pending retry: its last one, any one with round robin over several servers, or any one while its server is DOWN. */
   private redispatchDue(c: number): boolean {
     const h = this.s.haproxy!
-    return this.redispatchEveryRetry() || (h.redispatch && this.servers.length > 1 && this.i8[(c << 7) + I8_TRIES] === h.retries)
+    if (!h.redispatch) return false
+    return this.redispatchEveryRetry() || !this.servers[this.i16[(c << 6) + I16_SERVER]!]!.up || (this.servers.length > 1 && this.i8[(c << 7) + I8_TRIES] === h.retries)
   }
 
   private onRetry(c: number): void {
     if (this.redispatchDue(c)) {
       const cur = this.i16[(c << 6) + I16_SERVER]!
       const sv = this.servers[cur]!
+      if (this.serversUp === 0) {
+        // the stream leaves its server and finds none UP
+        this.releaseServerSlot(c)
+        this.noServer(c)
+        return
+      }
       const other = this.pickServer(cur)
       if (other >= 0 && this.hasRoom(this.servers[other]!)) {
+        this.leaveSess(c)
         sv.cur--
         sv.wredis++
         this.beWredis++
@@ -2254,6 +2440,7 @@ export class Model {
     if (sIdx < 0) return
     const sv = this.servers[sIdx]!
     if (this.q.now >= sv.purgeAt) this.purgeTick(sv)
+    this.leaveSess(c)
     sv.cur--
     this.beCur--
     this.i16[(c << 6) + I16_SERVER] = -1
@@ -2265,7 +2452,8 @@ export class Model {
     const sv = this.servers[sIdx]!
     while (sv.maxconn === 0 || sv.cur < sv.maxconn) {
       const a = this.pendHead(sv.pq, 2, sIdx)
-      const b = this.pendHead(this.beQ, 1, -1)
+      // a server that is DOWN serves its own queue only (queue.c: the backend's queue goes to usable servers)
+      const b = sv.up ? this.pendHead(this.beQ, 1, -1) : -1
       if (a < 0 && b < 0) break
       const q = a >= 0 && (b < 0 || sv.pq.seq[a]! < this.beQ.seq[b]!) ? sv.pq : this.beQ
       const c = q.conn[q.head++]!
@@ -3065,6 +3253,7 @@ export class Model {
   run(): SimSummary {
     const q = this.q
     this.q.schedule(0, -1, EV_SECOND, -1, 0)
+    this.startChecks()
     this.startClients()
     const cancel = this.opts.shouldCancel
     const progress = this.opts.onProgress
@@ -3118,6 +3307,9 @@ export class Model {
           break
         case EV_AB_POLL:
           this.onAbPoll()
+          break
+        case EV_CHECK:
+          this.onCheck(b)
           break
         default:
           this.dispatch(q.kind, c, b)
@@ -3285,6 +3477,7 @@ export class Model {
             hrsp_5xx: this.fe5xx
           }),
           backend: row('be', 'BACKEND', {
+            ...(this.servers.some((sv) => sv.check) ? { status: this.serversUp > 0 ? ('UP' as const) : ('DOWN' as const), chkdown: this.beChkdown } : {}),
             qcur: this.beQ.live,
             qmax: this.beQ.max,
             scur: this.beCur,
@@ -3301,7 +3494,21 @@ export class Model {
             reuse: this.servers.reduce((a, sv) => a + sv.reuse, 0)
           }),
           servers: this.servers.map((sv) =>
-            row('be', sv.name, { qcur: sv.pq.live, qmax: sv.pq.max, scur: sv.cur, smax: sv.smax, slim: sv.maxconn, stot: sv.stot, econ: sv.econ, eresp: sv.eresp, wretr: sv.wretr, wredis: sv.wredis, connect: sv.connect, reuse: sv.reuse })
+            row('be', sv.name, {
+              qcur: sv.pq.live,
+              qmax: sv.pq.max,
+              scur: sv.sess,
+              smax: sv.smax,
+              slim: sv.maxconn,
+              stot: sv.stot,
+              econ: sv.econ,
+              eresp: sv.eresp,
+              wretr: sv.wretr,
+              wredis: sv.wredis,
+              connect: sv.connect,
+              reuse: sv.reuse,
+              ...(sv.check ? { status: sv.up ? ('UP' as const) : ('DOWN' as const), chkfail: sv.chkfail, chkdown: sv.chkdown } : {})
+            })
           )
         }
       : null
@@ -3408,6 +3615,8 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
       return `tcp_tw_recycle dropped SYNs from clients behind NAT ${when} (PAWS check on per-host timestamps): those clients time out. Remove tcp_tw_recycle.`
     case 'fd-limit':
       return `The backend hit its fd limit ${when}.`
+    case 'servers-down':
+      return `Every server was DOWN by its health checks ${when}: HAProxy answered each new request with 503 at once (no server available; BACKEND econ).`
   }
 }
 

@@ -92,6 +92,10 @@ export interface HaproxyStatRow {
   /** Server connections opened (`connect`, 2.x) and idle ones reused (`reuse`); backend and server rows. */
   connect: number
   reuse: number
+  /** With health checks (servers with `check`, and their backend): UP / DOWN at the end, failed checks (chkfail, servers) and UP -> DOWN transitions (chkdown). */
+  status?: 'UP' | 'DOWN'
+  chkfail?: number
+  chkdown?: number
 }
 
 export interface HaproxyStats {
@@ -184,6 +188,7 @@ export type CeilingKind =
   | 'client-ports'
   | 'tw-recycle'
   | 'fd-limit'
+  | 'servers-down'
 
 export interface Verdict {
   /** The ceiling that bound first. */

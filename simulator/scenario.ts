@@ -143,10 +143,41 @@ export interface HaproxyServer {
   /**
    * Nothing listens on the server's port (the service is down, its host is up): every connect
    * is answered with a reset, ECONNREFUSED one round trip after it began, and HAProxy retries
-   * after its turn-around (min(timeout connect, 1 s)); no health checks are modelled, so it
-   * keeps being chosen. Absent: false.
+   * after its turn-around (min(timeout connect, 1 s)). Without `check` HAProxy keeps choosing it;
+   * with `check` it is marked DOWN once its checks fail (see ServerCheck). Absent: false.
    */
   refuses?: boolean
+  /** `check` on the server line: HAProxy's layer-4 health check (connect only). Absent / null: no checks. */
+  check?: ServerCheck | null
+}
+
+/**
+ * HAProxy's health check of one server (`check inter fastinter downinter rise fall`), a layer-4
+ * connect: it passes when the server's host completes the handshake and fails when it resets
+ * (a server that `refuses`). Its counter `health` runs 0..rise+fall-1 and the server is UP while
+ * it is >= rise: a failed check takes one off (and drops it to 0 once it falls below rise; counted
+ * in chkfail only while it was above 0), a passed one adds one (and jumps to rise+fall-1 once it
+ * reaches rise). A server going DOWN leaves the balancing (chkdown); when no server is UP a new
+ * request gets 503 at once (BACKEND econ). The next check is due `inter` after one ends while the
+ * server is fully up, `downinter` while fully down, `fastinter` in between (check.c srv_getinter).
+ * Not modelled: a check whose SYN a full queue drops (it would time out), `option httpchk`.
+ */
+export interface ServerCheck {
+  /** inter, ms (HAProxy default 2000). */
+  interMs: number
+  /** fastinter, ms; null = inter. */
+  fastinterMs: number | null
+  /** downinter, ms; null = inter. */
+  downinterMs: number | null
+  /** rise (default 2). */
+  rise: number
+  /** fall (default 3). */
+  fall: number
+}
+
+/** HAProxy's defaults for a server line with a bare `check`. */
+export function defaultServerCheck(): ServerCheck {
+  return { interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 }
 }
 
 /** HAProxy `http-reuse` modes (see HaproxyConfig.httpReuse). */
@@ -221,6 +252,14 @@ export interface HaproxyConfig {
   backendClosesFirst: 'proxy' | 'server' | 'reset'
   /** Source IPs HAProxy connects from (port space is per (src, dst, dport)). */
   sourceIps: number
+  /**
+   * When HAProxy (re)started, in seconds from the run's start (<= 0). It matters only to health
+   * checks: at start every checked server's health is `rise` (up, "but will fall down at first
+   * failure") and the first checks are spread over the smallest inter by the server's place in
+   * the list (checks.c start_checks). Absent / null: long before the run, each server's health at
+   * its steady state (a server that refuses is already DOWN, the others fully UP).
+   */
+  startedS?: number | null
 }
 
 export type ServiceTime =
@@ -644,7 +683,9 @@ export function haproxyEffectiveLimits(h: HaproxyConfig, proxySomaxconn: number)
   // fixed fds besides 2 per connection: 1.x "reserve 10" + one listener + the stats socket;
   // 2.x: measured maxsock = 2*maxconn + 28 with nbthread 2 and 125 for maxconn 50 with
   // nbthread 1 (semantics.md 6.2, fidelity cases), i.e. 22 + 3 per thread (poller + wake pipe)
-  const fixed = prof === '1.x' ? 12 : 22 + 3 * h.nbthread
+  // plus one per health-checked server (init_srv_check: global.maxsock++; measured on 2.6: 428 ->
+  // 430 with two checked servers at maxconn 200, computed maxconn 486 -> 485 at ulimit-n 1000)
+  const fixed = (prof === '1.x' ? 12 : 22 + 3 * h.nbthread) + h.servers.filter((sv) => sv.check).length
   const strict = h.strictLimits ?? ver >= 2003
   let maxconn: number
   let message = ''

@@ -71,7 +71,7 @@ function done() {
   if (finished) return
   finished = true
   for (const s of [...live]) { s.__rec([s.__start, s.__conn, performance.now() - t0 - s.__start, s.__status(), 'hard-stop']); s.destroy() }
-  writeFileSync(cfg.outFile, JSON.stringify({ records: recs, wallMs: performance.now() - t0 }))
+  writeFileSync(cfg.outFile, JSON.stringify({ records: recs, wallMs: performance.now() - t0, startEpochMs: performance.timeOrigin + t0 }))
   process.exit(0)
 }
 const rpc = Math.max(1, cfg.requestsPerConnection || 1)

@@ -181,6 +181,12 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
     const o: string[] = [`weight ${sv.weight}`]
     if (sv.maxconn > 0) o.push(`maxconn ${per(sv.maxconn)}`)
     if (sv.maxqueue > 0) o.push(`maxqueue ${per(sv.maxqueue)}`)
+    if (sv.check) {
+      const ck = sv.check
+      o.push(`check inter ${ck.interMs}ms rise ${ck.rise} fall ${ck.fall}`)
+      if (ck.fastinterMs != null) o.push(`fastinter ${ck.fastinterMs}ms`)
+      if (ck.downinterMs != null) o.push(`downinter ${ck.downinterMs}ms`)
+    }
     if (src.length === 0) b.push(`    server ${sv.name} ${ips[i]}:${backendPort(s)} ${o.join(' ')}`)
     // one line per source address; names <server>.src<j> (run.ts sums them back per server)
     else src.forEach((ip, j) => b.push(`    server ${sv.name}.src${j + 1} ${ips[i]}:${backendPort(s)} ${o.join(' ')} source ${ip}`))

@@ -146,6 +146,8 @@ export interface RunMetrics {
   loadTool?: string
   /** Client addresses the front listener's connections came from (sampled from its socket table). */
   srcIpsAtFront?: string[]
+  /** When HAProxy was started, in seconds from the load's start (negative): its health checks count from then. */
+  proxyStartS?: number
 }
 
 /** The lab's result: a fidelity case plus Headroom's own scenario, deviations and time series. */
@@ -457,9 +459,11 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
 
     // HAProxy with the lab's explicit maxconn and fd limit
     let haproxySock: string | null = null
+    let hpSpawnMs = 0
     if (lb && s.haproxy && plan) {
       haproxySock = join(runDir, 'haproxy.sock')
       writeFileSync(join(runDir, 'haproxy.cfg'), renderHaproxyCfg(s, plan, haproxySock))
+      hpSpawnMs = Date.now()
       const hp = startInNs(runDir, 'haproxy', lb, 'prlimit', [`--nofile=${plan.fdSoft}:${plan.fdHard}`, 'haproxy', '-f', join(runDir, 'haproxy.cfg'), '-db'])
       topo.daemons.push(hp)
       const sock = haproxySock
@@ -481,6 +485,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     const before: Partial<Record<Host, Record<string, number>>> = {}
     for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
     const t0 = Date.now()
+    if (hpSpawnMs) res.proxyStartS = (hpSpawnMs - t0) / 1000
     const frontHost: Host = lb ? 'lb' : 'app'
     const seenAtFront = new Set<string>()
     const sampleOnce = (): void => {
@@ -643,7 +648,10 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         await cl.exited
         clearTimeout(stop)
         if (!existsSync(cfg.outFile)) throw new Error(`open-loop client failed: ${readFileSync(join(runDir, 'openloop.log'), 'utf8').slice(-400)}`)
-        const recs = (JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: OpenLoopRecord[] }).records
+        const olOut = JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: OpenLoopRecord[]; startEpochMs?: number }
+        const recs = olOut.records
+        // the open-loop client's own clock starts the load: HAProxy's start relative to it
+        if (hpSpawnMs && olOut.startEpochMs) res.proxyStartS = (hpSpawnMs - olOut.startEpochMs) / 1000
         const answered = recs.filter((r) => r[3] > 0 && r[4] === '')
         const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
         const non2xx = answered.length - ok
@@ -709,6 +717,15 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         const lines = Object.keys(stat).filter((r) => r.startsWith(`server_${sv.name}.src`))
         if (lines.length === 0) continue
         for (const f of ['econ', 'eresp', 'wretr', 'wredis', 'stot', 'connect', 'reuse']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
+      }
+      // health checks: failed checks and UP -> DOWN transitions (only where the scenario checks servers)
+      if (s.haproxy.servers.some((sv) => sv.check)) {
+        for (const sv of s.haproxy.servers) {
+          const lines = Object.keys(stat).filter((r) => r === `server_${sv.name}` || r.startsWith(`server_${sv.name}.src`))
+          if (!sv.check || !lines.length) continue
+          for (const f of ['chkfail', 'chkdown']) res.metrics[`haproxy.server_${sv.name}.${f}`] = lines.reduce((a, r) => a + (Number(stat[r]![f]) || 0), 0)
+        }
+        if (typeof stat['backend']?.['chkdown'] === 'number') res.metrics['haproxy.backend.chkdown'] = stat['backend']['chkdown']
       }
       for (const f of ['Maxconn', 'Maxsock', 'Ulimit-n']) {
         const v = info[f]
@@ -845,7 +862,8 @@ export function effectiveScenario(
   kernel: string,
   pings: Record<string, number>,
   backendClose: 'proxy' | 'server' | 'reset' | null = null,
-  driver: ClosedLoopDriver = closedLoopDriver(s)
+  driver: ClosedLoopDriver = closedLoopDriver(s),
+  proxyStartS: number | null = null
 ): Scenario {
   const e = cloneScenario(s)
   e.name = `${s.name} (as run in the lab)`
@@ -863,6 +881,8 @@ export function effectiveScenario(
       e.network.backendRttMs = 0 // lo: no delay link
     } else if (e.haproxy.servers.some((sv) => sv.loopback)) e.haproxy.servers = e.haproxy.servers.map((sv) => ({ ...sv, loopback: false }))
   }
+  // health checks count from HAProxy's start, a little before the load's
+  if (e.haproxy && proxyStartS !== null && e.haproxy.servers.some((sv) => sv.check)) e.haproxy.startedS = Math.min(0, proxyStartS)
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
   if (e.clients.mode === 'closed' && driver === 'ab') e.clients.closesFirst = 'server'
@@ -901,6 +921,12 @@ export function effectiveScenario(
  * on the proxy ('proxy'), on the backend with the proxy as peer ('server'), or nowhere ('reset':
  * HAProxy aborts them with RST). HAProxy decides this itself, the scenario cannot force it.
  */
+/** Mean start of HAProxy relative to the load over the runs that recorded it (null: none did). */
+export function meanProxyStart(runs: readonly RunMetrics[]): number | null {
+  const v = runs.map((r) => r.proxyStartS).filter((x): x is number => typeof x === 'number')
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null
+}
+
 export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 'proxy' | 'server' | 'reset' | null {
   if (!s.haproxy) return null
   const samples = runs.flatMap((r) => r.samples)
@@ -993,7 +1019,7 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
     headroom: {
       format: 'headroom-lab/1',
       scenario: s,
-      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs), driver),
+      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs), driver, meanProxyStart(runs)),
       deviations: [
         ...labDeviations(s, plan, kernel, driver),
         ...(() => {

@@ -308,6 +308,23 @@ function serverRefuses(redispatch: boolean): Scenario {
   return s
 }
 
+/**
+ * The same with health checks on both servers (`check inter 2s`, rise 2, fall 3): HAProxy starts
+ * each health at rise, so s2 goes DOWN at its first failed check, which start_checks spreads to
+ * 1 s after HAProxy's start (inter x place / checked servers); until then roundrobin sends it
+ * every other request. `allDown`: s1 refuses too, and is checked at HAProxy's start, so every
+ * request meets s2 until it is DOWN as well, and then none is left: 503 at once.
+ */
+function serverRefusesCheck(redispatch: boolean, allDown: boolean): Scenario {
+  const s = serverRefuses(redispatch)
+  s.name = allDown ? 'servers-all-down-check' : `server-refuses-check${redispatch ? '-redispatch' : ''}`
+  for (const sv of s.haproxy!.servers) {
+    sv.check = { interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 }
+    if (allDown) sv.refuses = true
+  }
+  return s
+}
+
 /** Connections to servers: keep-alive (the lab renders `http-reuse safe`) over a 60 ms backend RTT, one request per client connection. */
 function serverKeepAlive(): Scenario {
   const s = open(base('server-keepalive-backend-rtt-60ms'), 40, 5)
@@ -497,6 +514,9 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
     { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
     { id: 'server-refuses-retries-3', what: 'A server down while its host is up (nothing listens on s2\'s port): its host resets each connect; HAProxy retries s2 after its turn-around, min(timeout connect, 1 s), 3 times, then answers 503 (econ); 10 conn/s roundrobin over s1 and s2', scenario: serverRefuses(false) },
+    { id: 'server-refuses-check', what: 'The down server with health checks (`check inter 2s`): HAProxy starts every health at rise, so s2 is DOWN after its first failed check, 1 s after HAProxy\'s start (start_checks spreads the first checks over inter by the server\'s place); the requests roundrobin gave it before that still retry it 3 times (503 after 3 s), later ones all go to s1', scenario: serverRefusesCheck(false, false) },
+    { id: 'server-refuses-check-redispatch', what: 'The same with `option redispatch`: the few requests that meet s2 before it is DOWN go to s1 at once (wredis)', scenario: serverRefusesCheck(true, false) },
+    { id: 'servers-all-down-check', what: 'Both servers down, both checked: s1 is DOWN at its first check (at HAProxy\'s start), so every request meets s2 (retried, 503 after 3 s) until s2 is DOWN too, 1 s after the start; from then on no server is left and HAProxy answers 503 at once, counted in BACKEND econ only', scenario: serverRefusesCheck(false, true) },
     { id: 'server-refuses-retries-3-redispatch', what: 'The same with `option redispatch`: with roundrobin over more than one server HAProxy redispatches every retry at once, no turn-around (stream.c: \"we don\'t care about this particular server\"), so every request that met s2 goes to s1 within milliseconds; counted in wredis, not wretr', scenario: serverRefuses(true) },
     { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },
     { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },

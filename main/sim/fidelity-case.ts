@@ -478,11 +478,15 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
     const rows: [string, typeof r.haproxy.frontend | undefined][] = [
       ['frontend', r.haproxy.frontend],
       ['backend', r.haproxy.backend],
-      ['server_s1', r.haproxy.servers[0]]
+      // the first server as server_s1 (the shared cases name it so), every server by its name
+      ['server_s1', r.haproxy.servers[0]],
+      ...r.haproxy.servers.filter((sv) => sv.svname !== 's1').map((sv): [string, typeof sv] => [`server_${sv.svname}`, sv])
     ]
     for (const [name, row] of rows) {
       if (!row) continue
       for (const f of ['scur', 'smax', 'slim', 'stot', 'qcur', 'qmax', 'econ', 'eresp', 'wretr', 'wredis', 'ereq', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'connect', 'reuse'] as const) out[`haproxy.${name}.${f}`] = row[f]
+      // health checks, where the scenario has them
+      for (const f of ['chkfail', 'chkdown'] as const) if (row[f] !== undefined) out[`haproxy.${name}.${f}`] = row[f]!
     }
     out['haproxy.info.Maxconn'] = r.haproxy.info.Maxconn
     out['haproxy.info.Maxsock'] = r.haproxy.info.Maxsock

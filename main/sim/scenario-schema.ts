@@ -136,7 +136,17 @@ const server = z.object({
   maxqueue: int('server maxqueue', 0, INT_MAX),
   weight: int('server weight', 0, 256),
   loopback: z.boolean().optional(),
-  refuses: z.boolean().optional()
+  refuses: z.boolean().optional(),
+  check: z
+    .object({
+      interMs: int('check inter', 1, 86_400_000, 'ms'),
+      fastinterMs: int('check fastinter', 1, 86_400_000, 'ms').nullable(),
+      downinterMs: int('check downinter', 1, 86_400_000, 'ms').nullable(),
+      rise: int('check rise', 1, 1000),
+      fall: int('check fall', 1, 1000)
+    })
+    .nullable()
+    .optional()
 })
 
 export const haproxySchema = z
@@ -166,7 +176,8 @@ export const haproxySchema = z
     serverConnections: z.enum(['per-request', 'keep-alive']),
     httpReuse: z.enum(['never', 'safe', 'aggressive', 'always']).optional(),
     backendClosesFirst: z.enum(['proxy', 'server', 'reset']),
-    sourceIps: int('HAProxy source IPs', 1, 65536)
+    sourceIps: int('HAProxy source IPs', 1, 65536),
+    startedS: num('HAProxy start time', -86400, 0, 's').nullable().optional()
   })
   .superRefine((h, ctx) => {
     if (h.fdSoft > h.fdHard) ctx.addIssue({ code: 'custom', path: ['fdSoft'], message: `fd soft limit (${h.fdSoft}) cannot exceed the hard limit (${h.fdHard})` })

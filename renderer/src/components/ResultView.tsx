@@ -31,7 +31,8 @@ const CEILING_LABEL: Record<string, string> = {
   'source-ports': 'proxy source ports',
   'client-ports': 'client ports',
   'tw-recycle': 'tcp_tw_recycle SYN drops',
-  'fd-limit': 'fd limit'
+  'fd-limit': 'fd limit',
+  'servers-down': 'every server DOWN'
 }
 
 /** Columns whose last non-zero second ends the default ("fit activity") time window. */

@@ -1,0 +1,134 @@
+/**
+ * HAProxy's layer-4 health checks (HaproxyServer.check): the health counter of check.c
+ * set_server_check_status, the spread of the first checks (start_checks), a DOWN server leaving
+ * the balancing, no server left (503 at once, BACKEND econ) and `option redispatch` for a
+ * server that is DOWN. Each expectation follows from those rules; the lab rows
+ * server-refuses-check, -redispatch and servers-all-down-check measure them on HAProxy 2.6.
+ */
+import { describe, expect, it } from 'vitest'
+import { simulate } from '../../simulator/index'
+import { decodeResult, type SimSummary } from '../../simulator/result'
+import { defaultHaproxy, defaultKernel, defaultScenario, haproxyEffectiveLimits, type Scenario, type ServerCheck } from '../../simulator/scenario'
+
+const check = (o: Partial<ServerCheck> = {}): ServerCheck => ({ interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3, ...o })
+
+/** 10 conn/s for 5 s, roundrobin over s1 and s2 (s2 refuses), both checked; HAProxy started at `startedS`. */
+function twoServers(o: { startedS: number | null; redispatch?: boolean; allDown?: boolean; check?: Partial<ServerCheck> }): Scenario {
+  const s = defaultScenario()
+  s.durationS = 5
+  s.drainS = 10
+  s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 10 }], arrivals: 'even', requestTimeoutS: null, closesFirst: 'client' }
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
+  s.haproxy = {
+    ...defaultHaproxy('2.6.12'),
+    fdSoft: 65536,
+    fdHard: 65536,
+    retries: 3,
+    timeoutConnectS: 5,
+    redispatch: o.redispatch === true,
+    startedS: o.startedS,
+    servers: [
+      { name: 's1', maxconn: 0, maxqueue: 0, weight: 1, refuses: o.allDown === true, check: check(o.check) },
+      { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, refuses: true, check: check(o.check) }
+    ]
+  }
+  s.backend = { ...s.backend, kind: 'nginx-echo', serviceTime: { kind: 'constant', s: 0.01 } }
+  return s
+}
+
+const run = (s: Scenario, log?: string[]): SimSummary => decodeResult(simulate(s, { seed: 1, log })).summary
+const server = (r: SimSummary, name: string) => r.haproxy!.servers.find((x) => x.svname === name)!
+
+describe('HAProxy health checks', () => {
+  it('at start every health is rise, so a server that refuses is DOWN at its first check; roundrobin sends it every other request until then', () => {
+    // two checked servers, inter 2 s: s2's first check at 2 s x 1/2 = 1 s after the start
+    const log: string[] = []
+    const r = run(twoServers({ startedS: 0 }), log)
+    const down = log.find((l) => l.includes('check server=s2 DOWN'))
+    expect(down).toBeDefined()
+    expect(parseFloat(down!)).toBeCloseTo(1, 2)
+    const s2 = server(r, 's2')
+    expect(s2.status).toBe('DOWN')
+    expect(s2.chkfail).toBe(1) // one failure takes health from rise to 0; later ones are not counted
+    expect(s2.chkdown).toBe(1)
+    expect(server(r, 's1')).toMatchObject({ status: 'UP', chkfail: 0, chkdown: 0 })
+    // arrivals at 0.05, 0.15, ... 0.95 s (evenly spaced): s2 got 5 of them, each tried 4 times (stot counts attempts) and 503 after 3 turn-arounds
+    expect(s2.econ).toBe(5)
+    expect(s2.wretr).toBe(15)
+    expect(s2.stot).toBe(20)
+    expect(s2.smax).toBe(1) // a stream waiting out the turn-around is not in cur_sess
+    expect(r.totals.ok).toBe(45)
+    expect(r.totals.byCause.http503).toBe(5)
+    expect(r.haproxy!.backend).toMatchObject({ status: 'UP', chkdown: 0 })
+  })
+
+  it('HAProxy started long before (startedS null): a server that refuses is already DOWN and never chosen', () => {
+    const r = run(twoServers({ startedS: null }))
+    expect(r.totals.ok).toBe(50)
+    expect(r.totals.failed).toBe(0)
+    expect(server(r, 's2')).toMatchObject({ status: 'DOWN', stot: 0, econ: 0, chkfail: 0, chkdown: 0 })
+    expect(server(r, 's1').stot).toBe(50)
+  })
+
+  it('checks that end before the run are played: started 1.5 s before, s2 is already DOWN at t=0', () => {
+    const r = run(twoServers({ startedS: -1.5 }))
+    expect(r.totals.ok).toBe(50)
+    expect(server(r, 's2')).toMatchObject({ status: 'DOWN', stot: 0, chkfail: 1, chkdown: 1 })
+  })
+
+  it('the first checks spread over the smallest interval of 1 s or more, by place among the checked servers', () => {
+    // inter 4 s: s2 at 2 s, so 10 of the first 20 requests meet it
+    const r = run(twoServers({ startedS: 0, check: { interMs: 4000 } }))
+    expect(server(r, 's2').econ).toBe(10)
+    // fastinter is what a check at rise uses (srv_getinter: not fully up yet): 1 s spreads s2 to
+    // 0.5 s, so 2 of the first 5 requests meet it
+    const f = run(twoServers({ startedS: 0, check: { interMs: 4000, fastinterMs: 1000 } }))
+    expect(server(f, 's2').econ).toBe(2)
+  })
+
+  it('with option redispatch a retry leaves a DOWN server at once', () => {
+    const r = run(twoServers({ startedS: 0, redispatch: true }))
+    expect(r.totals.ok).toBe(50)
+    expect(r.haproxy!.backend.econ).toBe(0)
+    expect(r.haproxy!.backend.wretr).toBe(0)
+    // each request that met s2 before it was DOWN tried it once and went on to s1 (the redispatch
+    // pick moves the round robin on, so more than every other one meets s2)
+    const s2 = server(r, 's2')
+    expect(s2.wredis).toBeGreaterThanOrEqual(5)
+    expect(s2.wredis).toBeLessThanOrEqual(10)
+    expect(s2.stot).toBe(s2.wredis)
+    expect(r.request.maxMs).toBeLessThan(100)
+  })
+
+  it('no server UP: every request gets 503 at once, counted in BACKEND econ only, and the verdict says so', () => {
+    const log: string[] = []
+    const r = run(twoServers({ startedS: 0, allDown: true }), log)
+    // s1 is checked at the start, s2 at 1 s: until then every request meets s2 (4 attempts, 3 s)
+    expect(parseFloat(log.find((l) => l.includes('check server=s1 DOWN'))!)).toBeCloseTo(0, 3)
+    expect(r.totals.byCause.http503).toBe(50)
+    expect(server(r, 's2').econ).toBe(10)
+    expect(server(r, 's1')).toMatchObject({ stot: 0, econ: 0, status: 'DOWN', chkdown: 1 })
+    expect(r.haproxy!.backend).toMatchObject({ econ: 50, status: 'DOWN', chkdown: 1 })
+    expect(r.request.p50).toBeLessThan(50)
+    expect(r.verdict.hits.map((h) => h.ceiling)).toContain('servers-down')
+  })
+
+  it('balance source hashes over the servers UP only', () => {
+    const s = twoServers({ startedS: null })
+    s.haproxy!.balance = 'source'
+    s.clients.sourceIps = 20
+    const r = run(s)
+    expect(r.totals.ok).toBe(50)
+    expect(server(r, 's2').stot).toBe(0)
+  })
+
+  it('each checked server adds one fd to maxsock (init_srv_check; measured 428 -> 430 with two)', () => {
+    const s = twoServers({ startedS: 0 })
+    s.haproxy!.globalMaxconn = 200
+    s.haproxy!.nbthread = 2
+    expect(haproxyEffectiveLimits(s.haproxy!, 4096).maxsock).toBe(430)
+    s.haproxy!.servers = s.haproxy!.servers.map((sv) => ({ ...sv, check: null }))
+    expect(haproxyEffectiveLimits(s.haproxy!, 4096).maxsock).toBe(428)
+  })
+})
