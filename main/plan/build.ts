@@ -15,10 +15,12 @@ import { createHash } from 'node:crypto'
 import { createTwoFilesPatch } from 'diff'
 import type { Snapshot } from '../snapshot/schema'
 import {
+  defaultServerCheck,
   haproxyEffectiveLimits,
   kernelTraits,
   type KernelConfig,
-  type Scenario
+  type Scenario,
+  type ServerCheck
 } from '../../simulator/scenario'
 import type { SimSummary } from '../../simulator/result'
 import { diagnose } from '../diagnosis/rules'
@@ -404,7 +406,26 @@ export function buildPlan(input: PlanInput): Plan {
             }
             add(`server.${bn}/${s.name}.${param}`, `HAProxy server ${bn}/${s.name} ${param}`, path, a === undefined || (a === 0 && param !== 'weight') ? 'unset' : String(a), String(b), `server ${s.name}`, () => ed.setServerParam(bk, bn!, s.name, param, String(b)))
           }
+          // health checks: the `check` flag, then the parameters that differ from what is there
+          const ca = old?.check ?? null
+          const cb = s.check ?? null
+          if (!eq(ca, cb) && names.has(s.name)) {
+            const desc = (c: ServerCheck | null): string => (c ? `check inter ${c.interMs}ms rise ${c.rise} fall ${c.fall}${c.fastinterMs != null ? ` fastinter ${c.fastinterMs}ms` : ''}${c.downinterMs != null ? ` downinter ${c.downinterMs}ms` : ''}` : 'no check')
+            add(`server.${bn}/${s.name}.check`, `HAProxy server ${bn}/${s.name} health check`, `haproxy.servers[${s.name}].check`, desc(ca), desc(cb), `server ${s.name}`, () => {
+              ed.setServerFlag(bk, bn!, s.name, 'check', cb !== null)
+              if (!cb) return
+              const d = defaultServerCheck()
+              // written when they differ from HAProxy's defaults or from what the line had
+              if (cb.interMs !== (ca?.interMs ?? d.interMs)) ed.setServerParam(bk, bn!, s.name, 'inter', `${cb.interMs}ms`)
+              if (cb.rise !== (ca?.rise ?? d.rise)) ed.setServerParam(bk, bn!, s.name, 'rise', String(cb.rise))
+              if (cb.fall !== (ca?.fall ?? d.fall)) ed.setServerParam(bk, bn!, s.name, 'fall', String(cb.fall))
+              if (cb.fastinterMs != null && cb.fastinterMs !== ca?.fastinterMs) ed.setServerParam(bk, bn!, s.name, 'fastinter', `${cb.fastinterMs}ms`)
+              if (cb.downinterMs != null && cb.downinterMs !== ca?.downinterMs) ed.setServerParam(bk, bn!, s.name, 'downinter', `${cb.downinterMs}ms`)
+            }, cb ? ['Each checked server costs HAProxy one more fd (maxsock). A server whose checks fail leaves the balancing; with none left every request gets 503 at once.'] : [])
+          }
         }
+        const down = hs.servers.filter((x) => x.refuses === true && !hb.servers.find((y) => y.name === x.name)?.refuses).map((x) => x.name)
+        if (down.length) notes.push(`The scenario has ${down.join(', ')} down (refusing connections): a condition to plan for, not a setting; the prediction assumes it.`)
       }
       if (!eq(hb.timeoutClientS, hs.timeoutClientS) && feSel) add(`frontend.${feSel[1]}.timeout.client`, `HAProxy frontend ${feSel[1]} timeout client`, 'haproxy.timeoutClientS', secs(hb.timeoutClientS), secs(hs.timeoutClientS), `${feSel[0]} ${feSel[1]}`, () => ed.setDirective(feSel[0], feSel[1], 'timeout client', secs(hs.timeoutClientS)))
       for (const f of ['version', 'startedAsRoot', 'sourceIps', 'backendClosesFirst', 'mode', 'strictLimits'] as const) {

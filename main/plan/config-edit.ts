@@ -147,6 +147,26 @@ export class HaproxyCfgEditor {
     throw new Error(`haproxy.cfg section ${kind} ${section} has no server "${server}"`)
   }
 
+  /** Add or remove a flag (`check`) on the `server NAME ...` line of a backend/listen section. */
+  setServerFlag(kind: string, section: string, server: string, flag: string, on: boolean): number {
+    const sec = this.section(kind, section)
+    for (let i = sec.start + 1; i < sec.end; i++) {
+      const line = this.lines[i]!
+      const t = tokens(line)
+      if (t[0] !== 'server' || t[1] !== server) continue
+      const hash = line.indexOf('#')
+      const body = hash >= 0 ? line.slice(0, hash) : line
+      const comment = hash >= 0 ? line.slice(hash) : ''
+      const has = t.slice(3).includes(flag)
+      if (on && !has) {
+        const trimmed = body.replace(/\s+$/, '')
+        this.lines[i] = `${trimmed} ${flag}${comment ? (body.slice(trimmed.length) || ' ') + comment : body.slice(trimmed.length)}`
+      } else if (!on && has) this.lines[i] = body.replace(new RegExp(`\\s${escapeRe(flag)}(?=\\s|$)`), '') + comment
+      return i + 1
+    }
+    throw new Error(`haproxy.cfg section ${kind} ${section} has no server "${server}"`)
+  }
+
   /** Set a parameter (`backlog 4096`) on every `bind` line of a frontend/listen section. */
   setBindParam(kind: string, section: string, param: string, value: string): number[] {
     const sec = this.section(kind, section)

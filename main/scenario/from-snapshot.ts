@@ -14,13 +14,16 @@ import {
   defaultHaproxy,
   defaultKernel,
   defaultScenario,
+  defaultServerCheck,
   haproxyDefaultNbthread,
   haproxyProfile,
   isLoopbackAddr,
   type HaproxyConfig,
   type KernelConfig,
-  type Scenario
+  type Scenario,
+  type ServerCheck
 } from '../../simulator/scenario'
+import { parseHaproxyTime } from '../snapshot/parse/haproxy-cfg'
 
 /** A deep partial of Scenario: arrays and tuples are replaced whole, objects merged. */
 export type ScenarioPatch = { [K in keyof Scenario]?: Patch<Scenario[K]> }
@@ -109,6 +112,37 @@ function modelledProxies(proxies: HaproxyProxy[]): { frontend?: HaproxyProxy; ba
   return { frontend, backend }
 }
 
+/**
+ * A server's health check from its line and the `default-server` lines in force (its defaults
+ * section's, then its backend's, the later winning): `check` enables it and `no-check` turns it
+ * off; inter / fastinter / downinter / rise / fall as written, HAProxy's defaults otherwise
+ * (inter 2 s, rise 2, fall 3). null: not checked.
+ */
+export function serverCheckFromConfig(serverRaw: string, defaultServerArgs: readonly (readonly string[])[]): ServerCheck | null {
+  const own = serverRaw.replace(/#.*/, '').trim().split(/\s+/).slice(3) // server <name> <addr> options...
+  const ck = defaultServerCheck()
+  let on = false
+  for (const args of [...defaultServerArgs, own]) {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]
+      if (a === 'check') on = true
+      else if (a === 'no-check') on = false
+      else if (a === 'inter' || a === 'fastinter' || a === 'downinter') {
+        const ms = parseHaproxyTime(args[++i])
+        if (ms !== null && ms >= 1) {
+          if (a === 'inter') ck.interMs = Math.round(ms)
+          else if (a === 'fastinter') ck.fastinterMs = Math.round(ms)
+          else ck.downinterMs = Math.round(ms)
+        }
+      } else if (a === 'rise' || a === 'fall') {
+        const n = Number(args[++i])
+        if (Number.isInteger(n) && n >= 1 && n <= 1000) ck[a] = n
+      }
+    }
+  }
+  return on ? ck : null
+}
+
 function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig | null {
   const hp = snap.haproxy
   if (!hp) return null
@@ -159,7 +193,15 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   else assumed.push('haproxy.startedAsRoot')
 
   if (backend && backend.servers.length) {
-    h.servers = backend.servers.map((s) => ({ name: s.name, maxconn: s.maxconn ?? 0, maxqueue: s.maxqueue ?? 0, weight: s.weight ?? 1, loopback: isLoopbackAddr(s.addr) }))
+    const dflt = [...(beDefaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
+    // a server HAProxy has DOWN now (its checks fail): modelled as refusing connections, which
+    // with its check keeps it DOWN for the whole run (HAProxy running since before it)
+    const rows = val(hp.stat)?.rows ?? []
+    const isDown = (name: string): boolean => rows.some((r) => r['pxname'] === backend.name && r['svname'] === name && /^DOWN/.test(String(r['status'] ?? '')))
+    h.servers = backend.servers.map((s) => {
+      const check = serverCheckFromConfig(s.raw, dflt)
+      return { name: s.name, maxconn: s.maxconn ?? 0, maxqueue: s.maxqueue ?? 0, weight: s.weight ?? 1, loopback: isLoopbackAddr(s.addr), ...(check ? { check } : {}), ...(check && isDown(s.name) ? { refuses: true } : {}) }
+    })
   } else assumed.push('haproxy.servers')
   const t = (k: string): number | undefined => backend?.timeoutsMs[k] ?? beDefaults?.timeoutsMs[k] ?? frontend?.timeoutsMs[k] ?? feDefaults?.timeoutsMs[k]
   const ms = (k: string): number | null => (t(k) === undefined ? null : t(k)! / 1000)

@@ -77,6 +77,26 @@ describe('plan contents', () => {
     expect(safe.notes.join(' ')).toMatch(/one request per client connection nothing is reused/)
   })
 
+  it('health checks: the check flag and the parameters that differ go onto the server line; a down server is a note, not an edit', async () => {
+    const input = await report1Inputs()
+    const h = input.scenario.haproxy!
+    // report 1's servers have a bare `check` (and the scenario's maxconn 1000): web03 gets inter 500 ms and fall 2, web04 loses it
+    expect(input.baseline.haproxy!.servers.every((sv) => sv.check)).toBe(true)
+    h.servers = h.servers.map((sv) => (sv.name === 'web03' ? { ...sv, check: { ...sv.check!, interMs: 500, fall: 2 } } : { ...sv, check: null, refuses: true }))
+    const p = buildPlan(input)
+    expect(p.items.find((i) => i.id === 'haproxy:server.sms_app/web03.check')).toMatchObject({ old: 'check inter 2000ms rise 2 fall 3', new: 'check inter 500ms rise 2 fall 2' })
+    expect(p.items.find((i) => i.id === 'haproxy:server.sms_app/web04.check')).toMatchObject({ new: 'no check' })
+    expect(p.haproxyDiff).toMatch(/^\+\s+server\s+web03 10\.20\.1\.13:8080 check maxconn 1000 inter 500ms fall 2$/m)
+    expect(p.haproxyDiff).toMatch(/^\+\s+server\s+web04 10\.20\.1\.14:8080 maxconn 1000$/m)
+    expect(p.notes.join(' ')).toMatch(/web04 down \(refusing connections\): a condition to plan for, not a setting/)
+    if (!haveTool('haproxy')) return
+    const f = p.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
+    const dir = tempDir('headroom-cfg-')
+    writeFileSync(join(dir, 'haproxy.cfg'), f.content)
+    const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+  })
+
   it('a scenario equal to the baseline yields an empty plan that says so', async () => {
     const input = await report2Inputs()
     const p = buildPlan({ ...input, scenario: input.baseline })

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
-import { applyPatch, countReserved, scenarioFromSnapshot } from '../../../main/scenario/from-snapshot'
+import { applyPatch, countReserved, scenarioFromSnapshot, serverCheckFromConfig } from '../../../main/scenario/from-snapshot'
 import { parseScenario } from '../../../main/sim/scenario-schema'
-import { haproxyEffectiveLimits, effectiveBacklog } from '../../../simulator/scenario'
+import { haproxyEffectiveLimits, effectiveBacklog, defaultServerCheck } from '../../../simulator/scenario'
 
 function demo(name: string): Snapshot {
   const r = parseSnapshot(JSON.parse(readFileSync(new URL(`../../../resources/demo/${name}`, import.meta.url), 'utf8')))
@@ -44,6 +44,33 @@ describe('scenarioFromSnapshot', () => {
     expect(h.fdSoft).toBe(1024)
     expect(assumed).toContain('clients')
     expect(assumed).not.toContain('hosts.proxy.somaxconn')
+    // `server web03 10.20.1.13:8080 check`: HAProxy's check defaults; both UP in show stat
+    expect(h.servers.map((s) => s.check)).toEqual([defaultServerCheck(), defaultServerCheck()])
+    expect(h.servers.map((s) => s.refuses)).toEqual([undefined, undefined])
+  })
+
+  it('health checks: default-server lines of the defaults section, then the backend, then the server line; no-check turns it off', () => {
+    expect(serverCheckFromConfig('server a 10.0.0.1:80 check', [])).toEqual(defaultServerCheck())
+    expect(serverCheckFromConfig('server a 10.0.0.1:80', [['inter', '3s', 'fall', '5']])).toBeNull()
+    expect(serverCheckFromConfig('server a 10.0.0.1:80 check inter 500ms fastinter 100 # comment', [['inter', '3s', 'fall', '5'], ['rise', '4', 'downinter', '10s']])).toEqual({
+      interMs: 500,
+      fastinterMs: 100,
+      downinterMs: 10000,
+      rise: 4,
+      fall: 5
+    })
+    expect(serverCheckFromConfig('server a 10.0.0.1:80 no-check', [['check']])).toBeNull()
+    expect(serverCheckFromConfig('server a 10.0.0.1:80', [['check', 'inter', 'bogus', 'rise', '0']])).toEqual(defaultServerCheck())
+  })
+
+  it('a server show stat has DOWN is modelled as refusing, so its check keeps it DOWN: every request goes to the other', () => {
+    const snap = demo('report1.snapshot.json')
+    const stat = snap.haproxy!.stat
+    if (!stat.ok) throw new Error('demo has no stats')
+    for (const r of stat.value.rows) if (r['pxname'] === 'sms_app' && r['svname'] === 'web04') r['status'] = 'DOWN'
+    const h = scenarioFromSnapshot(snap).scenario.haproxy!
+    expect(h.servers.map((s) => s.refuses === true)).toEqual([false, true])
+    expect(h.startedS ?? null).toBeNull()
   })
 
   it('maps report 2 (nginx + php-fpm, no proxy)', () => {

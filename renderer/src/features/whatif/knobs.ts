@@ -6,6 +6,7 @@
  */
 import {
   allServersLoopback,
+  defaultServerCheck,
   effectiveBacklog,
   haproxyEffectiveLimits,
   haproxyHasThreads,
@@ -794,13 +795,43 @@ export const KNOBS: Knob[] = [
       const n = h.servers.filter((sv) => sv.refuses === true).length
       if (n === 0) return ''
       const wait = Math.min(h.timeoutConnectS, 1)
+      // checked servers that refuse are DOWN (HAProxy running since before the run): never chosen
+      const checked = h.servers.filter((sv) => sv.refuses === true && sv.check).length
+      if (checked === h.servers.length) return 'all down and DOWN by their health checks: every request gets 503 at once (no server available)'
+      if (checked === n) return `${n} of ${h.servers.length} down and DOWN by their health checks: the other ${h.servers.length - n} take every request`
       if (n === h.servers.length) return `all down: every request fails after ${h.retries} retries, ${h.retries} x ${wait} s of turn-around`
       if (h.redispatch && h.balance === 'roundrobin') return `${n} of ${h.servers.length} down: their requests go to another server at once (option redispatch, roundrobin)`
       if (h.redispatch) return `${n} of ${h.servers.length} down: their requests reach another server on the last retry, after ${h.retries} x ${wait} s`
       return `${n} of ${h.servers.length} down: their requests get 503 after ${h.retries} retries, ${h.retries} x ${wait} s of turn-around`
     },
     check: (s, v) => (s.haproxy && v !== null && v > s.haproxy.servers.length ? `at most the ${s.haproxy.servers.length} servers there are` : null),
-    explain: 'nothing listens on their port while their host is up: each connect gets a reset, HAProxy retries after min(timeout connect, 1 s); without health checks it keeps choosing them',
+    explain: 'nothing listens on their port while their host is up: each connect gets a reset, HAProxy retries after min(timeout connect, 1 s); without health checks it keeps choosing them, with them it has them DOWN and sends their share to the others',
+    when: hasProxy
+  },
+  {
+    kind: 'choice',
+    id: 'haproxy.healthChecks',
+    group: 'Backend servers',
+    label: 'health checks (check)',
+    options: [
+      { value: 'off', label: 'off' },
+      { value: 'on', label: 'on (layer 4)' }
+    ],
+    get: (s) => (s.haproxy?.servers.some((sv) => sv.check) ? 'on' : 'off'),
+    set: (s, v) => {
+      const h = s.haproxy
+      if (!h) return
+      // keep each server's own check settings when there are some
+      h.servers = h.servers.map((sv) => ({ ...sv, check: v === 'on' ? sv.check ?? defaultServerCheck() : null }))
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      const ck = h?.servers.find((sv) => sv.check)?.check
+      if (!h || !ck) return ''
+      const started = h.startedS == null ? 'HAProxy running since before the run: a server that refuses is DOWN already' : `HAProxy started at ${h.startedS} s: a server that refuses is DOWN at its first check`
+      return `inter ${ck.interMs / 1000} s, rise ${ck.rise}, fall ${ck.fall}; ${started}; +1 fd each in maxsock`
+    },
+    explain: 'HAProxy connects to each server every inter: a server whose connects fail is DOWN once its health falls from rise + fall - 1 to 0, leaves the balancing, and with none left a request gets 503 at once',
     when: hasProxy
   },
   {
