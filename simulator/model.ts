@@ -225,6 +225,8 @@ const EV_AB_POLL = 32
 const EV_REFUSED = 33
 /** A health check of server b ends (its result arrives, one round trip after it started). */
 const EV_CHECK = 34
+/** Server b stops listening (servers[b].downAtS). */
+const EV_SERVER_STOP = 35
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -850,7 +852,7 @@ export class Model {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
       const L = new Listener(`backend${serverList.length > 1 ? i + 1 : ''}:80`, 2, false, B, synQueueCapacity(B, bk), 1, i)
-      L.refuses = sv.refuses === true
+      L.refuses = refusesFromStart(sv)
       this.listeners.push(L)
       let fpm: Listener | null = null
       if (be.kind === 'nginx-php-fpm') {
@@ -905,7 +907,7 @@ export class Model {
         purgeAt: POOL_PURGE_DELAY_S,
         acceptPausedUntil: 0,
         sess: 0,
-        refuses: sv.refuses === true,
+        refuses: refusesFromStart(sv),
         check: sv.check ?? null,
         health: 0,
         up: true,
@@ -2059,9 +2061,7 @@ export class Model {
           this.serversUp--
         }
       }
-      return
-    }
-    for (const i of idx) this.servers[i]!.health = this.servers[i]!.check!.rise
+    } else for (const i of idx) this.servers[i]!.health = this.servers[i]!.check!.rise
     let mininter = 0
     for (const i of idx) {
       const v = this.checkInterS(this.servers[i]!)
@@ -2070,7 +2070,10 @@ export class Model {
     const rtt = 2 * this.owdBase[1]
     idx.forEach((i, pos) => {
       const sv = this.servers[i]!
-      let end = Math.min(0, h.startedS!) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length + rtt
+      // long-running: only a server that goes down during the run can change state; its checks
+      // keep the phase of a start at the run's start
+      if (h.startedS == null && !(this.s.haproxy!.servers[i]!.refuses === true && !sv.refuses)) return
+      let end = Math.min(0, h.startedS ?? 0) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length + rtt
       while (end < 0) {
         this.checkDone(i)
         end += this.checkInterS(sv) + rtt
@@ -3253,6 +3256,9 @@ export class Model {
   run(): SimSummary {
     const q = this.q
     this.q.schedule(0, -1, EV_SECOND, -1, 0)
+    this.s.haproxy?.servers.forEach((sv, i) => {
+      if (sv.refuses === true && !refusesFromStart(sv)) this.q.schedule(sv.downAtS!, 0, EV_SERVER_STOP, -1, i)
+    })
     this.startChecks()
     this.startClients()
     const cancel = this.opts.shouldCancel
@@ -3310,6 +3316,11 @@ export class Model {
           break
         case EV_CHECK:
           this.onCheck(b)
+          break
+        case EV_SERVER_STOP:
+          this.servers[b]!.refuses = true
+          this.servers[b]!.listener.refuses = true
+          if (this.logOn) this.logEv(`server-stop server=${this.servers[b]!.name}`)
           break
         default:
           this.dispatch(q.kind, c, b)
@@ -3577,6 +3588,11 @@ export class Model {
       }
     }
   }
+}
+
+/** A server that `refuses` from the run's start (no downAtS later than 0). */
+function refusesFromStart(sv: HaproxyServer): boolean {
+  return sv.refuses === true && !((sv.downAtS ?? 0) > 0)
 }
 
 function round(x: number): number {

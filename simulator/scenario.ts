@@ -147,6 +147,13 @@ export interface HaproxyServer {
    * with `check` it is marked DOWN once its checks fail (see ServerCheck). Absent: false.
    */
   refuses?: boolean
+  /**
+   * With `refuses`: when the service stops listening, in seconds from the run's start (before
+   * that it serves). Requests it has accepted finish, as after nginx's graceful stop; connections
+   * still waiting in its accept queue are served too (not modelled: the reset a closing listener
+   * sends them). Absent / null / 0: down from the start.
+   */
+  downAtS?: number | null
   /** `check` on the server line: HAProxy's layer-4 health check (connect only). Absent / null: no checks. */
   check?: ServerCheck | null
 }

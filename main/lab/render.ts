@@ -35,9 +35,14 @@ export function backendIps(s: Scenario): string[] {
   return s.haproxy.servers.map((_, i) => `10.200.2.${2 + i}`)
 }
 
-/** Server i is down (its `refuses`): nginx does not listen on its address, so its host resets every connect. */
+/**
+ * Server i is down from the start (its `refuses`, no later `downAtS`): nginx does not listen on
+ * its address, so its host resets every connect. One that goes down later loses its server block
+ * at that time (run.ts reloads nginx).
+ */
 export function serverRefuses(s: Scenario, i: number): boolean {
-  return s.haproxy?.servers[i]?.refuses === true
+  const sv = s.haproxy?.servers[i]
+  return sv?.refuses === true && !((sv.downAtS ?? 0) > 0)
 }
 
 /** The port the backend servers listen on. */

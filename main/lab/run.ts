@@ -148,6 +148,8 @@ export interface RunMetrics {
   srcIpsAtFront?: string[]
   /** When HAProxy was started, in seconds from the load's start (negative): its health checks count from then. */
   proxyStartS?: number
+  /** Servers that went down during the run (downAtS): when nginx was told to drop them, seconds from the load's start. */
+  serverStopS?: Record<string, number>
 }
 
 /** The lab's result: a fidelity case plus Headroom's own scenario, deviations and time series. */
@@ -486,6 +488,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
     const t0 = Date.now()
     if (hpSpawnMs) res.proxyStartS = (hpSpawnMs - t0) / 1000
+    let loadStartMs: number | null = null
     const frontHost: Host = lb ? 'lb' : 'app'
     const seenAtFront = new Set<string>()
     const sampleOnce = (): void => {
@@ -512,6 +515,28 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     }
     sampleOnce()
     const timer = setInterval(sampleOnce, opts.sampleMs ?? 100)
+
+    // servers that go down during the run (downAtS): at that time nginx reloads without their
+    // server block (SIGHUP: the old workers stop accepting and finish what they have, the
+    // listening socket closes), so their host resets every later connect
+    const stopsAt: Record<string, number> = {}
+    const stopTimers: ReturnType<typeof setTimeout>[] = []
+    const later = (s.haproxy?.servers ?? []).filter((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0)
+    for (const T of new Set(later.map((sv) => sv.downAtS!))) {
+      stopTimers.push(
+        setTimeout(() => {
+          const after = cloneScenario(s)
+          for (const sv of after.haproxy!.servers) if (sv.refuses === true && (sv.downAtS ?? 0) <= T) sv.downAtS = null
+          writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(after, runDir, ECHO_MODULE))
+          try {
+            process.kill(nginx.pid, 'SIGHUP')
+          } catch {
+            /* gone: the run reports it */
+          }
+          for (const sv of later) if (sv.downAtS === T) stopsAt[sv.name] = Date.now()
+        }, T * 1000)
+      )
+    }
 
     // the load, bounded in requests and in time
     const url = `http://${FRONT_IP}:${FRONT_PORT}/`
@@ -651,6 +676,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         const olOut = JSON.parse(readFileSync(cfg.outFile, 'utf8')) as { records: OpenLoopRecord[]; startEpochMs?: number }
         const recs = olOut.records
         // the open-loop client's own clock starts the load: HAProxy's start relative to it
+        if (olOut.startEpochMs) loadStartMs = olOut.startEpochMs
         if (hpSpawnMs && olOut.startEpochMs) res.proxyStartS = (hpSpawnMs - olOut.startEpochMs) / 1000
         const answered = recs.filter((r) => r[3] > 0 && r[4] === '')
         const ok = answered.filter((r) => r[3] >= 200 && r[3] < 300).length
@@ -668,9 +694,14 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         latencyMetrics(res.metrics, answered.map((r) => r[2]), recs.filter((r) => r[1] >= 0).map((r) => r[1]), s)
       }
     } finally {
+      for (const t of stopTimers) clearTimeout(t)
       await sleep(300)
       clearInterval(timer)
       sampleOnce()
+    }
+    if (later.length) {
+      const base = loadStartMs ?? t0
+      res.serverStopS = Object.fromEntries(Object.entries(stopsAt).map(([k, v]) => [k, (v - base) / 1000]))
     }
 
     // the front's kernel keeps TCP metrics per peer address of every closed connection: short
@@ -863,7 +894,8 @@ export function effectiveScenario(
   pings: Record<string, number>,
   backendClose: 'proxy' | 'server' | 'reset' | null = null,
   driver: ClosedLoopDriver = closedLoopDriver(s),
-  proxyStartS: number | null = null
+  proxyStartS: number | null = null,
+  serverStopS: Record<string, number> = {}
 ): Scenario {
   const e = cloneScenario(s)
   e.name = `${s.name} (as run in the lab)`
@@ -883,6 +915,8 @@ export function effectiveScenario(
   }
   // health checks count from HAProxy's start, a little before the load's
   if (e.haproxy && proxyStartS !== null && e.haproxy.servers.some((sv) => sv.check)) e.haproxy.startedS = Math.min(0, proxyStartS)
+  // servers that went down during the run: when nginx dropped them (measured from the load's start)
+  for (const sv of e.haproxy?.servers ?? []) if (serverStopS[sv.name] !== undefined && sv.refuses === true && (sv.downAtS ?? 0) > 0) sv.downAtS = Math.max(1e-3, serverStopS[sv.name]!)
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
   if (e.clients.mode === 'closed' && driver === 'ab') e.clients.closesFirst = 'server'
@@ -925,6 +959,17 @@ export function effectiveScenario(
 export function meanProxyStart(runs: readonly RunMetrics[]): number | null {
   const v = runs.map((r) => r.proxyStartS).filter((x): x is number => typeof x === 'number')
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null
+}
+
+/** Per server that went down during the runs: the mean time nginx dropped it, from the load's start. */
+export function meanServerStops(runs: readonly RunMetrics[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  const names = new Set(runs.flatMap((r) => Object.keys(r.serverStopS ?? {})))
+  for (const n of names) {
+    const v = runs.map((r) => r.serverStopS?.[n]).filter((x): x is number => typeof x === 'number')
+    out[n] = v.reduce((a, b) => a + b, 0) / v.length
+  }
+  return out
 }
 
 export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 'proxy' | 'server' | 'reset' | null {
@@ -1019,7 +1064,7 @@ export async function runLab(s: Scenario, opts: LabOptions): Promise<LabCase> {
     headroom: {
       format: 'headroom-lab/1',
       scenario: s,
-      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs), driver, meanProxyStart(runs)),
+      effectiveScenario: effectiveScenario(s, plan, kernel, pings, observedBackendClose(s, runs), driver, meanProxyStart(runs), meanServerStops(runs)),
       deviations: [
         ...labDeviations(s, plan, kernel, driver),
         ...(() => {

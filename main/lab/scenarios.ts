@@ -325,6 +325,21 @@ function serverRefusesCheck(redispatch: boolean, allDown: boolean): Scenario {
   return s
 }
 
+/**
+ * A server that dies while HAProxy has it fully UP (health rise + fall - 1): s2 stops listening
+ * at t = 2 s (nginx reloads without it), and HAProxy, checking every 1 s, has it DOWN after
+ * `fall` (3) failed checks; the requests roundrobin gives it meanwhile are refused and retried
+ * (503 after 3 s), or with `option redispatch` go to s1 at once.
+ */
+function serverDiesCheck(redispatch: boolean): Scenario {
+  const s = serverRefuses(redispatch)
+  s.name = `server-dies-check-fall-3${redispatch ? '-redispatch' : ''}`
+  s.durationS = 7
+  for (const sv of s.haproxy!.servers) sv.check = { interMs: 1000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 }
+  s.haproxy!.servers[1]!.downAtS = 2
+  return s
+}
+
 /** Connections to servers: keep-alive (the lab renders `http-reuse safe`) over a 60 ms backend RTT, one request per client connection. */
 function serverKeepAlive(): Scenario {
   const s = open(base('server-keepalive-backend-rtt-60ms'), 40, 5)
@@ -517,6 +532,8 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'server-refuses-check', what: 'The down server with health checks (`check inter 2s`): HAProxy starts every health at rise, so s2 is DOWN after its first failed check, 1 s after HAProxy\'s start (start_checks spreads the first checks over inter by the server\'s place); the requests roundrobin gave it before that still retry it 3 times (503 after 3 s), later ones all go to s1', scenario: serverRefusesCheck(false, false) },
     { id: 'server-refuses-check-redispatch', what: 'The same with `option redispatch`: the few requests that meet s2 before it is DOWN go to s1 at once (wredis)', scenario: serverRefusesCheck(true, false) },
     { id: 'servers-all-down-check', what: 'Both servers down, both checked: s1 is DOWN at its first check (at HAProxy\'s start), so every request meets s2 (retried, 503 after 3 s) until s2 is DOWN too, 1 s after the start; from then on no server is left and HAProxy answers 503 at once, counted in BACKEND econ only', scenario: serverRefusesCheck(false, true) },
+    { id: 'server-dies-check-fall-3', what: 'A server that dies during the run: s2 stops listening at 2 s (nginx reloads without it) while HAProxy has it fully UP; checked every 1 s it is DOWN after fall = 3 failed checks, and until then the requests roundrobin gives it are refused and retried, 503 after 3 s', scenario: serverDiesCheck(false) },
+    { id: 'server-dies-check-fall-3-redispatch', what: 'The same with `option redispatch`: until s2 is DOWN its requests go to s1 at once (wredis)', scenario: serverDiesCheck(true) },
     { id: 'server-refuses-retries-3-redispatch', what: 'The same with `option redispatch`: with roundrobin over more than one server HAProxy redispatches every retry at once, no turn-around (stream.c: \"we don\'t care about this particular server\"), so every request that met s2 goes to s1 within milliseconds; counted in wredis, not wretr', scenario: serverRefuses(true) },
     { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },
     { id: 'server-keepalive-backend-rtt-60ms', what: 'Connections to servers keep-alive, backend RTT 60 ms, 40 conn/s. The lab renders `http-reuse safe`, and with one request per client connection HAProxy 2.6 never reuses (safe keeps a session\'s first request on its own connection): the backend saw one connection per request, so this row checks the simulator\'s keep-alive against no reuse', scenario: serverKeepAlive() },

@@ -137,6 +137,7 @@ const server = z.object({
   weight: int('server weight', 0, 256),
   loopback: z.boolean().optional(),
   refuses: z.boolean().optional(),
+  downAtS: num('server down at', 0, 1_000_000, 's').nullable().optional(),
   check: z
     .object({
       interMs: int('check inter', 1, 86_400_000, 'ms'),

@@ -183,6 +183,32 @@ describe('knobs', () => {
     expect(num('haproxy.timeoutConnectS').effective!(s)).toBe('')
   })
 
+  it('servers down, when, and health checks: what HAProxy makes of them', () => {
+    const s = defaultScenario()
+    s.haproxy!.servers = [
+      { name: 's1', maxconn: 0, maxqueue: 0, weight: 1 },
+      { name: 's2', maxconn: 0, maxqueue: 0, weight: 1 }
+    ]
+    const checks = KNOBS.find((x) => x.id === 'haproxy.healthChecks')
+    if (!checks || checks.kind !== 'choice') throw new Error('haproxy.healthChecks is a choice')
+    expect(visibleKnobs(s).some((k) => k.id === 'haproxy.serversDownAtS')).toBe(false) // nothing down: no "when"
+    num('haproxy.serversDown').set(s, 1)
+    expect(s.haproxy!.servers.map((sv) => sv.refuses)).toEqual([false, true])
+    expect(num('haproxy.serversDown').effective!(s)).toMatch(/1 of 2 down: their requests get 503 after 3 retries/)
+    checks.set(s, 'on')
+    expect(s.haproxy!.servers.every((sv) => sv.check?.interMs === 2000 && sv.check.rise === 2 && sv.check.fall === 3)).toBe(true)
+    expect(num('haproxy.serversDown').effective!(s)).toBe('1 of 2 down and DOWN by their health checks: the other 1 take every request')
+    expect(checks.effective!(s)).toMatch(/inter 2 s, rise 2, fall 3; HAProxy running since before the run/)
+    expect(visibleKnobs(s).some((k) => k.id === 'haproxy.serversDownAtS')).toBe(true)
+    num('haproxy.serversDownAtS').set(s, 30)
+    expect(s.haproxy!.servers[1]!.downAtS).toBe(30)
+    expect(num('haproxy.serversDown').effective!(s)).toMatch(/go down during the run/)
+    expect(num('haproxy.serversDownAtS').effective!(s)).toBe('they serve until 30 s; HAProxy has them DOWN after 3 failed checks, about 6 s later at most (inter 2 s, then fastinter 2 s)')
+    expect(parseScenario(s).haproxy!.servers[1]).toMatchObject({ refuses: true, downAtS: 30 })
+    checks.set(s, 'off')
+    expect(num('haproxy.serversDownAtS').effective!(s)).toMatch(/without health checks HAProxy keeps choosing them/)
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

@@ -114,6 +114,35 @@ describe('HAProxy health checks', () => {
     expect(r.verdict.hits.map((h) => h.ceiling)).toContain('servers-down')
   })
 
+  it('a server that dies while fully UP is DOWN after `fall` failed checks, fastinter apart once the first has failed', () => {
+    // HAProxy running since before the run; s2 stops listening at 2 s. Its checks keep the phase
+    // of a start at t=0 (s2 second of two: 0.5 s, then every inter 1 s), so they fail at 2.5, 3.5, 4.5
+    const dies = (c: Partial<ServerCheck>): Scenario => {
+      const s = twoServers({ startedS: null, check: { interMs: 1000, ...c } })
+      s.durationS = 7
+      s.haproxy!.servers[1]!.downAtS = 2
+      return s
+    }
+    const downAt = (s: Scenario): number => {
+      const log: string[] = []
+      run(s, log)
+      return parseFloat(log.find((l) => l.includes('check server=s2 DOWN'))!)
+    }
+    const r = run(dies({}))
+    expect(server(r, 's2')).toMatchObject({ status: 'DOWN', chkfail: 3, chkdown: 1 })
+    expect(downAt(dies({}))).toBeCloseTo(4.5, 3)
+    expect(downAt(dies({ fall: 1 }))).toBeCloseTo(2.5, 3)
+    expect(downAt(dies({ fastinterMs: 200 }))).toBeCloseTo(2.9, 3)
+    // before 2 s s2 served its half; from 2 s to 4.5 s its half was refused (503 after 3 s); then s1 took all
+    expect(server(r, 's2').econ).toBe(13)
+    expect(r.totals.byCause.http503).toBe(13)
+    expect(r.totals.ok).toBe(57)
+    // without checks it keeps its half to the end
+    const nc = dies({})
+    nc.haproxy!.servers = nc.haproxy!.servers.map((sv) => ({ ...sv, check: null }))
+    expect(run(nc).totals.byCause.http503).toBe(25)
+  })
+
   it('balance source hashes over the servers UP only', () => {
     const s = twoServers({ startedS: null })
     s.haproxy!.balance = 'source'

@@ -794,6 +794,7 @@ export const KNOBS: Knob[] = [
       if (!h) return ''
       const n = h.servers.filter((sv) => sv.refuses === true).length
       if (n === 0) return ''
+      if (h.servers.some((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0)) return `${n} of ${h.servers.length} go down during the run (see "they go down at")`
       const wait = Math.min(h.timeoutConnectS, 1)
       // checked servers that refuse are DOWN (HAProxy running since before the run): never chosen
       const checked = h.servers.filter((sv) => sv.refuses === true && sv.check).length
@@ -807,6 +808,34 @@ export const KNOBS: Knob[] = [
     check: (s, v) => (s.haproxy && v !== null && v > s.haproxy.servers.length ? `at most the ${s.haproxy.servers.length} servers there are` : null),
     explain: 'nothing listens on their port while their host is up: each connect gets a reset, HAProxy retries after min(timeout connect, 1 s); without health checks it keeps choosing them, with them it has them DOWN and sends their share to the others',
     when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.serversDownAtS',
+    group: 'Backend servers',
+    label: 'they go down at',
+    unit: 's',
+    min: 0.001,
+    max: 86400,
+    step: 1,
+    nullable: 'from the start',
+    get: (s) => s.haproxy?.servers.find((sv) => sv.refuses === true)?.downAtS ?? null,
+    set: (s, v) => {
+      const h = s.haproxy
+      if (!h) return
+      h.servers = h.servers.map((sv) => (sv.refuses === true ? { ...sv, downAtS: v } : sv))
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      const down = h?.servers.filter((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0) ?? []
+      if (!h || !down.length) return ''
+      const ck = down[0]!.check
+      if (!ck) return `they serve until ${down[0]!.downAtS} s, then refuse every connect; without health checks HAProxy keeps choosing them`
+      const fast = (ck.fastinterMs ?? ck.interMs) / 1000
+      return `they serve until ${down[0]!.downAtS} s; HAProxy has them DOWN after ${ck.fall} failed checks, about ${ck.interMs / 1000 + (ck.fall - 1) * fast} s later at most (inter ${ck.interMs / 1000} s, then fastinter ${fast} s)`
+    },
+    explain: 'a server that dies while HAProxy has it UP: until its checks fail `fall` times in a row, roundrobin keeps sending it its share, which is refused and retried (or redispatched)',
+    when: (s) => s.haproxy !== null && s.haproxy.servers.some((sv) => sv.refuses === true)
   },
   {
     kind: 'choice',
