@@ -42,6 +42,27 @@ describe('ResultView', () => {
     v.unmount()
   })
 
+  it("shows HAProxy's stats per server, with status and checks where servers are checked", () => {
+    const s = report1Scenario({ durationS: 10 })
+    const [a, b] = s.haproxy!.servers
+    s.haproxy!.servers = [a!, { ...b!, refuses: true }].map((sv) => ({ ...sv, check: { interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 } }))
+    s.haproxy!.startedS = 0
+    const r = decodeResult(simulate(s, { seed: 1 }))
+    const v = render(<ResultView result={r} maxconn={null} />)
+    const rows = [...v.getByLabelText('HAProxy stats').querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))
+    expect(rows.map((x) => x[0])).toEqual(['FRONTEND', 'BACKEND', a!.name, b!.name])
+    const down = rows[3]!
+    expect(down[1]).toBe('DOWN')
+    // chkfail and chkdown close the row: one failure takes a fresh health (rise) to 0
+    expect(down.slice(-2)).toEqual(['1', '1'])
+    expect(v.getByLabelText('HAProxy stats').querySelector('tr.down')).not.toBeNull()
+    v.unmount()
+    // no checks: no status or check columns
+    const plain = render(<ResultView result={decodeResult(simulate(report1Scenario({ durationS: 10 }), { seed: 1 }))} maxconn={null} />)
+    expect(plain.getByLabelText('HAProxy stats').textContent).not.toMatch(/chkfail|status/)
+    plain.unmount()
+  })
+
   it("says when ApacheBench's -s ended the run, and what that cost", () => {
     const cut = decodeResult(simulate(abRun(1), { seed: 1 }))
     const { getByTestId, unmount } = render(<ResultView result={cut} maxconn={null} />)

@@ -1,6 +1,6 @@
 /** A finished run: summary cards, the verdict, and the charts. */
 import { useMemo } from 'react'
-import { abStopText, type SimResult } from '../../../simulator/result'
+import { abStopText, type HaproxyStatRow, type SimResult } from '../../../simulator/result'
 import { TimeSeriesChart, formatNumber, type Series } from '../charts/TimeSeriesChart'
 import { useWidth } from './useSize'
 import { useTimeWindow } from '../charts/time-window'
@@ -135,6 +135,7 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
         ) : null}
       </div>
       <CountersTable result={result} />
+      <HaproxyStatsTable result={result} />
     </section>
   )
 }
@@ -155,6 +156,50 @@ export const COUNTER_MEANING: Record<string, string> = {
   TCPSynRetrans: 'SYN and SYN-ACK retransmissions sent by this host',
   TCPTimeWaitOverflow: 'TIME_WAIT sockets not kept because tcp_max_tw_buckets was reached',
   PAWSPassive: 'SYNs dropped by the tcp_tw_recycle timestamp check (clients behind NAT)'
+}
+
+/** HAProxy's `show stat` as the simulator ends the run: frontend, backend and each server. */
+function HaproxyStatsTable({ result }: { result: SimResult }) {
+  const h = result.summary.haproxy
+  if (!h || !h.started) return null
+  const rows = [h.frontend, h.backend, ...h.servers]
+  const checks = rows.some((r) => r.status !== undefined)
+  const cols: [keyof HaproxyStatRow, string][] = [
+    ['smax', 'smax'],
+    ['stot', 'stot'],
+    ['qmax', 'qmax'],
+    ['econ', 'econ'],
+    ['wretr', 'wretr'],
+    ['wredis', 'wredis'],
+    ['hrsp_5xx', '5xx'],
+    ...(checks ? ([['chkfail', 'chkfail'], ['chkdown', 'chkdown']] as [keyof HaproxyStatRow, string][]) : [])
+  ]
+  return (
+    <table className="counters" aria-label="HAProxy stats">
+      <thead>
+        <tr>
+          <th>HAProxy</th>
+          {checks ? <th>status</th> : null}
+          {cols.map(([, l]) => (
+            <th key={l}>{l}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.svname} className={r.status === 'DOWN' ? 'down' : undefined}>
+            <td>{r.svname}</td>
+            {checks ? <td>{r.status ?? ''}</td> : null}
+            {cols.map(([k, l]) => (
+              <td key={l} className="num">
+                {r.svname === 'FRONTEND' && k !== 'smax' && k !== 'stot' && k !== 'hrsp_5xx' ? '' : typeof r[k] === 'number' ? formatNumber(r[k] as number) : ''}
+              </td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
 }
 
 function CountersTable({ result }: { result: SimResult }) {
