@@ -12,6 +12,7 @@ import type { Snapshot, StatRow } from '../snapshot/schema'
 import type { SimSummary } from '../../simulator/result'
 import type { Diagnosis, Evidence, Finding, Severity } from './types'
 import { isLoopbackAddr, twReuseReaches } from '../../simulator/scenario'
+import { serverCheckFromConfig } from '../scenario/from-snapshot'
 import {
   COUNTERS_SOURCE,
   backends,
@@ -600,6 +601,76 @@ const serverLimits: Rule = {
   }
 }
 
+/** Backends of several servers where some have no health check: a dead one keeps its share (lab rows server-refuses-*, server-dies-check-*). */
+const serversUnchecked: Rule = {
+  id: 'haproxy-servers-unchecked',
+  run({ snap, unknown }) {
+    if (!snap.haproxy) return null
+    const cfg = haproxyCfg(snap)?.parsed
+    if (!cfg) {
+      unknown.add('haproxy.config')
+      return null
+    }
+    const ev: Evidence[] = []
+    for (const be of backends(snap)) {
+      if (be.name === 'stats' || be.servers.length < 2) continue
+      const d = defaultsFor(cfg.proxies, be)
+      const dflt = [...(d?.settings ?? []), ...be.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
+      const bare = be.servers.filter((s) => serverCheckFromConfig(s.raw, dflt) === null)
+      if (bare.length) ev.push({ label: `backend ${be.name} servers without check`, value: `${bare.map((s) => s.name).join(', ')} (of ${be.servers.length})`, source: `haproxy.cfg lines ${bare.map((s) => s.line).join(', ')}` })
+    }
+    if (!ev.length) return null
+    return hit(
+      this.id,
+      'warning',
+      45,
+      'Servers without health checks: one that dies keeps getting its share of the requests',
+      ev,
+      'Without `check` HAProxy never marks a server DOWN, so roundrobin keeps sending it every Nth request. Its host resets each connect (or, if the host is gone, the connect times out), and HAProxy retries the same server `retries` times after a turn-around of min(timeout connect, 1 s) each, then answers 503: about `retries` seconds per request. `option redispatch` moves retries elsewhere but still pays the failed connect on every request. With `check` a dead server is DOWN after `fall` failed checks (about inter + (fall - 1) x fastinter) and its share goes to the others.',
+      'Add `check` to each server line (or `default-server check` in the backend), keep `inter` short enough for how long you accept errors (inter 2s fall 3: about 6 s), and add `option redispatch`. The what-if shows the difference: "servers down" with "health checks" off and on.',
+      ['haproxy.servers', 'haproxy.redispatch']
+    )
+  }
+}
+
+/** Servers HAProxy has DOWN now: the others carry their share. */
+const serversDown: Rule = {
+  id: 'haproxy-servers-down',
+  run({ snap, unknown }) {
+    if (!snap.haproxy) return null
+    const rows = statRows(snap)
+    if (!rows) {
+      unknown.add('haproxy.stat')
+      return null
+    }
+    const ev: Evidence[] = []
+    let worst = 0
+    for (const be of new Set(rows.filter((r) => r['svname'] === 'BACKEND' && r['pxname'] !== 'stats').map((r) => String(r['pxname'])))) {
+      const servers = rows.filter((r) => r['pxname'] === be && r['svname'] !== 'BACKEND' && r['svname'] !== 'FRONTEND')
+      const down = servers.filter((r) => /^(DOWN|MAINT)/.test(String(r['status'] ?? '')))
+      if (!down.length) continue
+      worst = Math.max(worst, down.length / servers.length)
+      for (const r of down)
+        ev.push({
+          label: `server ${be}/${String(r['svname'])}`,
+          value: `${String(r['status'])}${r['check_status'] ? `, last check ${String(r['check_status'])}` : ''}${num(r, 'lastchg') !== undefined ? ` for ${fmt(num(r, 'lastchg'))} s` : ''}; ${down.length} of ${servers.length} in ${be} down`,
+          source: 'HAProxy show stat'
+        })
+    }
+    if (!ev.length) return null
+    return hit(
+      this.id,
+      worst >= 1 ? 'critical' : 'warning',
+      worst >= 1 ? 95 : 70,
+      worst >= 1 ? 'Every server of a backend is DOWN: HAProxy answers 503 at once' : 'Servers are DOWN: the others carry their share',
+      ev,
+      'A server HAProxy has DOWN (its checks failed `fall` times) or in MAINT takes no new requests: the balancing spreads its share over the servers still UP, so each carries N / (N - down) of its usual load, and its queue limits and worker counts are reached sooner. With no server left HAProxy answers every request with 503 at once (counted in BACKEND econ).',
+      'Find out why its checks fail (check_status: L4CON = refused, L4TOUT = no answer, L7STS = bad status) before it comes back; size the remaining servers for the load meanwhile. The what-if models the DOWN servers as down: see what the others do at your peak.',
+      ['haproxy.servers']
+    )
+  }
+}
+
 /** The same sysctl set in several files with different values: the last one sysctl --system applies wins. */
 const sysctlConflict: Rule = {
   id: 'sysctl-set-in-several-files',
@@ -802,6 +873,8 @@ export const RULES: readonly Rule[] = [
   finTimeout,
   syncookiesOff,
   serverLimits,
+  serversUnchecked,
+  serversDown,
   sysctlConflict,
   phpFpmChildren,
   twBuckets,
@@ -821,7 +894,8 @@ const CEILING_RULES: Record<string, string[]> = {
   'haproxy-fd': ['haproxy-maxconn-vs-fd-limit', 'fd-usage-near-limit'],
   'fd-limit': ['fd-usage-near-limit', 'haproxy-maxconn-vs-fd-limit'],
   'server-maxconn': ['no-server-maxconn-or-queue-timeout'],
-  'backend-queue': ['no-server-maxconn-or-queue-timeout']
+  'backend-queue': ['no-server-maxconn-or-queue-timeout'],
+  'servers-down': ['haproxy-servers-down', 'haproxy-servers-unchecked']
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 }

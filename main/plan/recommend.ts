@@ -10,7 +10,7 @@
  * PURE.
  */
 import type { Snapshot } from '../snapshot/schema'
-import { cloneScenario, type Scenario } from '../../simulator/scenario'
+import { cloneScenario, defaultServerCheck, type Scenario } from '../../simulator/scenario'
 import type { Diagnosis } from '../diagnosis/types'
 import { num, statRows } from '../diagnosis/facts'
 
@@ -82,6 +82,16 @@ export function recommendScenario(snap: Snapshot, baseline: Scenario, diagnosis:
       const tq = h.timeoutQueueS == null || h.timeoutQueueS > 10 ? 5 : h.timeoutQueueS
       change('haproxy.timeoutQueueS', h.timeoutQueueS, tq, 'no-server-maxconn-or-queue-timeout')
       h.timeoutQueueS = tq
+    }
+    if (has.has('haproxy-servers-unchecked')) {
+      // a layer-4 check on every server (HAProxy's defaults: inter 2 s, rise 2, fall 3), and retries that leave a dead one
+      const servers = h.servers.map((x) => (x.check ? x : { ...x, check: defaultServerCheck() }))
+      change('haproxy.servers[].check', h.servers.map((x) => (x.check ? 'check' : 'no check')).join(', '), servers.map(() => 'check').join(', '), 'haproxy-servers-unchecked')
+      h.servers = servers
+      if (!h.redispatch) {
+        change('haproxy.redispatch', false, true, 'haproxy-servers-unchecked')
+        h.redispatch = true
+      }
     }
   }
   if (has.has('php-fpm-max-children') && !h) {

@@ -140,6 +140,30 @@ const cases: Record<string, { fire: () => Snapshot; not: () => Snapshot }> = {
     fire: () => demo('report1'),
     not: () => healthy1()
   },
+  'haproxy-servers-unchecked': {
+    fire: () => {
+      // web04 loses its `check`: the backend has a server a dead host would keep its share on
+      const s = healthy1()
+      if (!s.haproxy?.config.ok) throw new Error()
+      const sv = s.haproxy.config.value.parsed.proxies.flatMap((p) => p.servers).find((x) => x.name === 'web04')!
+      sv.raw = sv.raw.replace(/\s+check\b/, '')
+      sv.check = false
+      return s
+    },
+    not: () => healthy1()
+  },
+  'haproxy-servers-down': {
+    fire: () => {
+      const s = healthy1()
+      statRow(s, 'sms_app', 'web04')['status'] = 'DOWN'
+      return s
+    },
+    not: () => {
+      const s = healthy1()
+      statRow(s, 'sms_app', 'web04')['status'] = 'UP'
+      return s
+    }
+  },
   'sysctl-set-in-several-files': {
     fire: () => demo('report2'),
     // report 1 sets tcp_tw_recycle and tcp_fin_timeout twice, with equal values
@@ -252,6 +276,30 @@ describe('rule details', () => {
     expect(after.score).toBe(before.score + 5)
     expect(after.evidence.at(-1)!.value).toMatch(/php-fpm-backlog at t=0\.2 s.*20% of requests failed/)
     expect(d.simulated).toEqual({ ceiling: 'php-fpm-backlog', atS: 0.2, failedShare: 0.2 })
+  })
+})
+
+describe('servers DOWN and without checks', () => {
+  it('every server of a backend DOWN is critical; one of two is a warning with its check status', () => {
+    const one = healthy1()
+    Object.assign(statRow(one, 'sms_app', 'web04'), { status: 'DOWN', check_status: 'L4CON', lastchg: 42 })
+    const f1 = finding(one, 'haproxy-servers-down')!
+    expect(f1.severity).toBe('warning')
+    expect(f1.evidence[0]!.value).toBe('DOWN, last check L4CON for 42 s; 1 of 2 in sms_app down')
+    const all = healthy1()
+    for (const n of ['web03', 'web04']) statRow(all, 'sms_app', n)['status'] = n === 'web03' ? 'MAINT' : 'DOWN'
+    expect(finding(all, 'haproxy-servers-down')!.severity).toBe('critical')
+  })
+  it('a default-server check in the backend counts; no-check on a line does not', () => {
+    const s = healthy1()
+    if (!s.haproxy?.config.ok) throw new Error()
+    const be = s.haproxy.config.value.parsed.proxies.find((p) => p.name === 'sms_app')!
+    for (const sv of be.servers) sv.raw = sv.raw.replace(/\s+check\b/, '')
+    expect(finding(s, 'haproxy-servers-unchecked')!.evidence[0]!.value).toBe('web03, web04 (of 2)')
+    be.settings.push({ line: 999, keyword: 'default-server', args: ['check', 'inter', '3s'] })
+    expect(finding(s, 'haproxy-servers-unchecked')).toBeUndefined()
+    be.servers[0]!.raw += ' no-check'
+    expect(finding(s, 'haproxy-servers-unchecked')!.evidence[0]!.value).toBe('web03 (of 2)')
   })
 })
 

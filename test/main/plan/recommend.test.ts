@@ -40,6 +40,26 @@ describe('recommendScenario', () => {
     expect(failedShare(rec.scenario, false)).toBeLessThan(failedShare(d.scenario, false))
   })
 
+  it('servers without checks: check on each and option redispatch, and the plan writes them', async () => {
+    const d = await loadDemo(resources, 'report1-sms-gateway')
+    const cfg = d.snapshot.haproxy?.config
+    if (!cfg?.ok) throw new Error('report 1 has an HAProxy config')
+    for (const sv of cfg.value.parsed.proxies.flatMap((p) => p.servers)) {
+      sv.raw = sv.raw.replace(/\s+check\b/, '')
+      sv.check = false
+    }
+    const base = structuredClone(d.scenario)
+    base.haproxy!.servers = base.haproxy!.servers.map((sv) => ({ ...sv, check: null }))
+    base.haproxy!.redispatch = false
+    const rec = recommendScenario(d.snapshot, base, diagnose(d.snapshot))
+    const by = Object.fromEntries(rec.changes.map((c) => [c.path, c]))
+    expect(by['haproxy.servers[].check']).toMatchObject({ from: '"no check, no check"', to: '"check, check"', because: 'haproxy-servers-unchecked' })
+    expect(by['haproxy.redispatch']).toMatchObject({ from: 'false', to: 'true' })
+    expect(rec.scenario.haproxy!.servers.every((sv) => sv.check?.interMs === 2000)).toBe(true)
+    const plan = buildPlan({ snapshot: d.snapshot, baseline: base, scenario: rec.scenario })
+    expect(plan.items.map((i) => i.id)).toEqual(expect.arrayContaining(['haproxy:server.sms_app/web03.check', 'haproxy:server.sms_app/web04.check', 'haproxy:backend.sms_app.redispatch']))
+  })
+
   it('a healthy snapshot gets no change', async () => {
     const d = await loadDemo(resources, 'report2-nginx-php-fpm')
     const rec = recommendScenario(d.snapshot, d.scenario, { ...diagnose(d.snapshot), findings: [] })
