@@ -2036,7 +2036,8 @@ export class Model {
   /**
    * Health checks (HaproxyServer.check). HAProxy started long before the run (startedS null):
    * each checked server is at its steady state, one that refuses DOWN (health 0: its checks keep
-   * failing, uncounted) and the others fully UP; no check can change that, so none is run.
+   * failing, uncounted) and the others fully UP; checks are run only for a server that goes down
+   * during the run (downAtS), the only one whose state they can change.
    * Started at startedS: every health is rise (UP, "but will fall down at first failure"), the
    * first checks are spread over the smallest interval of 1 s or more (SRV_CHK_INTER_THRES), each
    * at least its own, by the server's place among the checked ones (checks.c start_checks,

@@ -149,9 +149,10 @@ export interface HaproxyServer {
   refuses?: boolean
   /**
    * With `refuses`: when the service stops listening, in seconds from the run's start (before
-   * that it serves). Requests it has accepted finish, as after nginx's graceful stop; connections
-   * still waiting in its accept queue are served too (not modelled: the reset a closing listener
-   * sends them). Absent / null / 0: down from the start.
+   * that it serves). Requests it has accepted finish, as after nginx's graceful stop. Not
+   * modelled: the reset a closing listener sends the connections still in its accept queue
+   * (they are served), and the close of HAProxy's idle kept-alive connections to it (they stay
+   * usable). Absent / null / 0: down from the start.
    */
   downAtS?: number | null
   /** `check` on the server line: HAProxy's layer-4 health check (connect only). Absent / null: no checks. */

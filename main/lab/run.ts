@@ -950,11 +950,6 @@ export function effectiveScenario(
   return e
 }
 
-/**
- * Who closed the proxy -> server connections in the real run, seen from where TIME_WAIT landed:
- * on the proxy ('proxy'), on the backend with the proxy as peer ('server'), or nowhere ('reset':
- * HAProxy aborts them with RST). HAProxy decides this itself, the scenario cannot force it.
- */
 /** Mean start of HAProxy relative to the load over the runs that recorded it (null: none did). */
 export function meanProxyStart(runs: readonly RunMetrics[]): number | null {
   const v = runs.map((r) => r.proxyStartS).filter((x): x is number => typeof x === 'number')
@@ -972,6 +967,11 @@ export function meanServerStops(runs: readonly RunMetrics[]): Record<string, num
   return out
 }
 
+/**
+ * Who closed the proxy -> server connections in the real run, seen from where TIME_WAIT landed:
+ * on the proxy ('proxy'), on the backend with the proxy as peer ('server'), or nowhere ('reset':
+ * HAProxy aborts them with RST). HAProxy decides this itself, the scenario cannot force it.
+ */
 export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 'proxy' | 'server' | 'reset' | null {
   if (!s.haproxy) return null
   const samples = runs.flatMap((r) => r.samples)

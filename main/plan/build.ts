@@ -414,11 +414,12 @@ export function buildPlan(input: PlanInput): Plan {
             add(`server.${bn}/${s.name}.check`, `HAProxy server ${bn}/${s.name} health check`, `haproxy.servers[${s.name}].check`, desc(ca), desc(cb), `server ${s.name}`, () => {
               ed.setServerFlag(bk, bn!, s.name, 'check', cb !== null)
               if (!cb) return
-              const d = defaultServerCheck()
-              // written when they differ from HAProxy's defaults or from what the line had
-              if (cb.interMs !== (ca?.interMs ?? d.interMs)) ed.setServerParam(bk, bn!, s.name, 'inter', `${cb.interMs}ms`)
-              if (cb.rise !== (ca?.rise ?? d.rise)) ed.setServerParam(bk, bn!, s.name, 'rise', String(cb.rise))
-              if (cb.fall !== (ca?.fall ?? d.fall)) ed.setServerParam(bk, bn!, s.name, 'fall', String(cb.fall))
+              // a new check: inter, rise and fall written out (a default-server line may say otherwise);
+              // a changed one: the parameters that differ from what the line had
+              const d = ca ?? { ...defaultServerCheck(), interMs: -1, rise: -1, fall: -1 }
+              if (cb.interMs !== d.interMs) ed.setServerParam(bk, bn!, s.name, 'inter', `${cb.interMs}ms`)
+              if (cb.rise !== d.rise) ed.setServerParam(bk, bn!, s.name, 'rise', String(cb.rise))
+              if (cb.fall !== d.fall) ed.setServerParam(bk, bn!, s.name, 'fall', String(cb.fall))
               if (cb.fastinterMs != null && cb.fastinterMs !== ca?.fastinterMs) ed.setServerParam(bk, bn!, s.name, 'fastinter', `${cb.fastinterMs}ms`)
               if (cb.downinterMs != null && cb.downinterMs !== ca?.downinterMs) ed.setServerParam(bk, bn!, s.name, 'downinter', `${cb.downinterMs}ms`)
             }, cb ? ['Each checked server costs HAProxy one more fd (maxsock). A server whose checks fail leaves the balancing; with none left every request gets 503 at once.'] : [])

@@ -58,6 +58,8 @@ describe('recommendScenario', () => {
     expect(rec.scenario.haproxy!.servers.every((sv) => sv.check?.interMs === 2000)).toBe(true)
     const plan = buildPlan({ snapshot: d.snapshot, baseline: base, scenario: rec.scenario })
     expect(plan.items.map((i) => i.id)).toEqual(expect.arrayContaining(['haproxy:server.sms_app/web03.check', 'haproxy:server.sms_app/web04.check', 'haproxy:backend.sms_app.redispatch']))
+    // a new check is written out in full: a default-server line could say otherwise
+    expect(plan.haproxyDiff).toMatch(/^\+\s+server\s+web03 10\.20\.1\.13:8080 check .*inter 2000ms rise 2 fall 3$/m)
   })
 
   it('a healthy snapshot gets no change', async () => {
