@@ -181,7 +181,9 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
           <th>HAProxy</th>
           {checks ? <th>status</th> : null}
           {cols.map(([, l]) => (
-            <th key={l}>{l}</th>
+            <th key={l} className="num">
+              {l}
+            </th>
           ))}
         </tr>
       </thead>
