@@ -52,6 +52,10 @@ describe('conservation (property)', () => {
           redispatch: fc.boolean(),
           rpc: fc.integer({ min: 1, max: 3 }),
           recycle: fc.boolean(),
+          // the last server down from the start, or from 3 s; health checks; HAProxy started just before the run or long ago
+          down: fc.constantFrom('none', 'start', 'mid') as fc.Arbitrary<'none' | 'start' | 'mid'>,
+          check: fc.boolean(),
+          started: fc.boolean(),
           seed: fc.integer()
         }),
         (p) => {
@@ -80,7 +84,15 @@ describe('conservation (property)', () => {
                 globalMaxconn: p.maxconn,
                 timeoutConnectS: 1,
                 timeoutServerS: 2,
-                servers: Array.from({ length: p.servers }, (_, i) => ({ name: `s${i + 1}`, maxconn: Math.max(1, p.maxconn >> 2), maxqueue: i === 0 ? 0 : 3, weight: i + 1 })),
+                servers: Array.from({ length: p.servers }, (_, i) => ({
+                  name: `s${i + 1}`,
+                  maxconn: Math.max(1, p.maxconn >> 2),
+                  maxqueue: i === 0 ? 0 : 3,
+                  weight: i + 1,
+                  ...(p.down !== 'none' && i === p.servers - 1 ? { refuses: true, downAtS: p.down === 'mid' ? 3 : null } : {}),
+                  check: p.check ? { interMs: 500, fastinterMs: null, downinterMs: null, rise: 2, fall: 2 } : null
+                })),
+                startedS: p.started ? -0.5 : null,
                 timeoutQueueS: 1,
                 serverConnections: p.reuse,
                 mode: p.mode,
@@ -106,7 +118,9 @@ describe('conservation (property)', () => {
           if (r.summary.haproxy && t.inFlight === 0) {
             expect(r.summary.haproxy.frontend.scur).toBe(0)
             expect(r.summary.haproxy.backend.scur).toBe(0)
+            for (const sv of r.summary.haproxy.servers) expect(sv.scur).toBe(0)
           }
+          if (r.summary.haproxy) for (const sv of r.summary.haproxy.servers) expect(sv.smax).toBeGreaterThanOrEqual(0)
         }
       ),
       { numRuns: 120 }
