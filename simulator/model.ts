@@ -540,6 +540,8 @@ interface Server {
   /** Failed checks counted while health was above 0 (chkfail) and UP -> DOWN transitions (chkdown). */
   chkfail: number
   chkdown: number
+  /** When the status last changed during the run (s; -1: it did not). */
+  changedAt: number
 }
 
 export class Model {
@@ -697,6 +699,8 @@ export class Model {
   /** Servers HAProxy has UP (srv_act; every server without a check is), and how often none was left (BACKEND chkdown). */
   private serversUp = 0
   private beChkdown = 0
+  /** When the backend last went DOWN or UP during the run (s; -1: it did not). */
+  private beChangedAt = -1
   private be5xx = 0
   private beSmax = 0
   private beCur = 0
@@ -912,7 +916,8 @@ export class Model {
         health: 0,
         up: true,
         chkfail: 0,
-        chkdown: 0
+        chkdown: 0,
+        changedAt: -1
       })
     })
     for (const sv of this.servers) for (const p of sv.pools) this.proxyPools.push(p)
@@ -2103,7 +2108,8 @@ export class Model {
       if (sv.health < full && ++sv.health >= ck.rise) sv.health = full
       if (sv.health === full && !sv.up) {
         sv.up = true
-        this.serversUp++
+        if (this.q.now > 0) sv.changedAt = this.q.now
+        if (this.serversUp++ === 0 && this.q.now > 0) this.beChangedAt = this.q.now
         if (this.logOn) this.logEv(`check server=${sv.name} UP`)
         this.dequeue(i) // pendconn_grab_from_px: it takes requests from the backend queue
       }
@@ -2119,7 +2125,12 @@ export class Model {
     const sv = this.servers[i]!
     sv.up = false
     sv.chkdown++
-    if (--this.serversUp === 0) this.beChkdown++
+    // checks played before the run's start change nothing it shows
+    if (this.q.now > 0) sv.changedAt = this.q.now
+    if (--this.serversUp === 0) {
+      this.beChkdown++
+      if (this.q.now > 0) this.beChangedAt = this.q.now
+    }
     if (this.logOn) this.logEv(`check server=${sv.name} DOWN up=${this.serversUp}`)
     if (!this.s.haproxy!.redispatch) return
     const moved: number[] = []
@@ -3489,7 +3500,7 @@ export class Model {
             hrsp_5xx: this.fe5xx
           }),
           backend: row('be', 'BACKEND', {
-            ...(this.servers.some((sv) => sv.check) ? { status: this.serversUp > 0 ? ('UP' as const) : ('DOWN' as const), chkdown: this.beChkdown } : {}),
+            ...(this.servers.some((sv) => sv.check) ? { status: this.serversUp > 0 ? ('UP' as const) : ('DOWN' as const), chkdown: this.beChkdown, ...(this.beChangedAt >= 0 ? { lastchg: round(Math.min(this.q.now, this.endS) - this.beChangedAt) } : {}) } : {}),
             qcur: this.beQ.live,
             qmax: this.beQ.max,
             scur: this.beCur,
@@ -3519,7 +3530,7 @@ export class Model {
               wredis: sv.wredis,
               connect: sv.connect,
               reuse: sv.reuse,
-              ...(sv.check ? { status: sv.up ? ('UP' as const) : ('DOWN' as const), chkfail: sv.chkfail, chkdown: sv.chkdown } : {})
+              ...(sv.check ? { status: sv.up ? ('UP' as const) : ('DOWN' as const), chkfail: sv.chkfail, chkdown: sv.chkdown, ...(sv.changedAt >= 0 ? { lastchg: round(Math.min(this.q.now, this.endS) - sv.changedAt) } : {}) } : {})
             })
           )
         }

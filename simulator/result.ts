@@ -96,6 +96,8 @@ export interface HaproxyStatRow {
   status?: 'UP' | 'DOWN'
   chkfail?: number
   chkdown?: number
+  /** Seconds from the last UP / DOWN change to the end of the run (HAProxy's lastchg, not rounded); absent when the status did not change during the run. */
+  lastchg?: number
 }
 
 export interface HaproxyStats {

@@ -52,7 +52,9 @@ describe('ResultView', () => {
     const rows = [...v.getByLabelText('HAProxy stats').querySelectorAll('tbody tr')].map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent))
     expect(rows.map((x) => x[0])).toEqual(['FRONTEND', 'BACKEND', a!.name, b!.name])
     const down = rows[3]!
-    expect(down[1]).toBe('DOWN')
+    // s2's first check, 2 s x 1/2 after HAProxy's start at the run's start, ends one 30 ms round trip later
+    expect(down[1]).toBe('DOWN at 1.03 s')
+    expect(rows[2]![1]).toBe('UP')
     // chkfail and chkdown close the row: one failure takes a fresh health (rise) to 0
     expect(down.slice(-2)).toEqual(['1', '1'])
     expect(v.getByLabelText('HAProxy stats').querySelector('tr.down')).not.toBeNull()

@@ -53,6 +53,9 @@ describe('HAProxy health checks', () => {
     expect(s2.chkfail).toBe(1) // one failure takes health from rise to 0; later ones are not counted
     expect(s2.chkdown).toBe(1)
     expect(server(r, 's1')).toMatchObject({ status: 'UP', chkfail: 0, chkdown: 0 })
+    // lastchg: from the change to the end of the run (s1 never changed: none)
+    expect(r.simulatedS - s2.lastchg!).toBeCloseTo(1, 3)
+    expect(server(r, 's1').lastchg).toBeUndefined()
     // arrivals at 0.05, 0.15, ... 0.95 s (evenly spaced): s2 got 5 of them, each tried 4 times (stot counts attempts) and 503 after 3 turn-arounds
     expect(s2.econ).toBe(5)
     expect(s2.wretr).toBe(15)

@@ -140,6 +140,10 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
   )
 }
 
+function formatSeconds(s: number): string {
+  return `${s < 10 ? s.toFixed(2) : s.toFixed(1)} s`
+}
+
 function formatMs(ms: number): string {
   if (!Number.isFinite(ms)) return '–'
   return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10000 ? 0 : 1)} s` : `${Math.round(ms)} ms`
@@ -191,7 +195,7 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
         {rows.map((r) => (
           <tr key={r.svname} className={r.status === 'DOWN' ? 'down' : undefined}>
             <td>{r.svname}</td>
-            {checks ? <td>{r.status ?? ''}</td> : null}
+            {checks ? <td>{r.status === undefined ? '' : r.lastchg !== undefined ? `${r.status} at ${formatSeconds(result.summary.simulatedS - r.lastchg)}` : r.status}</td> : null}
             {cols.map(([k, l]) => (
               <td key={l} className="num">
                 {r.svname === 'FRONTEND' && k !== 'smax' && k !== 'stot' && k !== 'hrsp_5xx' ? '' : typeof r[k] === 'number' ? formatNumber(r[k] as number) : ''}
