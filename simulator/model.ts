@@ -49,6 +49,8 @@ import {
   type Scenario,
   type HaproxyServer,
   type ServerCheck,
+  serverDownAtS,
+  serverRefusesFromStart,
   twReuseApplies
 } from './scenario'
 import {
@@ -856,7 +858,7 @@ export class Model {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
       const L = new Listener(`backend${serverList.length > 1 ? i + 1 : ''}:80`, 2, false, B, synQueueCapacity(B, bk), 1, i)
-      L.refuses = refusesFromStart(sv)
+      L.refuses = serverRefusesFromStart(sv)
       this.listeners.push(L)
       let fpm: Listener | null = null
       if (be.kind === 'nginx-php-fpm') {
@@ -911,7 +913,7 @@ export class Model {
         purgeAt: POOL_PURGE_DELAY_S,
         acceptPausedUntil: 0,
         sess: 0,
-        refuses: refusesFromStart(sv),
+        refuses: serverRefusesFromStart(sv),
         check: sv.check ?? null,
         health: 0,
         up: true,
@@ -2078,7 +2080,7 @@ export class Model {
       const sv = this.servers[i]!
       // long-running: only a server that goes down during the run can change state; its checks
       // keep the phase of a start at the run's start
-      if (h.startedS == null && !(this.s.haproxy!.servers[i]!.refuses === true && !sv.refuses)) return
+      if (h.startedS == null && serverDownAtS(h.servers[i]!) === null) return
       let end = Math.min(0, h.startedS ?? 0) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length + rtt
       while (end < 0) {
         this.checkDone(i)
@@ -3269,7 +3271,8 @@ export class Model {
     const q = this.q
     this.q.schedule(0, -1, EV_SECOND, -1, 0)
     this.s.haproxy?.servers.forEach((sv, i) => {
-      if (sv.refuses === true && !refusesFromStart(sv)) this.q.schedule(sv.downAtS!, 0, EV_SERVER_STOP, -1, i)
+      const at = serverDownAtS(sv)
+      if (at !== null) this.q.schedule(at, 0, EV_SERVER_STOP, -1, i)
     })
     this.startChecks()
     this.startClients()
@@ -3600,11 +3603,6 @@ export class Model {
       }
     }
   }
-}
-
-/** A server that `refuses` from the run's start (no downAtS later than 0). */
-function refusesFromStart(sv: HaproxyServer): boolean {
-  return sv.refuses === true && !((sv.downAtS ?? 0) > 0)
 }
 
 function round(x: number): number {

@@ -183,6 +183,16 @@ export interface ServerCheck {
   fall: number
 }
 
+/** When server sv stops listening during the run (`refuses` with a `downAtS` above 0), or null: never, or from the start. */
+export function serverDownAtS(sv: HaproxyServer): number | null {
+  return sv.refuses === true && (sv.downAtS ?? 0) > 0 ? sv.downAtS! : null
+}
+
+/** Server sv refuses connections from the run's start (`refuses`, no later `downAtS`). */
+export function serverRefusesFromStart(sv: HaproxyServer): boolean {
+  return sv.refuses === true && serverDownAtS(sv) === null
+}
+
 /** HAProxy's defaults for a server line with a bare `check`. */
 export function defaultServerCheck(): ServerCheck {
   return { interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 }

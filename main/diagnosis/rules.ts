@@ -12,7 +12,7 @@ import type { Snapshot, StatRow } from '../snapshot/schema'
 import type { SimSummary } from '../../simulator/result'
 import type { Diagnosis, Evidence, Finding, Severity } from './types'
 import { isLoopbackAddr, twReuseReaches } from '../../simulator/scenario'
-import { serverCheckFromConfig } from '../scenario/from-snapshot'
+import { defaultServerArgs, serverCheckFromConfig } from '../scenario/from-snapshot'
 import {
   COUNTERS_SOURCE,
   backends,
@@ -614,8 +614,7 @@ const serversUnchecked: Rule = {
     const ev: Evidence[] = []
     for (const be of backends(snap)) {
       if (be.name === 'stats' || be.servers.length < 2) continue
-      const d = defaultsFor(cfg.proxies, be)
-      const dflt = [...(d?.settings ?? []), ...be.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
+      const dflt = defaultServerArgs(be, defaultsFor(cfg.proxies, be))
       const bare = be.servers.filter((s) => serverCheckFromConfig(s.raw, dflt) === null)
       if (bare.length) ev.push({ label: `backend ${be.name} servers without check`, value: `${bare.map((s) => s.name).join(', ')} (of ${be.servers.length})`, source: `haproxy.cfg lines ${bare.map((s) => s.line).join(', ')}` })
     }

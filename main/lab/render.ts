@@ -9,7 +9,7 @@
  * servers on the proxy host itself, 127.0.0.(1+i):8080 in the lb namespace.
  */
 import type { HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
-import { allServersLoopback, haproxyEffectiveLimits } from '../../simulator/scenario'
+import { allServersLoopback, haproxyEffectiveLimits, serverRefusesFromStart } from '../../simulator/scenario'
 
 export const CLIENT_IP = '10.200.1.1'
 export const FRONT_IP = '10.200.1.2'
@@ -42,7 +42,7 @@ export function backendIps(s: Scenario): string[] {
  */
 export function serverRefuses(s: Scenario, i: number): boolean {
   const sv = s.haproxy?.servers[i]
-  return sv?.refuses === true && !((sv.downAtS ?? 0) > 0)
+  return sv !== undefined && serverRefusesFromStart(sv)
 }
 
 /** The port the backend servers listen on. */

@@ -17,7 +17,7 @@ import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import { release } from 'node:os'
 import type { Scenario } from '../../simulator/scenario'
-import { cloneScenario, curvePeak } from '../../simulator/scenario'
+import { cloneScenario, curvePeak, serverDownAtS } from '../../simulator/scenario'
 import {
   CLIENT_IP,
   FRONT_IP,
@@ -521,12 +521,12 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     // listening socket closes), so their host resets every later connect
     const stopsAt: Record<string, number> = {}
     const stopTimers: ReturnType<typeof setTimeout>[] = []
-    const later = (s.haproxy?.servers ?? []).filter((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0)
-    for (const T of new Set(later.map((sv) => sv.downAtS!))) {
+    const later = (s.haproxy?.servers ?? []).filter((sv) => serverDownAtS(sv) !== null)
+    for (const T of new Set(later.map((sv) => serverDownAtS(sv)!))) {
       stopTimers.push(
         setTimeout(() => {
           const after = cloneScenario(s)
-          for (const sv of after.haproxy!.servers) if (sv.refuses === true && (sv.downAtS ?? 0) <= T) sv.downAtS = null
+          for (const sv of after.haproxy!.servers) if ((serverDownAtS(sv) ?? Infinity) <= T) sv.downAtS = null
           writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(after, runDir, ECHO_MODULE))
           try {
             process.kill(nginx.pid, 'SIGHUP')
@@ -916,7 +916,7 @@ export function effectiveScenario(
   // health checks count from HAProxy's start, a little before the load's
   if (e.haproxy && proxyStartS !== null && e.haproxy.servers.some((sv) => sv.check)) e.haproxy.startedS = Math.min(0, proxyStartS)
   // servers that went down during the run: when nginx dropped them (measured from the load's start)
-  for (const sv of e.haproxy?.servers ?? []) if (serverStopS[sv.name] !== undefined && sv.refuses === true && (sv.downAtS ?? 0) > 0) sv.downAtS = Math.max(1e-3, serverStopS[sv.name]!)
+  for (const sv of e.haproxy?.servers ?? []) if (serverStopS[sv.name] !== undefined && serverDownAtS(sv) !== null) sv.downAtS = Math.max(1e-3, serverStopS[sv.name]!)
   // the open-loop client binds the scenario's source addresses (and goes through the NAT namespace); ab uses one address
   const a = clientAddressing(s)
   if (e.clients.mode === 'closed' && driver === 'ab') e.clients.closesFirst = 'server'
@@ -952,7 +952,12 @@ export function effectiveScenario(
 
 /** Mean start of HAProxy relative to the load over the runs that recorded it (null: none did). */
 export function meanProxyStart(runs: readonly RunMetrics[]): number | null {
-  const v = runs.map((r) => r.proxyStartS).filter((x): x is number => typeof x === 'number')
+  return meanOf(runs.map((r) => r.proxyStartS))
+}
+
+/** Mean of the values present (null: none). */
+function meanOf(values: readonly (number | undefined)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === 'number')
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null
 }
 
@@ -960,10 +965,7 @@ export function meanProxyStart(runs: readonly RunMetrics[]): number | null {
 export function meanServerStops(runs: readonly RunMetrics[]): Record<string, number> {
   const out: Record<string, number> = {}
   const names = new Set(runs.flatMap((r) => Object.keys(r.serverStopS ?? {})))
-  for (const n of names) {
-    const v = runs.map((r) => r.serverStopS?.[n]).filter((x): x is number => typeof x === 'number')
-    out[n] = v.reduce((a, b) => a + b, 0) / v.length
-  }
+  for (const n of names) out[n] = meanOf(runs.map((r) => r.serverStopS?.[n]))!
   return out
 }
 

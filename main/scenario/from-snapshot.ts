@@ -143,6 +143,11 @@ export function serverCheckFromConfig(serverRaw: string, defaultServerArgs: read
   return on ? ck : null
 }
 
+/** The arguments of the `default-server` lines in force for a backend's servers: its defaults section's, then its own. */
+export function defaultServerArgs(backend: HaproxyProxy, defaults: HaproxyProxy | undefined): string[][] {
+  return [...(defaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
+}
+
 function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig | null {
   const hp = snap.haproxy
   if (!hp) return null
@@ -193,7 +198,7 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   else assumed.push('haproxy.startedAsRoot')
 
   if (backend && backend.servers.length) {
-    const dflt = [...(beDefaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
+    const dflt = defaultServerArgs(backend, beDefaults)
     // a server HAProxy has DOWN now (its checks fail): modelled as refusing connections, which
     // with its check keeps it DOWN for the whole run (HAProxy running since before it)
     const rows = val(hp.stat)?.rows ?? []

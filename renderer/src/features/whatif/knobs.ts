@@ -13,6 +13,7 @@ import {
   kernelHz,
   kernelTraits,
   KERNEL_PROFILES,
+  serverDownAtS,
   timerAt,
   twReuseApplies,
   type KernelConfig,
@@ -794,7 +795,7 @@ export const KNOBS: Knob[] = [
       if (!h) return ''
       const n = h.servers.filter((sv) => sv.refuses === true).length
       if (n === 0) return ''
-      if (h.servers.some((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0)) return `${n} of ${h.servers.length} go down during the run (see "they go down at")`
+      if (h.servers.some((sv) => serverDownAtS(sv) !== null)) return `${n} of ${h.servers.length} go down during the run (see "they go down at")`
       const wait = Math.min(h.timeoutConnectS, 1)
       // checked servers that refuse are DOWN (HAProxy running since before the run): never chosen
       const checked = h.servers.filter((sv) => sv.refuses === true && sv.check).length
@@ -827,7 +828,7 @@ export const KNOBS: Knob[] = [
     },
     effective: (s) => {
       const h = s.haproxy
-      const down = h?.servers.filter((sv) => sv.refuses === true && (sv.downAtS ?? 0) > 0) ?? []
+      const down = h?.servers.filter((sv) => serverDownAtS(sv) !== null) ?? []
       if (!h || !down.length) return ''
       const ck = down[0]!.check
       if (!ck) return `they serve until ${down[0]!.downAtS} s, then refuse every connect; without health checks HAProxy keeps choosing them`
