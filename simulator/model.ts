@@ -229,6 +229,12 @@ const EV_REFUSED = 33
 const EV_CHECK = 34
 /** Server b stops listening (servers[b].downAtS). */
 const EV_SERVER_STOP = 35
+/** A health check's SYN (a = its index in the proxy host's SYN schedule) reaches server b's listener. */
+const EV_CHECK_SYN = 36
+/** Health check results (EV_CHECK's a). */
+const CK_OK = 0
+const CK_TIMEOUT = 1
+const CK_REFUSED = 2
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
@@ -544,6 +550,19 @@ interface Server {
   chkdown: number
   /** When the status last changed during the run (s; -1: it did not). */
   changedAt: number
+  /**
+   * The check in progress: when it started, when it expires (checkTimeoutS after), which SYN of
+   * the proxy host's schedule is the last sent and when it left.
+   */
+  ckStart: number
+  ckDeadline: number
+  ckSyn: number
+  ckSynAt: number
+  /** The last check's outcome (HAProxy's check_status): 'L4OK', 'L4TOUT', 'L4CON', or '' before the first. */
+  ckStatus: '' | 'L4OK' | 'L4TOUT' | 'L4CON'
+  /** Time DOWN during the run: closed DOWN spells, and when the open one began (-1: UP). */
+  downTotal: number
+  downSince: number
 }
 
 export class Model {
@@ -919,7 +938,14 @@ export class Model {
         up: true,
         chkfail: 0,
         chkdown: 0,
-        changedAt: -1
+        changedAt: -1,
+        ckStart: 0,
+        ckDeadline: 0,
+        ckSyn: 0,
+        ckSynAt: 0,
+        ckStatus: '',
+        downTotal: 0,
+        downSince: -1
       })
     })
     for (const sv of this.servers) for (const p of sv.pools) this.proxyPools.push(p)
@@ -2041,16 +2067,31 @@ export class Model {
   }
 
   /**
-   * Health checks (HaproxyServer.check). HAProxy started long before the run (startedS null):
-   * each checked server is at its steady state, one that refuses DOWN (health 0: its checks keep
-   * failing, uncounted) and the others fully UP; checks are run only for a server that goes down
-   * during the run (downAtS), the only one whose state they can change.
+   * check.c: a layer-4 check's connect expires `inter` after it starts (the configured inter,
+   * whatever interval is in use), or min(timeout connect, inter) when `timeout check` is set (s).
+   * Measured on HAProxy 2.6 with every SYN dropped: L4TOUT after 2000 ms with inter 2s (fastinter
+   * 1s, timeout connect 1.5s), after 1500 ms once `timeout check` is set.
+   */
+  private checkTimeoutS(sv: Server): number {
+    const h = this.s.haproxy!
+    const inter = sv.check!.interMs / 1000
+    return h.timeoutCheckS != null ? Math.min(h.timeoutConnectS, inter) : inter
+  }
+
+  /**
+   * Health checks (HaproxyServer.check), each a layer-4 check: a TCP connect to the server that
+   * passes when its SYN-ACK comes back (L4OK), fails at once when nothing listens (a reset:
+   * L4CON), and fails at its timeout when every SYN it sent by then was dropped by the server's
+   * full accept or SYN queue (L4TOUT). The next check starts an interval (srv_getinter) after one
+   * ends.
+   * HAProxy started long before the run (startedS null): each checked server is at its steady
+   * state, one that refuses DOWN (health 0: its checks keep failing, uncounted) and the others
+   * fully UP; the checks keep the phase of a start at the run's start.
    * Started at startedS: every health is rise (UP, "but will fall down at first failure"), the
    * first checks are spread over the smallest interval of 1 s or more (SRV_CHK_INTER_THRES), each
    * at least its own, by the server's place among the checked ones (checks.c start_checks,
-   * start_check_task); the checks that end before the run's start are played at once. A check
-   * ends one round trip after it starts (the reset or the SYN-ACK) and the next is due an
-   * interval after that.
+   * start_check_task); the checks that end before the run's start are played at once, without
+   * load: each passes unless the server refuses.
    */
   private startChecks(): void {
     const h = this.s.haproxy
@@ -2066,6 +2107,7 @@ export class Model {
         sv.health = sv.refuses ? 0 : sv.check!.rise + sv.check!.fall - 1
         if (sv.refuses) {
           sv.up = false
+          sv.downSince = 0
           this.serversUp--
         }
       }
@@ -2078,38 +2120,117 @@ export class Model {
     const rtt = 2 * this.owdBase[1]
     idx.forEach((i, pos) => {
       const sv = this.servers[i]!
-      // long-running: only a server that goes down during the run can change state; its checks
-      // keep the phase of a start at the run's start
-      if (h.startedS == null && serverDownAtS(h.servers[i]!) === null) return
-      let end = Math.min(0, h.startedS ?? 0) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length + rtt
-      while (end < 0) {
-        this.checkDone(i)
-        end += this.checkInterS(sv) + rtt
+      let start = Math.min(0, h.startedS ?? 0) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length
+      while (start + rtt < 0) {
+        this.checkDone(i, sv.refuses ? CK_REFUSED : CK_OK)
+        start += rtt + this.checkInterS(sv)
       }
-      this.q.schedule(end, 0, EV_CHECK, -1, i)
+      this.checkStart(i, start)
     })
   }
 
-  private onCheck(i: number): void {
-    this.checkDone(i)
-    this.q.schedule(this.q.now + this.checkInterS(this.servers[i]!) + 2 * this.owdBase[1], 0, EV_CHECK, -1, i)
+  /** A check of server i starts at t (its SYN leaves HAProxy); its SYN reaches the server one way later. */
+  private checkStart(i: number, t: number): void {
+    const sv = this.servers[i]!
+    sv.ckStart = t
+    sv.ckDeadline = t + this.checkTimeoutS(sv)
+    sv.ckSyn = 0
+    sv.ckSynAt = t
+    this.q.schedule(Math.max(this.q.now, t + this.owdBase[1]), 0, EV_CHECK_SYN, 0, i)
   }
 
-  /** A layer-4 check of server i ends: it passes unless the server refuses (check.c set_server_check_status). */
-  private checkDone(i: number): void {
+  /**
+   * A check's SYN reaches server i's listener: the listener's admission, as for any SYN (onSyn),
+   * decides. Dropped (the accept queue full, the SYN queue full without cookies, the 3/4 rule):
+   * counted in the server host's ListenDrops and friends like any SYN, and retransmitted on the
+   * proxy host's SYN schedule while that stays before the check's timeout. Answered: the check
+   * passes when the SYN-ACK is back. The check's own request sock (and its ACK, then HAProxy's
+   * reset) are not put in the server's queues: one short-lived slot per interval.
+   */
+  private onCheckSyn(i: number): void {
+    const sv = this.servers[i]!
+    const back = this.q.now + this.owdBase[1]
+    if (sv.refuses) {
+      this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_REFUSED, i)
+      return
+    }
+    if (!this.checkSynDropped(sv.listener)) {
+      this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_OK, i)
+      return
+    }
+    if (this.logOn) this.logEv(`check-syn-drop server=${sv.name} n=${sv.ckSyn}`)
+    const ph = this.hosts[1]!
+    const k = sv.ckSyn + 1
+    if (k < ph.syn.length) {
+      const t = timerAt(sv.ckSynAt, ph.syn[k]! - ph.syn[k - 1]!, ph.wheel, ph.hz)
+      if (t < sv.ckDeadline) {
+        ph.counters.TCPSynRetrans++
+        sv.ckSyn = k
+        sv.ckSynAt = t
+        this.q.schedule(t + this.owdBase[1], 0, EV_CHECK_SYN, k, i)
+        return
+      }
+    }
+    this.q.schedule(sv.ckDeadline, 0, EV_CHECK, CK_TIMEOUT, i)
+  }
+
+  /** Whether listener L drops a SYN that arrives now (onSyn's admission, less tcp_tw_recycle), counting it as the kernel does. */
+  private checkSynDropped(L: Listener): boolean {
+    const H = this.hosts[L.host]!
+    const k = H.k
+    const ctr = H.counters
+    const cookies = k.syncookies
+    let wantCookie = false
+    if (cookies === 2 || L.synq >= L.synCap) {
+      if (cookies === 0) {
+        ctr.ListenDrops++
+        ctr.TCPReqQFullDrop++
+        return true
+      }
+      wantCookie = true
+      ctr.TCPReqQFullDoCookies++
+    }
+    if (L.full && (H.t.acceptFullSynDrop === 'always' || L.young > 1)) {
+      ctr.ListenOverflows++
+      ctr.ListenDrops++
+      return true
+    }
+    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[0] !== 1) {
+      ctr.ListenDrops++
+      return true
+    }
+    if (wantCookie) ctr.SyncookiesSent++
+    return false
+  }
+
+  /** The check of server i ends with `res`; the next starts an interval later. */
+  private onCheck(i: number, res: number): void {
+    this.checkDone(i, res)
+    this.checkStart(i, this.q.now + this.checkInterS(this.servers[i]!))
+  }
+
+  /** A layer-4 check of server i ends (check.c set_server_check_status): health up on a pass, down on a failure. */
+  private checkDone(i: number, res: number): void {
     const sv = this.servers[i]!
     const ck = sv.check!
     const full = ck.rise + ck.fall - 1
-    if (sv.refuses) {
+    sv.ckStatus = res === CK_OK ? 'L4OK' : res === CK_TIMEOUT ? 'L4TOUT' : 'L4CON'
+    if (this.logOn) this.logEv(`check-end server=${sv.name} ${sv.ckStatus}`)
+    if (res !== CK_OK) {
       if (sv.health > 0) {
         sv.chkfail++
         if (--sv.health < ck.rise) sv.health = 0
       }
-      if (sv.health === 0 && sv.up) this.serverDown(i)
+      if (sv.health === 0 && sv.up) {
+        if (res === CK_TIMEOUT) this.hit('check-timeout')
+        this.serverDown(i)
+      }
     } else {
       if (sv.health < full && ++sv.health >= ck.rise) sv.health = full
       if (sv.health === full && !sv.up) {
         sv.up = true
+        if (sv.downSince >= 0) sv.downTotal += this.q.now - sv.downSince
+        sv.downSince = -1
         if (this.q.now > 0) sv.changedAt = this.q.now
         if (this.serversUp++ === 0 && this.q.now > 0) this.beChangedAt = this.q.now
         if (this.logOn) this.logEv(`check server=${sv.name} UP`)
@@ -2126,6 +2247,7 @@ export class Model {
   private serverDown(i: number): void {
     const sv = this.servers[i]!
     sv.up = false
+    sv.downSince = Math.max(0, this.q.now)
     sv.chkdown++
     // checks played before the run's start change nothing it shows
     if (this.q.now > 0) sv.changedAt = this.q.now
@@ -3329,8 +3451,11 @@ export class Model {
         case EV_AB_POLL:
           this.onAbPoll()
           break
+        case EV_CHECK_SYN:
+          this.onCheckSyn(b)
+          break
         case EV_CHECK:
-          this.onCheck(b)
+          this.onCheck(b, c)
           break
         case EV_SERVER_STOP:
           this.servers[b]!.refuses = true
@@ -3533,7 +3658,16 @@ export class Model {
               wredis: sv.wredis,
               connect: sv.connect,
               reuse: sv.reuse,
-              ...(sv.check ? { status: sv.up ? ('UP' as const) : ('DOWN' as const), chkfail: sv.chkfail, chkdown: sv.chkdown, ...(sv.changedAt >= 0 ? { lastchg: round(Math.min(this.q.now, this.endS) - sv.changedAt) } : {}) } : {})
+              ...(sv.check
+                ? {
+                    status: sv.up ? ('UP' as const) : ('DOWN' as const),
+                    chkfail: sv.chkfail,
+                    chkdown: sv.chkdown,
+                    ...(sv.changedAt >= 0 ? { lastchg: round(Math.min(this.q.now, this.endS) - sv.changedAt) } : {}),
+                    ...(sv.ckStatus ? { check_status: sv.ckStatus } : {}),
+                    downtime: round(sv.downTotal + (sv.downSince >= 0 ? Math.max(0, Math.min(this.q.now, this.endS) - sv.downSince) : 0))
+                  }
+                : {})
             })
           )
         }
@@ -3641,6 +3775,8 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
       return `tcp_tw_recycle dropped SYNs from clients behind NAT ${when} (PAWS check on per-host timestamps): those clients time out. Remove tcp_tw_recycle.`
     case 'fd-limit':
       return `The backend hit its fd limit ${when}.`
+    case 'check-timeout':
+      return `Health checks timed out ${when}: the server's listen queue was full, so the check's SYNs were dropped (L4TOUT) and HAProxy marked it DOWN after \`fall\` of them; its share went to the others, which fill up in turn. A server maxconn at or below its workers keeps its queue, and its checks, clear.`
     case 'servers-down':
       return `Every server was DOWN by its health checks ${when}: HAProxy answered each new request with 503 at once (no server available; BACKEND econ).`
   }

@@ -98,6 +98,10 @@ export interface HaproxyStatRow {
   chkdown?: number
   /** Seconds from the last UP / DOWN change to the end of the run (HAProxy's lastchg, not rounded); absent when the status did not change during the run. */
   lastchg?: number
+  /** Servers with checks: the last check's outcome (check_status): L4OK, L4TOUT (its SYNs dropped until the check's timeout), L4CON (refused). */
+  check_status?: 'L4OK' | 'L4TOUT' | 'L4CON'
+  /** Seconds DOWN during the run (HAProxy's downtime counts from its start). */
+  downtime?: number
 }
 
 export interface HaproxyStats {
@@ -191,6 +195,7 @@ export type CeilingKind =
   | 'tw-recycle'
   | 'fd-limit'
   | 'servers-down'
+  | 'check-timeout'
 
 export interface Verdict {
   /** The ceiling that bound first. */

@@ -242,6 +242,12 @@ export interface HaproxyConfig {
   /** timeout queue; null = timeout connect is used. */
   timeoutQueueS: number | null
   timeoutConnectS: number
+  /**
+   * `timeout check`; null / absent = not set. Set, it caps a health check's connect at
+   * min(timeout connect, inter) (and bounds the read of a layer-7 check); unset, the check's
+   * whole time is inter.
+   */
+  timeoutCheckS?: number | null
   timeoutServerS: number
   timeoutClientS: number
   retries: number

@@ -894,7 +894,8 @@ const CEILING_RULES: Record<string, string[]> = {
   'fd-limit': ['fd-usage-near-limit', 'haproxy-maxconn-vs-fd-limit'],
   'server-maxconn': ['no-server-maxconn-or-queue-timeout'],
   'backend-queue': ['no-server-maxconn-or-queue-timeout'],
-  'servers-down': ['haproxy-servers-down', 'haproxy-servers-unchecked']
+  'servers-down': ['haproxy-servers-down', 'haproxy-servers-unchecked'],
+  'check-timeout': ['no-server-maxconn-or-queue-timeout', 'haproxy-servers-down']
 }
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 }

@@ -170,6 +170,7 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
     `    retries ${h.retries}`
   ]
   if (h.timeoutQueueS != null) d.push(`    timeout queue ${ms(h.timeoutQueueS)}`)
+  if (h.timeoutCheckS != null) d.push(`    timeout check ${ms(h.timeoutCheckS)}`)
   if (h.redispatch) d.push('    option redispatch')
   const bindOpts: string[] = []
   if (h.bindBacklog != null) bindOpts.push(`backlog ${h.bindBacklog}`)

@@ -359,7 +359,7 @@ export function buildPlan(input: PlanInput): Plan {
       if (beSel) {
         const [bk, bn] = beSel
         const beDefaults = be ? defaultsFor(proxies, be) : undefined
-        const timeout = (field: 'timeoutQueueS' | 'timeoutConnectS' | 'timeoutServerS', name: string): void => {
+        const timeout = (field: 'timeoutQueueS' | 'timeoutConnectS' | 'timeoutServerS' | 'timeoutCheckS', name: string): void => {
           const a = hb[field]
           const b = hs[field]
           if (eq(a, b) || b == null) return
@@ -368,6 +368,7 @@ export function buildPlan(input: PlanInput): Plan {
         timeout('timeoutQueueS', 'queue')
         timeout('timeoutConnectS', 'connect')
         timeout('timeoutServerS', 'server')
+        timeout('timeoutCheckS', 'check')
         if (!eq(hb.retries, hs.retries)) add(`backend.${bn}.retries`, `HAProxy backend ${bn} retries`, 'haproxy.retries', String(hb.retries), String(hs.retries), `${bk} ${bn}`, () => ed.setDirective(bk, bn, 'retries', String(hs.retries)))
         if (!eq(hb.redispatch, hs.redispatch)) {
           add(`backend.${bn}.redispatch`, `HAProxy backend ${bn} option redispatch`, 'haproxy.redispatch', hb.redispatch ? 'on' : 'off', hs.redispatch ? 'on' : 'off', `${bk} ${bn}`, () =>

@@ -211,6 +211,8 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   const t = (k: string): number | undefined => backend?.timeoutsMs[k] ?? beDefaults?.timeoutsMs[k] ?? frontend?.timeoutsMs[k] ?? feDefaults?.timeoutsMs[k]
   const ms = (k: string): number | null => (t(k) === undefined ? null : t(k)! / 1000)
   h.timeoutQueueS = ms('queue')
+  const tc = ms('check')
+  if (tc !== null) h.timeoutCheckS = tc
   h.timeoutConnectS = ms('connect') ?? (assumed.push('haproxy.timeoutConnectS'), h.timeoutConnectS)
   h.timeoutServerS = ms('server') ?? (assumed.push('haproxy.timeoutServerS'), h.timeoutServerS)
   h.timeoutClientS = ms('client') ?? (assumed.push('haproxy.timeoutClientS'), h.timeoutClientS)

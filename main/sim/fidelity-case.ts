@@ -212,6 +212,7 @@ export function caseToScenario(c: FidelityCase): { scenario: Scenario; load: Cas
     h.timeoutClientS = parseDuration(p.timeout_client, 30)
     h.timeoutServerS = parseDuration(p.timeout_server, 30)
     h.timeoutQueueS = p.timeout_queue == null ? null : parseDuration(p.timeout_queue, 30)
+    if (p.timeout_check != null) h.timeoutCheckS = parseDuration(p.timeout_check, 2)
     h.retries = num(p.retries, 3)
     h.balance = p.balance === 'leastconn' || p.balance === 'source' ? p.balance : 'roundrobin'
     h.redispatch = Array.isArray(p.backend_options) && (p.backend_options as unknown[]).some((o) => String(o).includes('redispatch'))

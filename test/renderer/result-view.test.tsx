@@ -55,8 +55,13 @@ describe('ResultView', () => {
     // s2's first check, 2 s x 1/2 after HAProxy's start at the run's start, ends one 30 ms round trip later
     expect(down[1]).toBe('DOWN at 1.03 s')
     expect(rows[2]![1]).toBe('UP')
-    // chkfail and chkdown close the row: one failure takes a fresh health (rise) to 0
-    expect(down.slice(-2)).toEqual(['1', '1'])
+    // the last check: refused (L4CON) on s2, passed on s1
+    expect(down[2]).toBe('L4CON')
+    expect(rows[2]![2]).toBe('L4OK')
+    // chkfail and chkdown, then downtime close the row: one failure takes a fresh health (rise) to 0
+    expect(down.slice(-3, -1)).toEqual(['1', '1'])
+    expect(Number(down.at(-1))).toBeCloseTo(r.summary.simulatedS - 1.03, 0)
+    expect(rows[2]!.at(-1)).toBe('0')
     expect(v.getByLabelText('HAProxy stats').querySelector('tr.down')).not.toBeNull()
     v.unmount()
     // no checks: no status or check columns

@@ -163,4 +163,86 @@ describe('HAProxy health checks', () => {
     s.haproxy!.servers = s.haproxy!.servers.map((sv) => ({ ...sv, check: null }))
     expect(haproxyEffectiveLimits(s.haproxy!, 4096).maxsock).toBe(428)
   })
+
+  describe('a check whose SYNs the server drops (its accept queue full) times out', () => {
+    /**
+     * The HAProxy 2.6 measurement this replays (loopback, one server with 1 worker that holds each
+     * connection, listen backlog 2, `check inter 2s fall 3 rise 2`): 4 connections fill it at
+     * 4.2 s after HAProxy's start (1 accepted, 3 = B + 1 queued); the check that started at
+     * ~6.1 s ends L4TOUT 2000 ms later, the next ones 4 s apart, and s1 is DOWN at 16.07 s, 11.9 s
+     * after the queue filled. With `timeout check` set the timeout is min(timeout connect, inter):
+     * 1500 ms with timeout connect 1.5s; without it, inter even with timeout connect 1.5s; and
+     * with `fastinter 1s` the next check starts 1 s after a failure, the timeout staying 2 s.
+     */
+    function held(o: { check?: Partial<ServerCheck>; timeoutCheckS?: number | null; timeoutConnectS?: number; serverMaxconn?: number } = {}): Scenario {
+      const s = defaultScenario()
+      s.durationS = 0.2
+      s.drainS = 25
+      s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 20 }], arrivals: 'even', requestTimeoutS: null, connectTimeoutS: 60, closesFirst: 'client' }
+      s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+      s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
+      s.haproxy = {
+        ...defaultHaproxy('2.6.12'),
+        fdSoft: 65536,
+        fdHard: 65536,
+        timeoutConnectS: o.timeoutConnectS ?? 5,
+        timeoutServerS: 60,
+        timeoutClientS: 60,
+        timeoutCheckS: o.timeoutCheckS ?? null,
+        startedS: -4.2,
+        servers: [{ name: 's1', maxconn: o.serverMaxconn ?? 0, maxqueue: 0, weight: 1, check: check(o.check) }]
+      }
+      s.backend = { ...s.backend, kind: 'generic', workers: 1, listenBacklog: 2, serviceTime: { kind: 'constant', s: 30 } }
+      return s
+    }
+    const checkLog = (s: Scenario): { r: SimSummary; log: string[] } => {
+      const log: string[] = []
+      const r = run(s, log)
+      return { r, log }
+    }
+    const when = (log: string[], what: string): number[] => log.filter((l) => l.includes(what)).map((l) => parseFloat(l))
+
+    it('every SYN dropped: L4TOUT after inter, fall of them take the server DOWN (measured: 11.9 s after the queue filled)', () => {
+      const { r, log } = checkLog(held())
+      const s1 = server(r, 's1')
+      expect(s1).toMatchObject({ status: 'DOWN', chkdown: 1, chkfail: 3, check_status: 'L4TOUT' })
+      const down = when(log, 'check server=s1 DOWN')
+      expect(down).toHaveLength(1)
+      // the check that started at 1.8 s (HAProxy's start + 3 x 2 s) is the first to find the queue full
+      expect(down[0]).toBeCloseTo(1.8 + 2 + 2 * 4, 2)
+      // each check: its SYN and the 1 s retransmit dropped (the 3 s one is past the 2 s timeout)
+      const drops = when(log, 'check-syn-drop server=s1')
+      expect(drops.filter((t) => t < down[0]!)).toHaveLength(6)
+      expect(r.kernel.backend.ListenOverflows).toBeGreaterThanOrEqual(drops.length)
+      expect(s1.downtime).toBeCloseTo(r.simulatedS - down[0]!, 3)
+      expect(r.verdict.hits.map((h) => h.ceiling)).toContain('check-timeout')
+    })
+
+    it('timeout check set: the check gives up at min(timeout connect, inter); not set: at inter whatever timeout connect is', () => {
+      const downAt = (s: Scenario): number => when(checkLog(s).log, 'check server=s1 DOWN')[0]!
+      expect(downAt(held({ timeoutCheckS: 0.7, timeoutConnectS: 1.5 }))).toBeCloseTo(1.8 + 1.5 + 2 * 3.5, 2)
+      expect(downAt(held({ timeoutConnectS: 1.5 }))).toBeCloseTo(1.8 + 2 + 2 * 4, 2)
+      // fastinter 1 s: HAProxy's start at -4.2 s, checks every 3 s once one fails (2 s timeout + 1 s)
+      expect(downAt(held({ check: { fastinterMs: 1000 } }))).toBeCloseTo(1.8 + 2 + 2 * 3, 2)
+    })
+
+    it('server maxconn at its workers keeps the queue, and the checks, clear', () => {
+      const { r, log } = checkLog(held({ serverMaxconn: 1 }))
+      expect(server(r, 's1')).toMatchObject({ status: 'UP', chkfail: 0, chkdown: 0, check_status: 'L4OK', downtime: 0 })
+      expect(when(log, 'check-syn-drop')).toHaveLength(0)
+    })
+
+    it('once the queue drains the checks pass again and the server is UP after rise of them', () => {
+      const s = held()
+      s.backend.serviceTime = { kind: 'constant', s: 14 }
+      const { r, log } = checkLog(s)
+      const down = when(log, 'check server=s1 DOWN')
+      const up = when(log, 'check server=s1 UP')
+      expect(down).toHaveLength(1)
+      expect(up).toHaveLength(1)
+      expect(up[0]!).toBeGreaterThan(down[0]!)
+      expect(server(r, 's1')).toMatchObject({ status: 'UP', chkdown: 1, check_status: 'L4OK' })
+      expect(server(r, 's1').downtime).toBeCloseTo(up[0]! - down[0]!, 3)
+    })
+  })
 })

@@ -32,7 +32,8 @@ const CEILING_LABEL: Record<string, string> = {
   'client-ports': 'client ports',
   'tw-recycle': 'tcp_tw_recycle SYN drops',
   'fd-limit': 'fd limit',
-  'servers-down': 'every server DOWN'
+  'servers-down': 'every server DOWN',
+  'check-timeout': 'health checks timed out'
 }
 
 /** Columns whose last non-zero second ends the default ("fit activity") time window. */
@@ -176,7 +177,7 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
     ['wretr', 'wretr'],
     ['wredis', 'wredis'],
     ['hrsp_5xx', '5xx'],
-    ...(checks ? ([['chkfail', 'chkfail'], ['chkdown', 'chkdown']] as [keyof HaproxyStatRow, string][]) : [])
+    ...(checks ? ([['chkfail', 'chkfail'], ['chkdown', 'chkdown'], ['downtime', 'downtime (s)']] as [keyof HaproxyStatRow, string][]) : [])
   ]
   return (
     <table className="counters" aria-label="HAProxy stats">
@@ -184,6 +185,7 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
         <tr>
           <th>HAProxy</th>
           {checks ? <th>status</th> : null}
+          {checks ? <th title="the last check's outcome: L4OK, L4TOUT (its SYNs dropped by a full listen queue until the check's timeout), L4CON (refused)">last check</th> : null}
           {cols.map(([, l]) => (
             <th key={l} className="num">
               {l}
@@ -196,6 +198,7 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
           <tr key={r.svname} className={r.status === 'DOWN' ? 'down' : undefined}>
             <td>{r.svname}</td>
             {checks ? <td>{r.status === undefined ? '' : r.lastchg !== undefined ? `${r.status} at ${formatSeconds(result.summary.simulatedS - r.lastchg)}` : r.status}</td> : null}
+            {checks ? <td>{r.check_status ?? ''}</td> : null}
             {cols.map(([k, l]) => (
               <td key={l} className="num">
                 {r.svname === 'FRONTEND' && k !== 'smax' && k !== 'stot' && k !== 'hrsp_5xx' ? '' : typeof r[k] === 'number' ? formatNumber(r[k] as number) : ''}

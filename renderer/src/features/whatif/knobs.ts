@@ -859,10 +859,36 @@ export const KNOBS: Knob[] = [
       const ck = h?.servers.find((sv) => sv.check)?.check
       if (!h || !ck) return ''
       const started = h.startedS == null ? 'HAProxy running since before the run: a server that refuses is DOWN already' : `HAProxy started at ${h.startedS} s: a server that refuses is DOWN at its first check`
-      return `inter ${ck.interMs / 1000} s, rise ${ck.rise}, fall ${ck.fall}; ${started}; +1 fd each in maxsock`
+      const to = h.timeoutCheckS != null ? Math.min(h.timeoutConnectS, ck.interMs / 1000) : ck.interMs / 1000
+      return `inter ${ck.interMs / 1000} s, rise ${ck.rise}, fall ${ck.fall}; a check whose SYNs a full queue drops fails after ${to} s; ${started}; +1 fd each in maxsock`
     },
-    explain: 'HAProxy connects to each server every inter: a server whose connects fail is DOWN once its health falls from rise + fall - 1 to 0, leaves the balancing, and with none left a request gets 503 at once',
+    explain:
+      'HAProxy connects to each server every inter: a server whose connects fail (refused, or every SYN dropped by its full listen queue until the check times out) is DOWN once its health falls from rise + fall - 1 to 0, leaves the balancing, and with none left a request gets 503 at once',
     when: hasProxy
+  },
+  {
+    kind: 'number',
+    id: 'haproxy.timeoutCheckS',
+    group: 'Backend servers',
+    label: 'timeout check',
+    unit: 's',
+    min: 0.001,
+    max: 3600,
+    step: 0.1,
+    nullable: 'unset (the check has inter)',
+    get: (s) => s.haproxy?.timeoutCheckS ?? null,
+    set: (s, v) => {
+      if (s.haproxy) s.haproxy.timeoutCheckS = v
+    },
+    effective: (s) => {
+      const h = s.haproxy
+      const ck = h?.servers.find((sv) => sv.check)?.check
+      if (!h || !ck) return 'no server is checked'
+      const inter = ck.interMs / 1000
+      return h.timeoutCheckS != null ? `a check's connect gives up after min(timeout connect, inter) = ${Math.min(h.timeoutConnectS, inter)} s` : `unset: a check gives up after inter = ${inter} s`
+    },
+    explain: 'set, a check\'s connect is bounded by timeout connect (and inter); unset, the whole check has inter',
+    when: (s) => !!s.haproxy?.servers.some((sv) => sv.check)
   },
   {
     kind: 'number',
