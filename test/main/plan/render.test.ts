@@ -83,7 +83,10 @@ describe('plan contents', () => {
     // report 1's servers have a bare `check` (and the scenario's maxconn 1000): web03 gets inter 500 ms and fall 2, web04 loses it
     expect(input.baseline.haproxy!.servers.every((sv) => sv.check)).toBe(true)
     h.servers = h.servers.map((sv) => (sv.name === 'web03' ? { ...sv, check: { ...sv.check!, interMs: 500, fall: 2 } } : { ...sv, check: null, refuses: true }))
+    h.timeoutCheckS = 0.4
     const p = buildPlan(input)
+    expect(p.items.find((i) => i.id === 'haproxy:backend.sms_app.timeout.check')).toMatchObject({ old: '10s', new: '400ms' }) // report 1's defaults say timeout check 10s
+    expect(p.haproxyDiff).toMatch(/^\+\s+timeout check 400ms$/m)
     expect(p.items.find((i) => i.id === 'haproxy:server.sms_app/web03.check')).toMatchObject({ old: 'check inter 2000ms rise 2 fall 3', new: 'check inter 500ms rise 2 fall 2' })
     expect(p.items.find((i) => i.id === 'haproxy:server.sms_app/web04.check')).toMatchObject({ new: 'no check' })
     expect(p.haproxyDiff).toMatch(/^\+\s+server\s+web03 10\.20\.1\.13:8080 check maxconn 1000 inter 500ms fall 2$/m)

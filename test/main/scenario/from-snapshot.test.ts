@@ -47,6 +47,8 @@ describe('scenarioFromSnapshot', () => {
     // `server web03 10.20.1.13:8080 check`: HAProxy's check defaults; both UP in show stat
     expect(h.servers.map((s) => s.check)).toEqual([defaultServerCheck(), defaultServerCheck()])
     expect(h.servers.map((s) => s.refuses)).toEqual([undefined, undefined])
+    // `timeout check 10s` in its defaults: a check's connect gives up at min(timeout connect, inter)
+    expect(h.timeoutCheckS).toBe(10)
   })
 
   it('health checks: default-server lines of the defaults section, then the backend, then the server line; no-check turns it off', () => {
