@@ -570,11 +570,13 @@ const serverLimits: Rule = {
     const ev: Evidence[] = []
     let noMaxconn = 0
     let noQueue = 0
+    let checkedUnl = false
     for (const be of backends(snap)) {
       if (be.name === 'stats') continue
       const unl = be.servers.filter((s) => s.maxconn == null || s.maxconn === 0)
       if (unl.length) {
         noMaxconn++
+        if (unl.some((s) => serverCheckFromConfig(s.raw, defaultServerArgs(be, defaultsFor(cfg.proxies, be))))) checkedUnl = true
         ev.push({ label: `backend ${be.name} servers without maxconn`, value: unl.map((s) => s.name).join(', '), source: `haproxy.cfg lines ${unl.map((s) => s.line).join(', ')}` })
       }
       const d = defaultsFor(cfg.proxies, be)
@@ -594,7 +596,10 @@ const serverLimits: Rule = {
       60,
       noMaxconn ? 'Backend servers have no maxconn: overload becomes silent SYN drops instead of fast 503s' : 'No `timeout queue`: queued requests wait for `timeout connect`',
       ev,
-      'Without a server maxconn HAProxy forwards every accepted connection, so overload piles up as frontend sessions until frontend/global maxconn is reached, after which the kernel drops SYNs silently and clients wait seconds per retransmission. With `server ... maxconn N`, excess requests wait in HAProxy\'s backend queue (qcur visible in stats) and get a 503 after `timeout queue` (counted in econ, log flag sQ): a fast, visible failure the client can retry, while the servers stay at their best concurrency. Without `timeout queue`, `timeout connect` is used as the queue limit.',
+      'Without a server maxconn HAProxy forwards every accepted connection, so overload piles up as frontend sessions until frontend/global maxconn is reached, after which the kernel drops SYNs silently and clients wait seconds per retransmission. With `server ... maxconn N`, excess requests wait in HAProxy\'s backend queue (qcur visible in stats) and get a 503 after `timeout queue` (counted in econ, log flag sQ): a fast, visible failure the client can retry, while the servers stay at their best concurrency. Without `timeout queue`, `timeout connect` is used as the queue limit.' +
+        (checkedUnl
+          ? " These servers are health-checked: once a server's own listen queue is full, the kernel drops the checks' SYNs too, each check times out (L4TOUT, after `inter`, or min(timeout connect, inter) with `timeout check`), and after `fall` of them HAProxy takes the busy server out, pushing its share onto the others, which fill up in turn."
+          : ''),
       'Add `maxconn N` to each server line (N = the concurrency the server handles well, e.g. its worker count) and a short `timeout queue` (a few seconds) in the backend; keep frontend maxconn well above the sum of server maxconn so the queue, not the kernel, absorbs bursts.',
       ['haproxy.servers', 'haproxy.timeoutQueueS']
     )

@@ -325,6 +325,8 @@ describe('the field reports (semantics.md section 10)', () => {
     expect(top.evidence.map((e) => e.value).join(' ')).toContain('2000 / 2000 / 2000')
     expect(d.findings.find((f) => f.id === 'backlog-clamped-by-somaxconn')!.evidence.some((e) => e.value.startsWith('2000 -> 128'))).toBe(true)
     expect(d.findings.find((f) => f.id === 'tcp-tw-recycle')!.evidence.some((e) => e.label.includes('PAWSPassive'))).toBe(true)
+    // its servers are checked and have no maxconn: a full server queue drops the checks' SYNs too
+    expect(d.findings.find((f) => f.id === 'no-server-maxconn-or-queue-timeout')!.mechanism).toMatch(/health-checked: .*\(L4TOUT/)
   })
   it('report 2: the overflows (both queues) first, then the somaxconn clamp, the full accept queues, children, syncookies', () => {
     const d = diagnose(demo('report2'))
