@@ -39,6 +39,7 @@ import {
   kernelHz,
   kernelTraits,
   nextEvenArrival,
+  NGINX_RESERVED_CONNS,
   timerAt,
   synQueueCapacity,
   synSchedule,
@@ -2746,12 +2747,17 @@ export class Model {
           this.hit('backend-workers')
           return
         }
-      } else {
-        const maxc = be.nginx.workers * be.nginx.workerConnections
-        if (sv.active * (be.kind === 'nginx-php-fpm' ? 2 : 1) >= maxc) {
-          this.hit('backend-workers')
-          return
-        }
+      } else if (sv.active * (be.kind === 'nginx-php-fpm' ? 2 : 1) >= be.nginx.workers * Math.max(1, be.nginx.workerConnections - NGINX_RESERVED_CONNS)) {
+        // nginx out of worker_connections keeps accepting: ngx_event_accept gets no connection
+        // for the new socket ("worker_connections are not enough") and closes it, unread, so the
+        // peer gets a reset; the listen queue never fills
+        this.hit('backend-workers')
+        const c = L.shift()
+        if (L.lastGen !== this.i32[(c << 5) + I32_GEN] || this.i8[(c << 7) + I8_SRV] !== S_ACCEPTQ) continue
+        this.i8[(c << 7) + I8_SRV] = S_GONE
+        if (this.logOn) this.logEv(`backend-accept-close conn=${c} server=${sv.name}`)
+        this.initiatorReset(c)
+        continue
       }
       if (sv.fds + 1 > be.fdLimit || this.hosts[2]!.openFiles + 1 > this.s.hosts.backend.fileMax) {
         this.hit('fd-limit')
@@ -3046,6 +3052,8 @@ export class Model {
 
   private clientFail(c: number, cause: number): void {
     if (this.i8[(c << 7) + I8_INI] === I_DONE) return
+    // a reset ends the socket where it is (tcp_reset -> tcp_done): no TIME_WAIT on the client
+    if (cause === C_RESET) this.i8[(c << 7) + I8_PEER_CLOSED] = 1
     if (this.abMode) this.abEvent(this.q.now)
     if (this.abMode && !this.i8[(c << 7) + I8_AB_REQ]) {
       if (this.i8[(c << 7) + I8_INI] !== I_EST) {
@@ -3073,8 +3081,9 @@ export class Model {
     this.latencySumS += lat / 1000
     this.doneReq++
     if (now > this.lastEnd) this.lastEnd = now
-    // HTTP error responses are answered requests: load tools count them in their percentiles
-    if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408) {
+    // HTTP error responses are answered requests: load tools count them in their percentiles; ab
+    // (-r) also records a connection reset after it connected (close_connection)
+    if (cause === C_502 || cause === C_503 || cause === C_504 || cause === C_408 || (this.abMode && cause === C_RESET && this.i8[(c << 7) + I8_AB_REQ])) {
       this.latency.add(lat)
       this.reqLatency.add((now - this.f64[(c << 4) + F64_REQ_START]!) * 1000)
     }

@@ -160,6 +160,8 @@ export interface AbSummary {
   failedLength: number
   failedExceptions: number
   non2xx: number
+  /** Bytes of response bodies received ("HTML transferred"). */
+  htmlBytes: number
   timeTakenS: number
   /** ab aborted (e.g. "apr_pollset_poll: The timeout specified has expired"). */
   aborted: string | null
@@ -180,6 +182,7 @@ export function parseAbOutput(text: string): AbSummary {
     failedLength: num(/Length:\s+(\d+), Exceptions:/),
     failedExceptions: num(/Exceptions:\s+(\d+)/),
     non2xx: num(/^Non-2xx responses:\s+(\d+)/m),
+    htmlBytes: num(/^HTML transferred:\s+(\d+) bytes/m),
     timeTakenS: num(/^Time taken for tests:\s+([\d.]+) seconds/m),
     aborted: abort ? abort[1]! : null
   }

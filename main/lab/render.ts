@@ -214,6 +214,9 @@ export function serverConnectionLines(s: Scenario): string[] {
   return ka ? ['    http-reuse never', '    option http-server-close'] : ['    http-reuse never']
 }
 
+/** Bytes of every answer's body: nginx's `echo ok` and the PHP app's `echo "ok\n"` ("ok" and a newline). */
+export const APP_BODY_BYTES = 3
+
 /** Constant delay nginx's echo_sleep can give for a service-time distribution (s), and a deviation when it is not constant. */
 export function echoSleepFor(st: ServiceTime): { s: number; deviation: string | null } {
   if (st.kind === 'constant') return { s: st.s, deviation: null }

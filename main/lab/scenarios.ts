@@ -88,6 +88,22 @@ function report2Seed(): Scenario {
   return s
 }
 
+/**
+ * Field report 2's fix (somaxconn 1024) on its own nginx (one worker, worker_connections 1024)
+ * with php-fpm on a unix socket, at the report's load (ab -c 512 -n 5120): each request waiting
+ * for php-fpm holds two of nginx's connections (the client's and the FastCGI one), so 512 of them
+ * need 1024 plus nginx's own 2.
+ */
+function report2FixedWc(): Scenario {
+  const s = report2Seed()
+  s.name = 'report2-somaxconn-1024-c512-wc1024'
+  s.clients.tool = 'ab'
+  s.hosts.backend.somaxconn = 1024
+  s.backend.nginx = { ...s.backend.nginx, workers: 1, workerConnections: 1024 }
+  s.backend.phpFpm = { ...s.backend.phpFpm, socket: 'unix' }
+  return s
+}
+
 /** Field report 1: HAProxy frontend/global maxconn under more concurrent clients (scaled 2000 vs 4096 -> M vs 80). */
 function report1Maxconn(maxconn: number): Scenario {
   const s = closed(base(`report1-maxconn-${maxconn}`), 80, 800)
@@ -493,6 +509,19 @@ function queueBalance(balance: 'roundrobin' | 'leastconn' | 'source'): Scenario 
   return s
 }
 
+/**
+ * nginx out of worker_connections (the lab's floor, 64): it keeps accepting and closes what it
+ * has no connection for, unread, so those callers get a reset and its listen queue stays empty.
+ * 100 conn/s straight to nginx for 3 s, each held 1 s.
+ */
+function nginxWorkerConnections(): Scenario {
+  const s = open(base('nginx-worker-connections-64'), 100, 3)
+  s.haproxy = null
+  s.backend.serviceTime = { kind: 'constant', s: 1 }
+  s.backend.nginx = { ...s.backend.nginx, workers: 1, workerConnections: 64 }
+  return s
+}
+
 /** All report scenarios, in docs/fidelity.md order. */
 export function labScenarios(): LabScenarioEntry[] {
   return [
@@ -500,6 +529,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'report2-somaxconn-8-abort', what: 'Field report 2 with `tcp_abort_on_overflow=1` on the backend host: overflowing final ACKs at nginx and php-fpm get a reset instead of a silent drop', scenario: (() => { const s = report2(8); s.name = 'report2-somaxconn-8-abort'; s.hosts.backend.abortOnOverflow = 1; return s })() },
     { id: 'report2-somaxconn-8-c512', what: 'Field report 2 at the shared seed-backlog-8 case\'s load, `ab -c 512 -n 5120`: ~500 of nginx\'s connects to php-fpm wait on SYN retransmits (fastcgi_connect_timeout 60 s); how the drops split between a full accept queue (ListenOverflows) and a full SYN queue (TCPReqQFullDrop) varies from run to run', scenario: report2Seed() },
     { id: 'report2-somaxconn-1024', what: 'Field report 2, fixed: the same with `somaxconn=1024`', scenario: report2(1024) },
+    { id: 'report2-somaxconn-1024-c512-wc1024', what: 'Field report 2\'s fix at the report\'s own load and nginx: `somaxconn=1024`, `ab -c 512 -n 5120`, one nginx worker with `worker_connections 1024`, php-fpm on a unix socket. A request waiting for php-fpm holds two of nginx\'s connections, so 512 need 1024 plus nginx\'s own 2: at the limit nginx accepts and resets the new connection', scenario: report2FixedWc() },
     { id: 'report1-maxconn-20', what: 'Field report 1 scaled: HAProxy maxconn 20 under 80 closed-loop clients (echo 100 ms)', scenario: report1Maxconn(20) },
     { id: 'report1-maxconn-100', what: 'Field report 1, fixed: maxconn raised to 100, same load', scenario: report1Maxconn(100) },
     { id: 'report1-maxconn-20-nbthread-2', what: 'report1-maxconn-20 with `nbthread 2`: one listener socket shared by both threads (HAProxy 2.6 has no per-thread shards), the same accept queue and maxconn', scenario: (() => { const s = renamed(report1Maxconn(20), 'report1-maxconn-20-nbthread-2'); s.haproxy!.nbthread = 2; return s })() },
@@ -527,6 +557,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fpm-listen-backlog-8', what: 'php-fpm `listen.backlog=8` (somaxconn 4096): 4 children, 5 ms, unix socket, `ab -c 64 -n 640` straight to nginx', scenario: fpmBacklog() },
     { id: 'fpm-children-8', what: 'php-fpm `pm.max_children=8` behind HAProxy: 40 conn/s of 100 ms PHP work', scenario: fpmChildren(8) },
     { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
+    { id: 'nginx-worker-connections-64', what: 'nginx `worker_connections 64` (one worker), 100 conn/s straight to it for 3 s, each held 1 s: past 62 open connections (its listening socket and the channel to the master hold the other 2) nginx accepts and closes each new one unread ("worker_connections are not enough"), so the caller gets a reset at once; the listen queue never fills', scenario: nginxWorkerConnections() },
     { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
     { id: 'server-refuses-retries-3', what: 'A server down while its host is up (nothing listens on s2\'s port): its host resets each connect; HAProxy retries s2 after its turn-around, min(timeout connect, 1 s), 3 times, then answers 503 (econ); 10 conn/s roundrobin over s1 and s2', scenario: serverRefuses(false) },
     { id: 'server-refuses-check', what: 'The down server with health checks (`check inter 2s`): HAProxy starts every health at rise, so s2 is DOWN after its first failed check, 1 s after HAProxy\'s start (start_checks spreads the first checks over inter by the server\'s place); the requests roundrobin gave it before that still retry it 3 times (503 after 3 s), later ones all go to s1', scenario: serverRefusesCheck(false, false) },

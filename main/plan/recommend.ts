@@ -7,10 +7,11 @@
  *   server maxconn   1.5 x the highest observed server smax, with `timeout queue 5s`
  *   ports            "10240 65000" (P = 54761, ~912 new conn/s per backend) and tw_reuse=1
  *   php-fpm          twice the children when `max children reached` (memory permitting)
+ *   nginx            worker_connections for two per request php-fpm can hold (children + queue)
  * PURE.
  */
 import type { Snapshot } from '../snapshot/schema'
-import { cloneScenario, defaultServerCheck, type Scenario } from '../../simulator/scenario'
+import { cloneScenario, defaultServerCheck, NGINX_RESERVED_CONNS, type Scenario } from '../../simulator/scenario'
 import type { Diagnosis } from '../diagnosis/types'
 import { num, statRows } from '../diagnosis/facts'
 
@@ -98,6 +99,20 @@ export function recommendScenario(snap: Snapshot, baseline: Scenario, diagnosis:
     const to = s.backend.phpFpm.children * 2
     change('backend.phpFpm.children', s.backend.phpFpm.children, to, 'php-fpm-max-children')
     s.backend.phpFpm.children = to
+  }
+  // after the changes above: nginx must hold every request php-fpm can take or queue, two
+  // connections each (the client's and the FastCGI one), plus its own; short of that it resets
+  // what it accepts past worker_connections (simulator NGINX_RESERVED_CONNS, lab row
+  // report2-somaxconn-1024-c512-wc1024). A derived change: no snapshot finding names it.
+  const be = s.backend
+  if (be.kind === 'nginx-php-fpm') {
+    const fpmQueue = Math.min(be.phpFpm.listenBacklog, s.hosts.backend.somaxconn) + 1
+    const need = Math.ceil((2 * (be.phpFpm.children + fpmQueue)) / Math.max(1, be.nginx.workers)) + NGINX_RESERVED_CONNS
+    if (be.nginx.workerConnections < need) {
+      const to = Math.max(1024, 2 ** Math.ceil(Math.log2(need)))
+      change('backend.nginx.workerConnections', be.nginx.workerConnections, to, 'nginx worker_connections below 2 x what php-fpm can hold')
+      be.nginx.workerConnections = to
+    }
   }
   return { scenario: s, changes }
 }

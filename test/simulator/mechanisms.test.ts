@@ -369,12 +369,22 @@ describe('HAProxy limits (semantics 6-7)', () => {
 })
 
 describe('nginx + php-fpm (semantics 9)', () => {
-  it('unix socket: backlog min(511, somaxconn)+1 overflows into immediate 502s; somaxconn 1024 avoids them', () => {
+  it('unix socket: backlog min(511, somaxconn)+1 overflows into immediate 502s; somaxconn 1024 avoids them, and then nginx runs out of worker_connections', () => {
     const r = run(report2Scenario({ somaxconn: 8, socket: 'unix' }))
     expect(r.totals.byCause.http502).toBeGreaterThan(100)
     expect(r.totals.byCause.http504).toBe(0)
+    expect(r.totals.byCause.reset).toBe(0)
     expect(r.listeners.find((l) => l.kind === 'unix')!.maxAcceptq).toBe(9)
-    const ok = run(report2Scenario({ somaxconn: 1024, socket: 'unix' }))
+    // somaxconn 1024: php-fpm's queue holds 512, so each of the 512 clients' requests holds two
+    // of nginx's connections (its own and the FastCGI one): 1024 plus nginx's 2 > worker_connections
+    // 1024, and nginx resets what it accepts past that (lab row report2-somaxconn-1024-c512-wc1024)
+    const fixed = run(report2Scenario({ somaxconn: 1024, socket: 'unix' }))
+    expect(fixed.totals.byCause.http502).toBe(0)
+    expect(fixed.totals.byCause.reset).toBeGreaterThan(100)
+    expect(fixed.listeners.find((l) => l.kind !== 'unix')!.maxAcceptq).toBeLessThanOrEqual(1) // nginx keeps accepting
+    const s = report2Scenario({ somaxconn: 1024, socket: 'unix' })
+    s.backend.nginx.workerConnections = 1024 + 2 + 1
+    const ok = run(s)
     expect(ok.totals.failed).toBe(0)
     expect(ok.totals.ok).toBe(5120)
   })

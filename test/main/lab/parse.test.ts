@@ -13,6 +13,7 @@ import {
   percentile,
   sampleSockets
 } from '../../../main/lab/parse'
+import { APP_BODY_BYTES } from '../../../main/lab/render'
 
 // Recorded on kernel 6.18 / HAProxy 2.6.12 / nginx 1.22 / ab 2.3 (loopback in `unshare -n`:
 // HAProxy frontend maxconn 4, backlog 8, server s1 maxconn 2; nginx echo_sleep 50 ms; ab -c 6 -n 20).
@@ -77,7 +78,9 @@ describe('lab parsers on recorded real outputs', () => {
 
   it('reads ab output and its per-request file', () => {
     const ab = parseAbOutput(fx('ab-output.txt'))
-    expect(ab).toMatchObject({ complete: 20, failed: 0, non2xx: 0, aborted: null })
+    expect(ab).toMatchObject({ complete: 20, failed: 0, non2xx: 0, aborted: null, htmlBytes: 60 })
+    // every answer is the lab app's 3-byte body: the bodies count the successes (run.ts)
+    expect(ab.htmlBytes / APP_BODY_BYTES).toBe(ab.complete)
     expect(ab.timeTakenS).toBeGreaterThan(0)
     const reqs = parseAbGnuplot(fx('ab-gnuplot.tsv'))
     expect(reqs).toHaveLength(20)

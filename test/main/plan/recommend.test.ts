@@ -33,11 +33,17 @@ describe('recommendScenario', () => {
     expect(failedShare(rec.scenario)).toBeLessThan(failedShare(d.scenario))
   })
 
-  it('report 2: somaxconn, syncookies, tw buckets, php-fpm children', async () => {
+  it('report 2: somaxconn, syncookies, tw buckets, php-fpm children, and nginx worker_connections for what php-fpm can then hold', async () => {
     const d = await loadDemo(resources, 'report2-nginx-php-fpm')
     const rec = recommendScenario(d.snapshot, d.scenario, diagnose(d.snapshot))
-    expect(rec.changes.map((c) => c.path).sort()).toEqual(['backend.phpFpm.children', 'hosts.backend.maxTwBuckets', 'hosts.backend.somaxconn', 'hosts.backend.syncookies'])
+    expect(rec.changes.map((c) => c.path).sort()).toEqual(['backend.nginx.workerConnections', 'backend.phpFpm.children', 'hosts.backend.maxTwBuckets', 'hosts.backend.somaxconn', 'hosts.backend.syncookies'])
+    // php-fpm's queue is min(511, 4096) + 1 with 8 children: 2 x 520 + nginx's own 2 > 1024
+    expect(rec.changes.find((c) => c.path === 'backend.nginx.workerConnections')).toMatchObject({ from: '1024', to: '2048' })
     expect(failedShare(rec.scenario, false)).toBeLessThan(failedShare(d.scenario, false))
+    // without it the larger queues let nginx run out of connections: worse than before
+    const short = structuredClone(rec.scenario)
+    short.backend.nginx.workerConnections = 1024
+    expect(failedShare(short, false)).toBeGreaterThan(failedShare(d.scenario, false))
   })
 
   it('servers without checks: check on each and option redispatch, and the plan writes them', async () => {

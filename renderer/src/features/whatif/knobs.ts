@@ -13,6 +13,7 @@ import {
   kernelHz,
   kernelTraits,
   KERNEL_PROFILES,
+  NGINX_RESERVED_CONNS,
   serverDownAtS,
   timerAt,
   twReuseApplies,
@@ -905,6 +906,28 @@ export const KNOBS: Knob[] = [
     },
     explain: 'requests beyond the busy workers wait in the server\'s listen queue',
     when: (s) => s.backend.kind === 'generic'
+  },
+  {
+    kind: 'number',
+    id: 'backend.nginx.workerConnections',
+    group: 'Backend servers',
+    label: 'nginx worker_connections',
+    min: 3,
+    max: 1048576,
+    step: 1,
+    scale: 'log',
+    get: (s) => s.backend.nginx.workerConnections,
+    set: (s, v) => {
+      s.backend.nginx.workerConnections = v ?? 1024
+    },
+    effective: (s) => {
+      const n = s.backend.nginx
+      const per = s.backend.kind === 'nginx-php-fpm' ? 2 : 1
+      const open = n.workers * Math.max(1, n.workerConnections - NGINX_RESERVED_CONNS)
+      return `${n.workers} worker${n.workers === 1 ? '' : 's'} x (${n.workerConnections} - ${NGINX_RESERVED_CONNS} of its own): ${Math.floor(open / per)} requests at once${per === 2 ? ' (each holds its client and its FastCGI connection)' : ''}; past that nginx resets what it accepts`
+    },
+    explain: 'every open connection takes one, FastCGI ones to php-fpm too; at the limit nginx accepts and closes new connections at once (a reset), it does not leave them in the listen queue',
+    when: (s) => s.backend.kind !== 'generic'
   },
   {
     kind: 'number',
