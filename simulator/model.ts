@@ -232,6 +232,12 @@ const EV_CHECK = 34
 const EV_SERVER_STOP = 35
 /** A health check's SYN (a = its index in the proxy host's SYN schedule) reaches server b's listener. */
 const EV_CHECK_SYN = 36
+/** synAdmission's verdicts: accepted (a request sock), answered with a cookie, dropped (>= SYN_DROP_SYNQ). */
+const SYN_ACCEPT = 0
+const SYN_COOKIE = 1
+const SYN_DROP_SYNQ = 2
+const SYN_DROP_ACCEPTQ = 3
+const SYN_DROP_34 = 4
 /** Health check results (EV_CHECK's a). */
 const CK_OK = 0
 const CK_TIMEOUT = 1
@@ -552,10 +558,9 @@ interface Server {
   /** When the status last changed during the run (s; -1: it did not). */
   changedAt: number
   /**
-   * The check in progress: when it started, when it expires (checkTimeoutS after), which SYN of
-   * the proxy host's schedule is the last sent and when it left.
+   * The check in progress: when it expires (checkTimeoutS after its start), which SYN of the
+   * proxy host's schedule is the last sent and when it left.
    */
-  ckStart: number
   ckDeadline: number
   ckSyn: number
   ckSynAt: number
@@ -940,7 +945,6 @@ export class Model {
         chkfail: 0,
         chkdown: 0,
         changedAt: -1,
-        ckStart: 0,
         ckDeadline: 0,
         ckSyn: 0,
         ckSynAt: 0,
@@ -1577,6 +1581,42 @@ export class Model {
 
   // ------------------------------------------------------------------ kernel --
   /** SYN arrives at the listener of c. */
+  /**
+   * tcp_conn_request's admission of a SYN at listener L of host H from peer `peer` (an index into
+   * L.proven), tcp_tw_recycle aside: the SYN queue full without cookies (or cookies=2), then the
+   * accept queue full, then the 3/4 rule of tcp_max_syn_backlog; counted as the kernel counts.
+   * SYN_ACCEPT, SYN_COOKIE (answered with a cookie: SyncookiesSent) or a SYN_DROP_*.
+   */
+  private synAdmission(L: Listener, H: Host, peer: number): number {
+    const k = H.k
+    const ctr = H.counters
+    const cookies = k.syncookies
+    let wantCookie = false
+    if (cookies === 2 || L.synq >= L.synCap) {
+      if (cookies === 0) {
+        ctr.ListenDrops++
+        ctr.TCPReqQFullDrop++
+        return SYN_DROP_SYNQ
+      }
+      wantCookie = true
+      ctr.TCPReqQFullDoCookies++
+    }
+    if (L.full && (H.t.acceptFullSynDrop === 'always' || L.young > 1)) {
+      ctr.ListenOverflows++
+      ctr.ListenDrops++
+      return SYN_DROP_ACCEPTQ
+    }
+    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[peer] !== 1) {
+      ctr.ListenDrops++
+      return SYN_DROP_34
+    }
+    if (wantCookie) {
+      ctr.SyncookiesSent++
+      return SYN_COOKIE
+    }
+    return SYN_ACCEPT
+  }
+
   private onSyn(c: number): void {
     const ini = this.i8[(c << 7) + I8_INI]!
     if ((ini !== I_SYN_SENT && ini !== I_GHOST) || this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE) return
@@ -1606,37 +1646,15 @@ export class Model {
         return
       }
     }
-    const cookies = k.syncookies
-    let wantCookie = false
-    if (cookies === 2 || L.synq >= L.synCap) {
-      if (cookies === 0) {
-        ctr.ListenDrops++
-        ctr.TCPReqQFullDrop++
-        this.hit('syn-queue')
-        if (this.logOn) this.logEv(`syn-drop synq-full conn=${c} L=${L.id}`)
-        this.synDropped(c)
-        return
-      }
-      wantCookie = true
-      ctr.TCPReqQFullDoCookies++
-    }
-    if (L.full && (H.t.acceptFullSynDrop === 'always' || L.young > 1)) {
-      ctr.ListenOverflows++
-      ctr.ListenDrops++
-      this.overflowHit(L)
-      if (this.logOn) this.logEv(`syn-drop acceptq-full conn=${c} L=${L.id}`)
+    const adm = this.synAdmission(L, H, this.peerOf(c))
+    if (adm >= SYN_DROP_SYNQ) {
+      if (adm === SYN_DROP_ACCEPTQ) this.overflowHit(L)
+      else this.hit('syn-queue')
+      if (this.logOn) this.logEv(`syn-drop ${adm === SYN_DROP_SYNQ ? 'synq-full' : adm === SYN_DROP_ACCEPTQ ? 'acceptq-full' : '3/4-rule'} conn=${c} L=${L.id}`)
       this.synDropped(c)
       return
     }
-    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[this.peerOf(c)] !== 1) {
-      ctr.ListenDrops++
-      this.hit('syn-queue')
-      if (this.logOn) this.logEv(`syn-drop 3/4-rule conn=${c} L=${L.id}`)
-      this.synDropped(c)
-      return
-    }
-    if (wantCookie) {
-      ctr.SyncookiesSent++
+    if (adm === SYN_COOKIE) {
       this.i8[(c << 7) + I8_SRV] = S_COOKIE
       if (this.logOn) this.logEv(`syn-cookie conn=${c} L=${L.id}`)
     } else {
@@ -2133,7 +2151,6 @@ export class Model {
   /** A check of server i starts at t (its SYN leaves HAProxy); its SYN reaches the server one way later. */
   private checkStart(i: number, t: number): void {
     const sv = this.servers[i]!
-    sv.ckStart = t
     sv.ckDeadline = t + this.checkTimeoutS(sv)
     sv.ckSyn = 0
     sv.ckSynAt = t
@@ -2155,7 +2172,7 @@ export class Model {
       this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_REFUSED, i)
       return
     }
-    if (!this.checkSynDropped(sv.listener)) {
+    if (this.synAdmission(sv.listener, this.hosts[sv.listener.host]!, 0) < SYN_DROP_SYNQ) {
       this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_OK, i)
       return
     }
@@ -2175,34 +2192,6 @@ export class Model {
     this.q.schedule(sv.ckDeadline, 0, EV_CHECK, CK_TIMEOUT, i)
   }
 
-  /** Whether listener L drops a SYN that arrives now (onSyn's admission, less tcp_tw_recycle), counting it as the kernel does. */
-  private checkSynDropped(L: Listener): boolean {
-    const H = this.hosts[L.host]!
-    const k = H.k
-    const ctr = H.counters
-    const cookies = k.syncookies
-    let wantCookie = false
-    if (cookies === 2 || L.synq >= L.synCap) {
-      if (cookies === 0) {
-        ctr.ListenDrops++
-        ctr.TCPReqQFullDrop++
-        return true
-      }
-      wantCookie = true
-      ctr.TCPReqQFullDoCookies++
-    }
-    if (L.full && (H.t.acceptFullSynDrop === 'always' || L.young > 1)) {
-      ctr.ListenOverflows++
-      ctr.ListenDrops++
-      return true
-    }
-    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[0] !== 1) {
-      ctr.ListenDrops++
-      return true
-    }
-    if (wantCookie) ctr.SyncookiesSent++
-    return false
-  }
 
   /** The check of server i ends with `res`; the next starts an interval later. */
   private onCheck(i: number, res: number): void {
