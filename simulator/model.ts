@@ -1582,12 +1582,12 @@ export class Model {
   // ------------------------------------------------------------------ kernel --
   /** SYN arrives at the listener of c. */
   /**
-   * tcp_conn_request's admission of a SYN at listener L of host H from peer `peer` (an index into
-   * L.proven), tcp_tw_recycle aside: the SYN queue full without cookies (or cookies=2), then the
+   * tcp_conn_request's admission of a SYN of connection c (-1: HAProxy's health check, from its
+   * address) at listener L of host H, tcp_tw_recycle aside: the SYN queue full without cookies (or cookies=2), then the
    * accept queue full, then the 3/4 rule of tcp_max_syn_backlog; counted as the kernel counts.
    * SYN_ACCEPT, SYN_COOKIE (answered with a cookie: SyncookiesSent) or a SYN_DROP_*.
    */
-  private synAdmission(L: Listener, H: Host, peer: number): number {
+  private synAdmission(L: Listener, H: Host, c: number): number {
     const k = H.k
     const ctr = H.counters
     const cookies = k.syncookies
@@ -1606,7 +1606,7 @@ export class Model {
       ctr.ListenDrops++
       return SYN_DROP_ACCEPTQ
     }
-    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[peer] !== 1) {
+    if (!wantCookie && cookies === 0 && k.tcpMaxSynBacklog - L.synq < k.tcpMaxSynBacklog >> 2 && L.proven[c >= 0 ? this.peerOf(c) : 0] !== 1) {
       ctr.ListenDrops++
       return SYN_DROP_34
     }
@@ -1646,7 +1646,7 @@ export class Model {
         return
       }
     }
-    const adm = this.synAdmission(L, H, this.peerOf(c))
+    const adm = this.synAdmission(L, H, c)
     if (adm >= SYN_DROP_SYNQ) {
       if (adm === SYN_DROP_ACCEPTQ) this.overflowHit(L)
       else this.hit('syn-queue')
@@ -2172,7 +2172,7 @@ export class Model {
       this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_REFUSED, i)
       return
     }
-    if (this.synAdmission(sv.listener, this.hosts[sv.listener.host]!, 0) < SYN_DROP_SYNQ) {
+    if (this.synAdmission(sv.listener, this.hosts[sv.listener.host]!, -1) < SYN_DROP_SYNQ) {
       this.q.schedule(Math.min(back, sv.ckDeadline), 0, EV_CHECK, sv.ckDeadline < back ? CK_TIMEOUT : CK_OK, i)
       return
     }

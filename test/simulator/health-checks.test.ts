@@ -8,22 +8,14 @@
 import { describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
-import { defaultHaproxy, defaultKernel, defaultScenario, haproxyEffectiveLimits, type Scenario, type ServerCheck } from '../../simulator/scenario'
+import { haproxyEffectiveLimits, type Scenario, type ServerCheck } from '../../simulator/scenario'
+import { checkScenario } from '../helpers/check-scenario'
 
 const check = (o: Partial<ServerCheck> = {}): ServerCheck => ({ interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3, ...o })
 
 /** 10 conn/s for 5 s, roundrobin over s1 and s2 (s2 refuses), both checked; HAProxy started at `startedS`. */
 function twoServers(o: { startedS: number | null; redispatch?: boolean; allDown?: boolean; check?: Partial<ServerCheck> }): Scenario {
-  const s = defaultScenario()
-  s.durationS = 5
-  s.drainS = 10
-  s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 10 }], arrivals: 'even', requestTimeoutS: null, closesFirst: 'client' }
-  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
-  s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
-  s.haproxy = {
-    ...defaultHaproxy('2.6.12'),
-    fdSoft: 65536,
-    fdHard: 65536,
+  const s = checkScenario({ rate: 10, durationS: 5, drainS: 10 }, {
     retries: 3,
     timeoutConnectS: 5,
     redispatch: o.redispatch === true,
@@ -32,7 +24,7 @@ function twoServers(o: { startedS: number | null; redispatch?: boolean; allDown?
       { name: 's1', maxconn: 0, maxqueue: 0, weight: 1, refuses: o.allDown === true, check: check(o.check) },
       { name: 's2', maxconn: 0, maxqueue: 0, weight: 1, refuses: true, check: check(o.check) }
     ]
-  }
+  })
   s.backend = { ...s.backend, kind: 'nginx-echo', serviceTime: { kind: 'constant', s: 0.01 } }
   return s
 }
@@ -175,23 +167,14 @@ describe('HAProxy health checks', () => {
      * with `fastinter 1s` the next check starts 1 s after a failure, the timeout staying 2 s.
      */
     function held(o: { check?: Partial<ServerCheck>; timeoutCheckS?: number | null; timeoutConnectS?: number; serverMaxconn?: number } = {}): Scenario {
-      const s = defaultScenario()
-      s.durationS = 0.2
-      s.drainS = 25
-      s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 20 }], arrivals: 'even', requestTimeoutS: null, connectTimeoutS: 60, closesFirst: 'client' }
-      s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
-      s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
-      s.haproxy = {
-        ...defaultHaproxy('2.6.12'),
-        fdSoft: 65536,
-        fdHard: 65536,
+      const s = checkScenario({ rate: 20, durationS: 0.2, drainS: 25, connectTimeoutS: 60 }, {
         timeoutConnectS: o.timeoutConnectS ?? 5,
         timeoutServerS: 60,
         timeoutClientS: 60,
         timeoutCheckS: o.timeoutCheckS ?? null,
         startedS: -4.2,
         servers: [{ name: 's1', maxconn: o.serverMaxconn ?? 0, maxqueue: 0, weight: 1, check: check(o.check) }]
-      }
+      })
       s.backend = { ...s.backend, kind: 'generic', workers: 1, listenBacklog: 2, serviceTime: { kind: 'constant', s: 30 } }
       return s
     }

@@ -15,35 +15,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireTool } from '../../helpers/require-tool'
 import { freePort, portOpen } from '../../helpers/world'
+import { showStat } from '../../helpers/haproxy-stat'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
-import { defaultHaproxy, defaultKernel, defaultScenario, type Scenario } from '../../../simulator/scenario'
+import { checkScenario } from '../../helpers/check-scenario'
 
 const haproxy = requireTool('haproxy')
 const python = requireTool('python3')
 const ready = !!(haproxy && python)
-
-type Row = Record<string, string>
-
-function showStat(sock: string): Promise<Record<string, Row>> {
-  return new Promise((resolve, reject) => {
-    const c = connect({ path: sock })
-    let buf = ''
-    c.on('data', (d) => (buf += d.toString()))
-    c.on('error', reject)
-    c.on('end', () => {
-      const lines = buf.trim().split('\n')
-      const head = lines[0]!.replace(/^# /, '').split(',')
-      const out: Record<string, Row> = {}
-      for (const l of lines.slice(1)) {
-        const v = l.split(',')
-        out[`${v[0]}/${v[1]}`] = Object.fromEntries(head.map((h, i) => [h, v[i] ?? '']))
-      }
-      resolve(out)
-    })
-    c.write('show stat\n')
-  })
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -113,7 +92,8 @@ describe.skipIf(!ready)('health checks against a full accept queue: real HAProxy
       await sleep(50)
     }
     // both UP with a passed check first
-    while ((await showStat(sock))['b1/s1']?.['check_status'] !== 'L4OK' || (await showStat(sock))['b2/s1']?.['check_status'] !== 'L4OK') {
+    const passed = (st: Record<string, Record<string, string>>): boolean => st['b1/s1']?.['check_status'] === 'L4OK' && st['b2/s1']?.['check_status'] === 'L4OK'
+    while (!passed(await showStat(sock))) {
       if (Date.now() > end) throw new Error('the checks never passed')
       await sleep(50)
     }
@@ -163,23 +143,14 @@ describe.skipIf(!ready)('health checks against a full accept queue: real HAProxy
 
   /** The simulator on the same configuration: the listener's queue filled at 0.1 s and never drained. */
   function simulated(timeoutCheck: boolean): { fails: number[]; downAt: number; chkfail: number; status: string | undefined } {
-    const s: Scenario = defaultScenario()
-    s.durationS = 0.1
-    s.drainS = 8
-    s.clients = { ...s.clients, loadCurve: [{ tS: 0, rate: 30 }], arrivals: 'even', requestTimeoutS: null, connectTimeoutS: 60, closesFirst: 'client' }
-    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
-    s.hosts = { client: defaultKernel('6.18'), proxy: defaultKernel('6.18'), backend: defaultKernel('6.18') }
-    s.haproxy = {
-      ...defaultHaproxy('2.6.12'),
-      fdSoft: 65536,
-      fdHard: 65536,
+    const s = checkScenario({ rate: 30, durationS: 0.1, drainS: 8, connectTimeoutS: 60 }, {
       timeoutConnectS: timeoutCheck ? 0.3 : 5,
       timeoutCheckS: timeoutCheck ? 0.2 : null,
       timeoutServerS: 30,
       timeoutClientS: 30,
       startedS: -1.234,
       servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: { interMs: 500, fastinterMs: null, downinterMs: null, rise: 2, fall: 3 } }]
-    }
+    })
     // a listener that accepts nothing: no worker ever takes a connection off its queue
     s.backend = { ...s.backend, kind: 'generic', workers: 0, listenBacklog: 2, serviceTime: { kind: 'constant', s: 1 } }
     const log: string[] = []

@@ -8,12 +8,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, type AddressInfo } from 'node:net'
+import { type AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireTool } from '../../helpers/require-tool'
 import { freePort, portOpen } from '../../helpers/world'
+import { showStatNumbers } from '../../helpers/haproxy-stat'
 import { caseToScenario, predictCase, predictedFor, type FidelityCase } from '../../../main/sim/fidelity-case'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
@@ -22,33 +23,6 @@ const haproxy = requireTool('haproxy')
 const h2load = requireTool('h2load')
 const ab = requireTool('ab')
 const ready = !!(haproxy && h2load && ab)
-
-type Row = Record<string, number>
-
-/** `show stat` rows by "proxy/server", numeric fields only. */
-function showStat(sock: string): Promise<Record<string, Row>> {
-  return new Promise((resolve, reject) => {
-    const c = connect({ path: sock })
-    let buf = ''
-    c.on('data', (d) => (buf += d.toString()))
-    c.on('error', reject)
-    c.on('end', () => {
-      const lines = buf.trim().split('\n')
-      const head = lines[0]!.replace(/^# /, '').split(',')
-      const out: Record<string, Row> = {}
-      for (const l of lines.slice(1)) {
-        const v = l.split(',')
-        const row: Row = {}
-        head.forEach((h, i) => {
-          if (v[i] !== undefined && /^\d+$/.test(v[i]!)) row[h] = Number(v[i])
-        })
-        out[`${v[0]}/${v[1]}`] = row
-      }
-      resolve(out)
-    })
-    c.write('show stat\n')
-  })
-}
 
 describe.skipIf(!ready)('load tools against a real HAProxy: connections per request', () => {
   let dir = ''
@@ -94,7 +68,7 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
     // the probe that found the port open is a session too: wait until HAProxy has accepted and
     // counted it, or on a busy machine it lands in the first command's stot delta (5 for -c 4)
     for (;;) {
-      const stot = await showStat(sock).then((r) => r['fe/FRONTEND']?.['stot'] ?? 0, () => 0)
+      const stot = await showStatNumbers(sock).then((r) => r['fe/FRONTEND']?.['stot'] ?? 0, () => 0)
       if (stot >= 1) break
       if (Date.now() > end) throw new Error('haproxy never counted the start-up probe connection')
       await new Promise((r) => setTimeout(r, 50))
@@ -108,9 +82,9 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
 
   /** Run one command; HAProxy's counter deltas, and the simulator's prediction for the same command line. */
   async function measure(tool: 'h2load' | 'ab', args: string[], c: number, n: number, rate: number | null) {
-    const before = await showStat(sock)
+    const before = await showStatNumbers(sock)
     execFileSync(tool === 'h2load' ? h2load! : ab!, [...args, `http://127.0.0.1:${port}/`], { stdio: 'ignore', timeout: 60_000 })
-    const after = await showStat(sock)
+    const after = await showStatNumbers(sock)
     const d = (row: string, f: string): number => (after[row]?.[f] ?? 0) - (before[row]?.[f] ?? 0)
     const k = structuredClone(template)
     k.id = `${tool} ${args.join(' ')}`
