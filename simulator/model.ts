@@ -230,8 +230,10 @@ const EV_REFUSED = 33
 const EV_CHECK = 34
 /** Server b stops listening (servers[b].downAtS). */
 const EV_SERVER_STOP = 35
-/** A health check's SYN (a = its index in the proxy host's SYN schedule) reaches server b's listener. */
+/** A layer-4 health check's SYN (a = its index in the proxy host's SYN schedule) reaches server b's listener; a = -1: an HTTP check (option httpchk) of server b opens its connection. */
 const EV_CHECK_SYN = 36
+/** The expiry of server b's HTTP check number a (its task's timer). */
+const EV_CHECK_EXPIRE = 37
 /** synAdmission's verdicts: accepted (a request sock), answered with a cookie, dropped (>= SYN_DROP_SYNQ). */
 const SYN_ACCEPT = 0
 const SYN_COOKIE = 1
@@ -242,12 +244,16 @@ const SYN_DROP_34 = 4
 const CK_OK = 0
 const CK_TIMEOUT = 1
 const CK_REFUSED = 2
+const CK_L7OK = 3
+const CK_L7STS = 4
+const CK_L7TOUT = 5
+const CK_SOCKERR = 6
+const CK_STATUS = ['L4OK', 'L4TOUT', 'L4CON', 'L7OK', 'L7STS', 'L7TOUT', 'SOCKERR'] as const
 
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
 // Access: this.i32[(c << 5) + I32_X], this.i16[(c << 6) + I16_X], this.i8[(c << 7) + I8_X],
-// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 55-63 (i8 55-63, i16 27-31, i32
-// 14-15); a new time field needs a bigger record (256 bytes: every shift + 1; measured ~15 %
+// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 61-63 (i8 61-63); a new time field needs a bigger record (256 bytes: every shift + 1; measured ~15 %
 // slower) or its own Float64Array.
 const REC_BYTES = 128
 // Int32 view, record at c << 5
@@ -284,6 +290,7 @@ const I8_LEAVE = 56 // 1: leaves SYN-SENT when its SYN-ACK arrives (F64_EST_AT),
 const I8_AB_REQ = 57 // clients.tool 'ab': 1 once the connection counts as a request (written, or an idle one answered)
 const I8_SYN_OUT = 58 // the first SYN (or a softirq-hop retransmit) left at F64_SYN_AT and has not reached the listener yet
 const I8_CURR_SESS = 59 // the stream counts in its server's cur_sess (scur, smax): from a connect attempt to its failure or the stream's end (SF_CURR_SESS)
+const I8_CHECK = 60 // 1: an upstream row that is its server's HTTP health check (option httpchk), closed with a reset
 // Float64 view, record at c << 4 (bytes 64-127); SYN_AT, GIVE_UP, REQ_AT, EST_AT: lazily armed
 // timers (SYN sent time, give-up, request-sock creation, handshake completion)
 const F64_START = 8
@@ -564,8 +571,11 @@ interface Server {
   ckDeadline: number
   ckSyn: number
   ckSynAt: number
-  /** The last check's outcome (HAProxy's check_status): 'L4OK', 'L4TOUT', 'L4CON', or '' before the first. */
-  ckStatus: '' | 'L4OK' | 'L4TOUT' | 'L4CON'
+  /** An HTTP check (option httpchk): its connection's row (-1: none open) and the check's number (stale expiries). */
+  ckRow: number
+  ckSeq: number
+  /** The last check's outcome (HAProxy's check_status), or '' before the first. */
+  ckStatus: '' | (typeof CK_STATUS)[number]
   /** Time DOWN during the run: closed DOWN spells, and when the open one began (-1: UP). */
   downTotal: number
   downSince: number
@@ -948,6 +958,8 @@ export class Model {
         ckDeadline: 0,
         ckSyn: 0,
         ckSynAt: 0,
+        ckRow: -1,
+        ckSeq: 0,
         ckStatus: '',
         downTotal: 0,
         downSince: -1
@@ -1056,6 +1068,7 @@ export class Model {
     this.i8[(c << 7) + I8_AB_REQ] = 0
     this.i8[(c << 7) + I8_SYN_OUT] = 0
     this.i8[(c << 7) + I8_CURR_SESS] = 0
+    this.i8[(c << 7) + I8_CHECK] = 0
     this.i32[(c << 5) + I32_REQ_LEFT] = 0
     this.i16[(c << 6) + I16_SERVER] = -1
     this.i32[(c << 5) + I32_PORT] = -1
@@ -1546,7 +1559,7 @@ export class Model {
     this.settleRtx(c, this.q.now)
     this.i8[(c << 7) + I8_INI] = I_DONE
     this.leaveSynSent(c)
-    this.upstreamFailed(c, 'reset')
+    this.upstreamFailed(c, 'refused')
   }
 
   private onConnectTimeout(c: number): void {
@@ -2141,20 +2154,112 @@ export class Model {
       const sv = this.servers[i]!
       let start = Math.min(0, h.startedS ?? 0) + (Math.max(mininter, this.checkInterS(sv)) * pos) / idx.length
       while (start + rtt < 0) {
-        this.checkDone(i, sv.refuses ? CK_REFUSED : CK_OK)
+        this.checkDone(i, sv.refuses ? CK_REFUSED : h.httpCheck ? CK_L7OK : CK_OK)
         start += rtt + this.checkInterS(sv)
       }
       this.checkStart(i, start)
     })
   }
 
-  /** A check of server i starts at t (its SYN leaves HAProxy); its SYN reaches the server one way later. */
+  /**
+   * A check of server i starts at t (its SYN leaves HAProxy); a layer-4 check's SYN reaches the
+   * server one way later, an HTTP check opens a real connection then (openHttpCheck).
+   */
   private checkStart(i: number, t: number): void {
     const sv = this.servers[i]!
     sv.ckDeadline = t + this.checkTimeoutS(sv)
     sv.ckSyn = 0
     sv.ckSynAt = t
-    this.q.schedule(Math.max(this.q.now, t + this.owdBase[1]), 0, EV_CHECK_SYN, 0, i)
+    if (this.s.haproxy!.httpCheck) this.q.schedule(Math.max(this.q.now, t), 0, EV_CHECK_SYN, -1, i)
+    else this.q.schedule(Math.max(this.q.now, t + this.owdBase[1]), 0, EV_CHECK_SYN, 0, i)
+  }
+
+  /**
+   * An HTTP check (option httpchk) of server i starts: a connection from HAProxy like a request's
+   * (a source port, an fd, the proxy host's SYN schedule, the server's listen queues, a worker or
+   * php-fpm child for its request), uncounted in the server's sessions (stot, scur) and never
+   * retried. Its task's timer is the connect-stage expiry (checkTimeoutS: inter, or min(timeout
+   * connect, inter) with `timeout check`); no free fd or source port: SOCKERR at once.
+   */
+  private openHttpCheck(i: number): void {
+    const sv = this.servers[i]!
+    const seq = ++sv.ckSeq
+    let port = -1
+    const poolIdx = sv.poolRr % sv.pools.length
+    if (this.fdUsed + 1 <= this.limits!.ulimitN) port = sv.pools[poolIdx]!.connect(this.q.now, this.rPort)
+    if (port < 0) {
+      this.q.schedule(this.q.now, 0, EV_CHECK, CK_SOCKERR, i)
+      return
+    }
+    sv.poolRr++
+    const u = this.alloc(ROLE_UPSTREAM)
+    this.i8[(u << 7) + I8_CHECK] = 1
+    this.i32[(u << 5) + I32_PORT] = port
+    this.i16[(u << 6) + I16_POOL] = poolIdx
+    this.i16[(u << 6) + I16_SERVER] = i
+    this.fdUsed++
+    this.hosts[1]!.openFiles++
+    this.level(this.cols.open_fds!, this.fdUsed)
+    sv.ckRow = u
+    if (this.logOn) this.logEv(`check-open server=${sv.name} up=${u}`)
+    this.openTcp(u, sv.listener, null)
+    this.q.schedule(sv.ckDeadline, 0, EV_CHECK_EXPIRE, seq, i)
+  }
+
+  /**
+   * The timer of server i's HTTP check number seq fires (its task wakes). Not connected: L4TOUT.
+   * Connected: without `timeout check` the check's whole time was inter: L7TOUT. With it, the
+   * connection's establishment set the expiry to `timeout check` after it, but the task stays
+   * queued at its connect-stage expiry: it fails then if that later expiry has passed, else waits
+   * for it. Measured on HAProxy 2.6.12 (one check alone; a server that answers after 2.5 s):
+   * L7TOUT at 1000 ms with inter 1s / timeout connect 1s / timeout check 300ms, at 300 ms with
+   * timeout connect 100ms, at 1500 ms with timeout check 1500ms, at 2000 ms (inter) with timeout
+   * connect 5s. With other checks in the same process the task is sometimes woken earlier (365-763
+   * ms measured for the first setting); not modelled.
+   */
+  private onCheckExpire(seq: number, i: number): void {
+    const sv = this.servers[i]!
+    const u = sv.ckRow
+    if (seq !== sv.ckSeq || u < 0) return
+    // connected once its SYN-ACK is back (the handshake event may still be on its way to the server)
+    const ini = this.i8[(u << 7) + I8_INI]
+    const estAt = this.f64[(u << 4) + F64_EST_AT]!
+    const est = ini === I_EST || (ini === I_SYN_SENT && estAt > 0 && estAt <= this.q.now)
+    const tc = this.s.haproxy!.timeoutCheckS
+    if (est && tc != null) {
+      const late = estAt + tc
+      if (late > this.q.now) {
+        this.q.schedule(late, 0, EV_CHECK_EXPIRE, seq, i)
+        return
+      }
+    }
+    this.endHttpCheck(i, est ? CK_L7TOUT : CK_TIMEOUT)
+  }
+
+  /** Server i's HTTP check ends with res: HAProxy closes its connection with a reset (no TIME_WAIT on either side) and the next check is due. */
+  private endHttpCheck(i: number, res: number): void {
+    const sv = this.servers[i]!
+    const u = sv.ckRow
+    sv.ckRow = -1
+    if (u >= 0) this.closeUpstream(u, false)
+    this.onCheck(i, res)
+  }
+
+  /**
+   * The response to HTTP check row u reaches HAProxy: 2xx/3xx passes (L7OK), another status fails
+   * (L7STS: nginx's 502 or 504 from php-fpm); past `timeout check` after the connection was
+   * established, the task woken by it fails the check instead (L7TOUT, measured: a response at
+   * 800 ms with timeout check 300ms gave L7TOUT at 793 ms).
+   */
+  private httpCheckResp(u: number, code: number): void {
+    const i = this.i16[(u << 6) + I16_SERVER]!
+    if (this.servers[i]!.ckRow !== u) {
+      this.closeUpstream(u, false)
+      return
+    }
+    const tc = this.s.haproxy!.timeoutCheckS
+    const late = tc != null && this.q.now > this.f64[(u << 4) + F64_EST_AT]! + tc
+    this.endHttpCheck(i, late ? CK_L7TOUT : code === 200 ? CK_L7OK : CK_L7STS)
   }
 
   /**
@@ -2199,20 +2304,20 @@ export class Model {
     this.checkStart(i, this.q.now + this.checkInterS(this.servers[i]!))
   }
 
-  /** A layer-4 check of server i ends (check.c set_server_check_status): health up on a pass, down on a failure. */
+  /** A check of server i ends (check.c set_server_check_status): health up on a pass, down on a failure. */
   private checkDone(i: number, res: number): void {
     const sv = this.servers[i]!
     const ck = sv.check!
     const full = ck.rise + ck.fall - 1
-    sv.ckStatus = res === CK_OK ? 'L4OK' : res === CK_TIMEOUT ? 'L4TOUT' : 'L4CON'
+    sv.ckStatus = CK_STATUS[res]!
     if (this.logOn) this.logEv(`check-end server=${sv.name} ${sv.ckStatus}`)
-    if (res !== CK_OK) {
+    if (res !== CK_OK && res !== CK_L7OK) {
       if (sv.health > 0) {
         sv.chkfail++
         if (--sv.health < ck.rise) sv.health = 0
       }
       if (sv.health === 0 && sv.up) {
-        if (res === CK_TIMEOUT) this.hit('check-timeout')
+        if (res === CK_TIMEOUT || res === CK_L7TOUT) this.hit('check-timeout')
         this.serverDown(i)
       }
     } else {
@@ -2476,14 +2581,21 @@ export class Model {
   }
 
   /** An upstream connect failed (timeout / reset / refused). */
-  private upstreamFailed(u: number, why: 'connect' | 'reset'): void {
+  private upstreamFailed(u: number, why: 'connect' | 'reset' | 'refused'): void {
+    if (this.i8[(u << 7) + I8_CHECK]) {
+      // an HTTP check's connection: refused L4CON, reset after the connect SOCKERR (measured)
+      const i = this.i16[(u << 6) + I16_SERVER]!
+      if (this.servers[i]!.ckRow === u) this.endHttpCheck(i, why === 'connect' ? CK_TIMEOUT : why === 'refused' ? CK_REFUSED : CK_SOCKERR)
+      else this.closeUpstream(u, false)
+      return
+    }
     const c = this.i32[(u << 5) + I32_PEER]!
     this.closeUpstream(u, false)
     if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) return
     this.i32[(c << 5) + I32_PEER] = -1
     this.leaveSess(c)
     if (this.logOn) this.logEv(`upstream-${why} conn=${c}`)
-    this.retryOrFail(c, why === 'reset')
+    this.retryOrFail(c, why !== 'connect')
   }
 
   /**
@@ -2651,8 +2763,9 @@ export class Model {
     const L = sv.listener
     if (st === S_REQ) this.removeReq(u, L)
     if (st === S_ACCEPTED) this.backendConnClosed(u)
-    // ports and TIME_WAIT
-    const tw = wasEst && h.backendClosesFirst === 'proxy'
+    // ports and TIME_WAIT (a check's connection is closed with a reset: none)
+    const rst = this.i8[(u << 7) + I8_CHECK] === 1
+    const tw = wasEst && h.backendClosesFirst === 'proxy' && !rst
     if (this.i32[(u << 5) + I32_PORT]! >= 0) {
       const pool = sv.pools[this.i16[(u << 6) + I16_POOL]!]!
       let placed = false
@@ -2670,7 +2783,7 @@ export class Model {
         if (all > this.hosts[1]!.twMax) this.hosts[1]!.twMax = all
       }
     }
-    if (wasEst && h.backendClosesFirst === 'server') this.addTw(2)
+    if (wasEst && h.backendClosesFirst === 'server' && !rst) this.addTw(2)
     this.fdUsed--
     this.hosts[1]!.openFiles--
     this.i8[(u << 7) + I8_INI] = I_DONE
@@ -2904,7 +3017,7 @@ export class Model {
     if (this.i8[(c << 7) + I8_INI] === I_DONE && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT && !this.s.haproxy) return
     if (this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM) {
       const front = this.i32[(c << 5) + I32_PEER]!
-      if (front < 0) {
+      if (front < 0 && !this.i8[(c << 7) + I8_CHECK]) {
         this.closeUpstream(c, false)
         return
       }
@@ -2930,7 +3043,7 @@ export class Model {
     const be = this.s.backend
     const sv = this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!
     this.i8[(c << 7) + I8_SRV] = S_GONE
-    if (!(this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM && this.s.haproxy!.backendClosesFirst === 'reset')) this.markProven(c)
+    if (!(this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM && (this.s.haproxy!.backendClosesFirst === 'reset' || this.i8[(c << 7) + I8_CHECK]))) this.markProven(c)
     this.detachChild(c)
     sv.active--
     sv.fds--
@@ -2946,7 +3059,8 @@ export class Model {
     const c = this.i32[(u << 5) + I32_PEER]!
     const code = this.i16[(u << 6) + I16_AWAIT_RESP]!
     if (c < 0 || this.i8[(c << 7) + I8_INI] !== I_EST) {
-      this.closeUpstream(u, false)
+      if (this.i8[(u << 7) + I8_CHECK]) this.httpCheckResp(u, code)
+      else this.closeUpstream(u, false)
       return
     }
     // per-request server connections close here; kept-alive ones go back to the idle pool
@@ -3450,7 +3564,11 @@ export class Model {
           this.onAbPoll()
           break
         case EV_CHECK_SYN:
-          this.onCheckSyn(b)
+          if (c < 0) this.openHttpCheck(b)
+          else this.onCheckSyn(b)
+          break
+        case EV_CHECK_EXPIRE:
+          this.onCheckExpire(c, b)
           break
         case EV_CHECK:
           this.onCheck(b, c)

@@ -98,8 +98,12 @@ export interface HaproxyStatRow {
   chkdown?: number
   /** Seconds from the last UP / DOWN change to the end of the run (HAProxy's lastchg, not rounded); absent when the status did not change during the run. */
   lastchg?: number
-  /** Servers with checks: the last check's outcome (check_status): L4OK, L4TOUT (its SYNs dropped until the check's timeout), L4CON (refused). */
-  check_status?: 'L4OK' | 'L4TOUT' | 'L4CON'
+  /**
+   * Servers with checks: the last check's outcome (check_status): L4OK, L4TOUT (its SYNs dropped
+   * until the check's timeout), L4CON (refused); with option httpchk L7OK, L7STS (an error status),
+   * L7TOUT (no response in time), SOCKERR (reset after the connect, or no fd / source port).
+   */
+  check_status?: 'L4OK' | 'L4TOUT' | 'L4CON' | 'L7OK' | 'L7STS' | 'L7TOUT' | 'SOCKERR'
   /** Seconds DOWN during the run (HAProxy's downtime counts from its start). */
   downtime?: number
 }

@@ -161,14 +161,16 @@ export interface HaproxyServer {
 
 /**
  * HAProxy's health check of one server (`check inter fastinter downinter rise fall`), a layer-4
- * connect: it passes when the server's host completes the handshake and fails when it resets
- * (a server that `refuses`). Its counter `health` runs 0..rise+fall-1 and the server is UP while
+ * connect unless the backend has `option httpchk`: it passes when the server's host completes the
+ * handshake and fails when it resets (a server that `refuses`). Its counter `health` runs 0..rise+fall-1 and the server is UP while
  * it is >= rise: a failed check takes one off (and drops it to 0 once it falls below rise; counted
  * in chkfail only while it was above 0), a passed one adds one (and jumps to rise+fall-1 once it
  * reaches rise). A server going DOWN leaves the balancing (chkdown); when no server is UP a new
  * request gets 503 at once (BACKEND econ). The next check is due `inter` after one ends while the
  * server is fully up, `downinter` while fully down, `fastinter` in between (check.c srv_getinter).
- * Not modelled: a check whose SYN a full queue drops (it would time out), `option httpchk`.
+ * A check's SYN goes through the server's listen queues like any SYN: a full queue drops it, and
+ * the check times out (L4TOUT). With `option httpchk` (HaproxyConfig.httpCheck) it is an HTTP
+ * request on a connection of its own.
  */
 export interface ServerCheck {
   /** inter, ms (HAProxy default 2000). */
@@ -248,6 +250,15 @@ export interface HaproxyConfig {
    * whole time is inter.
    */
   timeoutCheckS?: number | null
+  /**
+   * `option httpchk`: every check of the backend's checked servers is an HTTP request on its own
+   * connection, served by the server like a request (a worker; nginx then a php-fpm child): it
+   * passes on a 2xx/3xx (L7OK), fails on another status (L7STS, nginx's 502 when php-fpm's
+   * backlog is full), on a reset (SOCKERR, nginx out of worker_connections) and on its timeout
+   * (L7TOUT): a busy server's checks wait behind its queued requests. Absent / null / false: a
+   * layer-4 check (connect only).
+   */
+  httpCheck?: boolean | null
   timeoutServerS: number
   timeoutClientS: number
   retries: number

@@ -170,6 +170,7 @@ export const haproxySchema = z
     timeoutQueueS: num('timeout queue', 0.001, 86400, 's').nullable(),
     timeoutConnectS: num('timeout connect', 0.001, 86400, 's'),
     timeoutCheckS: num('timeout check', 0.001, 86400, 's').nullable().optional(),
+    httpCheck: z.boolean().nullable().optional(),
     timeoutServerS: num('timeout server', 0.001, 86400, 's'),
     timeoutClientS: num('timeout client', 0.001, 86400, 's'),
     retries: int('retries', 0, 100),

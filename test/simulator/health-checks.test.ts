@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
 import { haproxyEffectiveLimits, type Scenario, type ServerCheck } from '../../simulator/scenario'
-import { checkScenario } from '../helpers/check-scenario'
+import { checkScenario, httpCheckEnds, httpCheckScenario } from '../helpers/check-scenario'
 
 const check = (o: Partial<ServerCheck> = {}): ServerCheck => ({ interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3, ...o })
 
@@ -227,5 +227,109 @@ describe('HAProxy health checks', () => {
       expect(server(r, 's1')).toMatchObject({ status: 'UP', chkdown: 1, check_status: 'L4OK' })
       expect(server(r, 's1').downtime).toBeCloseTo(up[0]! - down[0]!, 3)
     })
+  })
+})
+
+/**
+ * option httpchk (HaproxyConfig.httpCheck): each check is an HTTP request on its own connection,
+ * served by the server like any request. Its timeouts follow what HAProxy 2.6.12 did in
+ * test/main/sim/httpchk-real.test.ts and the measurements in model.ts onCheckExpire.
+ */
+describe('option httpchk: the check is a request the server must answer', () => {
+  const one = httpCheckScenario
+  const checks = (s: Scenario): { r: SimSummary; ends: { d: number; status: string }[] } => {
+    const log: string[] = []
+    const r = run(s, log)
+    return { r, ends: httpCheckEnds(log) }
+  }
+
+  it('a prompt 200 passes (L7OK); the check holds no session and leaves no TIME_WAIT on either side', () => {
+    const { r, ends } = checks(one({ svcS: 0.001, interMs: 500 }))
+    expect(ends.length).toBeGreaterThan(10)
+    for (const e of ends) expect(e).toMatchObject({ status: 'L7OK' })
+    const s1 = server(r, 's1')
+    expect(s1).toMatchObject({ status: 'UP', chkfail: 0, check_status: 'L7OK' })
+    expect(s1.stot ?? 0).toBe(0) // no client in this run: nothing counts the checks as sessions
+    expect(r.sockets.maxTimeWait.proxy).toBe(0)
+    expect(r.sockets.maxTimeWait.backend).toBe(0)
+  })
+
+  it('timeouts as measured on HAProxy 2.6.12: inter without timeout check; with it, the later of the connect stage expiry and timeout check after the connect', () => {
+    const cases: [Parameters<typeof one>[0], number][] = [
+      [{ svcS: 2.5, interMs: 500 }, 0.5], // measured 500-502 ms
+      [{ svcS: 2.5, interMs: 1000, timeoutConnectS: 1, timeoutCheckS: 0.3 }, 1.0], // 1000-1001 ms
+      [{ svcS: 2.5, timeoutConnectS: 0.1, timeoutCheckS: 0.3 }, 0.3], // 301-302 ms
+      [{ svcS: 2.5, timeoutConnectS: 1, timeoutCheckS: 1.5 }, 1.5], // 1502 ms
+      [{ svcS: 2.5, timeoutConnectS: 5, timeoutCheckS: 0.3 }, 2.0], // 2001 ms: inter
+      [{ svcS: 0.8, timeoutConnectS: 1, timeoutCheckS: 0.3 }, 0.8] // the response at 800 ms wakes it past timeout check: 793 ms
+    ]
+    for (const [o, d] of cases) {
+      const { r, ends } = checks(one(o))
+      expect(ends.length, JSON.stringify(o)).toBeGreaterThanOrEqual(2)
+      for (const e of ends) {
+        expect(e.status, JSON.stringify(o)).toBe('L7TOUT')
+        expect(e.d, JSON.stringify(o)).toBeCloseTo(d, 3)
+      }
+      expect(server(r, 's1').status).toBe('DOWN')
+    }
+  })
+
+  it('a busy php-fpm: its checks wait behind the queued requests and time out, HAProxy takes the server out, and every request gets 503; a layer-4 check sees nothing', () => {
+    const busy = (http: boolean): Scenario => {
+      const s = checkScenario({ rate: 60, durationS: 20, drainS: 5 }, {
+        httpCheck: http,
+        timeoutConnectS: 5,
+        timeoutServerS: 60,
+        startedS: -5,
+        servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check() }]
+      })
+      // 5 children x 1/0.1 s = 50 req/s for 60 offered: php-fpm's backlog grows by 10 a second
+      s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.1 } }
+      return s
+    }
+    const log: string[] = []
+    const r = run(busy(true), log)
+    const s1 = server(r, 's1')
+    expect(s1.chkdown).toBeGreaterThanOrEqual(1)
+    expect(['L7TOUT', 'L7OK']).toContain(s1.check_status)
+    const down = log.filter((l) => l.includes('check server=s1 DOWN')).map((l) => parseFloat(l))
+    // 2 s of checks take 2 s x 10 req/s = 20 queued requests x 0.1 s / 5 children = 0.4 s: they
+    // start timing out once ~100 requests (10 s) are queued ahead, DOWN after fall (3) of them
+    expect(down[0]).toBeGreaterThan(8)
+    expect(down[0]).toBeLessThan(20)
+    expect(log.some((l) => l.includes('check-end server=s1 L7TOUT'))).toBe(true)
+    expect(r.totals.byCause.http503).toBeGreaterThan(0)
+    expect(r.verdict.hits.map((h) => h.ceiling)).toContain('check-timeout')
+    const l4 = run(busy(false))
+    expect(server(l4, 's1')).toMatchObject({ status: 'UP', chkdown: 0, check_status: 'L4OK' })
+    expect(l4.totals.byCause.http503).toBe(0)
+  })
+
+  it("php-fpm's backlog full: nginx answers the check 502 (L7STS); nginx out of worker_connections resets it (SOCKERR); a server that refuses: L4CON", () => {
+    const base = (): Scenario => {
+      const s = checkScenario({ rate: 200, durationS: 6, drainS: 2 }, {
+        httpCheck: true,
+        timeoutConnectS: 5,
+        timeoutServerS: 60,
+        startedS: -5,
+        servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check({ interMs: 500 }) }]
+      })
+      s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 1 } }
+      return s
+    }
+    const full = base()
+    full.backend.phpFpm = { ...full.backend.phpFpm, children: 2, listenBacklog: 8 }
+    const a: string[] = []
+    run(full, a)
+    expect(a.some((l) => l.includes('check-end server=s1 L7STS'))).toBe(true)
+    const wc = base()
+    wc.backend.phpFpm = { ...wc.backend.phpFpm, children: 2, listenBacklog: 4096 }
+    wc.backend.nginx = { ...wc.backend.nginx, workerConnections: 64 }
+    const b: string[] = []
+    run(wc, b)
+    expect(b.some((l) => l.includes('check-end server=s1 SOCKERR'))).toBe(true)
+    const gone = base()
+    gone.haproxy!.servers[0]!.refuses = true
+    expect(server(run(gone), 's1')).toMatchObject({ status: 'DOWN', check_status: 'L4CON' })
   })
 })
