@@ -12,7 +12,7 @@ import type { Snapshot, StatRow } from '../snapshot/schema'
 import type { SimSummary } from '../../simulator/result'
 import type { Diagnosis, Evidence, Finding, Severity } from './types'
 import { isLoopbackAddr, twReuseReaches } from '../../simulator/scenario'
-import { defaultServerArgs, serverCheckFromConfig } from '../scenario/from-snapshot'
+import { defaultServerArgs, httpCheckFromConfig, serverCheckFromConfig } from '../scenario/from-snapshot'
 import {
   COUNTERS_SOURCE,
   backends,
@@ -571,12 +571,16 @@ const serverLimits: Rule = {
     let noMaxconn = 0
     let noQueue = 0
     let checkedUnl = false
+    let checkedHttp = false
     for (const be of backends(snap)) {
       if (be.name === 'stats') continue
       const unl = be.servers.filter((s) => s.maxconn == null || s.maxconn === 0)
       if (unl.length) {
         noMaxconn++
-        if (unl.some((s) => serverCheckFromConfig(s.raw, defaultServerArgs(be, defaultsFor(cfg.proxies, be))))) checkedUnl = true
+        if (unl.some((s) => serverCheckFromConfig(s.raw, defaultServerArgs(be, defaultsFor(cfg.proxies, be))))) {
+          checkedUnl = true
+          if (httpCheckFromConfig(be, defaultsFor(cfg.proxies, be))) checkedHttp = true
+        }
         ev.push({ label: `backend ${be.name} servers without maxconn`, value: unl.map((s) => s.name).join(', '), source: `haproxy.cfg lines ${unl.map((s) => s.line).join(', ')}` })
       }
       const d = defaultsFor(cfg.proxies, be)
@@ -598,7 +602,9 @@ const serverLimits: Rule = {
       ev,
       'Without a server maxconn HAProxy forwards every accepted connection, so overload piles up as frontend sessions until frontend/global maxconn is reached, after which the kernel drops SYNs silently and clients wait seconds per retransmission. With `server ... maxconn N`, excess requests wait in HAProxy\'s backend queue (qcur visible in stats) and get a 503 after `timeout queue` (counted in econ, log flag sQ): a fast, visible failure the client can retry, while the servers stay at their best concurrency. Without `timeout queue`, `timeout connect` is used as the queue limit.' +
         (checkedUnl
-          ? " These servers are health-checked: once a server's own listen queue is full, the kernel drops the checks' SYNs too, each check times out (L4TOUT, after `inter`, or min(timeout connect, inter) with `timeout check`), and after `fall` of them HAProxy takes the busy server out, pushing its share onto the others, which fill up in turn."
+          ? checkedHttp
+            ? " These servers are health-checked with `option httpchk`: each check is a request that waits behind the ones queued for the server's workers (or php-fpm children), so once that wait passes `inter` (or `timeout check`) the checks time out (L7TOUT), and after `fall` of them HAProxy takes the busy server out, pushing its share onto the others, which fill up in turn; with none left every request gets 503."
+            : " These servers are health-checked: once a server's own listen queue is full, the kernel drops the checks' SYNs too, each check times out (L4TOUT, after `inter`, or min(timeout connect, inter) with `timeout check`), and after `fall` of them HAProxy takes the busy server out, pushing its share onto the others, which fill up in turn."
           : ''),
       'Add `maxconn N` to each server line (N = the concurrency the server handles well, e.g. its worker count) and a short `timeout queue` (a few seconds) in the backend; keep frontend maxconn well above the sum of server maxconn so the queue, not the kernel, absorbs bursts.',
       ['haproxy.servers', 'haproxy.timeoutQueueS']
@@ -669,7 +675,7 @@ const serversDown: Rule = {
       worst >= 1 ? 'Every server of a backend is DOWN: HAProxy answers 503 at once' : 'Servers are DOWN: the others carry their share',
       ev,
       'A server HAProxy has DOWN (its checks failed `fall` times) or in MAINT takes no new requests: the balancing spreads its share over the servers still UP, so each carries N / (N - down) of its usual load, and its queue limits and worker counts are reached sooner. With no server left HAProxy answers every request with 503 at once (counted in BACKEND econ).',
-      'Find out why its checks fail (check_status: L4CON = refused, L4TOUT = no answer, L7STS = bad status) before it comes back; size the remaining servers for the load meanwhile. The what-if models the DOWN servers as down: see what the others do at your peak.',
+      'Find out why its checks fail (check_status: L4CON = refused, L4TOUT = no answer, L7TOUT = answered too late, L7STS = bad status, SOCKERR = reset) before it comes back; size the remaining servers for the load meanwhile. The what-if models the DOWN servers as down: see what the others do at your peak.',
       ['haproxy.servers']
     )
   }

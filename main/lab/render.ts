@@ -181,6 +181,8 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
   f.push('    default_backend be')
   const b = ['backend be', `    balance ${h.balance}`]
   if (h.mode === 'http') b.push(...serverConnectionLines(s))
+  // option httpchk: every check is `GET /`, which the app's location serves like any request
+  if (h.httpCheck && h.servers.some((sv) => sv.check)) b.push('    option httpchk GET /')
   const src = haproxySources(s).ips
   const per = (v: number): number => (src.length > 1 ? Math.ceil(v / src.length) : v)
   h.servers.forEach((sv, i) => {

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto'
 import { release } from 'node:os'
 import type { Scenario } from '../../simulator/scenario'
 import { cloneScenario, curvePeak, serverDownAtS } from '../../simulator/scenario'
+import { TIME_WAIT_S } from '../../simulator/model'
 import {
   CLIENT_IP,
   FRONT_IP,
@@ -844,6 +845,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
           timeout_server: `${h.timeoutServerS}s`,
           timeout_queue: h.timeoutQueueS == null ? null : `${h.timeoutQueueS}s`,
           ...(h.timeoutCheckS != null ? { timeout_check: `${h.timeoutCheckS}s` } : {}),
+          ...(h.httpCheck && h.servers.some((sv) => sv.check) ? { option_httpchk: 'GET /' } : {}),
           retries: h.retries,
           nbthread: h.nbthread,
           mode: h.mode,
@@ -978,6 +980,8 @@ export function meanServerStops(runs: readonly RunMetrics[]): Record<string, num
  * Who closed the proxy -> server connections in the real run, seen from where TIME_WAIT landed:
  * on the proxy ('proxy'), on the backend with the proxy as peer ('server'), or nowhere ('reset':
  * HAProxy aborts them with RST). HAProxy decides this itself, the scenario cannot force it.
+ * With `option httpchk` nginx closes some check connections first (HTTP/1.0): as many backend
+ * TIME_WAITs as checks fit in 60 s say nothing about the requests' connections.
  */
 export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 'proxy' | 'server' | 'reset' | null {
   if (!s.haproxy) return null
@@ -985,7 +989,8 @@ export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 
   const ok = runs.reduce((a, r) => a + (r.metrics['ok'] ?? 0), 0)
   if (samples.length === 0 || ok === 0) return null
   if (samples.some((x) => x.timeWaitToBackend > 0)) return 'proxy'
-  if (samples.some((x) => x.timeWaitBackendFromProxy > 0)) return 'server'
+  const checks = s.haproxy.httpCheck ? s.haproxy.servers.reduce((a, sv) => a + (sv.check ? Math.ceil(TIME_WAIT_S / (Math.min(sv.check.interMs, sv.check.fastinterMs ?? Infinity, sv.check.downinterMs ?? Infinity) / 1000)) + 1 : 0), 0) : 0
+  if (samples.some((x) => x.timeWaitBackendFromProxy > checks)) return 'server'
   return 'reset'
 }
 

@@ -375,6 +375,12 @@ export function buildPlan(input: PlanInput): Plan {
             hs.redispatch ? ed.ensureLine(bk, bn, 'option redispatch', 'no option redispatch') : ed.ensureLine(bk, bn, 'no option redispatch', 'option redispatch')
           )
         }
+        if (!eq(hb.httpCheck ?? false, hs.httpCheck ?? false)) {
+          add(`backend.${bn}.httpchk`, `HAProxy backend ${bn} option httpchk`, 'haproxy.httpCheck', hb.httpCheck ? 'on' : 'off (layer-4 checks)', hs.httpCheck ? 'on' : 'off (layer-4 checks)', `${bk} ${bn}`, () =>
+            // HAProxy has no `no option httpchk`: another check type (tcp-check without rules: a connect) replaces it
+            hs.httpCheck ? ed.ensureLine(bk, bn, 'option httpchk', 'option tcp-check') : ed.ensureLine(bk, bn, 'option tcp-check', 'option httpchk')
+          , hs.httpCheck ? ["`option httpchk` alone sends `OPTIONS / HTTP/1.0`: point it at a cheap endpoint (`option httpchk GET /health`). Each check is then a request the server serves like any other, so a server whose workers fall behind fails its checks (L7TOUT) and leaves the balancing."] : ['`option tcp-check` with no tcp-check rules is a plain connect check (layer 4): a busy server passes it as long as its listen queue has room.'])
+        }
         if (!eq(hb.balance, hs.balance)) add(`backend.${bn}.balance`, `HAProxy backend ${bn} balance`, 'haproxy.balance', hb.balance, hs.balance, `${bk} ${bn}`, () => ed.setDirective(bk, bn, 'balance', hs.balance))
         const hv = /^(\d+)\.(\d+)/.exec(hs.version)
         const before16 = hv ? Number(hv[1]) * 1000 + Number(hv[2]) < 1006 : hs.version === '1.x'

@@ -143,6 +143,17 @@ export function serverCheckFromConfig(serverRaw: string, defaultServerArgs: read
   return on ? ck : null
 }
 
+/**
+ * `option httpchk` in force for a backend's checks: the last check-type option (httpchk, tcp-check,
+ * ssl-hello-chk, ...) of the backend, else of its defaults section (HAProxy accepts no `no option
+ * httpchk`; another check type replaces it). The other types are modelled as layer-4 checks.
+ */
+export function httpCheckFromConfig(backend: HaproxyProxy, defaults: HaproxyProxy | undefined): boolean {
+  const kind = /^(httpchk|tcp-check|ssl-hello-chk|smtpchk|pgsql-check|mysql-check|redis-check|ldap-check|spop-check|external-check)\b/
+  const chk = [...(defaults?.options ?? []), ...backend.options].filter((o) => kind.test(o)).pop()
+  return chk !== undefined && chk.startsWith('httpchk')
+}
+
 /** The arguments of the `default-server` lines in force for a backend's servers: its defaults section's, then its own. */
 export function defaultServerArgs(backend: HaproxyProxy, defaults: HaproxyProxy | undefined): string[][] {
   return [...(defaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
@@ -219,6 +230,7 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   h.retries = backend?.retries ?? beDefaults?.retries ?? h.retries
   const options = [...(beDefaults?.options ?? []), ...(backend?.options ?? [])]
   h.redispatch = options.some((o) => /^option redispatch/.test(o) || o === 'redispatch')
+  if (backend && httpCheckFromConfig(backend, beDefaults)) h.httpCheck = true
   const mode = backend?.mode ?? beDefaults?.mode ?? frontend?.mode ?? feDefaults?.mode
   h.mode = mode === 'tcp' ? 'tcp' : 'http'
   const reuse = [...(beDefaults?.settings ?? []), ...(backend?.settings ?? [])].find((s) => s.keyword === 'http-reuse')

@@ -185,7 +185,7 @@ function HaproxyStatsTable({ result }: { result: SimResult }) {
         <tr>
           <th>HAProxy</th>
           {checks ? <th>status</th> : null}
-          {checks ? <th title="the last check's outcome: L4OK, L4TOUT (its SYNs dropped by a full listen queue until the check's timeout), L4CON (refused)">last check</th> : null}
+          {checks ? <th title="the last check's outcome: L4OK, L4TOUT (its SYNs dropped by a full listen queue until the check's timeout), L4CON (refused); option httpchk: L7OK, L7TOUT (answered too late), L7STS (an error status), SOCKERR (reset)">last check</th> : null}
           {cols.map(([, l]) => (
             <th key={l} className="num">
               {l}

@@ -325,8 +325,14 @@ describe('the field reports (semantics.md section 10)', () => {
     expect(top.evidence.map((e) => e.value).join(' ')).toContain('2000 / 2000 / 2000')
     expect(d.findings.find((f) => f.id === 'backlog-clamped-by-somaxconn')!.evidence.some((e) => e.value.startsWith('2000 -> 128'))).toBe(true)
     expect(d.findings.find((f) => f.id === 'tcp-tw-recycle')!.evidence.some((e) => e.label.includes('PAWSPassive'))).toBe(true)
-    // its servers are checked and have no maxconn: a full server queue drops the checks' SYNs too
-    expect(d.findings.find((f) => f.id === 'no-server-maxconn-or-queue-timeout')!.mechanism).toMatch(/health-checked: .*\(L4TOUT/)
+    // its servers are checked (`option httpchk GET /health`) and have no maxconn: the checks wait behind the queued requests
+    expect(d.findings.find((f) => f.id === 'no-server-maxconn-or-queue-timeout')!.mechanism).toMatch(/health-checked with `option httpchk`: .*\(L7TOUT/)
+    // layer-4 checks: a full server queue drops the checks' SYNs
+    const snap = demo('report1')
+    if (!snap.haproxy?.config.ok) throw new Error()
+    const be = snap.haproxy.config.value.parsed.proxies.find((p) => p.name === 'sms_app')!
+    be.options = be.options.filter((o) => !o.startsWith('httpchk'))
+    expect(diagnose(snap).findings.find((f) => f.id === 'no-server-maxconn-or-queue-timeout')!.mechanism).toMatch(/health-checked: .*\(L4TOUT/)
   })
   it('report 2: the overflows (both queues) first, then the somaxconn clamp, the full accept queues, children, syncookies', () => {
     const d = diagnose(demo('report2'))

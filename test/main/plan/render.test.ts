@@ -100,6 +100,27 @@ describe('plan contents', () => {
     expect(r.status).toBe(0)
   })
 
+  it('option httpchk: off turns report 1\'s `option httpchk GET /health` into `option tcp-check` (HAProxy has no `no option httpchk`); on writes it where it is missing', async () => {
+    const input = await report1Inputs()
+    expect(input.baseline.haproxy!.httpCheck).toBe(true) // report 1's backend: option httpchk GET /health
+    input.scenario.haproxy!.httpCheck = false
+    const off = buildPlan(input)
+    expect(off.items.find((i) => i.id === 'haproxy:backend.sms_app.httpchk')).toMatchObject({ old: 'on', new: 'off (layer-4 checks)' })
+    expect(off.haproxyDiff).toMatch(/^-\s+option httpchk GET \/health$/m)
+    expect(off.haproxyDiff).toMatch(/^\+\s+option tcp-check$/m)
+    // the other way round: a baseline with layer-4 checks
+    const on = buildPlan({ ...input, baseline: input.scenario, scenario: input.baseline })
+    const item = on.items.find((i) => i.id === 'haproxy:backend.sms_app.httpchk')!
+    expect(item).toMatchObject({ old: 'off (layer-4 checks)', new: 'on' })
+    expect(item.notes.join(' ')).toMatch(/point it at a cheap endpoint/)
+    if (!haveTool('haproxy')) return
+    const f = off.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
+    const dir = tempDir('headroom-cfg-')
+    writeFileSync(join(dir, 'haproxy.cfg'), f.content)
+    const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
+    expect(r.status).toBe(0)
+  })
+
   it('a scenario equal to the baseline yields an empty plan that says so', async () => {
     const input = await report2Inputs()
     const p = buildPlan({ ...input, scenario: input.baseline })

@@ -75,6 +75,28 @@ describe('scenarioFromSnapshot', () => {
     expect(h.startedS ?? null).toBeNull()
   })
 
+  it('option httpchk in the backend or its defaults makes every check an HTTP check; a later check type (tcp-check) replaces it', () => {
+    const snap = demo('report1.snapshot.json')
+    const cfg = snap.haproxy?.config
+    if (!cfg?.ok) throw new Error('the demo has an HAProxy config')
+    const proxies = cfg.value.parsed.proxies
+    const be = proxies.find((p) => p.servers.length > 0)!
+    // report 1's backend: `option httpchk GET /health`
+    expect(be.options).toContain('httpchk GET /health')
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.httpCheck).toBe(true)
+    be.options.push('tcp-check')
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.httpCheck ?? false).toBe(false)
+    be.options.length = 0
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.httpCheck ?? false).toBe(false)
+    const dflt = proxies.find((p) => p.kind === 'defaults')!
+    dflt.options.push('httpchk')
+    const s = scenarioFromSnapshot(snap).scenario
+    expect(s.haproxy!.httpCheck).toBe(true)
+    parseScenario(s)
+    be.options.push('ssl-hello-chk') // the backend's own check type wins over its defaults'
+    expect(scenarioFromSnapshot(snap).scenario.haproxy!.httpCheck ?? false).toBe(false)
+  })
+
   it('maps report 2 (nginx + php-fpm, no proxy)', () => {
     const { scenario } = scenarioFromSnapshot(demo('report2.snapshot.json'))
     parseScenario(scenario)
