@@ -253,8 +253,9 @@ const CK_STATUS = ['L4OK', 'L4TOUT', 'L4CON', 'L7OK', 'L7STS', 'L7TOUT', 'SOCKER
 // conn record layout (Model.grow): 128 bytes per connection, offsets within each view.
 // Bytes 0-63 hold the integer fields touched by nearly every event, bytes 64-127 the times.
 // Access: this.i32[(c << 5) + I32_X], this.i16[(c << 6) + I16_X], this.i8[(c << 7) + I8_X],
-// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 61-63 (i8 61-63); a new time field needs a bigger record (256 bytes: every shift + 1; measured ~15 %
-// slower) or its own Float64Array.
+// this.f64[(c << 4) + F64_X]. Free for new fields: bytes 61-63 (i8 61-63); a new time field
+// needs a bigger record (256 bytes: every shift + 1; measured ~15 % slower) or its own
+// Float64Array.
 const REC_BYTES = 128
 // Int32 view, record at c << 5
 const I32_GEN = 0 // generation: bumped on alloc and release; events carry it
@@ -2114,8 +2115,8 @@ export class Model {
    * Health checks (HaproxyServer.check), each a layer-4 check: a TCP connect to the server that
    * passes when its SYN-ACK comes back (L4OK), fails at once when nothing listens (a reset:
    * L4CON), and fails at its timeout when every SYN it sent by then was dropped by the server's
-   * full accept or SYN queue (L4TOUT). The next check starts an interval (srv_getinter) after one
-   * ends.
+   * full accept or SYN queue (L4TOUT); with option httpchk an HTTP request on a connection of its
+   * own (openHttpCheck). The next check starts an interval (srv_getinter) after one ends.
    * HAProxy started long before the run (startedS null): each checked server is at its steady
    * state, one that refuses DOWN (health 0: its checks keep failing, uncounted) and the others
    * fully UP; the checks keep the phase of a start at the run's start.

@@ -23,6 +23,16 @@ function predict(s: Scenario): PredictionInput {
   return { summary: r.summary, columns: r.columns }
 }
 
+/** The plan's haproxy.cfg passes `haproxy -c` (where HAProxy is installed). */
+function expectHaproxyAccepts(p: Plan): void {
+  if (!haveTool('haproxy')) return
+  const f = p.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
+  const dir = tempDir('headroom-cfg-')
+  writeFileSync(join(dir, 'haproxy.cfg'), f.content)
+  const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
+  expect(r.status, r.stderr).toBe(0)
+}
+
 async function plan1(): Promise<Plan> {
   const input = await report1Inputs()
   input.snapshot.name = 'Report 1 <script>alert(1)</script> | pipe'
@@ -92,12 +102,7 @@ describe('plan contents', () => {
     expect(p.haproxyDiff).toMatch(/^\+\s+server\s+web03 10\.20\.1\.13:8080 check maxconn 1000 inter 500ms fall 2$/m)
     expect(p.haproxyDiff).toMatch(/^\+\s+server\s+web04 10\.20\.1\.14:8080 maxconn 1000$/m)
     expect(p.notes.join(' ')).toMatch(/web04 down \(refusing connections\): a condition to plan for, not a setting/)
-    if (!haveTool('haproxy')) return
-    const f = p.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
-    const dir = tempDir('headroom-cfg-')
-    writeFileSync(join(dir, 'haproxy.cfg'), f.content)
-    const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
-    expect(r.status).toBe(0)
+    expectHaproxyAccepts(p)
   })
 
   it('option httpchk: off turns report 1\'s `option httpchk GET /health` into `option tcp-check` (HAProxy has no `no option httpchk`); on writes it where it is missing', async () => {
@@ -113,12 +118,7 @@ describe('plan contents', () => {
     const item = on.items.find((i) => i.id === 'haproxy:backend.sms_app.httpchk')!
     expect(item).toMatchObject({ old: 'off (layer-4 checks)', new: 'on' })
     expect(item.notes.join(' ')).toMatch(/point it at a cheap endpoint/)
-    if (!haveTool('haproxy')) return
-    const f = off.files.find((x) => x.target === '/etc/haproxy/haproxy.cfg')!
-    const dir = tempDir('headroom-cfg-')
-    writeFileSync(join(dir, 'haproxy.cfg'), f.content)
-    const r = spawnSync('haproxy', ['-c', '-f', join(dir, 'haproxy.cfg')], { encoding: 'utf8' })
-    expect(r.status).toBe(0)
+    expectHaproxyAccepts(off)
   })
 
   it('a scenario equal to the baseline yields an empty plan that says so', async () => {
