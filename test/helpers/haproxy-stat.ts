@@ -1,8 +1,27 @@
 /**
- * `show stat` over a real HAProxy's stats socket, for the tests that start one: rows by
- * "proxy/server", every field as HAProxy printed it.
+ * A real HAProxy for the tests that start one: started in the foreground on a config, and
+ * `show stat` over its stats socket: rows by "proxy/server", every field as HAProxy printed it.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
+import { join } from 'node:path'
+import { portOpen } from './world'
+
+/** Writes `cfg` to dir/haproxy.cfg, starts `haproxy -db` on it and waits (10 s at most) until `port` accepts. */
+export async function startHaproxy(haproxy: string, dir: string, cfg: readonly string[], port: number): Promise<ChildProcess> {
+  writeFileSync(join(dir, 'haproxy.cfg'), cfg.join('\n') + '\n')
+  const proc = spawn(haproxy, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' })
+  const end = Date.now() + 10_000
+  while (!(await portOpen(port))) {
+    if (Date.now() > end || proc.exitCode !== null) {
+      proc.kill('SIGKILL')
+      throw new Error('haproxy did not start')
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return proc
+}
 
 export type StatRow = Record<string, string>
 

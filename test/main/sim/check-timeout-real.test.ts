@@ -9,13 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireTool } from '../../helpers/require-tool'
-import { freePort, portOpen } from '../../helpers/world'
-import { showStat } from '../../helpers/haproxy-stat'
+import { freePort } from '../../helpers/world'
+import { showStat, startHaproxy } from '../../helpers/haproxy-stat'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
 import { checkScenario } from '../../helpers/check-scenario'
@@ -62,35 +62,26 @@ describe.skipIf(!ready)('health checks against a full accept queue: real HAProxy
       lst!.stdout!.once('data', () => resolve())
       lst!.once('exit', () => reject(new Error('listener exited')))
     })
-    writeFileSync(
-      join(dir, 'haproxy.cfg'),
-      [
-        'global',
-        '  maxconn 100',
-        `  stats socket ${sock} mode 600 level admin`,
-        'defaults',
-        '  mode http',
-        '  timeout connect 5s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        'frontend fe',
-        `  bind 127.0.0.1:${fe}`,
-        '  default_backend b1',
-        'backend b1',
-        `  server s1 127.0.0.1:${port} check inter 500ms fall 3 rise 2`,
-        'backend b2',
-        '  timeout connect 300ms',
-        '  timeout check 200ms',
-        `  server s1 127.0.0.1:${port} check inter 500ms fall 3 rise 2`,
-        ''
-      ].join('\n')
-    )
-    hap = spawn(haproxy!, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' })
+    hap = await startHaproxy(haproxy!, dir, [
+      'global',
+      '  maxconn 100',
+      `  stats socket ${sock} mode 600 level admin`,
+      'defaults',
+      '  mode http',
+      '  timeout connect 5s',
+      '  timeout client 30s',
+      '  timeout server 30s',
+      'frontend fe',
+      `  bind 127.0.0.1:${fe}`,
+      '  default_backend b1',
+      'backend b1',
+      `  server s1 127.0.0.1:${port} check inter 500ms fall 3 rise 2`,
+      'backend b2',
+      '  timeout connect 300ms',
+      '  timeout check 200ms',
+      `  server s1 127.0.0.1:${port} check inter 500ms fall 3 rise 2`,
+    ], fe)
     const end = Date.now() + 10_000
-    while (!(await portOpen(fe))) {
-      if (Date.now() > end || hap.exitCode !== null) throw new Error('haproxy did not start')
-      await sleep(50)
-    }
     // both UP with a passed check first
     const passed = (st: Record<string, Record<string, string>>): boolean => st['b1/s1']?.['check_status'] === 'L4OK' && st['b2/s1']?.['check_status'] === 'L4OK'
     while (!passed(await showStat(sock))) {

@@ -9,12 +9,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireTool } from '../../helpers/require-tool'
-import { freePort, portOpen } from '../../helpers/world'
-import { showStat } from '../../helpers/haproxy-stat'
+import { freePort } from '../../helpers/world'
+import { showStat, startHaproxy } from '../../helpers/haproxy-stat'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
 import { httpCheckEnds, httpCheckScenario } from '../../helpers/check-scenario'
@@ -91,13 +91,7 @@ describe.skipIf(!ready)('option httpchk: real HAProxy vs the simulator', () => {
     const fe = await freePort()
     const cfg = ['global', '  maxconn 100', `  stats socket ${sock} mode 600 level admin`, 'defaults', '  mode http', '  timeout connect 5s', '  timeout client 30s', '  timeout server 30s', '  option httpchk GET /', 'frontend fe', `  bind 127.0.0.1:${fe}`, '  default_backend ok']
     for (const n of NAMES) cfg.push(`backend ${n}`, ...BACKENDS[n].lines.map((l) => `  ${l}`), `  server s1 127.0.0.1:${ports[n]} check ${BACKENDS[n].check} fall 1000 rise 1`)
-    writeFileSync(join(dir, 'haproxy.cfg'), cfg.join('\n') + '\n')
-    hap = spawn(haproxy!, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' })
-    const end = Date.now() + 10_000
-    while (!(await portOpen(fe))) {
-      if (Date.now() > end || hap.exitCode !== null) throw new Error('haproxy did not start')
-      await sleep(50)
-    }
+    hap = await startHaproxy(haproxy!, dir, cfg, fe)
     for (const n of NAMES) {
       seen[n] = []
       polled[n] = []

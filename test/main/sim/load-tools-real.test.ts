@@ -6,15 +6,15 @@
  * ab -k keeps each user's connection; HAProxy keeps about one server connection per session.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execFile, execFileSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { type AddressInfo } from 'node:net'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { requireTool } from '../../helpers/require-tool'
-import { freePort, portOpen } from '../../helpers/world'
-import { showStatNumbers } from '../../helpers/haproxy-stat'
+import { freePort } from '../../helpers/world'
+import { showStatNumbers, startHaproxy } from '../../helpers/haproxy-stat'
 import { caseToScenario, predictCase, predictedFor, type FidelityCase } from '../../../main/sim/fidelity-case'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
@@ -37,34 +37,25 @@ describe.skipIf(!ready)('load tools against a real HAProxy: connections per requ
     const app = await freePort()
     sock = join(dir, 'stats.sock')
     // fe -> bk/s1 -> app, a frontend of the same HAProxy answering 200 itself (the "server")
-    writeFileSync(
-      join(dir, 'haproxy.cfg'),
-      [
-        'global',
-        '  maxconn 200',
-        `  stats socket ${sock} mode 600 level admin`,
-        'defaults',
-        '  mode http',
-        '  timeout connect 5s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        'frontend fe',
-        `  bind 127.0.0.1:${port}`,
-        '  default_backend bk',
-        'backend bk',
-        `  server s1 127.0.0.1:${app}`,
-        'frontend app',
-        `  bind 127.0.0.1:${app}`,
-        '  http-request return status 200 content-type text/plain string ok',
-        ''
-      ].join('\n')
-    )
-    proc = spawn(haproxy!, ['-db', '-f', join(dir, 'haproxy.cfg')], { stdio: 'ignore' })
+    proc = await startHaproxy(haproxy!, dir, [
+      'global',
+      '  maxconn 200',
+      `  stats socket ${sock} mode 600 level admin`,
+      'defaults',
+      '  mode http',
+      '  timeout connect 5s',
+      '  timeout client 30s',
+      '  timeout server 30s',
+      'frontend fe',
+      `  bind 127.0.0.1:${port}`,
+      '  default_backend bk',
+      'backend bk',
+      `  server s1 127.0.0.1:${app}`,
+      'frontend app',
+      `  bind 127.0.0.1:${app}`,
+      '  http-request return status 200 content-type text/plain string ok',
+    ], port)
     const end = Date.now() + 10_000
-    while (!(await portOpen(port))) {
-      if (Date.now() > end || proc.exitCode !== null) throw new Error('haproxy did not start')
-      await new Promise((r) => setTimeout(r, 50))
-    }
     // the probe that found the port open is a session too: wait until HAProxy has accepted and
     // counted it, or on a busy machine it lands in the first command's stot delta (5 for -c 4)
     for (;;) {
