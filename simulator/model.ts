@@ -2913,6 +2913,11 @@ export class Model {
   /** A backend process has the request on accepted connection c (client or upstream). */
   private backendRequest(c: number): void {
     const be = this.s.backend
+    if (this.i8[(c << 7) + I8_CHECK] && this.s.haproxy!.httpCheckEndpoint === 'static') {
+      // a cheap check endpoint: nginx answers it itself (no php-fpm child), a worker's handler at once
+      this.at(this.q.now + this.rJit.exp(APP_REACT_S), EV_RESP_AT_NGINX, c)
+      return
+    }
     if (be.kind === 'nginx-php-fpm') {
       // nginx reads the request, then connects to php-fpm
       this.at(this.q.now + this.rJit.exp(APP_REACT_S), EV_NGINX_UPSTREAM, c)

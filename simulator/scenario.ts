@@ -259,6 +259,14 @@ export interface HaproxyConfig {
    * layer-4 check (connect only).
    */
   httpCheck?: boolean | null
+  /**
+   * What answers an HTTP check (only with httpCheck). 'app' (absent / null): the check's URL is
+   * served like any request (php-fpm behind nginx, the full service time on a worker server), so
+   * it waits behind the queued requests. 'static': a cheap endpoint the front process answers
+   * itself: nginx's `location = /health { return 200; }` (no php-fpm child), a worker server's
+   * handler that returns at once (it still waits for a free worker to accept it).
+   */
+  httpCheckEndpoint?: 'app' | 'static' | null
   timeoutServerS: number
   timeoutClientS: number
   retries: number

@@ -181,8 +181,9 @@ export function renderHaproxyCfg(s: Scenario, plan: HaproxyPlan, statsSocket: st
   f.push('    default_backend be')
   const b = ['backend be', `    balance ${h.balance}`]
   if (h.mode === 'http') b.push(...serverConnectionLines(s))
-  // option httpchk: every check is `GET /`, which the app's location serves like any request
-  if (h.httpCheck && h.servers.some((sv) => sv.check)) b.push('    option httpchk GET /')
+  // option httpchk: `GET /`, which the app's location serves like any request, or `GET /health`,
+  // which nginx answers itself (a static check endpoint)
+  if (h.httpCheck && h.servers.some((sv) => sv.check)) b.push(`    option httpchk GET ${checkUri(s)}`)
   const src = haproxySources(s).ips
   const per = (v: number): number => (src.length > 1 ? Math.ceil(v / src.length) : v)
   h.servers.forEach((sv, i) => {
@@ -256,7 +257,9 @@ export function renderNginxConf(s: Scenario, runDir: string, echoModule: string)
   ]
   ips.forEach((ip, i) => {
     if (serverRefuses(s, i)) return // down: nothing listens on its address and port
-    lines.push('    server {', `        listen ${ip}:${backendPort(s)} backlog=${backlog};`, '        location / {')
+    lines.push('    server {', `        listen ${ip}:${backendPort(s)} backlog=${backlog};`)
+    if (checkUri(s) === STATIC_CHECK_URI) lines.push(`        location = ${STATIC_CHECK_URI} { access_log off; return 200; }`)
+    lines.push('        location / {')
     if (php) {
       lines.push(
         `            fastcgi_pass ${fpmAddress(s, i, runDir)};`,
@@ -276,6 +279,13 @@ export function renderNginxConf(s: Scenario, runDir: string, echoModule: string)
   })
   lines.push('}')
   return lines.filter((l) => l !== '').join('\n') + '\n'
+}
+
+const STATIC_CHECK_URI = '/health'
+
+/** The URL of the lab's HTTP checks: `/` (the app) or, for a static check endpoint, `/health` (nginx's `return 200`). */
+export function checkUri(s: Scenario): string {
+  return s.haproxy?.httpCheckEndpoint === 'static' ? STATIC_CHECK_URI : '/'
 }
 
 /** php-fpm address of backend server i: a unix socket in the run folder or 127.0.0.1:9000+i. */

@@ -374,6 +374,18 @@ function httpchkBusyFpm(): Scenario {
   return s
 }
 
+/**
+ * The same busy php-fpm with its checks on a static URL (`GET /health`, nginx's `location =
+ * /health { return 200; }`): the checks never reach php-fpm, so they pass, the server stays UP and
+ * no request gets 503; the requests wait in php-fpm's backlog instead.
+ */
+function httpchkStaticBusyFpm(): Scenario {
+  const s = httpchkBusyFpm()
+  s.name = 'httpchk-static-busy-php-fpm'
+  s.haproxy!.httpCheckEndpoint = 'static'
+  return s
+}
+
 /** Connections to servers: keep-alive (the lab renders `http-reuse safe`) over a 60 ms backend RTT, one request per client connection. */
 function serverKeepAlive(): Scenario {
   const s = open(base('server-keepalive-backend-rtt-60ms'), 40, 5)
@@ -583,6 +595,7 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'servers-all-down-check', what: 'Both servers down, both checked: s1 is DOWN at its first check (at HAProxy\'s start), so every request meets s2 (retried, 503 after 3 s) until s2 is DOWN too, 1 s after the start; from then on no server is left and HAProxy answers 503 at once, counted in BACKEND econ only', scenario: serverRefusesCheck(false, true) },
     { id: 'server-dies-check-fall-3', what: 'A server that dies during the run: s2 stops listening at 2 s (nginx reloads without it) while HAProxy has it fully UP; checked every 1 s it is DOWN after fall = 3 failed checks, and until then the requests roundrobin gives it are refused and retried, 503 after 3 s', scenario: serverDiesCheck(false) },
     { id: 'httpchk-busy-php-fpm', what: '`option httpchk` on a server whose php-fpm falls behind (4 children x 100 ms for 60 req/s): each check waits behind the growing backlog, times out after inter (L7TOUT) once the wait passes 2 s, the server is DOWN after fall = 3 of them and every request gets 503 at once until the backlog has drained and rise = 2 checks pass', scenario: httpchkBusyFpm() },
+    { id: 'httpchk-static-busy-php-fpm', what: 'the same busy php-fpm with its checks on a static URL (`option httpchk GET /health`, nginx `location = /health { return 200; }`): the checks never reach php-fpm and pass, the server stays UP, no request gets 503, and the requests wait in php-fpm\'s backlog instead', scenario: httpchkStaticBusyFpm() },
     { id: 'server-dies-check-fall-3-redispatch', what: 'The same with `option redispatch`: until s2 is DOWN its requests go to s1 at once (wredis)', scenario: serverDiesCheck(true) },
     { id: 'server-refuses-retries-3-redispatch', what: 'The same with `option redispatch`: with roundrobin over more than one server HAProxy redispatches every retry at once, no turn-around (stream.c: \"we don\'t care about this particular server\"), so every request that met s2 goes to s1 within milliseconds; counted in wredis, not wretr', scenario: serverRefuses(true) },
     { id: 'timeout-connect-0.1s-retries-2', what: 'HAProxy `timeout connect 100ms`, `retries 2` against a backend 200 ms RTT away (no SYN-ACK in time): every attempt times out, 503', scenario: connectRetries() },

@@ -32,6 +32,7 @@ import { hasFileMarkers, splitFiles } from '../snapshot/parse/common'
 import type { CheckItem, Plan, PlanFile, PlanItem, PredictionDigest } from './types'
 
 import { SYSCTL_DROPIN } from './constants'
+import { httpCheckRequest } from '../scenario/from-snapshot'
 
 export { SYSCTL_DROPIN }
 
@@ -380,6 +381,30 @@ export function buildPlan(input: PlanInput): Plan {
             // HAProxy has no `no option httpchk`: another check type (tcp-check without rules: a connect) replaces it
             hs.httpCheck ? ed.ensureLine(bk, bn, 'option httpchk', 'option tcp-check') : ed.ensureLine(bk, bn, 'option tcp-check', 'option httpchk')
           , hs.httpCheck ? ["`option httpchk` alone sends `OPTIONS / HTTP/1.0`: point it at a cheap endpoint (`option httpchk GET /health`). Each check is then a request the server serves like any other, so a server whose workers fall behind fails its checks (L7TOUT) and leaves the balancing."] : ['`option tcp-check` with no tcp-check rules is a plain connect check (layer 4): a busy server passes it as long as its listen queue has room.'])
+        }
+        const staticOf = (h: typeof hs): boolean => h.httpCheck === true && h.httpCheckEndpoint === 'static'
+        if (hs.httpCheck && staticOf(hb) !== staticOf(hs) && be) {
+          // what answers the check is the servers' side: their nginx (other machines, or this
+          // host's own nginx) needs a location that answers the check URL itself
+          const uri = httpCheckRequest(be, beDefaults).uri
+          const target = staticOf(hs) && uri === '/' ? '/health' : uri
+          if (target !== uri) {
+            add(`backend.${bn}.httpchk.uri`, `HAProxy backend ${bn} check URL`, 'haproxy.httpCheckEndpoint', uri, target, `${bk} ${bn}`, () => ed.ensureLine(bk, bn, `option httpchk GET ${target}`, 'option httpchk'), ['The check asks a URL of its own, which the servers answer without the application (see the manual step for their nginx).'])
+          }
+          manual.push({
+            id: `backend:${bn}.httpchk.endpoint`,
+            kind: 'manual',
+            knob: `what answers HAProxy backend ${bn}'s health checks`,
+            scenarioPath: 'haproxy.httpCheckEndpoint',
+            old: staticOf(hb) ? `nginx itself (${uri})` : `the application (${uri})`,
+            new: staticOf(hs) ? `nginx itself (${target})` : `the application (${target})`,
+            appliedIn: "each backend server's nginx configuration",
+            actions: ['manual'],
+            findings: findingsFor('haproxy.httpCheckEndpoint', findings),
+            notes: staticOf(hs)
+              ? [`In the server block HAProxy connects to: \`location = ${target} { access_log off; return 200; }\`, then reload nginx.`, 'A static answer says only that nginx is up: a server whose php-fpm is stuck stays UP and its requests get 502/504. A busy server no longer leaves the balancing, so its queue must be bounded elsewhere (server maxconn and timeout queue).']
+              : [`Let \`${target}\` reach the application (no \`return\` in its location), then reload nginx: a server whose workers fall behind then fails its checks and leaves the balancing.`]
+          })
         }
         if (!eq(hb.balance, hs.balance)) add(`backend.${bn}.balance`, `HAProxy backend ${bn} balance`, 'haproxy.balance', hb.balance, hs.balance, `${bk} ${bn}`, () => ed.setDirective(bk, bn, 'balance', hs.balance))
         const hv = /^(\d+)\.(\d+)/.exec(hs.version)

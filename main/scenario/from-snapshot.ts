@@ -24,6 +24,7 @@ import {
   type ServerCheck
 } from '../../simulator/scenario'
 import { parseHaproxyTime } from '../snapshot/parse/haproxy-cfg'
+import { nginxLocationFor, type NginxConfig } from '../snapshot/parse/nginx'
 
 /** A deep partial of Scenario: arrays and tuples are replaced whole, objects merged. */
 export type ScenarioPatch = { [K in keyof Scenario]?: Patch<Scenario[K]> }
@@ -154,6 +155,46 @@ export function httpCheckFromConfig(backend: HaproxyProxy, defaults: HaproxyProx
   return chk !== undefined && chk.startsWith('httpchk')
 }
 
+/**
+ * The request of a backend's HTTP checks: `option httpchk` (OPTIONS /), `option httpchk <uri>`,
+ * `option httpchk <method> <uri> [<version>]`, then `http-check send meth <m> uri <u>` (2.2+),
+ * each from the backend, else its defaults section.
+ */
+export function httpCheckRequest(backend: HaproxyProxy, defaults: HaproxyProxy | undefined): { method: string; uri: string } {
+  const req = { method: 'OPTIONS', uri: '/' }
+  const opt = [...(defaults?.options ?? []), ...backend.options].filter((o) => /^httpchk\b/.test(o)).pop()
+  const a = opt ? opt.split(/\s+/).slice(1) : []
+  if (a.length === 1) req.uri = a[0]!
+  else if (a.length >= 2) {
+    req.method = a[0]!
+    req.uri = a[1]!
+  }
+  const send = [...(defaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'http-check' && x.args[0] === 'send').pop()
+  if (send) {
+    const m = send.args.indexOf('meth')
+    const u = send.args.indexOf('uri')
+    if (m > 0 && send.args[m + 1]) req.method = send.args[m + 1]!
+    if (u > 0 && send.args[u + 1]) req.uri = send.args[u + 1]!
+  }
+  return req
+}
+
+/**
+ * What answers a backend's HTTP checks, from the nginx of the same snapshot when every server is
+ * on this host: 'static' when the location nginx picks for the check's URL answers by itself
+ * (`return 200`, `stub_status`), 'app' when it passes the request on (php-fpm, an upstream).
+ * null: no nginx here, or servers elsewhere: unknown (the model then assumes the app answers).
+ */
+export function httpCheckEndpointFromNginx(ngx: NginxConfig | undefined, servers: HaproxyProxy['servers'], uri: string): 'app' | 'static' | null {
+  if (!ngx?.locations || servers.length === 0 || !servers.every((s) => isLoopbackAddr(s.addr))) return null
+  const kinds = new Set(servers.map((s) => {
+    const l = nginxLocationFor(ngx, uri, s.port ?? 80)
+    return !l ? null : l.answers !== null && !l.passes ? 'static' : 'app'
+  }))
+  const [k] = kinds
+  return kinds.size === 1 && k ? k : null
+}
+
 /** The arguments of the `default-server` lines in force for a backend's servers: its defaults section's, then its own. */
 export function defaultServerArgs(backend: HaproxyProxy, defaults: HaproxyProxy | undefined): string[][] {
   return [...(defaults?.settings ?? []), ...backend.settings].filter((x) => x.keyword === 'default-server').map((x) => x.args)
@@ -230,7 +271,13 @@ function haproxyFromSnapshot(snap: Snapshot, assumed: string[]): HaproxyConfig |
   h.retries = backend?.retries ?? beDefaults?.retries ?? h.retries
   const options = [...(beDefaults?.options ?? []), ...(backend?.options ?? [])]
   h.redispatch = options.some((o) => /^option redispatch/.test(o) || o === 'redispatch')
-  if (backend && httpCheckFromConfig(backend, beDefaults)) h.httpCheck = true
+  if (backend && httpCheckFromConfig(backend, beDefaults)) {
+    h.httpCheck = true
+    const ngx = snap.nginx ? val(snap.nginx.config) : undefined
+    const ep = httpCheckEndpointFromNginx(ngx, backend.servers, httpCheckRequest(backend, beDefaults).uri)
+    if (ep) h.httpCheckEndpoint = ep
+    else assumed.push('haproxy.httpCheckEndpoint')
+  }
   const mode = backend?.mode ?? beDefaults?.mode ?? frontend?.mode ?? feDefaults?.mode
   h.mode = mode === 'tcp' ? 'tcp' : 'http'
   const reuse = [...(beDefaults?.settings ?? []), ...(backend?.settings ?? [])].find((s) => s.keyword === 'http-reuse')

@@ -171,6 +171,7 @@ export const haproxySchema = z
     timeoutConnectS: num('timeout connect', 0.001, 86400, 's'),
     timeoutCheckS: num('timeout check', 0.001, 86400, 's').nullable().optional(),
     httpCheck: z.boolean().nullable().optional(),
+    httpCheckEndpoint: z.enum(['app', 'static']).nullable().optional(),
     timeoutServerS: num('timeout server', 0.001, 86400, 's'),
     timeoutClientS: num('timeout client', 0.001, 86400, 's'),
     retries: int('retries', 0, 100),

@@ -348,7 +348,23 @@ export const NginxSchema = z.object({
       workerRlimitNofile: z.number().int().nullable(),
       listens: z.array(NginxListenSchema),
       /** `fastcgi_pass` targets (unix:/run/php/php-fpm.sock, 127.0.0.1:9000). */
-      fastcgiPass: z.array(z.string())
+      fastcgiPass: z.array(z.string()),
+      /** http `location` blocks and what answers them (absent in older snapshots). */
+      locations: z
+        .array(
+          z.object({
+            modifier: z.enum(['', '=', '^~', '~', '~*']),
+            path: z.string(),
+            ports: z.array(z.number().int()),
+            /** the status nginx answers with itself (`return`, `stub_status`); null: not answered by nginx */
+            answers: z.number().int().nullable(),
+            /** a fastcgi/proxy/uwsgi/scgi/grpc pass in the block */
+            passes: z.boolean(),
+            file: z.string(),
+            line: z.number().int()
+          })
+        )
+        .optional()
     })
   ),
   /** stub_status page, when a URL was given. */

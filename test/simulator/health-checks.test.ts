@@ -305,6 +305,51 @@ describe('option httpchk: the check is a request the server must answer', () => 
     expect(l4.totals.byCause.http503).toBe(0)
   })
 
+  it('a static check endpoint: nginx answers it without php-fpm, so the busy server stays UP; a worker server still makes it wait for a free worker', () => {
+    const busy = (endpoint: 'app' | 'static'): Scenario => {
+      const s = checkScenario({ rate: 60, durationS: 20, drainS: 5 }, {
+        httpCheck: true,
+        httpCheckEndpoint: endpoint,
+        timeoutConnectS: 5,
+        timeoutServerS: 60,
+        startedS: -5,
+        servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check() }]
+      })
+      s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.1 } }
+      return s
+    }
+    const log: string[] = []
+    const r = run(busy('static'), log)
+    expect(server(r, 's1')).toMatchObject({ status: 'UP', chkfail: 0, chkdown: 0, check_status: 'L7OK' })
+    expect(r.totals.byCause.http503).toBe(0)
+    const ends = httpCheckEnds(log)
+    expect(ends.length).toBeGreaterThanOrEqual(10)
+    for (const e of ends) expect(e.d).toBeLessThan(0.005)
+    // the same run with the app's URL takes the server out (the test above)
+    expect(server(run(busy('app')), 's1').chkdown).toBeGreaterThanOrEqual(1)
+
+    // an idle worker server whose pages take 2.5 s: the app's URL times out, a static one does not
+    const slow = (endpoint: 'app' | 'static') => checks({ ...one({ svcS: 2.5, interMs: 500 }), haproxy: { ...one({ svcS: 2.5, interMs: 500 }).haproxy!, httpCheckEndpoint: endpoint } })
+    expect(slow('app').ends.every((e) => e.status === 'L7TOUT')).toBe(true)
+    const fast = slow('static')
+    expect(fast.ends.length).toBeGreaterThan(10)
+    for (const e of fast.ends) expect(e).toMatchObject({ status: 'L7OK' })
+
+    // one worker, busy 90 % of the time (1 req/s x 0.9 s): a static check that comes while it
+    // serves waits in the listen queue until it is free; with inter 500ms (no timeout check) it
+    // times out instead
+    const one1 = one({ svcS: 0.9, interMs: 2000, drainS: 2 })
+    one1.durationS = 20
+    one1.clients = { ...one1.clients, loadCurve: [{ tS: 0, rate: 1 }] }
+    one1.haproxy!.httpCheckEndpoint = 'static'
+    one1.backend = { ...one1.backend, workers: 1 }
+    const w = checks(one1).ends
+    expect(w.some((e) => e.status === 'L7OK' && e.d > 0.5)).toBe(true) // waited for the worker, then passed
+    expect(w.some((e) => e.status === 'L7OK' && e.d < 0.005)).toBe(true) // found the worker free
+    one1.haproxy!.servers[0]!.check!.interMs = 500
+    expect(checks(one1).ends.some((e) => e.status === 'L7TOUT')).toBe(true)
+  })
+
   it("php-fpm's backlog full: nginx answers the check 502 (L7STS); nginx out of worker_connections resets it (SOCKERR); a server that refuses: L4CON", () => {
     const base = (): Scenario => {
       const s = checkScenario({ rate: 200, durationS: 6, drainS: 2 }, {

@@ -13,7 +13,15 @@ export type NginxConfig = {
   workerRlimitNofile: number | null
   listens: Array<{ addr: string; port: number | null; backlog: number | null; file: string; line: number; raw: string }>
   fastcgiPass: string[]
+  /**
+   * Every `location` block of an http `server`: its match (modifier '' for a plain prefix, '=',
+   * '^~', '~', '~*'), the ports its server listens on, and whether nginx answers it itself
+   * (`return` or `stub_status`, no fastcgi/proxy/uwsgi/scgi/grpc pass), with the status.
+   */
+  locations?: NginxLocation[]
 }
+
+export type NginxLocation = { modifier: '' | '=' | '^~' | '~' | '~*'; path: string; ports: number[]; answers: number | null; passes: boolean; file: string; line: number }
 
 /** `nginx version: nginx/1.22.1` (on stderr) => `1.22.1`. */
 export function parseNginxVersion(text: string): Item<string> {
@@ -21,12 +29,13 @@ export function parseNginxVersion(text: string): Item<string> {
   return m ? okItem(m[1]!) : parseError(`not an nginx -v output: ${clip(text)}`)
 }
 
-type Directive = { name: string; args: string[]; parents: string[]; line: number; raw: string }
+type Directive = { name: string; args: string[]; parents: string[]; line: number; raw: string; /** index of the enclosing block's directive in the list, -1 at the top or in an unnamed block */ parent: number }
 
 /** Directives of one file with their block context; comments and quotes handled. */
 export function nginxDirectives(text: string): Directive[] {
   const out: Directive[] = []
   const stack: string[] = []
+  const at: number[] = []
   let words: string[] = []
   let word: string | null = null
   let startLine = 1
@@ -60,14 +69,21 @@ export function nginxDirectives(text: string): Directive[] {
         flushWord()
         if (c === '}') {
           stack.pop()
+          at.pop()
           words = []
           continue
         }
         if (words.length) {
           const [name, ...args] = words as [string, ...string[]]
-          out.push({ name, args, parents: [...stack], line: startLine, raw: ls[startLine - 1]!.trim() })
-          if (c === '{') stack.push(name)
-        } else if (c === '{') stack.push('')
+          out.push({ name, args, parents: [...stack], line: startLine, raw: ls[startLine - 1]!.trim(), parent: at.at(-1) ?? -1 })
+          if (c === '{') {
+            stack.push(name)
+            at.push(out.length - 1)
+          }
+        } else if (c === '{') {
+          stack.push('')
+          at.push(-1)
+        }
         words = []
       } else word = (word ?? '') + c
     }
@@ -103,9 +119,11 @@ export function parseNginxDump(text: string): Item<NginxConfig> {
   return guard('nginx -T', () => {
     const files = splitNginxDump(text)
     if (files.length === 0) return parseError(`no "# configuration file" sections in nginx -T output: ${clip(text)}`)
-    const cfg: NginxConfig = { text, files: files.map((f) => f.path), workerProcesses: null, workerConnections: null, workerRlimitNofile: null, listens: [], fastcgiPass: [] }
+    const cfg: NginxConfig = { text, files: files.map((f) => f.path), workerProcesses: null, workerConnections: null, workerRlimitNofile: null, listens: [], fastcgiPass: [], locations: [] }
     for (const f of files) {
-      for (const d of nginxDirectives(f.text)) {
+      const ds = nginxDirectives(f.text)
+      cfg.locations!.push(...locationsOf(ds, f.path))
+      for (const d of ds) {
         const top = d.parents.length === 0
         if (d.name === 'worker_processes' && top) cfg.workerProcesses = d.args[0] === 'auto' ? 'auto' : int(d.args[0])
         else if (d.name === 'worker_rlimit_nofile' && top) cfg.workerRlimitNofile = int(d.args[0])
@@ -120,6 +138,58 @@ export function parseNginxDump(text: string): Item<NginxConfig> {
     }
     return okItem(cfg)
   })
+}
+
+const PASS = /^(fastcgi|proxy|uwsgi|scgi|grpc|memcached)_pass$/
+
+/** The `location` blocks of one file's directives, with their server's listen ports and what answers them. */
+function locationsOf(ds: Directive[], file: string): NginxLocation[] {
+  const out: NginxLocation[] = []
+  const serverOf = (i: number): number => {
+    for (let p = ds[i]!.parent; p >= 0; p = ds[p]!.parent) if (ds[p]!.name === 'server') return p
+    return -1
+  }
+  ds.forEach((d, i) => {
+    if (d.name !== 'location' || d.parents.includes('stream') || d.parents.includes('mail') || d.args.length === 0) return
+    const srv = serverOf(i)
+    if (srv < 0) return
+    const [a0, a1] = d.args as [string, string | undefined]
+    const modifier = a1 !== undefined && (a0 === '=' || a0 === '^~' || a0 === '~' || a0 === '~*') ? a0 : ''
+    const path = modifier ? a1! : a0
+    const ports = ds.filter((x) => x.name === 'listen' && x.parent === srv && x.args[0]).map((x) => listenAddr(x.args[0]!).port).filter((p): p is number => p !== null)
+    // directly in this location (not in a nested one)
+    const own = ds.filter((x) => x.parent === i)
+    const ret = own.find((x) => x.name === 'return')
+    const code = ret ? int(ret.args[0]) : null
+    const answers = code !== null ? code : own.some((x) => x.name === 'stub_status') ? 200 : ret ? 302 : null
+    out.push({ modifier, path, ports: ports.length ? ports : [80], answers, passes: own.some((x) => PASS.test(x.name)), file, line: d.line })
+  })
+  return out
+}
+
+/**
+ * The location nginx picks for a request to `uri` on `port` (ngx_http_core_find_location): an
+ * exact `=` match; else the longest prefix, which wins when it is `^~`; else the first regular
+ * expression that matches, in file order; else that longest prefix. null: no location matches.
+ */
+export function nginxLocationFor(cfg: NginxConfig, uri: string, port: number | null): NginxLocation | null {
+  const path = uri.split('?')[0]!
+  const all = cfg.locations ?? []
+  const here = port === null || !all.some((l) => l.ports.includes(port)) ? all : all.filter((l) => l.ports.includes(port))
+  const exact = here.find((l) => l.modifier === '=' && l.path === path)
+  if (exact) return exact
+  let best: NginxLocation | null = null
+  for (const l of here) if ((l.modifier === '' || l.modifier === '^~') && path.startsWith(l.path) && (!best || l.path.length > best.path.length)) best = l
+  if (best && best.modifier === '^~') return best
+  for (const l of here) {
+    if (l.modifier !== '~' && l.modifier !== '~*') continue
+    try {
+      if (new RegExp(l.path, l.modifier === '~*' ? 'i' : '').test(path)) return l
+    } catch {
+      // a PCRE construct JavaScript cannot read: skip it
+    }
+  }
+  return best
 }
 
 /** stub_status: `Active connections: N` / `server accepts handled requests` / `a h r` / `Reading: x Writing: y Waiting: z`. */

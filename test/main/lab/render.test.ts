@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { defaultScenario } from '../../../simulator/scenario'
+import { defaultScenario, defaultServerCheck } from '../../../simulator/scenario'
 import { backendIps, haproxySources, kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
 import { effectiveScenario, labDeviations } from '../../../main/lab/run'
 import { arrivalTimes } from '../../../main/lab/openloop'
@@ -115,6 +115,21 @@ describe('lab renderers', () => {
     expect(f).toMatch(/listen.backlog = 511/)
     expect(renderPhpPage({ kind: 'constant', s: 0.005 })).toMatch(/\$s = 0\.005;/)
     expect(renderPhpPage({ kind: 'lognormal', p50S: 0.02, p99S: 0.2 })).toMatch(/exp\(/)
+  })
+
+  it('option httpchk asks `GET /` (the app) or, for a static endpoint, `GET /health`, which every nginx server block answers itself', () => {
+    const s = defaultScenario()
+    s.backend.kind = 'nginx-php-fpm'
+    const h = s.haproxy!
+    h.servers = h.servers.map((sv) => ({ ...sv, check: defaultServerCheck() }))
+    h.httpCheck = true
+    const cfg = (): string => renderHaproxyCfg(s, planHaproxy(h, 4096, 20000), '/tmp/x/haproxy.sock')
+    expect(cfg()).toMatch(/^\s+option httpchk GET \/$/m)
+    expect(renderNginxConf(s, '/tmp/r', '/mod.so')).not.toMatch(/location = \/health/)
+    h.httpCheckEndpoint = 'static'
+    expect(cfg()).toMatch(/^\s+option httpchk GET \/health$/m)
+    const n = renderNginxConf(s, '/tmp/r', '/mod.so')
+    expect(n.match(/location = \/health \{ access_log off; return 200; \}/g)?.length).toBe(h.servers.length)
   })
 
   it('spreads open-loop arrivals along the curve', () => {

@@ -121,6 +121,31 @@ describe('plan contents', () => {
     expectHaproxyAccepts(off)
   })
 
+  it("a static check URL: a manual step for the servers' nginx (the snippet, and the trade-off), and `option httpchk GET /health` where the check asked /", async () => {
+    const input = await report1Inputs()
+    input.scenario.haproxy!.httpCheckEndpoint = 'static'
+    const p = buildPlan(input)
+    const step = p.manual.find((i) => i.id === 'backend:sms_app.httpchk.endpoint')!
+    expect(step).toMatchObject({ kind: 'manual', old: 'the application (/health)', new: 'nginx itself (/health)' })
+    expect(step.notes.join(' ')).toMatch(/location = \/health \{ access_log off; return 200; \}/)
+    expect(step.notes.join(' ')).toMatch(/stays UP/)
+    // report 1 already checks /health: haproxy.cfg is untouched
+    expect(p.items.some((i) => i.id === 'haproxy:backend.sms_app.httpchk.uri')).toBe(false)
+    // a backend whose check asks / (OPTIONS): the check moves to /health
+    const cfg = input.snapshot.haproxy!.config
+    if (!cfg.ok) throw new Error('config')
+    cfg.value.text = cfg.value.text.replace('option httpchk GET /health', 'option httpchk')
+    cfg.value.parsed.proxies.find((x) => x.name === 'sms_app')!.options = ['httpchk']
+    const q = buildPlan(input)
+    expect(q.items.find((i) => i.id === 'haproxy:backend.sms_app.httpchk.uri')).toMatchObject({ old: '/', new: '/health' })
+    expect(q.haproxyDiff).toMatch(/^-\s+option httpchk$/m)
+    expect(q.haproxyDiff).toMatch(/^\+\s+option httpchk GET \/health$/m)
+    expectHaproxyAccepts(q)
+    // no change of what answers: no step
+    const same = buildPlan({ ...input, scenario: input.baseline })
+    expect([...same.items, ...same.manual].some((i) => /httpchk/.test(i.id))).toBe(false)
+  })
+
   it('a scenario equal to the baseline yields an empty plan that says so', async () => {
     const input = await report2Inputs()
     const p = buildPlan({ ...input, scenario: input.baseline })

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { parseSnapshot, type Snapshot } from '../../../main/snapshot/schema'
-import { applyPatch, countReserved, scenarioFromSnapshot, serverCheckFromConfig } from '../../../main/scenario/from-snapshot'
+import { applyPatch, countReserved, httpCheckRequest, scenarioFromSnapshot, serverCheckFromConfig } from '../../../main/scenario/from-snapshot'
+import { parseNginxDump } from '../../../main/snapshot/parse/nginx'
+import { val } from '../../../main/diagnosis/facts'
 import { parseScenario } from '../../../main/sim/scenario-schema'
 import { haproxyEffectiveLimits, effectiveBacklog, defaultServerCheck } from '../../../simulator/scenario'
 
@@ -95,6 +97,42 @@ describe('scenarioFromSnapshot', () => {
     parseScenario(s)
     be.options.push('ssl-hello-chk') // the backend's own check type wins over its defaults'
     expect(scenarioFromSnapshot(snap).scenario.haproxy!.httpCheck ?? false).toBe(false)
+  })
+
+  it("what answers the HTTP checks: the check's request from the config, the location of this host's nginx when the servers are local, else assumed", () => {
+    const snap = demo('report1.snapshot.json')
+    const cfg = snap.haproxy?.config
+    if (!cfg?.ok) throw new Error('the demo has an HAProxy config')
+    const be = cfg.value.parsed.proxies.find((p) => p.servers.length > 0)!
+    expect(httpCheckRequest(be, undefined)).toEqual({ method: 'GET', uri: '/health' })
+    const req = (options: string[], settings: { keyword: string; args: string[] }[] = []) => httpCheckRequest({ ...be, options, settings: settings as typeof be.settings }, undefined)
+    expect(req(['httpchk'])).toEqual({ method: 'OPTIONS', uri: '/' })
+    expect(req(['httpchk /ping'])).toEqual({ method: 'OPTIONS', uri: '/ping' })
+    expect(req(['httpchk HEAD /x HTTP/1.1'])).toEqual({ method: 'HEAD', uri: '/x' })
+    expect(req(['httpchk'], [{ keyword: 'http-check', args: ['send', 'meth', 'GET', 'uri', '/y', 'ver', 'HTTP/1.1'] }])).toEqual({ method: 'GET', uri: '/y' })
+
+    // report 1: the servers are other machines, so nothing says what answers /health
+    const r1 = scenarioFromSnapshot(snap)
+    expect(r1.scenario.haproxy!.httpCheckEndpoint ?? null).toBeNull()
+    expect(r1.assumed).toContain('haproxy.httpCheckEndpoint')
+
+    // the same HAProxy in front of this host's own nginx (report 2's, one location added)
+    const nginxText = (extra: string) => val(parseNginxDump(`# configuration file /etc/nginx/conf.d/api.conf:\nserver {\n  listen 8080;\n${extra}  location / { fastcgi_pass 127.0.0.1:9000; }\n}\n`))!
+    const local = (extra: string) => {
+      const s = demo('report1.snapshot.json')
+      const c = s.haproxy!.config
+      if (!c.ok) throw new Error('config')
+      for (const sv of c.value.parsed.proxies.find((p) => p.servers.length > 0)!.servers) sv.addr = '127.0.0.1'
+      const r2 = demo('report2.snapshot.json')
+      s.nginx = { ...r2.nginx!, config: { ok: true, value: nginxText(extra) } as NonNullable<typeof r2.nginx>['config'] }
+      return scenarioFromSnapshot(s)
+    }
+    const st = local('  location = /health { access_log off; return 200; }\n')
+    expect(st.scenario.haproxy!.httpCheckEndpoint).toBe('static')
+    expect(st.assumed).not.toContain('haproxy.httpCheckEndpoint')
+    parseScenario(st.scenario)
+    expect(local('').scenario.haproxy!.httpCheckEndpoint).toBe('app') // /health reaches php-fpm through location /
+    expect(local('  location = /health { proxy_pass http://127.0.0.1:9001; }\n').scenario.haproxy!.httpCheckEndpoint).toBe('app')
   })
 
   it('maps report 2 (nginx + php-fpm, no proxy)', () => {

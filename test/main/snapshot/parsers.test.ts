@@ -9,7 +9,7 @@ import { parseCounterSample, parseProcLimits, parseProcNetCounters, parseSysctlC
 import { parseProcNetTcp, parseSsConnections, parseSsListeners, parseSsUnixListeners } from '../../../main/snapshot/parse/sockets'
 import { parseHaproxyVersion, parseShowInfo, parseShowStat } from '../../../main/snapshot/parse/haproxy'
 import { parseHaproxyConfig, parseHaproxyTime } from '../../../main/snapshot/parse/haproxy-cfg'
-import { parseNginxDump, parseNginxVersion, parseStubStatus } from '../../../main/snapshot/parse/nginx'
+import { nginxLocationFor, parseNginxDump, parseNginxVersion, parseStubStatus } from '../../../main/snapshot/parse/nginx'
 import { parsePhpFpmPools, parsePhpFpmStatus, parsePhpFpmVersion } from '../../../main/snapshot/parse/php-fpm'
 import { classify, orderSysctlFiles } from '../../../main/snapshot/assemble'
 import { splitSections } from '../../../main/snapshot/collect-script'
@@ -225,6 +225,50 @@ describe('nginx and php-fpm', () => {
       ['::', 443, 4096, '/b.conf', 2],
       ['unix:/run/n.sock', null, null, '/b.conf', 3]
     ])
+  })
+  it("nginx -T locations: what answers a URL, by nginx's own order (exact, longest prefix, ^~, regex in file order)", () => {
+    const text = [
+      '# configuration file /a.conf:',
+      'http { include /b.conf; }',
+      '# configuration file /b.conf:',
+      'server {',
+      '  listen 127.0.0.1:8080;',
+      '  location = /health { access_log off; return 200 "ok"; }',
+      '  location / { fastcgi_pass unix:/run/php.sock; }',
+      '  location ^~ /static/ { root /srv; }',
+      '  location ~ \\.php$ { fastcgi_pass unix:/run/php.sock; }',
+      '  location /status { stub_status; }',
+      '  location /old { return https://example.com/; }',
+      '  location /api { location /api/ping { return 204; } proxy_pass http://app; }',
+      '}',
+      'server { listen 9000; location / { return 503; } }',
+      ''
+    ].join('\n')
+    const c = val(parseNginxDump(text))
+    expect(c.locations!.map((l) => [l.modifier, l.path, l.answers, l.passes, l.ports])).toEqual([
+      ['=', '/health', 200, false, [8080]],
+      ['', '/', null, true, [8080]],
+      ['^~', '/static/', null, false, [8080]],
+      ['~', '\\.php$', null, true, [8080]],
+      ['', '/status', 200, false, [8080]],
+      ['', '/old', 302, false, [8080]],
+      ['', '/api', null, true, [8080]],
+      ['', '/api/ping', 204, false, [8080]],
+      ['', '/', 503, false, [9000]]
+    ])
+    const at = (uri: string, port: number | null = 8080) => {
+      const l = nginxLocationFor(c, uri, port)
+      return l && [l.modifier, l.path, l.answers]
+    }
+    expect(at('/health')).toEqual(['=', '/health', 200])
+    expect(at('/health?full=1')).toEqual(['=', '/health', 200])
+    expect(at('/healthz')).toEqual(['', '/', null]) // not the exact match: the prefix /
+    expect(at('/index.php')).toEqual(['~', '\\.php$', null]) // a regex beats the prefix /
+    expect(at('/static/x.php')).toEqual(['^~', '/static/', null]) // ^~ stops the regexes
+    expect(at('/status')).toEqual(['', '/status', 200])
+    expect(at('/old')).toEqual(['', '/old', 302])
+    expect(at('/health', 9000)).toEqual(['', '/', 503])
+    expect(at('/health', 1234)).toEqual(['=', '/health', 200]) // no server on that port: every server block
   })
   it('php-fpm: version, pool files ($pool, quotes, comments), status text and json', () => {
     expect(val(parsePhpFpmVersion(fx('linux-6.18-haproxy-2.6/php-fpm-v.txt')))).toBe('8.2.36')

@@ -12,6 +12,7 @@ const SPECIAL: Record<string, string> = {
   'hosts.backend': "the backend hosts' kernel (the snapshot did not read those machines: this host's kernel era is assumed)",
   'haproxy.config': 'the HAProxy configuration (not read: HAProxy defaults)',
   'haproxy.startedAsRoot': 'whether HAProxy starts as root (sets its fd limit)',
+  'haproxy.httpCheckEndpoint': 'what answers the HTTP health checks (the servers are not on this host: the application is assumed, so a check waits like a request)',
   'backend.serviceTime': 'service time',
   'network.jitterMs': 'network jitter'
 }

@@ -847,15 +847,17 @@ export const KNOBS: Knob[] = [
     options: [
       { value: 'off', label: 'off' },
       { value: 'on', label: 'on (layer 4)' },
-      { value: 'http', label: 'on (option httpchk)' }
+      { value: 'http', label: 'on (option httpchk, the app answers)' },
+      { value: 'http-static', label: 'on (option httpchk, a static URL)' }
     ],
-    get: (s) => (s.haproxy?.servers.some((sv) => sv.check) ? (s.haproxy.httpCheck ? 'http' : 'on') : 'off'),
+    get: (s) => (s.haproxy?.servers.some((sv) => sv.check) ? (s.haproxy.httpCheck ? (s.haproxy.httpCheckEndpoint === 'static' ? 'http-static' : 'http') : 'on') : 'off'),
     set: (s, v) => {
       const h = s.haproxy
       if (!h) return
       // keep each server's own check settings when there are some
       h.servers = h.servers.map((sv) => ({ ...sv, check: v !== 'off' ? sv.check ?? defaultServerCheck() : null }))
-      if (v !== 'off') h.httpCheck = v === 'http'
+      if (v !== 'off') h.httpCheck = v === 'http' || v === 'http-static'
+      if (h.httpCheck) h.httpCheckEndpoint = v === 'http-static' ? 'static' : 'app'
     },
     effective: (s) => {
       const h = s.haproxy
@@ -864,13 +866,15 @@ export const KNOBS: Knob[] = [
       const started = h.startedS == null ? 'HAProxy running since before the run: a server that refuses is DOWN already' : `HAProxy started at ${h.startedS} s: a server that refuses is DOWN at its first check`
       const inter = ck.interMs / 1000
       const to = h.timeoutCheckS != null ? Math.min(h.timeoutConnectS, inter) : inter
-      const kind = h.httpCheck
+      const kind = h.httpCheck && h.httpCheckEndpoint === 'static'
+        ? `each check is a request to a static URL that nginx answers itself (no php-fpm child; a worker server still needs a free worker): it fails only when nginx cannot take it (SOCKERR), the listen queue drops its SYNs (L4TOUT) or a worker stays busy past ${h.timeoutCheckS != null ? `max(${to}, timeout check ${h.timeoutCheckS}) s` : `inter = ${inter} s`} (L7TOUT)`
+        : h.httpCheck
         ? `each check is a request the server serves like any other: it fails when the answer takes more than ${h.timeoutCheckS != null ? `max(${to}, timeout check ${h.timeoutCheckS}) s` : `inter = ${inter} s`} (L7TOUT), on a 5xx (L7STS) or a reset (SOCKERR)`
         : `a check whose SYNs a full queue drops fails after ${to} s`
       return `inter ${inter} s, rise ${ck.rise}, fall ${ck.fall}; ${kind}; ${started}; +1 fd each in maxsock`
     },
     explain:
-      'HAProxy checks each server every inter: a layer-4 check fails when its connect fails (refused, or every SYN dropped by a full listen queue until the check times out); with option httpchk the check is an HTTP request that also waits behind the requests queued for the server\'s workers or php-fpm children. A server is DOWN once its health falls from rise + fall - 1 to 0, leaves the balancing, and with none left a request gets 503 at once',
+      'HAProxy checks each server every inter: a layer-4 check fails when its connect fails (refused, or every SYN dropped by a full listen queue until the check times out); with option httpchk the check is an HTTP request that also waits behind the requests queued for the server\'s workers or php-fpm children, unless its URL is static (nginx answers it without php-fpm). A server is DOWN once its health falls from rise + fall - 1 to 0, leaves the balancing, and with none left a request gets 503 at once',
     when: hasProxy
   },
   {
