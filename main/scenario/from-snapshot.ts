@@ -182,14 +182,18 @@ export function httpCheckRequest(backend: HaproxyProxy, defaults: HaproxyProxy |
 /**
  * What answers a backend's HTTP checks, from the nginx of the same snapshot when every server is
  * on this host: 'static' when the location nginx picks for the check's URL answers by itself
- * (`return 200`, `stub_status`), 'app' when it passes the request on (php-fpm, an upstream).
- * null: no nginx here, or servers elsewhere: unknown (the model then assumes the app answers).
+ * with a 2xx/3xx (`return 200`, `stub_status`), 'app' when it passes the request on (php-fpm, an
+ * upstream). null: no nginx here, servers elsewhere, no location for the URL, or one that answers
+ * an error: unknown (the model then assumes the app answers).
  */
 export function httpCheckEndpointFromNginx(ngx: NginxConfig | undefined, servers: HaproxyProxy['servers'], uri: string): 'app' | 'static' | null {
   if (!ngx?.locations || servers.length === 0 || !servers.every((s) => isLoopbackAddr(s.addr))) return null
   const kinds = new Set(servers.map((s) => {
     const l = nginxLocationFor(ngx, uri, s.port ?? 80)
-    return !l ? null : l.answers !== null && !l.passes ? 'static' : 'app'
+    if (!l) return null
+    if (l.passes || l.answers === null) return 'app'
+    // nginx answers itself; a 4xx/5xx would fail every check (L7STS), which the model does not play
+    return l.answers >= 200 && l.answers < 400 ? 'static' : null
   }))
   const [k] = kinds
   return kinds.size === 1 && k ? k : null

@@ -133,6 +133,9 @@ describe('scenarioFromSnapshot', () => {
     parseScenario(st.scenario)
     expect(local('').scenario.haproxy!.httpCheckEndpoint).toBe('app') // /health reaches php-fpm through location /
     expect(local('  location = /health { proxy_pass http://127.0.0.1:9001; }\n').scenario.haproxy!.httpCheckEndpoint).toBe('app')
+    const err = local('  location = /health { return 404; }\n') // every check would fail: not modelled, left assumed
+    expect(err.scenario.haproxy!.httpCheckEndpoint ?? null).toBeNull()
+    expect(err.assumed).toContain('haproxy.httpCheckEndpoint')
   })
 
   it('maps report 2 (nginx + php-fpm, no proxy)', () => {
