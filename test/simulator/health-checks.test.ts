@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
 import { decodeResult, type SimSummary } from '../../simulator/result'
-import { haproxyEffectiveLimits, type Scenario, type ServerCheck } from '../../simulator/scenario'
+import { haproxyEffectiveLimits, type HaproxyConfig, type Scenario, type ServerCheck } from '../../simulator/scenario'
 import { checkScenario, httpCheckEnds, httpCheckScenario } from '../helpers/check-scenario'
 
 const check = (o: Partial<ServerCheck> = {}): ServerCheck => ({ interMs: 2000, fastinterMs: null, downinterMs: null, rise: 2, fall: 3, ...o })
@@ -237,6 +237,18 @@ describe('HAProxy health checks', () => {
  */
 describe('option httpchk: the check is a request the server must answer', () => {
   const one = httpCheckScenario
+  /** A checked server whose php-fpm falls behind: 5 children x 1/0.1 s = 50 req/s for 60 offered, so its backlog grows by 10 a second. */
+  const busyFpm = (h: Partial<HaproxyConfig>): Scenario => {
+    const s = checkScenario({ rate: 60, durationS: 20, drainS: 5 }, {
+      ...h,
+      timeoutConnectS: 5,
+      timeoutServerS: 60,
+      startedS: -5,
+      servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check() }]
+    })
+    s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.1 } }
+    return s
+  }
   const checks = (s: Scenario): { r: SimSummary; ends: { d: number; status: string }[] } => {
     const log: string[] = []
     const r = run(s, log)
@@ -275,20 +287,8 @@ describe('option httpchk: the check is a request the server must answer', () => 
   })
 
   it('a busy php-fpm: its checks wait behind the queued requests and time out, HAProxy takes the server out, and every request gets 503; a layer-4 check sees nothing', () => {
-    const busy = (http: boolean): Scenario => {
-      const s = checkScenario({ rate: 60, durationS: 20, drainS: 5 }, {
-        httpCheck: http,
-        timeoutConnectS: 5,
-        timeoutServerS: 60,
-        startedS: -5,
-        servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check() }]
-      })
-      // 5 children x 1/0.1 s = 50 req/s for 60 offered: php-fpm's backlog grows by 10 a second
-      s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.1 } }
-      return s
-    }
     const log: string[] = []
-    const r = run(busy(true), log)
+    const r = run(busyFpm({ httpCheck: true }), log)
     const s1 = server(r, 's1')
     expect(s1.chkdown).toBeGreaterThanOrEqual(1)
     expect(['L7TOUT', 'L7OK']).toContain(s1.check_status)
@@ -300,33 +300,21 @@ describe('option httpchk: the check is a request the server must answer', () => 
     expect(log.some((l) => l.includes('check-end server=s1 L7TOUT'))).toBe(true)
     expect(r.totals.byCause.http503).toBeGreaterThan(0)
     expect(r.verdict.hits.map((h) => h.ceiling)).toContain('check-timeout')
-    const l4 = run(busy(false))
+    const l4 = run(busyFpm({ httpCheck: false }))
     expect(server(l4, 's1')).toMatchObject({ status: 'UP', chkdown: 0, check_status: 'L4OK' })
     expect(l4.totals.byCause.http503).toBe(0)
   })
 
   it('a static check endpoint: nginx answers it without php-fpm, so the busy server stays UP; a worker server still makes it wait for a free worker', () => {
-    const busy = (endpoint: 'app' | 'static'): Scenario => {
-      const s = checkScenario({ rate: 60, durationS: 20, drainS: 5 }, {
-        httpCheck: true,
-        httpCheckEndpoint: endpoint,
-        timeoutConnectS: 5,
-        timeoutServerS: 60,
-        startedS: -5,
-        servers: [{ name: 's1', maxconn: 0, maxqueue: 0, weight: 1, check: check() }]
-      })
-      s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.1 } }
-      return s
-    }
     const log: string[] = []
-    const r = run(busy('static'), log)
+    const r = run(busyFpm({ httpCheck: true, httpCheckEndpoint: 'static' }), log)
     expect(server(r, 's1')).toMatchObject({ status: 'UP', chkfail: 0, chkdown: 0, check_status: 'L7OK' })
     expect(r.totals.byCause.http503).toBe(0)
     const ends = httpCheckEnds(log)
     expect(ends.length).toBeGreaterThanOrEqual(10)
     for (const e of ends) expect(e.d).toBeLessThan(0.005)
     // the same run with the app's URL takes the server out (the test above)
-    expect(server(run(busy('app')), 's1').chkdown).toBeGreaterThanOrEqual(1)
+    expect(server(run(busyFpm({ httpCheck: true, httpCheckEndpoint: 'app' })), 's1').chkdown).toBeGreaterThanOrEqual(1)
 
     // an idle worker server whose pages take 2.5 s: the app's URL times out, a static one does not
     const slow = (endpoint: 'app' | 'static') => checks({ ...one({ svcS: 2.5, interMs: 500 }), haproxy: { ...one({ svcS: 2.5, interMs: 500 }).haproxy!, httpCheckEndpoint: endpoint } })
