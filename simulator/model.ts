@@ -81,7 +81,9 @@ export const MIN_OWD_S = 15e-6
  * - a SYN retransmitted from the timer softirq is only queued to the backlog; NET_RX runs after
  *   every timer of that jiffy, so the jiffy's SYNs reach the listener one after the other
  *   (SOFTIRQ_S apart) before any of their ACKs: a burst fills the SYN queue first, and the ACKs
- *   beyond the accept queue's room overflow (the request socks stay in the SYN queue).
+ *   beyond the accept queue's room overflow (the request socks stay in the SYN queue);
+ * - a request segment resent from the timer softirq is queued the same way (EV_DATA_RX), and a
+ *   process a packet of the burst woke may run only after it (BURST_WAKE_OWNERS).
  * On (what the kernel does; semantics 7.1's 9 clients in SYN-SENT); `setSoftirqHandshake(false)`
  * gives per-packet delays on every hop, for studies. Effects per case: docs/simulator.md.
  */
@@ -97,6 +99,17 @@ export let SOFTIRQ_HANDSHAKE = true
  */
 export const DEFAULT_SOFTIRQ_S = 3e-6
 export let SOFTIRQ_S = DEFAULT_SOFTIRQ_S
+/**
+ * Which acceptors (bit per Listener.owner: 1 HAProxy, 2 a backend server's front process, 4
+ * php-fpm) asleep in accept() run only after a burst of packets queued from the timer softirq
+ * has been handled, when a packet of that burst woke them. The burst runs in NET_RX on one CPU;
+ * the woken process waits for that CPU or for an idle vCPU to be woken, which on this VM kind
+ * takes longer than a burst of a few dozen packets. Effects per case: docs/simulator.md.
+ */
+export let BURST_WAKE_OWNERS = 4
+export function setBurstWakeOwners(mask: number): void {
+  BURST_WAKE_OWNERS = mask
+}
 /**
  * Retransmits of a SYN that tcp_tw_recycle's PAWS check dropped, when the same check is certain
  * to drop them too, are counted when the first drop happens instead of run as events
@@ -234,6 +247,10 @@ const EV_SERVER_STOP = 35
 const EV_CHECK_SYN = 36
 /** The expiry of server b's HTTP check number a (its task's timer). */
 const EV_CHECK_EXPIRE = 37
+/** A request segment retransmitted from the timer softirq on a host-local hop reaches the listener, in NET_RX order. */
+const EV_DATA_RX = 38
+/** php-fpm's children of server b, woken during a softirq burst, look at their listen queue. */
+const EV_FPM_ACCEPT = 39
 /** synAdmission's verdicts: accepted (a request sock), answered with a cookie, dropped (>= SYN_DROP_SYNQ). */
 const SYN_ACCEPT = 0
 const SYN_COOKIE = 1
@@ -548,6 +565,9 @@ interface Server {
   purgeAt: number
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
+  /** Until when the server's acceptors (nginx / worker, php-fpm) wait for a softirq burst that woke them to end (BURST_WAKE_OWNERS). */
+  burstWakeAt: number
+  fpmBurstWakeAt: number
   /**
    * Streams counted in the server's cur_sess (its scur and smax): each connect attempt counts one
    * (connect_server) until the attempt fails (back_handle_st_cer) or the stream leaves, so a stream
@@ -948,6 +968,8 @@ export class Model {
         estNeed: 0,
         purgeAt: POOL_PURGE_DELAY_S,
         acceptPausedUntil: 0,
+        burstWakeAt: 0,
+        fpmBurstWakeAt: 0,
         sess: 0,
         refuses: serverRefusesFromStart(sv),
         check: sv.check ?? null,
@@ -1102,6 +1124,8 @@ export class Model {
   private readonly softirq: [boolean, boolean, boolean]
   /** Per initiator host (role index): when NET_RX has handled every packet queued from the timer softirq (s). */
   private readonly rxBusyUntil = [0, 0, 0]
+  /** The event being handled is a packet of a NET_RX burst queued from the timer softirq of initiator host rxBurstHost (-1: not). */
+  private rxBurstHost = -1
 
   private owd(host: 0 | 1): number {
     let d = this.owdBase[host] + this.rJit.next() * HOST_JITTER_S
@@ -1825,7 +1849,27 @@ export class Model {
     this.f64[(c << 4) + F64_QUEUED_AT] = this.q.now
     this.level(L.colAcceptq!, L.aqLen)
     if (this.logOn) this.logEv(`acceptq conn=${c} L=${L.id} len=${L.aqLen}`)
-    this.wake(L)
+    if (this.rxBurstHost >= 0 && (BURST_WAKE_OWNERS >> L.owner) & 1) this.wakeAfterBurst(L, this.rxBusyUntil[this.rxBurstHost]!)
+    else this.wake(L)
+  }
+
+  /** L's acceptor, woken by a packet of a softirq burst, runs once the burst (ending at t) is done. */
+  private wakeAfterBurst(L: Listener, t: number): void {
+    if (L.owner === 0) {
+      if (t > this.q.now) this.proxyPause(t - this.q.now)
+      else this.proxyAccept()
+      return
+    }
+    const sv = this.servers[L.server]!
+    if (L.owner === 1) {
+      if (t <= sv.burstWakeAt) return
+      sv.burstWakeAt = t
+      this.q.schedule(t, 0, EV_BACKEND_ACCEPT, -1, L.server)
+    } else {
+      if (t <= sv.fpmBurstWakeAt) return
+      sv.fpmBurstWakeAt = t
+      this.q.schedule(t, 0, EV_FPM_ACCEPT, -1, L.server)
+    }
   }
 
   private removeReq(c: number, L: Listener): void {
@@ -1854,7 +1898,8 @@ export class Model {
     const delay = requestResendDelay(n, sampled ? RTO_MIN_S + 2 * this.owdOf(c) : RTO_FALLBACK_S, sampled)
     this.i16[(c << 6) + I16_RTX] = n + 1
     const ih = this.iniHost(c)
-    this.at(timerAt(this.q.now, delay, ih.wheel, ih.hz) + this.owdOf(c), EV_DATA_RTX, c)
+    const t = timerAt(this.q.now, delay, ih.wheel, ih.hz)
+    this.at(this.softirq[this.i8[(c << 7) + I8_ROLE]!] ? t : t + this.owdOf(c), EV_DATA_RTX, c)
   }
 
   private onDataRtx(c: number): void {
@@ -3561,7 +3606,10 @@ export class Model {
           this.proxyAccept()
           break
         case EV_BACKEND_ACCEPT:
-          this.backendAccept(this.servers[b]!)
+          if (q.now >= this.servers[b]!.burstWakeAt) this.backendAccept(this.servers[b]!)
+          break
+        case EV_FPM_ACCEPT:
+          if (q.now >= this.servers[b]!.fpmBurstWakeAt) this.fpmAccept(this.servers[b]!)
           break
         case EV_FIFO:
           this.onFifo(c)
@@ -3645,7 +3693,12 @@ export class Model {
         this.onConnectTimeout(c)
         break
       case EV_SYNACK:
-        this.onSynack(c)
+        if (this.softirq[this.i8[(c << 7) + I8_ROLE]!] && this.i16[(c << 6) + I16_SYN_IDX]! > 0) {
+          // a retransmit's SYN-ACK + ACK in the NET_RX burst of its jiffy
+          this.rxBurstHost = this.i8[(c << 7) + I8_ROLE]!
+          this.onSynack(c)
+          this.rxBurstHost = -1
+        } else this.onSynack(c)
         break
       case EV_REFUSED:
         this.onRefused(c)
@@ -3661,7 +3714,14 @@ export class Model {
         this.onReqskTimer(c)
         break
       case EV_DATA_RTX:
+        // on a host-local hop the timer softirq only queues the segment: NET_RX handles it in order
+        if (this.softirq[this.i8[(c << 7) + I8_ROLE]!]) this.at(this.rxQueue(this.i8[(c << 7) + I8_ROLE]!), EV_DATA_RX, c)
+        else this.onDataRtx(c)
+        break
+      case EV_DATA_RX:
+        this.rxBurstHost = this.i8[(c << 7) + I8_ROLE]!
         this.onDataRtx(c)
+        this.rxBurstHost = -1
         break
       case EV_SERVICE_DONE:
         this.onServiceDone(c)

@@ -9,18 +9,22 @@
  *  - softirq handshakes on a hop without added delay (net/core/dev.c netif_rx + local_bh_enable,
  *    veth / loopback; switched on by setSoftirqHandshake): a connect() from process context
  *    completes inside the syscall; SYNs retransmitted from the timer softirq reach the listener
- *    before any of their ACKs.
+ *    before any of their ACKs; request segments resent from the timer softirq queue the same way,
+ *    and php-fpm's children that a packet of such a burst woke accept only once it is done
+ *    (setBurstWakeOwners).
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
-import { setHostTiming, setSoftirqHandshake, DEFAULT_SOFTIRQ_S, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ } from '../../simulator/model'
+import { setHostTiming, setSoftirqHandshake, setBurstWakeOwners, DEFAULT_SOFTIRQ_S, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ, BURST_WAKE_OWNERS } from '../../simulator/model'
 import { defaultKernel, defaultScenario, kernelHz, timerAt } from '../../simulator/scenario'
 import { decodeResult } from '../../simulator/result'
 
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
+const savedBurstWake = BURST_WAKE_OWNERS
 afterEach(() => {
   setHostTiming(...saved)
   setSoftirqHandshake(false, DEFAULT_SOFTIRQ_S)
+  setBurstWakeOwners(savedBurstWake)
 })
 
 describe('timer wheel granularity (4.8+)', () => {
@@ -311,5 +315,73 @@ describe('softirq handshakes on a hop without added delay', () => {
       '1.024021 ack-overflow drop conn=6 L=backend:80 data=1'
     ])
     expect(r.kernel.backend.TCPReqQFullDrop).toBe(1)
+  })
+})
+
+describe('php-fpm children woken by a softirq burst (fpm-tcp-listen-backlog-8)', () => {
+  // 12 users through nginx to php-fpm on TCP: listen.backlog 2 (accept queue 3), 2 children x 5 ms.
+  // At t = 0 nginx's connects fill the children and the queue; the other 7 lose their SYNs and
+  // retry together at 1.024 s (timer wheel, HZ 250)
+  const run = (mask: number) => {
+    setHostTiming(0, 0, 20e-6, -1)
+    setSoftirqHandshake(true, DEFAULT_SOFTIRQ_S)
+    setBurstWakeOwners(mask)
+    const s = defaultScenario()
+    s.haproxy = null
+    s.durationS = 3
+    s.drainS = 0
+    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 12, totalRequests: 12, requestTimeoutS: null, closesFirst: 'client' }
+    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+    s.hosts.backend = { ...defaultKernel('6.18'), syncookies: 1 }
+    s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.005 }, phpFpm: { children: 2, listenBacklog: 2, socket: 'tcp', requestOverheadMs: 0 } }
+    const log: string[] = []
+    const r = decodeResult(simulate(s, { seed: 1, log })).summary
+    return { log: log.filter((l) => Number(l.split(' ')[0]) > 1 && /php-fpm:9000|fpm-accept/.test(l)), r }
+  }
+
+  it('a burst admits the accept queue (B + 1) and the children accept after it; each resend wave again B + 1', () => {
+    const { log, r } = run(4)
+    expect(log).toEqual([
+      '1.024003 syn-recv conn=11 L=php-fpm:9000 synq=1',
+      '1.024006 syn-recv conn=13 L=php-fpm:9000 synq=2',
+      '1.024009 syn-recv conn=15 L=php-fpm:9000 synq=3',
+      '1.024012 syn-cookie conn=17 L=php-fpm:9000',
+      '1.024015 syn-cookie conn=19 L=php-fpm:9000',
+      '1.024018 syn-cookie conn=21 L=php-fpm:9000',
+      '1.024021 syn-cookie conn=23 L=php-fpm:9000',
+      '1.024024 acceptq conn=11 L=php-fpm:9000 len=1',
+      '1.024027 acceptq conn=13 L=php-fpm:9000 len=2',
+      '1.024030 acceptq conn=15 L=php-fpm:9000 len=3',
+      '1.024033 ack-overflow drop conn=17 L=php-fpm:9000 data=1',
+      '1.024036 ack-overflow drop conn=19 L=php-fpm:9000 data=1',
+      '1.024039 ack-overflow drop conn=21 L=php-fpm:9000 data=1',
+      '1.024042 ack-overflow drop conn=23 L=php-fpm:9000 data=1',
+      // the burst's last packet was handled at 1.024042: only now do the woken children run
+      '1.024042 fpm-accept fcgi=11',
+      '1.024042 fpm-accept fcgi=13',
+      '1.029042 fpm-accept fcgi=15',
+      // the four requests' first resend (RTO_MIN + RTT from the TS echo, rounded by the wheel)
+      // leaves from one jiffy: NET_RX handles them 3 us apart, the queue takes 3, one is dropped
+      '1.232003 acceptq conn=17 L=php-fpm:9000 len=1',
+      '1.232006 acceptq conn=19 L=php-fpm:9000 len=2',
+      '1.232009 acceptq conn=21 L=php-fpm:9000 len=3',
+      '1.232012 ack-overflow drop conn=23 L=php-fpm:9000 data=1',
+      '1.232012 fpm-accept fcgi=17',
+      '1.232012 fpm-accept fcgi=19',
+      '1.237012 fpm-accept fcgi=21',
+      '1.440003 acceptq conn=23 L=php-fpm:9000 len=1',
+      '1.440003 fpm-accept fcgi=23'
+    ])
+    // 7 SYNs at t = 0; 4 ACKs at 1.024 and their requests right behind them (8); 1 resend at 1.232
+    expect(r.kernel.backend).toMatchObject({ ListenOverflows: 16, SyncookiesSent: 4, TCPSynRetrans: 7 })
+  })
+
+  it('children that accept inside the burst (the model before) let it admit B + 1 + children', () => {
+    const { log, r } = run(0)
+    expect(log).toContain('1.024024 fpm-accept fcgi=11')
+    expect(log).toContain('1.024027 fpm-accept fcgi=13')
+    expect(log.filter((l) => l.startsWith('1.024') && l.includes('acceptq'))).toHaveLength(5)
+    expect(log.filter((l) => l.startsWith('1.024') && l.includes('ack-overflow'))).toHaveLength(2)
+    expect(r.kernel.backend.ListenOverflows).toBe(11)
   })
 })
