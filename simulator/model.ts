@@ -1789,12 +1789,19 @@ export class Model {
       }
     }
     if (this.logOn) this.logEv(`established conn=${c} connect_ms=${(connectS * 1000).toFixed(3)}${withData ? '' : ' idle'}`)
-    this.onAck(c, withData)
-    // a dropped ACK is followed microseconds later by the request segment: a second attempt
-    if (withData && (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE)) {
-      const H = this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!
-      H.counters.ListenOverflows++
-      H.counters.ListenDrops++
+    if (withData && this.rxBurstHost >= 0) {
+      // the ACK leaves inside the NET_RX burst; the process writes its request when it runs, after
+      // the burst (a write from process context is handled at once, so an acceptor it wakes can run)
+      this.onAck(c, false)
+      this.at(Math.max(this.q.now, this.rxBusyUntil[this.rxBurstHost]!) + this.rJit.exp(APP_REACT_S), EV_DATA, c)
+    } else {
+      this.onAck(c, withData)
+      // a dropped ACK is followed microseconds later by the request segment: a second attempt
+      if (withData && (this.i8[(c << 7) + I8_SRV] === S_REQ || this.i8[(c << 7) + I8_SRV] === S_COOKIE)) {
+        const H = this.hosts[this.listeners[this.i16[(c << 6) + I16_L]!]!.host]!
+        H.counters.ListenOverflows++
+        H.counters.ListenDrops++
+      }
     }
     // ab's write_request sets `lasttime` too: a request written at or past -t ends its run
     if (this.abMode && withData && t1 >= this.loadEndS && this.i8[(c << 7) + I8_ROLE] === ROLE_CLIENT) this.abStop(t1, 'time-limit')
