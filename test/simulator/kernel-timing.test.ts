@@ -16,7 +16,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { simulate } from '../../simulator/index'
 import { setHostTiming, setSoftirqHandshake, setBurstWakeOwners, DEFAULT_SOFTIRQ_S, APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ, BURST_WAKE_OWNERS } from '../../simulator/model'
-import { defaultKernel, defaultScenario, kernelHz, timerAt } from '../../simulator/scenario'
+import { defaultKernel, defaultScenario, kernelHz, timerAt, type Scenario } from '../../simulator/scenario'
 import { decodeResult } from '../../simulator/result'
 
 const saved = [APP_REACT_S, HOST_JITTER_S, CONNECT_COST_S, KERNEL_HZ] as const
@@ -26,6 +26,17 @@ afterEach(() => {
   setSoftirqHandshake(false, DEFAULT_SOFTIRQ_S)
   setBurstWakeOwners(savedBurstWake)
 })
+
+/** `users` closed-loop clients straight to the backend (no HAProxy), one request each, over hops without added delay. */
+function direct(users: number, durationS: number): Scenario {
+  const s = defaultScenario()
+  s.haproxy = null
+  s.durationS = durationS
+  s.drainS = 0
+  s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: users, totalRequests: users, requestTimeoutS: null, closesFirst: 'client' }
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  return s
+}
 
 describe('timer wheel granularity (4.8+)', () => {
   it('rounds up to the level granularity, strictly after the expiry', () => {
@@ -54,12 +65,7 @@ describe('timer wheel granularity (4.8+)', () => {
   it('linear SYN retries on 6.18 leave every 1.024 s at HZ 250, every 1.04 s at HZ 100', () => {
     const at = (hz: number): number[] => {
       setHostTiming(0, 0, 20e-6, -1)
-      const s = defaultScenario()
-      s.haproxy = null
-      s.durationS = 4
-      s.drainS = 0
-      s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 2, totalRequests: 2, requestTimeoutS: null, closesFirst: 'client' }
-      s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+      const s = direct(2, 4)
       // listen backlog 0, syncookies 0: the second client's SYN meets a full SYN queue (B+1 = 1),
       // its retries a full accept queue (the first connection, never accepted)
       s.hosts.client = { ...defaultKernel('6.18'), hz }
@@ -257,12 +263,7 @@ describe('softirq handshakes on a hop without added delay', () => {
   const run = (softirq: boolean, users: number, workers: number, backlog: number, serviceS: number, durationS: number) => {
     setHostTiming(0, 0, 20e-6, -1)
     setSoftirqHandshake(softirq, DEFAULT_SOFTIRQ_S)
-    const s = defaultScenario()
-    s.haproxy = null
-    s.durationS = durationS
-    s.drainS = 0
-    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: users, totalRequests: users, requestTimeoutS: null, closesFirst: 'client' }
-    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+    const s = direct(users, durationS)
     s.hosts.backend = { ...defaultKernel('6.18'), syncookies: 0 }
     s.backend = { ...s.backend, kind: 'generic', workers, listenBacklog: backlog, serviceTime: { kind: 'constant', s: serviceS } }
     const log: string[] = []
@@ -330,12 +331,7 @@ describe('php-fpm children woken by a softirq burst (fpm-tcp-listen-backlog-8)',
     setHostTiming(0, 0, 20e-6, -1)
     setSoftirqHandshake(true, DEFAULT_SOFTIRQ_S)
     setBurstWakeOwners(mask)
-    const s = defaultScenario()
-    s.haproxy = null
-    s.durationS = 3
-    s.drainS = 0
-    s.clients = { ...s.clients, mode: 'closed', loadCurve: [], concurrency: 12, totalRequests: 12, requestTimeoutS: null, closesFirst: 'client' }
-    s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+    const s = direct(12, 3)
     s.hosts.backend = { ...defaultKernel('6.18'), syncookies: 1 }
     s.backend = { ...s.backend, kind: 'nginx-php-fpm', serviceTime: { kind: 'constant', s: 0.005 }, phpFpm: { children: 2, listenBacklog: 2, socket: 'tcp', requestOverheadMs: 0 } }
     const log: string[] = []
