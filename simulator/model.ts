@@ -82,8 +82,9 @@ export const MIN_OWD_S = 15e-6
  *   every timer of that jiffy, so the jiffy's SYNs reach the listener one after the other
  *   (SOFTIRQ_S apart) before any of their ACKs: a burst fills the SYN queue first, and the ACKs
  *   beyond the accept queue's room overflow (the request socks stay in the SYN queue);
- * - a request segment resent from the timer softirq is queued the same way (EV_DATA_RX), and a
- *   process a packet of the burst woke may run only after it (BURST_WAKE_OWNERS).
+ * - a request segment resent from the timer softirq is queued the same way (EV_DATA_RX); the
+ *   request of a retransmitted handshake is written when its process runs, after the burst; and
+ *   an acceptor a packet of the burst woke may run only after it (BURST_WAKE_OWNERS).
  * On (what the kernel does; semantics 7.1's 9 clients in SYN-SENT); `setSoftirqHandshake(false)`
  * gives per-packet delays on every hop, for studies. Effects per case: docs/simulator.md.
  */
@@ -565,8 +566,9 @@ interface Server {
   purgeAt: number
   /** php-fpm children busy / generic worker busy. */
   acceptPausedUntil: number
-  /** Until when the server's acceptors (nginx / worker, php-fpm) wait for a softirq burst that woke them to end (BURST_WAKE_OWNERS). */
+  /** When the softirq burst that woke the server's front process (nginx / worker) ends; it accepts then (BURST_WAKE_OWNERS). */
   burstWakeAt: number
+  /** The same for its php-fpm children. */
   fpmBurstWakeAt: number
   /**
    * Streams counted in the server's cur_sess (its scur and smax): each connect attempt counts one
