@@ -252,6 +252,8 @@ const EV_CHECK_EXPIRE = 37
 const EV_DATA_RX = 38
 /** php-fpm's children of server b, woken during a softirq burst, look at their listen queue. */
 const EV_FPM_ACCEPT = 39
+/** A retransmitted SYN's SYN-ACK and ACK on a host-local hop, in the NET_RX burst of its jiffy. */
+const EV_SYNACK_RX = 40
 /** synAdmission's verdicts: accepted (a request sock), answered with a cookie, dropped (>= SYN_DROP_SYNQ). */
 const SYN_ACCEPT = 0
 const SYN_COOKIE = 1
@@ -1724,7 +1726,7 @@ export class Model {
         // a retransmit: its SYN-ACK, then its ACK, queue behind every SYN of this jiffy
         const t = this.rxQueue(this.i8[(c << 7) + I8_ROLE]!)
         this.f64[(c << 4) + F64_EST_AT] = t
-        this.at(t, EV_SYNACK, c)
+        this.at(t, EV_SYNACK_RX, c)
       }
       return
     }
@@ -3702,12 +3704,12 @@ export class Model {
         this.onConnectTimeout(c)
         break
       case EV_SYNACK:
-        if (this.softirq[this.i8[(c << 7) + I8_ROLE]!] && this.i16[(c << 6) + I16_SYN_IDX]! > 0) {
-          // a retransmit's SYN-ACK + ACK in the NET_RX burst of its jiffy
-          this.rxBurstHost = this.i8[(c << 7) + I8_ROLE]!
-          this.onSynack(c)
-          this.rxBurstHost = -1
-        } else this.onSynack(c)
+        this.onSynack(c)
+        break
+      case EV_SYNACK_RX:
+        this.rxBurstHost = this.i8[(c << 7) + I8_ROLE]!
+        this.onSynack(c)
+        this.rxBurstHost = -1
         break
       case EV_REFUSED:
         this.onRefused(c)
