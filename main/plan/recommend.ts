@@ -103,14 +103,18 @@ export function recommendScenario(snap: Snapshot, baseline: Scenario, diagnosis:
   // after the changes above: nginx must hold every request php-fpm can take or queue, two
   // connections each (the client's and the FastCGI one), plus its own; short of that it resets
   // what it accepts past worker_connections (simulator NGINX_RESERVED_CONNS, lab row
-  // report2-somaxconn-1024-c512-wc1024). A derived change: no snapshot finding names it.
+  // report2-somaxconn-1024-c512-wc1024). And with 1/16 of them or fewer free, nginx (1.19.1+,
+  // ngx_drain_connections) already closes connections still waiting for their request, so the
+  // need must fit in the other 15/16. A derived change: no snapshot finding names it.
   const be = s.backend
   if (be.kind === 'nginx-php-fpm') {
     const fpmQueue = Math.min(be.phpFpm.listenBacklog, s.hosts.backend.somaxconn) + 1
     const need = Math.ceil((2 * (be.phpFpm.children + fpmQueue)) / Math.max(1, be.nginx.workers)) + NGINX_RESERVED_CONNS
-    if (be.nginx.workerConnections < need) {
-      const to = Math.max(1024, 2 ** Math.ceil(Math.log2(need)))
-      change('backend.nginx.workerConnections', be.nginx.workerConnections, to, 'nginx worker_connections below 2 x what php-fpm can hold')
+    const fits = (wc: number): boolean => wc - Math.floor(wc / 16) >= need
+    if (!fits(be.nginx.workerConnections)) {
+      let to = Math.max(1024, 2 ** Math.ceil(Math.log2(need)))
+      if (!fits(to)) to *= 2
+      change('backend.nginx.workerConnections', be.nginx.workerConnections, to, 'nginx worker_connections: 2 x what php-fpm can hold must fit in 15/16 of them')
       be.nginx.workerConnections = to
     }
   }

@@ -46,6 +46,19 @@ describe('recommendScenario', () => {
     expect(failedShare(short, false)).toBeGreaterThan(failedShare(d.scenario, false))
   })
 
+  it('nginx worker_connections keeps 1/16 free: nginx reuses (resets) waiting connections below that', async () => {
+    const d = await loadDemo(resources, 'report2-nginx-php-fpm')
+    const wcChange = (backlog: number) => {
+      const base = structuredClone(d.scenario)
+      base.backend.phpFpm.listenBacklog = backlog
+      return recommendScenario(d.snapshot, base, diagnose(d.snapshot)).changes.find((c) => c.path === 'backend.nginx.workerConnections')
+    }
+    // 8 children + a queue of 472: 2 x 480 + 2 = 962 fits 1024, but not 1024 less its 64
+    expect(wcChange(471)).toMatchObject({ from: '1024', to: '2048' })
+    // 8 + 448: 2 x 456 + 2 = 914 fits in 960
+    expect(wcChange(447)).toBeUndefined()
+  })
+
   it('servers without checks: check on each and option redispatch, and the plan writes them', async () => {
     const d = await loadDemo(resources, 'report1-sms-gateway')
     const cfg = d.snapshot.haproxy?.config
