@@ -936,7 +936,7 @@ export const KNOBS: Knob[] = [
       const open = n.workers * Math.max(1, n.workerConnections - NGINX_RESERVED_CONNS)
       return `${n.workers} worker${n.workers === 1 ? '' : 's'} x (${n.workerConnections} - ${NGINX_RESERVED_CONNS} of its own): ${Math.floor(open / per)} requests at once${per === 2 ? ' (each holds its client and its FastCGI connection)' : ''}; past that nginx resets what it accepts`
     },
-    explain: 'every open connection takes one, FastCGI ones to php-fpm too; at the limit nginx accepts and closes new connections at once (a reset), it does not leave them in the listen queue',
+    explain: 'every open connection takes one, FastCGI ones to php-fpm too; at the limit nginx accepts and closes new connections at once (a reset), it does not leave them in the listen queue. Real nginx (1.19.1+) starts earlier: with 1/16 of them or fewer free it resets connections still waiting for their request ("reusing connections" in its error log). The simulation has only the limit, so close to it expect fewer served and a shorter run than shown (docs/simulator.md)',
     when: (s) => s.backend.kind !== 'generic'
   },
   {
