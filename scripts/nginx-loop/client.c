@@ -1,3 +1,4 @@
+/* scripts/nginx-loop/run.sh: stop nginx worker PID, queue N connections with their requests, resume it, print each answer's time (s after SIGCONT) as a JSON array. Usage: client N PID */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
