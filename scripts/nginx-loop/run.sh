@@ -11,7 +11,7 @@ N=${1:-300}; REPS=${2:-3}; BODY=${3:-echo ok;}
 HERE=$(cd "$(dirname "$0")" && pwd)
 D=$(mktemp -d /tmp/hr-nginx-loop.XXXXXX)
 NS=hr-nginx-loop-$$
-cleanup() { [ -f "$D/nginx.pid" ] && kill "$(cat "$D/nginx.pid")" 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true; }
+cleanup() { [ -f "$D/nginx.pid" ] && kill "$(cat "$D/nginx.pid")" 2>/dev/null || true; ip netns del "$NS" 2>/dev/null || true; rm -rf "$D"; }
 trap cleanup EXIT
 gcc -O2 -o "$D/client" "$HERE/client.c"
 ip netns add "$NS"
