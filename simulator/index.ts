@@ -87,6 +87,9 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
   const perConnRtt = fConn * rttB
   const tProxy = svc + rttB + perConnRtt
   const backendRate = (nServers * workers) / Math.max(svc, 1e-9)
+  // the hosts' cores, shared by the workers (backend.cpu): cores / CPU seconds per request each
+  const cpu = be.kind !== 'nginx-echo' && be.cpu && be.cpu.share > 0 ? be.cpu : null
+  const cpuRate = cpu ? (nServers * cpu.cores) / Math.max(cpu.share * svc, 1e-9) : Infinity
   const maxconn = lim ? Math.min(lim.maxconn, lim.frontendMaxconn, lim.ulimitN > 0 ? Math.floor((lim.ulimitN - (lim.maxsock - 2 * lim.maxconn)) / 2) : Infinity) : Infinity
   let serverCap = Infinity
   if (h) {
@@ -111,6 +114,7 @@ export function preview(s: Scenario, seed: number): ArrayBuffer {
     ['haproxy-maxconn', proxyRate],
     ['server-maxconn', serverCap],
     ['backend-workers', backendRate],
+    ['backend-cpu', cpuRate],
     ['source-ports', portRate]
   ]
   let capacity = Infinity

@@ -31,6 +31,7 @@ import { Stream, STREAM } from './random'
 import { Histogram } from './stats'
 import { PortPool } from './ports'
 import { SampledMax } from './sampler'
+import { CpuShare } from './cpu'
 import {
   curvePeak,
   curveRate,
@@ -254,6 +255,8 @@ const EV_DATA_RX = 38
 const EV_FPM_ACCEPT = 39
 /** A retransmitted SYN's SYN-ACK and ACK on a host-local hop, in the NET_RX burst of its jiffy. */
 const EV_SYNACK_RX = 40
+/** The earliest job of a backend host's CPU run queue is done (a: ~token, b: server). */
+const EV_CPU_DONE = 41
 /** synAdmission's verdicts: accepted (a request sock), answered with a cookie, dropped (>= SYN_DROP_SYNQ). */
 const SYN_ACCEPT = 0
 const SYN_COOKIE = 1
@@ -572,6 +575,10 @@ interface Server {
   burstWakeAt: number
   /** The same for its php-fpm children. */
   fpmBurstWakeAt: number
+  /** Its host's cores shared by the workers in service (scenario backend.cpu; null: not modeled), the token of the pending EV_CPU_DONE and when it is due. */
+  cpu: CpuShare | null
+  cpuTok: number
+  cpuDue: number
   /**
    * Streams counted in the server's cur_sess (its scur and smax): each connect attempt counts one
    * (connect_server) until the attempt fails (back_handle_st_cer) or the stream leaves, so a stream
@@ -713,6 +720,8 @@ export class Model {
   readonly connectH = new Histogram()
   private waitedReq = 0
   private servedReq = 0
+  /** Share of a service time that is CPU work (scenario backend.cpu; 0: not modeled). */
+  private cpuShare = 0
   // Little's law tally: requests in flight (from connection attempt / request start to its outcome)
   private inFlight = 0
   private inFlightArea = 0
@@ -914,6 +923,8 @@ export class Model {
     const be = s.backend
     const bk = s.hosts.backend
     const serverList: HaproxyServer[] = h ? h.servers : [{ name: 'backend', maxconn: 0, maxqueue: 0, weight: 1 }]
+    const cpuModel = be.kind !== 'nginx-echo' && be.cpu ? be.cpu : null
+    this.cpuShare = cpuModel ? Math.min(1, Math.max(0, cpuModel.share)) : 0
     serverList.forEach((sv, i) => {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
@@ -974,6 +985,9 @@ export class Model {
         acceptPausedUntil: 0,
         burstWakeAt: 0,
         fpmBurstWakeAt: 0,
+        cpu: cpuModel ? new CpuShare(cpuModel.cores) : null,
+        cpuTok: 0,
+        cpuDue: Infinity,
         sess: 0,
         refuses: serverRefusesFromStart(sv),
         check: sv.check ?? null,
@@ -1029,6 +1043,7 @@ export class Model {
       L.colSynq = this.cols[this.colNames[this.addCol(`synq:${L.id}`)]!]!
       L.colAcceptq = this.cols[this.colNames[this.addCol(`acceptq:${L.id}`)]!]!
     }
+    if (cpuModel) this.addCol('cpu_runnable')
     this.cOffered = this.cols.offered!
     this.cAccepted = this.cols.accepted!
     this.cCompleted = this.cols.completed!
@@ -2981,7 +2996,50 @@ export class Model {
     }
     this.servedReq++
     if (this.i8[(c << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
-    this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, c)
+    const sv = this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!
+    if (sv.cpu) this.startCpu(sv, c, this.serviceTime(), 0)
+    else this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, c)
+  }
+
+  /**
+   * Request c starts its service of `svc` seconds on server sv, whose host's cores are shared
+   * (scenario backend.cpu): its CPU part (share x svc) runs in the host's run queue, then the
+   * rest (off the CPU) and `extra` (php-fpm's request lifecycle, measured in wall time) follow.
+   */
+  private startCpu(sv: Server, c: number, svc: number, extra: number): void {
+    const P = sv.cpu!
+    const work = this.cpuShare * svc
+    P.add(this.q.now, work, c, svc - work + extra)
+    if (P.n > P.cores) this.hit('backend-cpu')
+    this.cpuLevel()
+    this.cpuReschedule(sv)
+  }
+
+  /** Keep one EV_CPU_DONE pending, at the run queue's next completion. */
+  private cpuReschedule(sv: Server): void {
+    const t = sv.cpu!.nextAt()
+    if (t === sv.cpuDue) return
+    sv.cpuDue = t
+    sv.cpuTok = (sv.cpuTok + 1) & 0x3fffffff
+    if (t < Infinity) this.q.schedule(t, 0, EV_CPU_DONE, ~sv.cpuTok, this.servers.indexOf(sv))
+  }
+
+  private onCpuDone(si: number, tok: number): void {
+    const sv = this.servers[si]!
+    if (tok !== sv.cpuTok) return // the run queue changed since: a later event stands
+    const P = sv.cpu!
+    sv.cpuDue = Infinity
+    const slot = P.pop(this.q.now)
+    const c = P.idOf(slot)
+    this.at(this.q.now + P.valOf(slot), EV_SERVICE_DONE, c)
+    this.cpuLevel()
+    this.cpuReschedule(sv)
+  }
+
+  private cpuLevel(): void {
+    let n = 0
+    for (const sv of this.servers) n += sv.cpu!.n
+    this.level(this.cols.cpu_runnable!, n)
   }
 
   private nginxToFpm(c: number, sv: Server): void {
@@ -3043,7 +3101,11 @@ export class Model {
   private fpmRequest(f: number): void {
     this.servedReq++
     if (this.i8[(f << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
-    this.at(this.q.now + this.serviceTime() + this.fpmOverhead(), EV_SERVICE_DONE, f)
+    const sv = this.servers[this.i16[(f << 6) + I16_SERVER]!]!
+    if (sv.cpu) {
+      const svc = this.serviceTime()
+      this.startCpu(sv, f, svc, this.fpmOverhead())
+    } else this.at(this.q.now + this.serviceTime() + this.fpmOverhead(), EV_SERVICE_DONE, f)
   }
 
   private onServiceDone(c: number): void {
@@ -3656,6 +3718,9 @@ export class Model {
   private dispatch(kind: number, c: number, b: number): void {
     // request-scoped events carry a request token, the rest the row generation
     switch (kind) {
+      case EV_CPU_DONE:
+        this.onCpuDone(b, ~c)
+        break
       case EV_REQ_TIMEOUT:
         if (b === this.reqTok(c) && this.i8[(c << 7) + I8_INI] !== I_DONE) this.clientFail(c, C_TIMEOUT)
         return
@@ -3958,6 +4023,8 @@ function verdictMessage(c: CeilingKind, atS: number, atLoad: number, m: Model): 
       return `Queued requests got 503 ${when}: a server's queue was at its maxqueue (hash balance: no redispatch) or a request waited longer than timeout queue.`
     case 'backend-workers':
       return `The backend ran out of workers ${when}: connections waited in its accept queue.`
+    case 'backend-cpu':
+      return `The backend hosts ran out of CPU ${when}: more workers were runnable than there are cores, so each request's CPU work took longer (the cores are shared). More workers or php-fpm children add no throughput past this point, only latency; fewer CPU seconds per request, more cores or more servers do.`
     case 'php-fpm-backlog':
       return `php-fpm's listen backlog (clamped by somaxconn) overflowed ${when}: unix socket -> 502 at once, TCP -> SYN drops and 504 after nginx's connect timeout.`
     case 'source-ports':

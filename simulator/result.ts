@@ -25,6 +25,7 @@
  *   open_fds          HAProxy (or front backend) open fds
  *   syn_sent          clients in SYN-SENT
  *   syn_sent_upstream HAProxy's and nginx's own connects (to servers, to php-fpm) in SYN-SENT
+ *   cpu_runnable      workers in their CPU work on the backend hosts, running or waiting for a core (only with backend.cpu)
  */
 
 // The simulator core has no DOM/node types (types: []); these exist in every runtime we target.
@@ -193,6 +194,7 @@ export type CeilingKind =
   | 'server-maxconn'
   | 'backend-queue'
   | 'backend-workers'
+  | 'backend-cpu'
   | 'php-fpm-backlog'
   | 'source-ports'
   | 'client-ports'

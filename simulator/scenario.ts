@@ -336,6 +336,19 @@ export interface PhpFpmConfig {
   requestOverheadMs?: number
 }
 
+/**
+ * CPU of each backend host, for the workers that compute (generic workers, php-fpm children).
+ * Linux's scheduler (CFS) shares the cores among the runnable threads: with n of them on c cores
+ * each runs at min(1, c / n) of a core (processor sharing), so past c busy workers more workers
+ * add no throughput, only latency. nginx's own work and the kernel's are not counted.
+ */
+export interface BackendCpu {
+  /** CPU cores of each backend host (nproc). */
+  cores: number
+  /** Share of each request's service time that is CPU work (0..1); the rest waits off the CPU (I/O, sleep) and is not slowed. */
+  share: number
+}
+
 export interface BackendConfig {
   kind: 'generic' | 'nginx-echo' | 'nginx-php-fpm'
   /** Backend hosts (when haproxy is set, its `servers` list decides; this count is used without a proxy: 1). */
@@ -349,6 +362,8 @@ export interface BackendConfig {
   fdLimit: number
   nginx: NginxConfig
   phpFpm: PhpFpmConfig
+  /** Absent / null: not modeled (every busy worker runs as if it had a core of its own). nginx-echo ignores it (echo_sleep is a timer). */
+  cpu?: BackendCpu | null
 }
 
 export interface Scenario {

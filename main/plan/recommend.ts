@@ -96,9 +96,16 @@ export function recommendScenario(snap: Snapshot, baseline: Scenario, diagnosis:
     }
   }
   if (has.has('php-fpm-max-children') && !h) {
-    const to = s.backend.phpFpm.children * 2
-    change('backend.phpFpm.children', s.backend.phpFpm.children, to, 'php-fpm-max-children')
-    s.backend.phpFpm.children = to
+    // with the host's CPU in the scenario, children past cores / CPU share only wait for a core
+    // (simulator backend.cpu): that many keep every core busy, more add latency, not throughput
+    const n = s.backend.phpFpm.children
+    const cpu = s.backend.cpu
+    const useful = cpu && cpu.share > 0 ? Math.ceil(cpu.cores / cpu.share) : Infinity
+    const to = Math.min(n * 2, Math.max(n, useful))
+    if (to > n) {
+      change('backend.phpFpm.children', n, to, 'php-fpm-max-children')
+      s.backend.phpFpm.children = to
+    }
   }
   // after the changes above: nginx must hold every request php-fpm can take or queue, two
   // connections each (the client's and the FastCGI one), plus its own; short of that it resets

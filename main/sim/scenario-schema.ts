@@ -212,7 +212,14 @@ export const backendSchema = z
       listenBacklog: z.number().int().min(-1, { error: 'listen.backlog must be -1 or 0..2147483647' }).max(INT_MAX),
       socket: z.enum(['unix', 'tcp']),
       requestOverheadMs: num('php-fpm request overhead', 0, 60000, 'ms').optional()
-    })
+    }),
+    cpu: z
+      .object({
+        cores: int('backend CPU cores', 1, 4096),
+        share: num('CPU share of the service time', 0, 1, '')
+      })
+      .nullable()
+      .optional()
   })
 
 export const scenarioSchema = z

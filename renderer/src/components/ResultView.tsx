@@ -27,6 +27,7 @@ const CEILING_LABEL: Record<string, string> = {
   'server-maxconn': 'server maxconn',
   'backend-queue': 'queue 503s',
   'backend-workers': 'backend workers',
+  'backend-cpu': 'backend CPU',
   'php-fpm-backlog': 'php-fpm socket backlog',
   'source-ports': 'proxy source ports',
   'client-ports': 'client ports',
@@ -67,6 +68,7 @@ export function ResultView({ result, maxconn }: { result: SimResult; maxconn: nu
     const up = result.columns['syn_sent_upstream'] ? result.col('syn_sent_upstream') : null
     if (up && up.some((v) => v > 0)) out.push({ key: 'syn_sent_up', label: s.haproxy ? 'HAProxy connects in SYN-SENT' : 'nginx connects in SYN-SENT', values: up, className: 's-synsent-up', dashed: true })
     if (result.columns['busy_workers']) out.push({ key: 'busy', label: 'busy workers', values: result.col('busy_workers'), className: 's-busy' })
+    if (result.columns['cpu_runnable']) out.push({ key: 'cpu', label: 'workers on or waiting for a CPU', values: result.col('cpu_runnable'), className: 's-busy', dashed: true })
     return out
   }, [result, s.haproxy])
   const causes = Object.entries(s.totals.byCause).filter(([, n]) => n > 0)

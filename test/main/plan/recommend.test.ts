@@ -46,6 +46,24 @@ describe('recommendScenario', () => {
     expect(failedShare(short, false)).toBeGreaterThan(failedShare(d.scenario, false))
   })
 
+  it('php-fpm children: no more than keep the backend host\'s cores busy when its CPU is in the scenario', async () => {
+    const d = await loadDemo(resources, 'report2-nginx-php-fpm')
+    const children = (cpu: Scenario['backend']['cpu']) => {
+      const base = structuredClone(d.scenario)
+      base.backend.cpu = cpu
+      return recommendScenario(d.snapshot, base, diagnose(d.snapshot)).changes.find((c) => c.path === 'backend.phpFpm.children')
+    }
+    expect(d.scenario.backend.phpFpm.children).toBe(5)
+    expect(children(null)).toMatchObject({ from: '5', to: '10' })
+    // a page that only computes, or a quarter of it, on 1 core: 5 children already keep it busy; more only wait for it
+    expect(children({ cores: 1, share: 1 })).toBeUndefined()
+    expect(children({ cores: 1, share: 0.25 })).toBeUndefined()
+    // an eighth: 8 keep the core busy
+    expect(children({ cores: 1, share: 0.125 })).toMatchObject({ from: '5', to: '8' })
+    // mostly waiting (5% CPU) on 4 cores: 80 would keep them busy, so the usual doubling stands
+    expect(children({ cores: 4, share: 0.05 })).toMatchObject({ from: '5', to: '10' })
+  })
+
   it('nginx worker_connections keeps 1/16 free: nginx reuses (resets) waiting connections below that', async () => {
     const d = await loadDemo(resources, 'report2-nginx-php-fpm')
     const wcChange = (backlog: number) => {

@@ -973,6 +973,48 @@ export const KNOBS: Knob[] = [
   },
   {
     kind: 'number',
+    id: 'backend.cpu.cores',
+    group: 'Backend servers',
+    label: 'CPU cores per backend host',
+    min: 1,
+    max: 4096,
+    step: 1,
+    scale: 'log',
+    nullable: 'not modeled: every busy worker has a core',
+    get: (s) => s.backend.cpu?.cores ?? null,
+    set: (s, v) => {
+      s.backend.cpu = v === null ? null : { cores: v, share: s.backend.cpu?.share ?? 1 }
+    },
+    effective: (s) => {
+      const c = s.backend.cpu
+      if (!c || c.share <= 0) return ''
+      const st = s.backend.serviceTime
+      const mean = st.kind === 'constant' ? st.s : st.kind === 'exponential' ? st.meanS : st.p50S * Math.exp(Math.log(st.p99S / st.p50S) ** 2 / (2 * 2.3263478740408408 ** 2))
+      const workers = s.backend.kind === 'nginx-php-fpm' ? s.backend.phpFpm.children : s.backend.workers
+      const useful = Math.ceil(c.cores / c.share)
+      return `the cores serve at most ${Math.round(c.cores / (c.share * mean))} requests/s per host; ${workers} ${s.backend.kind === 'nginx-php-fpm' ? 'children' : 'workers'}${workers > useful ? `: more than the ${useful} that keep every core busy, the rest wait for a core` : ''}`
+    },
+    explain: 'Linux shares the cores among the runnable workers: past cores / CPU share busy workers (php-fpm children), more workers add no throughput, only latency. nginx\'s own work and the kernel\'s are not counted',
+    when: (s) => s.backend.kind !== 'nginx-echo'
+  },
+  {
+    kind: 'number',
+    id: 'backend.cpu.sharePct',
+    group: 'Backend servers',
+    label: 'CPU share of the service time',
+    unit: '%',
+    min: 0,
+    max: 100,
+    step: 1,
+    get: (s) => Math.round((s.backend.cpu?.share ?? 1) * 100),
+    set: (s, v) => {
+      if (s.backend.cpu) s.backend.cpu.share = (v ?? 100) / 100
+    },
+    explain: 'how much of a request\'s service time is CPU work (the rest waits on a database, disk or network and is not slowed by busy cores); 100% for a page that only computes',
+    when: (s) => s.backend.kind !== 'nginx-echo' && s.backend.cpu != null
+  },
+  {
+    kind: 'number',
     id: 'backend.serviceTimeMs',
     group: 'Backend servers',
     label: 'service time (median)',
