@@ -228,3 +228,47 @@ export function parseSsListenBacklog(text: string): Record<number, number> {
   }
   return out
 }
+
+/** State letter of `/proc/<pid>/stat` (field 3: R running or runnable, S sleeping, D, Z, ...); '' when unreadable. */
+export function procState(statText: string): string {
+  const i = statText.lastIndexOf(')')
+  return i < 0 ? '' : statText.charAt(i + 2)
+}
+
+/** PIDs listed by `/proc/<pid>/task/<tid>/children` (space separated). */
+export function parseChildren(text: string): number[] {
+  return text
+    .trim()
+    .split(/\s+/)
+    .filter((x) => /^\d+$/.test(x))
+    .map(Number)
+}
+
+/** php-fpm access log with `access.format = "%{mili}d"`: one request's time in the child per line (ms). */
+export function parseFpmAccessLog(text: string): number[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^\d+(\.\d+)?$/.test(l))
+    .map(Number)
+}
+
+/** CPU time of a process from `/proc/<pid>/stat`: utime + stime (fields 14 and 15), in clock ticks (USER_HZ, 100 on Linux). */
+export function procCpuTicks(statText: string): number {
+  const i = statText.lastIndexOf(')')
+  if (i < 0) return 0
+  const f = statText.slice(i + 2).split(' ') // f[0] is field 3
+  return (Number(f[11]) || 0) + (Number(f[12]) || 0)
+}
+
+/** Busy clock ticks per CPU from `/proc/stat` (`cpuN` lines): user + nice + system + irq + softirq + steal. */
+export function parseProcStatBusy(text: string): Record<number, number> {
+  const out: Record<number, number> = {}
+  for (const l of text.split('\n')) {
+    const m = /^cpu(\d+)\s+(.*)$/.exec(l)
+    if (!m) continue
+    const [user, nice, system, , , irq, softirq, steal] = m[2]!.trim().split(/\s+/).map(Number)
+    out[Number(m[1])] = [user, nice, system, irq, softirq, steal].reduce((a: number, v) => a + (v ?? 0), 0)
+  }
+  return out
+}

@@ -8,7 +8,7 @@
  * without a proxy); lb 10.200.2.1 -- app 10.200.2.(2+i) for backend server i; `loopback`
  * servers on the proxy host itself, 127.0.0.(1+i):8080 in the lb namespace.
  */
-import type { HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
+import type { BackendCpu, HaproxyConfig, KernelConfig, Scenario, ServiceTime } from '../../simulator/scenario'
 import { allServersLoopback, haproxyEffectiveLimits, serverRefusesFromStart } from '../../simulator/scenario'
 
 export const CLIENT_IP = '10.200.1.1'
@@ -293,6 +293,11 @@ export function fpmAddress(s: Scenario, i: number, runDir: string): string {
   return s.backend.phpFpm.socket === 'unix' ? `unix:${runDir}/fpm-${i}.sock` : `127.0.0.1:${9000 + i}`
 }
 
+/** php-fpm's access log of backend server i (one line per request: its duration in ms), written only with `backend.cpu`. */
+export function fpmAccessLog(runDir: string, i: number): string {
+  return `${runDir}/fpm-access-${i}.log`
+}
+
 /** php-fpm.conf: one static pool per backend server (children = phpFpm.children, or workers for 'generic'). */
 export function renderPhpFpmConf(s: Scenario, runDir: string): string {
   const be = s.backend
@@ -310,15 +315,24 @@ export function renderPhpFpmConf(s: Scenario, runDir: string): string {
       'listen.mode = 0666',
       'pm = static',
       `pm.max_children = ${Math.max(1, children)}`,
-      'catch_workers_output = yes',
-      ''
+      'catch_workers_output = yes'
     )
+    // with the backend's CPU modeled, each child logs how long it held each request (ms), to
+    // show the cores being shared (run.ts reads it); the other rows' pools stay as they were
+    if (fpmCpuSet(s, 1)) lines.push(`access.log = ${fpmAccessLog(runDir, i)}`, 'access.format = "%{mili}d"')
+    lines.push('')
   })
   return lines.join('\n')
 }
 
-/** The PHP page: sleeps one draw of the service-time distribution, then answers "ok". */
-export function renderPhpPage(st: ServiceTime): string {
+/**
+ * The PHP page: one draw of the service-time distribution, then "ok". Without `cpu` (or with
+ * share 0) the child sleeps the whole draw. With `cpu` the share of it that is CPU work is burned
+ * on the child's own CPU time (getrusage: user + system since the script started, checked every
+ * ~10 us of work), so while more children are runnable than php-fpm has cores the burn takes
+ * longer in wall time (CFS shares the cores); the rest, off the CPU, is slept.
+ */
+export function renderPhpPage(st: ServiceTime, cpu: BackendCpu | null = null): string {
   let draw: string
   if (st.kind === 'constant') draw = `$s = ${st.s};`
   else if (st.kind === 'exponential') draw = `$u = mt_rand(1, 1000000) / 1000001; $s = -${st.meanS} * log(1 - $u);`
@@ -328,5 +342,39 @@ export function renderPhpPage(st: ServiceTime): string {
       `$u1 = mt_rand(1, 1000000) / 1000001; $u2 = mt_rand(1, 1000000) / 1000001;` +
       ` $z = sqrt(-2 * log($u1)) * cos(2 * M_PI * $u2); $s = ${st.p50S} * exp(${sigma} * $z);`
   }
-  return `<?php\n${draw}\nif ($s > 0) usleep((int) round($s * 1000000));\necho "ok\\n";\n`
+  if (!cpu || cpu.share <= 0) return `<?php\n${draw}\nif ($s > 0) usleep((int) round($s * 1000000));\necho "ok\\n";\n`
+  return [
+    '<?php',
+    "$cpu = static function (): float { $r = getrusage(); return $r['ru_utime.tv_sec'] + $r['ru_stime.tv_sec'] + ($r['ru_utime.tv_usec'] + $r['ru_stime.tv_usec']) / 1e6; };",
+    '$c0 = $cpu();',
+    draw,
+    `$burn = ${cpu.share} * $s;`,
+    '$x = 0;',
+    'while ($cpu() - $c0 < $burn) for ($i = 0; $i < 1000; $i++) $x += $i;',
+    '$rest = $s - $burn;',
+    'if ($rest > 0) usleep((int) round($rest * 1000000));',
+    'echo "ok\\n";',
+    ''
+  ].join('\n')
+}
+
+/**
+ * The CPUs php-fpm is pinned to for a scenario's `backend.cpu` (null: not set, or an echo backend,
+ * which does not compute): the first `cores` of this machine's `cpus`, as taskset's list ('0',
+ * '0-1'). More cores than the machine has cannot be reproduced: php-fpm gets all of them and the
+ * deviation says so.
+ */
+export function fpmCpuSet(s: Scenario, cpus: number): { list: string; cores: number; deviation: string | null } | null {
+  const c = s.backend.cpu
+  if (!c || !usesPhpFpm(s)) return null
+  const cores = Math.max(1, Math.min(Math.round(c.cores), cpus))
+  const deviation = c.cores > cpus ? `backend CPU cores ${c.cores} > this machine's ${cpus}: php-fpm ran on all ${cpus}` : null
+  return { list: cores === 1 ? '0' : `0-${cores - 1}`, cores, deviation }
+}
+
+/** How php-fpm is started: under `taskset -c <cpus>` when the scenario gives the backend's cores (its children inherit the affinity); nginx, HAProxy and the clients stay unpinned. */
+export function phpFpmCommand(s: Scenario, confPath: string, cpus: number): { cmd: string; args: string[] } {
+  const fpm = ['php-fpm8.2', '-F', '-y', confPath]
+  const set = fpmCpuSet(s, cpus)
+  return set ? { cmd: 'taskset', args: ['-c', set.list, ...fpm] } : { cmd: fpm[0]!, args: fpm.slice(1) }
 }

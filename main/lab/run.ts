@@ -8,14 +8,17 @@
  * closed-loop client of closedloop.ts when the scenario needs what ab lacks; the open-loop client
  * of openloop.ts); the lab samples every listener's accept queue and SYN_RECV,
  * the clients in SYN-SENT and TIME_WAIT from `/proc/<pid>/net/tcp` of a process inside each
- * namespace, and takes counter deltas of `/proc/<pid>/net/{netstat,snmp}` there. The result is a
- * fidelity case (shared/fidelity/README.md format): `measured` holds {mean, min, max} over runs.
+ * namespace, and takes counter deltas of `/proc/<pid>/net/{netstat,snmp}` there. With
+ * `backend.cpu` php-fpm runs pinned to that many CPUs (taskset) and its page burns the CPU share
+ * of each request (render.ts); the lab checks the pinning took and watches the children. The
+ * result is a fidelity case (shared/fidelity/README.md format): `measured` holds {mean, min, max}
+ * over runs.
  */
 import { readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
-import { release } from 'node:os'
+import { availableParallelism, release } from 'node:os'
 import type { Scenario } from '../../simulator/scenario'
 import { cloneScenario, curvePeak, serverDownAtS } from '../../simulator/scenario'
 import { TIME_WAIT_S } from '../../simulator/model'
@@ -31,12 +34,15 @@ import {
   APP_BODY_BYTES,
   checkUri,
   echoSleepFor,
+  fpmAccessLog,
+  fpmCpuSet,
   kernelSysctls,
   planHaproxy,
   renderHaproxyCfg,
   renderNginxConf,
   renderPhpFpmConf,
   renderPhpPage,
+  phpFpmCommand,
   haproxySources,
   serverConnectionLines,
   serverRefuses,
@@ -47,12 +53,17 @@ import {
   counterDelta,
   parseAbGnuplot,
   parseAbOutput,
+  parseChildren,
+  parseFpmAccessLog,
   parseHaproxyStat,
+  parseProcStatBusy,
   parseProcCounters,
   parseProcNetTcp,
   parseShowInfo,
   parseSsListenBacklog,
   percentile,
+  procCpuTicks,
+  procState,
   sampleSockets
 } from './parse'
 import { OPEN_LOOP_CLIENT, arrivalTimes, type OpenLoopConfig, type OpenLoopRecord } from './openloop'
@@ -133,6 +144,8 @@ export interface LabSample {
   timeWaitToBackend: number
   /** TIME_WAIT sockets on the backend host whose peer is the proxy (the server closed first). */
   timeWaitBackendFromProxy: number
+  /** With `backend.cpu`: php-fpm children running or waiting for a CPU (state R). */
+  fpmRunnable?: number
 }
 
 /** One run's flat metrics (dotted keys) plus its samples. */
@@ -153,6 +166,8 @@ export interface RunMetrics {
   proxyStartS?: number
   /** Servers that went down during the run (downAtS): when nginx was told to drop them, seconds from the load's start. */
   serverStopS?: Record<string, number>
+  /** With `backend.cpu`: the CPUs php-fpm's master and children were allowed to run on (Cpus_allowed_list, read back). */
+  fpmCpusAllowed?: string
 }
 
 /** The lab's result: a fidelity case plus Headroom's own scenario, deviations and time series. */
@@ -227,6 +242,7 @@ export function requiredTools(s: Scenario): string[] {
   const t = ['ip', 'sysctl', 'ss', 'prlimit', 'nginx']
   if (s.haproxy) t.push('haproxy')
   if (usesPhpFpm(s)) t.push('php-fpm8.2')
+  if (fpmCpuSet(s, availableParallelism())) t.push('taskset')
   if (s.clients.mode === 'closed' && closedLoopDriver(s) === 'ab') t.push('ab')
   if (s.network.clientRttMs > 0 || s.network.backendRttMs > 0) t.push('python3')
   if (clientAddressing(s).nat) t.push('nft')
@@ -251,6 +267,85 @@ function hardFdCap(): number {
   const t = readFileSync('/proc/self/limits', 'utf8')
   const m = /^Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/m.exec(t)
   return m && m[2] !== 'unlimited' ? Number(m[2]) : 1048576
+}
+
+/** php-fpm children per pool (the workers of a generic backend). */
+function fpmPoolSize(s: Scenario): number {
+  return Math.max(1, s.backend.kind === 'generic' ? s.backend.workers : s.backend.phpFpm.children)
+}
+
+/** Children of a process (`/proc/<pid>/task/<pid>/children`), once `n` of them are there (up to 5 s). */
+async function waitForChildren(pid: number, n: number): Promise<number[]> {
+  let kids: number[] = []
+  await waitFor(() => {
+    try {
+      kids = parseChildren(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8'))
+    } catch {
+      kids = []
+    }
+    return kids.length >= n
+  }, 5000)
+  return kids
+}
+
+/** Cpus_allowed_list of a process ('' when it is gone). */
+function cpusAllowed(pid: number): string {
+  try {
+    return /^Cpus_allowed_list:\s*(\S+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? ''
+  } catch {
+    return ''
+  }
+}
+
+/** CPU ticks (USER_HZ 100) used so far by php-fpm's master and children, and the busy ticks of the CPUs it is pinned to ('0', '0-1'). */
+function fpmCpuNow(master: number, children: readonly number[], cpuList: string): { fpm: number; cores: number } {
+  let fpm = 0
+  for (const pid of [master, ...children]) {
+    try {
+      fpm += procCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+    } catch {
+      /* gone: the run reports it */
+    }
+  }
+  const [lo, hi] = cpuList.split('-').map(Number)
+  const busy = parseProcStatBusy(readFileSync('/proc/stat', 'utf8'))
+  let cores = 0
+  for (let c = lo!; c <= (hi ?? lo!); c++) cores += busy[c] ?? 0
+  return { fpm, cores }
+}
+
+function readProcState(pid: number): string {
+  try {
+    return procState(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return ''
+  }
+}
+
+/**
+ * With `backend.cpu`: how the pinned php-fpm children spent the run. `fpm.*_runnable_children`:
+ * children in state R at the socket samples (running or waiting for one of the cores; the mean
+ * over the load window); `fpm.request_ms.*`: each request's time in its child, from php-fpm's
+ * access log (the CPU burn stretched by the other runnable children, plus the sleep);
+ * `fpm.cpu_ms`: CPU time php-fpm used from before the load to its end, and `fpm.cores_busy_ms`
+ * how busy its cores were meanwhile (the difference is other work on them: nginx, HAProxy, the
+ * clients, interrupts, or another job on a shared machine, which would lower php-fpm's capacity).
+ */
+function fpmMetrics(res: RunMetrics, s: Scenario, runDir: string, cpu0: { fpm: number; cores: number }, cpu1: { fpm: number; cores: number }): void {
+  res.metrics['fpm.cpu_ms'] = (cpu1.fpm - cpu0.fpm) * 10
+  res.metrics['fpm.cores_busy_ms'] = (cpu1.cores - cpu0.cores) * 10
+  const r = res.samples.map((x) => x.fpmRunnable).filter((v): v is number => v !== undefined)
+  const inLoad = res.samples.filter((x) => x.t > 0 && x.t <= s.durationS && x.fpmRunnable !== undefined).map((x) => x.fpmRunnable!)
+  if (r.length) res.metrics['fpm.max_runnable_children'] = Math.max(...r)
+  if (inLoad.length) res.metrics['fpm.mean_runnable_children'] = inLoad.reduce((a, b) => a + b, 0) / inLoad.length
+  const ms = backendIps(s).flatMap((_, i) => (existsSync(fpmAccessLog(runDir, i)) ? parseFpmAccessLog(readFileSync(fpmAccessLog(runDir, i), 'utf8')) : []))
+  res.metrics['fpm.requests'] = ms.length
+  if (ms.length) {
+    res.metrics['fpm.request_ms.p50'] = percentile(ms, 0.5)
+    res.metrics['fpm.request_ms.p90'] = percentile(ms, 0.9)
+    res.metrics['fpm.request_ms.p99'] = percentile(ms, 0.99)
+    res.metrics['fpm.request_ms.max'] = Math.max(...ms)
+  }
 }
 
 function sysctlAvailable(name: string): boolean {
@@ -443,10 +538,15 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     if (lb && !loop && (s.network.backendRttMs > 0 || s.network.jitterMs > 0)) res.pingRttMs['rtt_ms_lb_app'] = await pingRtt(lb, ips[0]!, 22, probes)
 
     // backend: nginx (echo_sleep) or nginx + php-fpm
+    // with backend.cpu: php-fpm's pinned master and children, watched while the load runs
+    let fpmMaster = 0
+    let fpmChildren: number[] = []
     if (usesPhpFpm(s)) {
-      writeFileSync(join(runDir, 'app.php'), renderPhpPage(s.backend.serviceTime))
+      const cpuSet = fpmCpuSet(s, availableParallelism())
+      writeFileSync(join(runDir, 'app.php'), renderPhpPage(s.backend.serviceTime, cpuSet ? s.backend.cpu : null))
       writeFileSync(join(runDir, 'php-fpm.conf'), renderPhpFpmConf(s, runDir))
-      const fpm = startInNs(runDir, 'php-fpm', app, 'php-fpm8.2', ['-F', '-y', join(runDir, 'php-fpm.conf')])
+      const cmd = phpFpmCommand(s, join(runDir, 'php-fpm.conf'), availableParallelism())
+      const fpm = startInNs(runDir, 'php-fpm', app, cmd.cmd, cmd.args)
       topo.daemons.push(fpm)
       const ok = await waitFor(() => {
         if (fpm.done()) return true
@@ -455,6 +555,14 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
           : ips.every((_, i) => listening(appAnchor.pid, '127.0.0.1', 9000 + i))
       }, 10_000)
       if (!ok || fpm.done()) throw new Error(`php-fpm did not start: ${readFileSync(join(runDir, 'php-fpm.log'), 'utf8').slice(-400)}`)
+      if (cpuSet) {
+        // the children do the work: each must have inherited the pinning, or the run measures another machine
+        fpmMaster = fpm.pid
+        fpmChildren = await waitForChildren(fpm.pid, ips.length * fpmPoolSize(s))
+        const allowed = [fpm.pid, ...fpmChildren].map(cpusAllowed)
+        if (fpmChildren.length === 0 || allowed.some((a) => a !== cpuSet.list)) throw new Error(`php-fpm is not pinned to CPUs ${cpuSet.list}: master and children allow ${allowed.join(' / ')}`)
+        res.fpmCpusAllowed = cpuSet.list
+      }
     }
     writeFileSync(join(runDir, 'nginx.conf'), renderNginxConf(s, runDir, ECHO_MODULE))
     const nginx = startInNs(runDir, 'nginx', app, 'nginx', ['-c', join(runDir, 'nginx.conf'), '-e', join(runDir, 'nginx-error.log'), '-g', 'daemon off;'])
@@ -489,6 +597,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     // baselines, then sample sockets while the load runs
     const before: Partial<Record<Host, Record<string, number>>> = {}
     for (const h of hosts) before[h] = readCounters(topo.anchors[h]!.pid)
+    const fpmCpu0 = fpmChildren.length ? fpmCpuNow(fpmMaster, fpmChildren, res.fpmCpusAllowed!) : null
     const t0 = Date.now()
     if (hpSpawnMs) res.proxyStartS = (hpSpawnMs - t0) / 1000
     let loadStartMs: number | null = null
@@ -514,6 +623,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
         if (h === 'app' && lb) smp.timeWaitBackendFromProxy = x.timeWaitToBackend
         if (h === 'lb' && loop) smp.timeWaitBackendFromProxy = x.timeWaitAtBackend
       }
+      if (fpmChildren.length) smp.fpmRunnable = fpmChildren.filter((pid) => readProcState(pid) === 'R').length
       res.samples.push(smp)
     }
     sampleOnce()
@@ -737,6 +847,7 @@ async function oneRun(s: Scenario, plan: HaproxyPlan | null, opts: LabOptions, r
     for (const [k, v] of Object.entries(maxOf((x) => x.synSent))) res.metrics[`sockets.max_syn_sent_${k}`] = v
     for (const [k, v] of Object.entries(maxOf((x) => x.timeWait))) res.metrics[`sockets.max_time_wait_${k}`] = v
     if (lb) res.metrics['sockets.max_time_wait_lb_to_backend'] = Math.max(0, ...res.samples.map((x) => x.timeWaitToBackend))
+    if (fpmCpu0) fpmMetrics(res, s, runDir, fpmCpu0, fpmCpuNow(fpmMaster, fpmChildren, res.fpmCpusAllowed!))
 
     // HAProxy's own view
     if (haproxySock && s.haproxy) {
@@ -867,6 +978,7 @@ function caseScenario(s: Scenario, plan: HaproxyPlan | null, runs: RunMetrics[],
       children: s.backend.kind === 'generic' ? s.backend.workers : s.backend.kind === 'nginx-php-fpm' ? s.backend.phpFpm.children : null,
       fpm_listen: usesPhpFpm(s) ? s.backend.phpFpm.socket : null,
       fpm_backlog: usesPhpFpm(s) ? (s.backend.kind === 'generic' ? s.backend.listenBacklog : s.backend.phpFpm.listenBacklog) : null,
+      ...(r0.fpmCpusAllowed !== undefined && s.backend.cpu ? { cpu: { cores: s.backend.cpu.cores, share: s.backend.cpu.share, php_fpm_cpus_allowed: r0.fpmCpusAllowed, machine_cpus: availableParallelism() } } : {}),
       listen_backlog_effective: loop ? Object.fromEntries(lbBacklogs.filter(atBackendPort)) : (r0.backlogs['app'] ?? {})
     },
     load: {
@@ -950,6 +1062,9 @@ export function effectiveScenario(
     e.backend.nginx = { ...e.backend.nginx, workers: 1 }
     e.backend.phpFpm = { ...e.backend.phpFpm, children: s.backend.workers, listenBacklog: s.backend.listenBacklog }
   }
+  // backend CPU: php-fpm ran on at most this machine's cores
+  const cpu = fpmCpuSet(s, availableParallelism())
+  if (cpu && e.backend.cpu) e.backend.cpu = { ...e.backend.cpu, cores: cpu.cores }
   // a probe's round trip carries two jitter draws of 0..jitterMs (mean and median jitterMs): the base RTT is the rest
   const j = s.network.jitterMs > 0 ? s.network.jitterMs : 0
   const base = (x: number): number => (j > 0 ? Math.max(0, x - j) : x)
@@ -996,7 +1111,7 @@ export function observedBackendClose(s: Scenario, runs: readonly RunMetrics[]): 
 }
 
 /** Deviations of the lab from the scenario that are known before running. */
-export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: string, driver: ClosedLoopDriver = closedLoopDriver(s)): string[] {
+export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: string, driver: ClosedLoopDriver = closedLoopDriver(s), cpus: number = availableParallelism()): string[] {
   const d: string[] = []
   for (const h of ['client', 'proxy', 'backend'] as const) {
     const k = s.hosts[h]
@@ -1026,6 +1141,9 @@ export function labDeviations(s: Scenario, plan: HaproxyPlan | null, kernel: str
   const e = s.backend.kind === 'nginx-echo' ? echoSleepFor(s.backend.serviceTime).deviation : null
   if (e) d.push(e)
   if (s.backend.kind === 'generic') d.push('generic backend = nginx + php-fpm (children = workers, listen.backlog = listenBacklog)')
+  const cpu = fpmCpuSet(s, cpus)
+  if (cpu?.deviation) d.push(cpu.deviation)
+  if (cpu) d.push(`backend CPU: php-fpm pinned to CPU ${cpu.list} (taskset); nginx, HAProxy and the clients are not pinned and may run there too`)
   return d
 }
 

@@ -3,9 +3,9 @@
  * seconds on a small machine (fewer clients and requests, same mechanism), plus the knobs the
  * what-if sliders move (somaxconn, tcp_max_syn_backlog, syncookies, abort_on_overflow, HAProxy
  * maxconn, bind backlog, fd limit, server maxconn + queue, server count, timeout connect + retries,
- * server keep-alive, port range and tw_reuse, RTTs, php-fpm children and listen.backlog). Every
- * load is bounded in requests and time. Knobs this machine cannot reproduce are listed in
- * docs/fidelity.md ("Knobs this machine cannot reproduce").
+ * server keep-alive, port range and tw_reuse, RTTs, php-fpm children and listen.backlog, the
+ * backend's CPU cores and CPU share). Every load is bounded in requests and time. Knobs this
+ * machine cannot reproduce are listed in docs/fidelity.md ("Knobs this machine cannot reproduce").
  */
 import type { HttpReuse, Scenario } from '../../simulator/scenario'
 import { defaultScenario } from '../../simulator/scenario'
@@ -306,6 +306,25 @@ function fpmChildren(children: number): Scenario {
   s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: 60 }
   s.backend.phpFpm = { children, listenBacklog: 511, socket: 'unix' }
   s.haproxy!.globalMaxconn = 1000
+  return s
+}
+
+/**
+ * A CPU-bound php-fpm on one core: each request is 10 ms of CPU (`backend.cpu` share 1), php-fpm
+ * is pinned to one CPU (taskset) behind HAProxy + nginx as in fpmChildren, and one core serves
+ * ~1 / (10 ms + php-fpm's own work per request) whatever the children. php-fpm listens on TCP
+ * (127.0.0.1:9000, listen.backlog 511, somaxconn 4096) so that its accept queue is sampled; at
+ * 150/s the ~300 requests that pile up in 5 s fit in it (512), in nginx (2 connections each of
+ * 1024) and in HAProxy (maxconn 1000, no server maxconn: nothing waits in HAProxy), and the last
+ * waits ~3 s, far below timeout server and the clients' 30 s: the overload stays a queue.
+ */
+function cpuFpm(children: number, rate: number, share = 1): Scenario {
+  const s = fpmChildren(children)
+  s.name = `cpu-1-core-${share < 1 ? `share-${share}-` : ''}php-fpm-children-${children}-rate-${rate}`
+  s.clients.loadCurve = [{ tS: 0, rate }]
+  s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+  s.backend.phpFpm = { ...s.backend.phpFpm, socket: 'tcp' }
+  s.backend.cpu = { cores: 1, share }
   return s
 }
 
@@ -616,6 +635,10 @@ export function labScenarios(): LabScenarioEntry[] {
     { id: 'fpm-tcp-listen-backlog-8-children-16', what: 'The TCP pool with 16 children (more than its accept queue of 9 holds) under `ab -c 128 -n 1280`: nginx\'s connects that lose their SYNs come back in bursts from the kernel\'s timers, and a burst mostly admits only the accept queue although children are idle, since a child woken inside a softirq burst runs after it (in some runs the children take a few more); the requests whose ACKs overflowed come back in waves of resends, the last ~27 s after the start', scenario: fpmBacklogTcpChildren16() },
     { id: 'fpm-children-8', what: 'php-fpm `pm.max_children=8` behind HAProxy: 40 conn/s of 100 ms PHP work', scenario: fpmChildren(8) },
     { id: 'fpm-children-2', what: 'php-fpm `pm.max_children=2`, same load: 2x overload, requests wait in php-fpm\'s backlog', scenario: fpmChildren(2) },
+    { id: 'cpu-1-core-php-fpm-children-4-rate-60', what: 'A CPU-bound php-fpm on one core (`backend.cpu`: 1 core, share 1): each request burns 10 ms of its child\'s own CPU time, php-fpm is pinned to one CPU (`taskset -c 0`) behind HAProxy + nginx, 4 children on TCP, 60 conn/s for 5 s: below what the core can do (~97/s: the 10 ms plus ~0.3 ms of php-fpm\'s own CPU per request), so a request seldom meets another and holds its child ~10 ms', scenario: cpuFpm(4, 60) },
+    { id: 'cpu-1-core-php-fpm-children-4-rate-150', what: 'The same at 150 conn/s, above what one core can do: php-fpm completes ~96/s, the rest wait in its accept queue (127.0.0.1:9000, backlog 511), the last answered ~3 s after the load ends; the 4 runnable children share the core, so each request holds its child ~4 x 10 ms', scenario: cpuFpm(4, 150) },
+    { id: 'cpu-1-core-php-fpm-children-16-rate-150', what: 'The same overload with 16 children. A model that ignores CPU gives 16 children of 10 ms 1600/s of capacity; on one real core they still complete ~96/s, and as the 16 share it each request holds its child ~16 x 10 ms instead of ~4 x 10 ms. The accept queue is only 12 requests shorter and the requests still leave in arrival order at the core\'s rate, so the end-to-end latency barely changes: more children add time in the child, not throughput', scenario: cpuFpm(16, 150) },
+    { id: 'cpu-1-core-share-0.5-php-fpm-children-4-rate-150', what: 'cpu-1-core-php-fpm-children-4-rate-150 with half of each request\'s 10 ms on the CPU (`backend.cpu` share 0.5: 5 ms burned, 5 ms slept): one core now serves ~190/s, so the same 150 conn/s fit and no queue builds', scenario: cpuFpm(4, 150, 0.5) },
     { id: 'nginx-worker-connections-64', what: 'nginx `worker_connections 64` (one worker), 100 conn/s straight to it for 3 s, each held 1 s: past 62 open connections (its listening socket and the channel to the master hold the other 2) nginx accepts and closes each new one unread ("worker_connections are not enough"), so the caller gets a reset at once; the listen queue never fills', scenario: nginxWorkerConnections() },
     { id: 'servers-2-maxconn-4-queue-1s', what: 'Server count 2 (roundrobin): the server-maxconn-4-queue-1s load on two servers', scenario: twoServers() },
     { id: 'server-refuses-retries-3', what: 'A server down while its host is up (nothing listens on s2\'s port): its host resets each connect; HAProxy retries s2 after its turn-around, min(timeout connect, 1 s), 3 times, then answers 503 (econ); 10 conn/s roundrobin over s1 and s2', scenario: serverRefuses(false) },

@@ -5,12 +5,17 @@ import {
   counterDelta,
   parseAbGnuplot,
   parseAbOutput,
+  parseChildren,
+  parseFpmAccessLog,
   parseHaproxyStat,
   parseProcCounters,
   parseProcNetTcp,
   parseShowInfo,
   parseSsListenBacklog,
+  parseProcStatBusy,
   percentile,
+  procCpuTicks,
+  procState,
   sampleSockets
 } from '../../../main/lab/parse'
 import { APP_BODY_BYTES } from '../../../main/lab/render'
@@ -93,5 +98,26 @@ describe('lab parsers on recorded real outputs', () => {
     expect(percentile([5, 1, 4, 2, 3], 0.5)).toBe(3)
     expect(percentile([1, 2, 3, 4, 100], 0.99)).toBe(100)
     expect(Number.isNaN(percentile([], 0.5))).toBe(true)
+  })
+  // Recorded on kernel 6.18 / php-fpm 8.2: a static pool of 4 children pinned to CPU 0
+  // (taskset -c 0), 3 requests at once of a page that burns 200 ms of CPU (backend.cpu share 1).
+  it('reads php-fpm children, their state and CPU time, the pinned core\'s busy time and the access log', () => {
+    const kids = parseChildren(fx('fpm-children.txt'))
+    expect(kids).toEqual([9418, 9419, 9420, 9421])
+    const stats = fx('fpm-child-stat.txt').trim().split('\n')
+    // 3 busy children are runnable on the one core, the idle one sleeps in accept
+    expect(stats.map(procState)).toEqual(['R', 'R', 'R', 'S'])
+    expect(stats.map(procCpuTicks)).toEqual([9, 9, 9, 0])
+    expect(procState('')).toBe('')
+    expect(procCpuTicks('123 (a) b) S 1')).toBe(0)
+    const before = parseProcStatBusy(fx('proc-stat-before.txt'))
+    const after = parseProcStatBusy(fx('proc-stat-after.txt'))
+    expect(Object.keys(after)).toEqual(['0', '1'])
+    // 3 x 200 ms of CPU on CPU 0 (USER_HZ 100)
+    expect(after[0]! - before[0]!).toBe(63)
+    // the three shared the core: each held its child ~3 x 200 ms
+    const ms = parseFpmAccessLog(fx('fpm-access.txt'))
+    expect(ms).toEqual([597.705, 597.757, 595.038])
+    expect(parseFpmAccessLog('12.5\n\n-\n')).toEqual([12.5])
   })
 })

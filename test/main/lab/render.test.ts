@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { defaultScenario, defaultServerCheck } from '../../../simulator/scenario'
-import { backendIps, haproxySources, kernelSysctls, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
-import { effectiveScenario, labDeviations } from '../../../main/lab/run'
+import { availableParallelism } from 'node:os'
+import { backendIps, fpmCpuSet, haproxySources, kernelSysctls, phpFpmCommand, planHaproxy, renderHaproxyCfg, renderNginxConf, renderPhpFpmConf, renderPhpPage } from '../../../main/lab/render'
+import { effectiveScenario, labDeviations, requiredTools } from '../../../main/lab/run'
 import { arrivalTimes } from '../../../main/lab/openloop'
 import { simulate } from '../../../simulator/index'
 import { decodeResult } from '../../../simulator/result'
@@ -115,6 +116,58 @@ describe('lab renderers', () => {
     expect(f).toMatch(/listen.backlog = 511/)
     expect(renderPhpPage({ kind: 'constant', s: 0.005 })).toMatch(/\$s = 0\.005;/)
     expect(renderPhpPage({ kind: 'lognormal', p50S: 0.02, p99S: 0.2 })).toMatch(/exp\(/)
+  })
+
+  it('burns the CPU share of the service time on the child\'s own CPU time only with backend.cpu; the page is unchanged without it', () => {
+    const st = { kind: 'constant', s: 0.01 } as const
+    // the page every saved row ran: sleep the draw
+    const plain = '<?php\n$s = 0.01;\nif ($s > 0) usleep((int) round($s * 1000000));\necho "ok\\n";\n'
+    expect(renderPhpPage(st)).toBe(plain)
+    expect(renderPhpPage(st, null)).toBe(plain)
+    expect(renderPhpPage(st, { cores: 1, share: 0 })).toBe(plain)
+    const burn = renderPhpPage(st, { cores: 1, share: 1 })
+    expect(burn).not.toBe(plain)
+    // CPU time of this process (user + system) from the start of the script, busy-looped to the target
+    expect(burn).toMatch(/^\$c0 = \$cpu\(\);\n\$s = 0\.01;$/m)
+    expect(burn).toMatch(/getrusage\(\); return \$r\['ru_utime\.tv_sec'\] \+ \$r\['ru_stime\.tv_sec'\] \+ \(\$r\['ru_utime\.tv_usec'\] \+ \$r\['ru_stime\.tv_usec'\]\) \/ 1e6;/)
+    expect(burn).toMatch(/^\$burn = 1 \* \$s;$/m)
+    expect(burn).toMatch(/^while \(\$cpu\(\) - \$c0 < \$burn\) for /m)
+    // the rest is off the CPU
+    expect(burn).toMatch(/^\$rest = \$s - \$burn;\nif \(\$rest > 0\) usleep\(\(int\) round\(\$rest \* 1000000\)\);\necho "ok\\n";\n$/m)
+    expect(renderPhpPage(st, { cores: 2, share: 0.25 })).toMatch(/^\$burn = 0\.25 \* \$s;$/m)
+    expect(renderPhpPage({ kind: 'lognormal', p50S: 0.02, p99S: 0.2 }, { cores: 1, share: 0.5 })).toMatch(/exp\([^]*\n\$burn = 0\.5 \* \$s;/)
+  })
+
+  it('pins php-fpm to the first backend.cpu cores with taskset, and reports more cores than this machine has', () => {
+    const s = defaultScenario()
+    s.backend.kind = 'nginx-php-fpm'
+    expect(fpmCpuSet(s, 2)).toBeNull()
+    expect(phpFpmCommand(s, '/r/php-fpm.conf', 2)).toEqual({ cmd: 'php-fpm8.2', args: ['-F', '-y', '/r/php-fpm.conf'] })
+    expect(renderPhpFpmConf(s, '/r')).not.toMatch(/access\./)
+    s.backend.cpu = { cores: 1, share: 1 }
+    expect(phpFpmCommand(s, '/r/php-fpm.conf', 2)).toEqual({ cmd: 'taskset', args: ['-c', '0', 'php-fpm8.2', '-F', '-y', '/r/php-fpm.conf'] })
+    expect(requiredTools(s)).toContain('taskset')
+    // each child logs its time per request (ms)
+    expect(renderPhpFpmConf(s, '/r')).toMatch(/^access\.log = \/r\/fpm-access-0\.log\naccess\.format = "%\{mili\}d"$/m)
+    s.backend.cpu = { cores: 2, share: 1 }
+    expect(phpFpmCommand(s, '/r/php-fpm.conf', 4).args.slice(0, 2)).toEqual(['-c', '0-1'])
+    expect(fpmCpuSet(s, 4)?.deviation).toBeNull()
+    expect(labDeviations(s, null, '6.18.44', 'ab', 4).join('\n')).toMatch(/php-fpm pinned to CPU 0-1 \(taskset\)/)
+    // more cores than here: all of them, and said so
+    s.backend.cpu = { cores: 8, share: 1 }
+    expect(fpmCpuSet(s, 2)).toEqual({ list: '0-1', cores: 2, deviation: "backend CPU cores 8 > this machine's 2: php-fpm ran on all 2" })
+    expect(labDeviations(s, null, '6.18.44', 'ab', 2).join('\n')).toMatch(/backend CPU cores 8 > this machine's 2/)
+    s.backend.cpu = { cores: 4096, share: 1 }
+    expect(effectiveScenario(s, null, '6.18.44', {}).backend.cpu).toEqual({ cores: availableParallelism(), share: 1 })
+    // a generic backend runs as nginx + php-fpm: pinned the same way
+    s.backend.kind = 'generic'
+    s.backend.cpu = { cores: 1, share: 0.5 }
+    expect(phpFpmCommand(s, '/r/php-fpm.conf', 2).cmd).toBe('taskset')
+    expect(effectiveScenario(s, null, '6.18.44', {}).backend.cpu).toEqual({ cores: 1, share: 0.5 })
+    // nginx-echo does not compute (echo_sleep is a timer): nothing to pin
+    s.backend.kind = 'nginx-echo'
+    expect(fpmCpuSet(s, 2)).toBeNull()
+    expect(requiredTools(s)).not.toContain('taskset')
   })
 
   it('option httpchk asks `GET /` (the app) or, for a static endpoint, `GET /health`, which every nginx server block answers itself', () => {
