@@ -17,9 +17,10 @@ export class CpuShare {
   /** Heap by finishing virtual time: the key and the slot of each entry. */
   private key = new Float64Array(16)
   private slot = new Int32Array(16)
-  /** Per slot: the caller's id and value (e.g. a connection and the rest of its service). */
+  /** Per slot: the caller's id and two values (e.g. a connection and the rest of its service), and when the job was added. */
   private ids = new Int32Array(16)
-  private vals = new Float64Array(16)
+  private vals = new Float64Array(32)
+  private starts = new Float64Array(16)
   private freeSlots: number[] = []
   private slots = 0
 
@@ -32,9 +33,17 @@ export class CpuShare {
     return this.ids[slot]!
   }
 
-  /** The value a job was added with. */
+  /** The values a job was added with. */
   valOf(slot: number): number {
-    return this.vals[slot]!
+    return this.vals[slot << 1]!
+  }
+  val2Of(slot: number): number {
+    return this.vals[(slot << 1) + 1]!
+  }
+
+  /** When the job became runnable. */
+  startOf(slot: number): number {
+    return this.starts[slot]!
   }
 
   /** The rate each runnable job gets (share of one core). */
@@ -47,8 +56,8 @@ export class CpuShare {
     this.at = now
   }
 
-  /** A job needing `work` CPU seconds becomes runnable at `now`; returns its slot (id and val are kept there until it finishes). */
-  add(now: number, work: number, id: number, val: number): number {
+  /** A job needing `work` CPU seconds becomes runnable at `now`; returns its slot (id, values and start are kept there until it finishes). */
+  add(now: number, work: number, id: number, val: number, val2 = 0): number {
     this.advance(now)
     let s: number
     if (this.freeSlots.length > 0) s = this.freeSlots.pop()!
@@ -57,14 +66,19 @@ export class CpuShare {
       if (s === this.ids.length) {
         const ni = new Int32Array(s * 2)
         ni.set(this.ids)
-        const nv = new Float64Array(s * 2)
+        const nv = new Float64Array(s * 4)
         nv.set(this.vals)
+        const ns = new Float64Array(s * 2)
+        ns.set(this.starts)
         this.ids = ni
         this.vals = nv
+        this.starts = ns
       }
     }
     this.ids[s] = id
-    this.vals[s] = val
+    this.vals[s << 1] = val
+    this.vals[(s << 1) + 1] = val2
+    this.starts[s] = now
     this.push(this.v + Math.max(0, work), s)
     return s
   }

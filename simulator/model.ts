@@ -722,6 +722,8 @@ export class Model {
   private servedReq = 0
   /** Share of a service time that is CPU work (scenario backend.cpu; 0: not modeled). */
   private cpuShare = 0
+  /** With backend.cpu: each request's time in its worker / php-fpm child (ms), php-fpm's access-log %d. */
+  private svcH: Histogram | null = null
   // Little's law tally: requests in flight (from connection attempt / request start to its outcome)
   private inFlight = 0
   private inFlightArea = 0
@@ -925,6 +927,7 @@ export class Model {
     const serverList: HaproxyServer[] = h ? h.servers : [{ name: 'backend', maxconn: 0, maxqueue: 0, weight: 1 }]
     const cpuModel = be.kind !== 'nginx-echo' && be.cpu ? be.cpu : null
     this.cpuShare = cpuModel ? Math.min(1, Math.max(0, cpuModel.share)) : 0
+    if (cpuModel) this.svcH = new Histogram()
     serverList.forEach((sv, i) => {
       const backlog = be.kind === 'generic' ? be.listenBacklog : be.nginx.listenBacklog
       const B = effectiveBacklog(backlog, bk.somaxconn)
@@ -3009,7 +3012,7 @@ export class Model {
   private startCpu(sv: Server, c: number, svc: number, extra: number): void {
     const P = sv.cpu!
     const work = this.cpuShare * svc
-    P.add(this.q.now, work, c, svc - work + extra)
+    P.add(this.q.now, work, c, svc - work, extra)
     if (P.n > P.cores) this.hit('backend-cpu')
     this.cpuLevel()
     this.cpuReschedule(sv)
@@ -3031,7 +3034,10 @@ export class Model {
     sv.cpuDue = Infinity
     const slot = P.pop(this.q.now)
     const c = P.idOf(slot)
-    this.at(this.q.now + P.valOf(slot), EV_SERVICE_DONE, c)
+    const rest = P.valOf(slot)
+    // time in the worker / child: the CPU part as stretched by the others, and the rest as it is
+    this.svcH!.add((this.q.now + rest - P.startOf(slot)) * 1000)
+    this.at(this.q.now + rest + P.val2Of(slot), EV_SERVICE_DONE, c)
     this.cpuLevel()
     this.cpuReschedule(sv)
   }
@@ -3967,6 +3973,7 @@ export class Model {
       request: this.reqLatency.toJSON(),
       connect: this.connectH.toJSON(),
       backendWaitShare: this.servedReq ? this.waitedReq / this.servedReq : 0,
+      ...(this.svcH ? { service: this.svcH.toJSON() } : {}),
       little: this.littleTally(),
       kernel: { client: this.hosts[0]!.counters, proxy: this.s.haproxy ? this.hosts[1]!.counters : null, backend: this.hosts[2]!.counters },
       haproxy,

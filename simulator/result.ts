@@ -268,6 +268,8 @@ export interface SimSummary {
   connect: HistogramSummary
   /** Share of backend requests that waited for a worker / child (Erlang C check). */
   backendWaitShare: number
+  /** With backend.cpu: each request's time in its worker or php-fpm child, the CPU part stretched by the others on the cores (php-fpm's access-log duration). */
+  service?: HistogramSummary
   /** Little's law tally over the whole run: time-average requests in flight, and completion rate (per s). */
   little: { meanInFlight: number; throughput: number; meanLatencyMs: number }
   kernel: { client: KernelCounters; proxy: KernelCounters | null; backend: KernelCounters }

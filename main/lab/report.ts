@@ -34,7 +34,9 @@ export const REPORT_EXTRA_KEYS = [
   'haproxy.backend.econ',
   'haproxy.frontend.hrsp_5xx',
   'kernel.lb.EmbryonicRsts',
-  'kernel.app.EmbryonicRsts'
+  'kernel.app.EmbryonicRsts',
+  'fpm.request_ms.p50',
+  'fpm.request_ms.p99'
 ]
 
 export interface ReportItem {

@@ -444,6 +444,12 @@ export function predictedFor(c: FidelityCase, load: CaseLoad, r: SimSummary): Re
   out['latency_ms.p99'] = lat.p99
   out['latency_ms.max'] = lat.maxMs
   out['connect_ms.p50'] = r.connect.p50
+  if (r.service) {
+    // time in the php-fpm child (the lab reads it from php-fpm's access log)
+    out['fpm.request_ms.p50'] = r.service.p50
+    out['fpm.request_ms.p90'] = r.service.p90
+    out['fpm.request_ms.p99'] = r.service.p99
+  }
   out['connect_ms.p99'] = r.connect.p99
   out.syn_retry_share = r.totals.synRetryShare
   const ns: [string, keyof SimSummary['kernel']][] = [

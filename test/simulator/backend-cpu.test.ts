@@ -115,6 +115,7 @@ describe('backend.cpu in the model', () => {
     const r = run(direct({ rate: 150, workers: 16, serviceS: 0.01 }))
     expect(rateOf(r, 2, 10)).toBeCloseTo(150, 0)
     expect(r.columns['cpu_runnable']).toBeUndefined()
+    expect(r.summary.service).toBeUndefined()
     expect(r.summary.latency.p99).toBeLessThan(15)
   })
   it('1 core and 10 ms of CPU per request: ~100/s whatever the workers, and the verdict says CPU', () => {
@@ -135,6 +136,11 @@ describe('backend.cpu in the model', () => {
     expect(sixteen.summary.totals.ok).toBe(four.summary.totals.ok)
     const acceptq = (r: SimResult): number => Math.max(...r.col(r.columnNames.find((n) => n.startsWith('acceptq:php-fpm'))!))
     expect(acceptq(sixteen)).toBeLessThan(acceptq(four))
+    // saturated, every child is runnable: each gets 1/n of the core, so 10 ms of CPU takes n x 10 ms in the child
+    expect(four.summary.service!.p50).toBeGreaterThan(38)
+    expect(four.summary.service!.p50).toBeLessThan(42)
+    expect(sixteen.summary.service!.p50).toBeGreaterThan(152)
+    expect(sixteen.summary.service!.p50).toBeLessThan(168)
   })
   it('a CPU share of 0.25 on 2 cores: the cores cap at 2 / 2.5 ms = 800/s, far above 150/s, so the workers (16 x 10 ms) bind, as without it', () => {
     const r = run(direct({ rate: 150, workers: 16, serviceS: 0.01, cpu: { cores: 2, share: 0.25 } }))
