@@ -234,6 +234,34 @@ describe('knobs', () => {
     expect(num('haproxy.serversDownAtS').effective!(s)).toMatch(/without health checks HAProxy keeps choosing them/)
   })
 
+  it('backend CPU: unset by default; cores set it (all CPU until the share says less); the share knob appears with it; past cores / share the effective line says the rest wait', () => {
+    const s = defaultScenario()
+    s.backend.kind = 'nginx-php-fpm'
+    s.backend.serviceTime = { kind: 'constant', s: 0.01 }
+    s.backend.phpFpm.children = 8
+    const cores = num('backend.cpu.cores')
+    const share = num('backend.cpu.sharePct')
+    expect(cores.get(s)).toBeNull()
+    expect(visibleKnobs(s).map((k) => k.id)).not.toContain('backend.cpu.sharePct')
+    expect(cores.effective!(s)).toBe('')
+    cores.set(s, 2)
+    expect(s.backend.cpu).toEqual({ cores: 2, share: 1 })
+    expect(visibleKnobs(s).map((k) => k.id)).toContain('backend.cpu.sharePct')
+    expect(cores.effective!(s)).toBe('the cores serve at most 200 requests/s per host; 8 children: more than the 2 that keep every core busy, the rest wait for a core')
+    share.set(s, 25)
+    expect(s.backend.cpu).toEqual({ cores: 2, share: 0.25 })
+    expect(cores.effective!(s)).toBe('the cores serve at most 800 requests/s per host; 8 children')
+    expect(knobError(share, s, 120)).toMatch(/between 0 and 100/)
+    expect(knobError(cores, s, 0)).toMatch(/between 1 and 4096/)
+    expect(() => parseScenario(s)).not.toThrow()
+    cores.set(s, null)
+    expect(s.backend.cpu).toBeNull()
+    expect(() => parseScenario(s)).not.toThrow()
+    // an echo backend does not compute: no CPU knobs
+    s.backend.kind = 'nginx-echo'
+    expect(visibleKnobs(s).map((k) => k.id)).not.toContain('backend.cpu.cores')
+  })
+
   it('hides HAProxy knobs without a proxy', () => {
     const s: Scenario = defaultScenario()
     s.haproxy = null

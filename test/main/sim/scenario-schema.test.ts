@@ -39,6 +39,10 @@ describe('scenario schema', () => {
     expect(bad((s) => (s.network.clientRttMs = Number.NaN))).toMatch(/client RTT/)
     expect(bad((s) => ((s as { format: string }).format = 'x'))).toContain('format must be "headroom-scenario/1"')
     expect(bad((s) => (s.hosts.client.version = 'windows'))).toContain('kernel version must be a profile')
+    expect(bad((s) => (s.backend.cpu = { cores: 0, share: 1 }))).toContain('backend.cpu.cores: backend CPU cores must be 1..4096')
+    expect(bad((s) => (s.backend.cpu = { cores: 2, share: 1.5 }))).toContain('backend.cpu.share: CPU share of the service time must be 0..1')
+    expect(bad((s) => (s.backend.cpu = { cores: 2, share: 0.5 }))).toBe('accepted')
+    expect(bad((s) => (s.backend.cpu = null))).toBe('accepted')
   })
 
   it('refuses inconsistent combinations with a reason', () => {
