@@ -1,42 +1,21 @@
 import { describe, expect } from 'vitest'
 import { runLab } from '../../../main/lab/run'
-import { defaultScenario } from '../../../simulator/scenario'
-import { labIt } from './lab-env'
+import { labIt, measuredMean, phpFpmDirectScenario } from './lab-env'
 
 // backend.cpu on the real stack: php-fpm pinned to one CPU (taskset -c 0), 4 children whose page
 // burns 20 ms of their own CPU time per request, 4 ab users straight to nginx. One core does the
 // 40 requests' 800 ms of CPU one after the other: the run takes >= 0.8 s (two cores or a page that
 // slept would take 0.4 or 0.2 s), and the 4 runnable children share the core, so each request
 // holds its child ~4 x 20 ms. Lower bounds only: a busy machine can only make it slower.
-const s = defaultScenario()
-s.name = 'lab-test-backend-cpu'
-s.durationS = 20
-s.drainS = 10
-s.haproxy = null
-s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
-s.clients.mode = 'closed'
-s.clients.loadCurve = []
-s.clients.concurrency = 4
-s.clients.totalRequests = 40
-s.clients.requestTimeoutS = 20
-s.clients.sourceIps = 1
-s.backend.kind = 'nginx-php-fpm'
-s.backend.serviceTime = { kind: 'constant', s: 0.02 }
-s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: 60 }
-s.backend.phpFpm = { children: 4, listenBacklog: 511, socket: 'tcp' }
+const s = phpFpmDirectScenario({ name: 'lab-test-backend-cpu', users: 4, requests: 40, serviceS: 0.02, children: 4, fastcgiConnectTimeoutS: 60 })
 s.backend.cpu = { cores: 1, share: 1 }
-for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
 const { test, missing } = await labIt(s)
 
 describe('lab: a CPU-bound php-fpm pinned to one core', () => {
   test('the children inherit the pinning, burn their CPU share and share the core', async () => {
     if (missing) throw new Error(`lab cannot run: ${missing}`)
     const res = await runLab(s, { runs: 1 })
-    const m = (k: string): number => {
-      const v = res.measured[k]
-      if (!v || !('mean' in v)) throw new Error(`no measured ${k}`)
-      return v.mean
-    }
+    const m = measuredMean(res)
     expect((res.scenario['backend'] as { cpu?: { php_fpm_cpus_allowed: string } }).cpu?.php_fpm_cpus_allowed).toBe('0')
     expect(res.headroom.deviations.join('\n')).toMatch(/php-fpm pinned to CPU 0 \(taskset\)/)
     expect(m('ok')).toBe(40)

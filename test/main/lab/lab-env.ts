@@ -6,7 +6,7 @@
 import { it } from 'vitest'
 import type { Scenario } from '../../../simulator/scenario'
 import { defaultScenario } from '../../../simulator/scenario'
-import { labPreflight, requiredTools } from '../../../main/lab/run'
+import { labPreflight, requiredTools, type LabCase } from '../../../main/lab/run'
 import { requireRoot, requireTool } from '../../helpers/require-tool'
 
 /** it() when the lab can run (or under CI, where a missing dependency must fail), it.skip otherwise. */
@@ -43,4 +43,35 @@ export function closedLoopScenario(o: { name: string; users: number; requests: n
   s.backend.kind = 'nginx-echo'
   s.backend.serviceTime = { kind: 'constant', s: o.serviceS }
   return s
+}
+
+/** No proxy: closed-loop ab straight to nginx in app, which passes each request to php-fpm over TCP. */
+export function phpFpmDirectScenario(o: { name: string; users: number; requests: number; serviceS: number; children: number; fastcgiConnectTimeoutS: number }): Scenario {
+  const s = defaultScenario()
+  s.name = o.name
+  s.durationS = 20
+  s.drainS = 10
+  s.haproxy = null
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
+  s.clients.mode = 'closed'
+  s.clients.loadCurve = []
+  s.clients.concurrency = o.users
+  s.clients.totalRequests = o.requests
+  s.clients.requestTimeoutS = 20
+  s.clients.sourceIps = 1
+  s.backend.kind = 'nginx-php-fpm'
+  s.backend.serviceTime = { kind: 'constant', s: o.serviceS }
+  s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: o.fastcgiConnectTimeoutS }
+  s.backend.phpFpm = { children: o.children, listenBacklog: 511, socket: 'tcp' }
+  for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
+  return s
+}
+
+/** A measured key's mean over the runs (throws when the lab did not measure it). */
+export function measuredMean(res: LabCase): (key: string) => number {
+  return (k) => {
+    const v = res.measured[k]
+    if (!v || !('mean' in v)) throw new Error(`no measured ${k}`)
+    return v.mean
+  }
 }
