@@ -22,18 +22,7 @@ export async function labIt(s: Scenario): Promise<{ test: (name: string, fn: () 
 
 /** HAProxy in lb, one nginx echo_sleep server in app, closed-loop ab: small and short. */
 export function closedLoopScenario(o: { name: string; users: number; requests: number; frontendMaxconn: number; bindBacklog: number; serviceS: number }): Scenario {
-  const s = defaultScenario()
-  s.name = o.name
-  s.durationS = 20
-  s.drainS = 10
-  s.clients.mode = 'closed'
-  s.clients.loadCurve = []
-  s.clients.concurrency = o.users
-  s.clients.totalRequests = o.requests
-  s.clients.requestTimeoutS = 20
-  s.clients.sourceIps = 1
-  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
-  for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
+  const s = closedBase(o)
   const h = s.haproxy!
   h.version = '2.6.12'
   h.globalMaxconn = 1000
@@ -47,22 +36,28 @@ export function closedLoopScenario(o: { name: string; users: number; requests: n
 
 /** No proxy: closed-loop ab straight to nginx in app, which passes each request to php-fpm over TCP. */
 export function phpFpmDirectScenario(o: { name: string; users: number; requests: number; serviceS: number; children: number; fastcgiConnectTimeoutS: number }): Scenario {
+  const s = closedBase(o)
+  s.haproxy = null
+  s.backend.kind = 'nginx-php-fpm'
+  s.backend.serviceTime = { kind: 'constant', s: o.serviceS }
+  s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: o.fastcgiConnectTimeoutS }
+  s.backend.phpFpm = { children: o.children, listenBacklog: 511, socket: 'tcp' }
+  return s
+}
+
+/** ab users (closed loop, 20 s timeout, one source address), no added delay, kernel 6.18 everywhere. */
+function closedBase(o: { name: string; users: number; requests: number }): Scenario {
   const s = defaultScenario()
   s.name = o.name
   s.durationS = 20
   s.drainS = 10
-  s.haproxy = null
-  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
   s.clients.mode = 'closed'
   s.clients.loadCurve = []
   s.clients.concurrency = o.users
   s.clients.totalRequests = o.requests
   s.clients.requestTimeoutS = 20
   s.clients.sourceIps = 1
-  s.backend.kind = 'nginx-php-fpm'
-  s.backend.serviceTime = { kind: 'constant', s: o.serviceS }
-  s.backend.nginx = { workers: 1, workerConnections: 1024, listenBacklog: 511, fastcgiConnectTimeoutS: o.fastcgiConnectTimeoutS }
-  s.backend.phpFpm = { children: o.children, listenBacklog: 511, socket: 'tcp' }
+  s.network = { clientRttMs: 0, backendRttMs: 0, jitterMs: 0 }
   for (const h of ['client', 'proxy', 'backend'] as const) s.hosts[h].version = '6.18'
   return s
 }
