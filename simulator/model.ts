@@ -2999,8 +2999,8 @@ export class Model {
     }
     this.servedReq++
     if (this.i8[(c << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
-    const sv = this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!
-    if (sv.cpu) this.startCpu(sv, c, this.serviceTime(), 0)
+    // with backend.cpu (svcH set) every server has its run queue; without it, no lookup on this hot path
+    if (this.svcH) this.startCpu(this.servers[this.i8[(c << 7) + I8_ROLE] === ROLE_UPSTREAM ? this.i16[(c << 6) + I16_SERVER]! : 0]!, c, this.serviceTime(), 0)
     else this.at(this.q.now + this.serviceTime(), EV_SERVICE_DONE, c)
   }
 
@@ -3107,10 +3107,9 @@ export class Model {
   private fpmRequest(f: number): void {
     this.servedReq++
     if (this.i8[(f << 7) + I8_WAITED_ACCEPT]) this.waitedReq++
-    const sv = this.servers[this.i16[(f << 6) + I16_SERVER]!]!
-    if (sv.cpu) {
+    if (this.svcH) {
       const svc = this.serviceTime()
-      this.startCpu(sv, f, svc, this.fpmOverhead())
+      this.startCpu(this.servers[this.i16[(f << 6) + I16_SERVER]!]!, f, svc, this.fpmOverhead())
     } else this.at(this.q.now + this.serviceTime() + this.fpmOverhead(), EV_SERVICE_DONE, f)
   }
 
